@@ -1,0 +1,52 @@
+"""Reading the audit trail: the whole log, and one object's timeline."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from incubator import access
+from incubator.audit.models import AuditEntry
+from incubator.audit.service import action_label
+from incubator.auth.models import Role
+from incubator.web import current, render
+
+PAGE_SIZE = 50
+OBJECT_TYPES = ("Park", "Space", "User", "Organization")
+
+
+async def audit_log(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
+    object_type = request.query_params.get("type", "")
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    entries = access.scope(AuditEntry, principal)
+    if object_type in OBJECT_TYPES:
+        entries = entries.filter(object_type=object_type)
+    rows = await entries.order_by("-at", "-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    context = {
+        "entries": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
+        "type": object_type, "types": OBJECT_TYPES, "action_label": action_label,
+    }
+    return render(request, "audit/log.html", context, block="results")
+
+
+async def object_timeline(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
+    object_type = request.path_params["type"]
+    object_id = str(request.path_params["id"])
+    entries = await access.scope(AuditEntry, principal).filter(
+        object_type=object_type, object_id=object_id
+    ).order_by("-at", "-id").limit(200)
+    context = {"entries": entries, "object_type": object_type, "object_id": object_id,
+               "action_label": action_label}
+    return render(request, "audit/timeline.html", context, block="timeline")
+
+
+routes = [
+    Route("/audit", audit_log, methods=["GET"], name="audit:log"),
+    Route("/audit/{type:str}/{id:int}", object_timeline, methods=["GET"], name="audit:timeline"),
+]

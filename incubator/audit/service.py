@@ -1,0 +1,90 @@
+"""Writing and reading the audit trail.
+
+`record()` must be called inside the service's transaction, so the entry commits or
+rolls back together with the change it describes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from tortoise.models import Model
+
+from incubator.audit.models import AuditEntry
+from incubator.i18n import N_, gettext
+
+# Set by the request middleware, so services need not pass the address around.
+request_address: contextvars.ContextVar[str] = contextvars.ContextVar("request_address", default="")
+
+ACTION_LABELS = {
+    "create": N_("created"),
+    "update": N_("changed"),
+    "delete": N_("deleted"),
+    "login": N_("signed in"),
+    "logout": N_("signed out"),
+    "password_change": N_("changed the password"),
+    "password_reset": N_("reset the password"),
+    "sessions_end": N_("ended sessions"),
+}
+
+
+def action_label(action: str) -> str:
+    return gettext(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in sorted(value, key=str)] if isinstance(value, set | frozenset) else [
+            _plain(v) for v in value
+        ]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        key: [_plain(before.get(key)), _plain(after.get(key))]
+        for key in keys
+        if _plain(before.get(key)) != _plain(after.get(key))
+    }
+
+
+async def record(
+    actor: Any,
+    action: str,
+    obj: Model | None = None,
+    changes: dict[str, list[Any]] | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    object_repr: str | None = None,
+) -> AuditEntry:
+    user = getattr(actor, "user", actor)  # a Principal or a User
+    return await AuditEntry.create(
+        at=datetime.now(UTC),
+        actor_id=getattr(user, "id", None),
+        actor_name=(str(user) if user is not None else "system")[:100],
+        action=action,
+        object_type=object_type or (type(obj).__name__ if obj is not None else ""),
+        object_id=str(object_id if object_id is not None else getattr(obj, "pk", "")),
+        object_repr=(object_repr if object_repr is not None else str(obj or ""))[:200],
+        changes=_plain(changes or {}),
+        address=request_address.get()[:64],
+    )

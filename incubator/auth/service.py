@@ -1,0 +1,339 @@
+"""Sign-in, sessions, throttling and account management. Each public function is one
+transaction and writes its audit entry inside it."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from incubator.access import Principal
+from incubator.audit import service as audit
+from incubator.auth.models import LoginFailure, ParkManager, Role, User, UserSession
+from incubator.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from incubator.config import Settings
+from incubator.errors import DomainError, NotFound, ValidationFailed
+from incubator.i18n import LOCALES
+from incubator.i18n import gettext as _
+from incubator.organizations.models import Organization
+from incubator.parks.models import Park
+from incubator.validation import Checker
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+# Writing last_seen_at on every request would make every page a write; once a minute is enough.
+TOUCH_INTERVAL = timedelta(seconds=60)
+USER_FIELDS = ["username", "display_name", "email", "role", "language", "is_active", "organization_id"]
+
+
+class LoginThrottled(DomainError):
+    status_code = 429
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewSession:
+    user: User
+    token: str
+
+
+# ---- sign-in and sessions ---------------------------------------------------------------
+
+
+async def login(
+    settings: Settings, username: str, password: str, address: str, user_agent: str
+) -> NewSession:
+    username = username.strip().lower()
+    now = _now()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    await _refuse_if_throttled(settings, username, address, now, window)
+
+    user = await User.get_or_none(username=username) if username else None
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        async with in_transaction():
+            await LoginFailure.create(username=username[:64], address=address[:64], at=now)
+        raise DomainError(_("Wrong username or password."))
+
+    token = secrets.token_urlsafe(32)
+    async with in_transaction():
+        await LoginFailure.filter(username=username).delete()
+        updates: dict[str, object] = {"last_login_at": now}
+        if needs_rehash(user.password_hash):
+            updates["password_hash"] = hash_password(password)
+        await User.filter(id=user.id).update(**updates)
+        await UserSession.create(
+            key_hash=hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+            address=address[:64],
+            user_agent=user_agent[:300],
+        )
+        await audit.record(user, "login", user)
+    return NewSession(user=user, token=token)
+
+
+async def _refuse_if_throttled(
+    settings: Settings, username: str, address: str, now: datetime, window: timedelta
+) -> None:
+    since = now - window
+    checks = [
+        (LoginFailure.filter(username=username, at__gte=since), settings.login_max_failures),
+        (LoginFailure.filter(address=address, at__gte=since), settings.login_max_failures_per_address),
+    ]
+    for failures, limit in checks:
+        recent = await failures.order_by("-at").limit(limit).values_list("at", flat=True)
+        if len(recent) >= limit:
+            # Locked until the oldest of the last `limit` failures leaves the window.
+            unlock = min(recent) + window
+            minutes = max(1, math.ceil((unlock - now).total_seconds() / 60))
+            raise LoginThrottled(
+                _("Too many failed sign-ins. Try again in %(minutes)s minutes.", minutes=minutes)
+            )
+
+
+async def resolve_session(settings: Settings, token: str) -> UserSession | None:
+    """The live session behind a cookie token, or None (expired ones are removed)."""
+    if not token or len(token) > 100:
+        return None
+    session = await UserSession.get_or_none(key_hash=hash_token(token)).select_related("user")
+    if session is None:
+        return None
+    now = _now()
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    if session.expires_at <= now or session.last_seen_at + idle <= now or not session.user.is_active:
+        await UserSession.filter(id=session.id).delete()
+        return None
+    if now - session.last_seen_at >= TOUCH_INTERVAL:
+        await UserSession.filter(id=session.id).update(last_seen_at=now)
+        session.last_seen_at = now
+    return session
+
+
+async def load_principal(user: User) -> Principal:
+    park_ids: frozenset[int] = frozenset()
+    if user.role == Role.MANAGER:
+        park_ids = frozenset(await ParkManager.filter(user_id=user.id).values_list("park_id", flat=True))
+    return Principal(user=user, park_ids=park_ids, organization_id=user.organization_id)
+
+
+async def logout(session: UserSession) -> None:
+    async with in_transaction():
+        deleted = await UserSession.filter(id=session.id).delete()
+        if deleted:
+            await audit.record(session.user, "logout", session.user)
+
+
+async def end_session(principal: Principal, session_id: int) -> None:
+    async with in_transaction():
+        deleted = await UserSession.filter(id=session_id, user_id=principal.id).delete()
+        if not deleted:
+            raise NotFound(_("Not found."))
+        await audit.record(principal, "sessions_end", principal.user, {"sessions": [1, 0]})
+
+
+async def end_all_sessions(principal: Principal) -> int:
+    async with in_transaction():
+        count = await UserSession.filter(user_id=principal.id).delete()
+        await audit.record(principal, "sessions_end", principal.user, {"sessions": [count, 0]})
+    return count
+
+
+async def purge_expired(settings: Settings) -> tuple[int, int]:
+    """Remove expired sessions and login failures older than the throttling window."""
+    now = _now()
+    idle_cutoff = now - timedelta(minutes=settings.session_idle_minutes)
+    async with in_transaction():
+        sessions = await UserSession.filter(expires_at__lte=now).delete()
+        sessions += await UserSession.filter(last_seen_at__lte=idle_cutoff).delete()
+        failures = await LoginFailure.filter(
+            at__lt=now - timedelta(minutes=settings.login_lockout_minutes)
+        ).delete()
+    return sessions, failures
+
+
+# ---- own account ---------------------------------------------------------------------------
+
+
+async def change_password(principal: Principal, data: Mapping[str, str]) -> None:
+    """Changing the password ends every session of the user, this one included."""
+    check = Checker(data)
+    current = data.get("current_password", "")
+    new = data.get("new_password", "")
+    user = await User.get(id=principal.id)
+    if not verify_password(user.password_hash, current):
+        check.fail("current_password", _("The current password is wrong."))
+    if problem := password_problem(new, user.username):
+        check.fail("new_password", problem)
+    elif new != data.get("new_password_again", ""):
+        check.fail("new_password_again", _("The two new passwords differ."))
+    elif new == current:
+        check.fail("new_password", _("Choose a password different from the current one."))
+    check.done()
+    async with in_transaction():
+        await User.filter(id=user.id).update(password_hash=hash_password(new), password_changed_at=_now())
+        await UserSession.filter(user_id=user.id).delete()
+        await audit.record(principal, "password_change", user)
+
+
+async def set_language(user: User | None, language: str) -> str:
+    if language not in LOCALES:
+        raise DomainError(_("Choose one of the options."), field="language")
+    if user is not None and user.language != language:
+        async with in_transaction():
+            await User.filter(id=user.id).update(language=language)
+            await audit.record(user, "update", user, {"language": [user.language, language]})
+    return language
+
+
+# ---- administration --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserInput:
+    values: dict[str, object]
+    park_ids: list[int]
+
+
+async def _clean_user(
+    data: Mapping[str, str], park_ids: Iterable[str], *, creating: bool, username: str = ""
+) -> UserInput:
+    check = Checker(data)
+    values: dict[str, object] = {}
+    if creating:
+        username = check.text("username", 64, required=True).lower()
+        if username and not USERNAME.match(username):
+            check.fail(
+                "username",
+                _("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores."),
+            )
+        elif username and await User.filter(username=username).exists():
+            check.fail("username", _("This username is taken."))
+        values["username"] = username
+        password = data.get("password", "")
+        if problem := password_problem(password, username):
+            check.fail("password", problem)
+        values["password_hash"] = password
+    values["display_name"] = check.text("display_name", 100, required=True)
+    values["email"] = check.email("email")
+    role = check.choice("role", Role)
+    values["role"] = role
+    values["language"] = check.one_of("language", LOCALES) or "zh_CN"
+    values["is_active"] = True if creating else check.flag("is_active")
+
+    organization_id = check.integer("organization_id", minimum=1)
+    if role == Role.MEMBER:
+        if organization_id is None:
+            check.fail("organization_id", _("An organization member needs an organization."))
+        elif not await Organization.filter(id=organization_id).exists():
+            check.fail("organization_id", _("Choose one of the options."))
+        values["organization_id"] = organization_id
+    else:
+        values["organization_id"] = None
+
+    parks: list[int] = []
+    if role == Role.MANAGER:
+        try:
+            parks = sorted({int(p) for p in park_ids if str(p).strip()})
+        except ValueError:
+            check.fail("park_ids", _("Choose one of the options."))
+        if not parks and "park_ids" not in check.errors:
+            check.fail("park_ids", _("A park manager needs at least one park."))
+        elif parks and await Park.filter(id__in=parks).count() != len(parks):
+            check.fail("park_ids", _("Choose one of the options."))
+    check.done()
+    return UserInput(values=values, park_ids=parks)
+
+
+async def create_user(principal: Principal, data: Mapping[str, str], park_ids: Iterable[str] = ()) -> User:
+    clean = await _clean_user(data, park_ids, creating=True)
+    values = dict(clean.values)
+    values["password_hash"] = hash_password(str(values["password_hash"]))
+    try:
+        async with in_transaction():
+            user = await User.create(**values)
+            await ParkManager.bulk_create([ParkManager(park_id=p, user_id=user.id) for p in clean.park_ids])
+            after = audit.snapshot(user, USER_FIELDS) | {"park_ids": clean.park_ids}
+            await audit.record(principal, "create", user, audit.diff({}, after))
+    except IntegrityError:
+        # Two administrators created the same username at once: the database said no.
+        raise ValidationFailed({"username": _("This username is taken.")}) from None
+    return user
+
+
+async def update_user(
+    principal: Principal, user: User, data: Mapping[str, str], park_ids: Iterable[str] = ()
+) -> User:
+    clean = await _clean_user(data, park_ids, creating=False, username=user.username)
+    if user.id == principal.id and (
+        clean.values["role"] != Role.ADMIN or not clean.values["is_active"]
+    ):
+        raise ValidationFailed({"role": _("You cannot remove your own administrator rights.")})
+    before_parks = sorted(await ParkManager.filter(user_id=user.id).values_list("park_id", flat=True))
+    before = audit.snapshot(user, USER_FIELDS) | {"park_ids": before_parks}
+    async with in_transaction():
+        for name, value in clean.values.items():
+            setattr(user, name, value)
+        await user.save()
+        if before_parks != clean.park_ids:
+            await ParkManager.filter(user_id=user.id).delete()
+            await ParkManager.bulk_create([ParkManager(park_id=p, user_id=user.id) for p in clean.park_ids])
+        if not user.is_active:
+            await UserSession.filter(user_id=user.id).delete()
+        after = audit.snapshot(user, USER_FIELDS) | {"park_ids": clean.park_ids}
+        await audit.record(principal, "update", user, audit.diff(before, after))
+    return user
+
+
+async def reset_password(principal: Principal, user: User, data: Mapping[str, str]) -> None:
+    password = data.get("password", "")
+    if problem := password_problem(password, user.username):
+        raise ValidationFailed({"password": problem})
+    async with in_transaction():
+        await User.filter(id=user.id).update(password_hash=hash_password(password), password_changed_at=_now())
+        await UserSession.filter(user_id=user.id).delete()
+        await audit.record(principal, "password_reset", user)
+
+
+async def create_user_plain(
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str = "",
+    organization_id: int | None = None,
+    park_ids: Iterable[int] = (),
+    language: str = "zh_CN",
+) -> User:
+    """For the CLI and demo data: no actor, same rules for the password."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise DomainError(_("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores."))
+    if problem := password_problem(password, username):
+        raise DomainError(problem)
+    async with in_transaction():
+        user = await User.create(
+            username=username,
+            display_name=display_name or username,
+            password_hash=hash_password(password),
+            role=role,
+            organization_id=organization_id,
+            language=language,
+        )
+        await ParkManager.bulk_create([ParkManager(park_id=p, user_id=user.id) for p in park_ids])
+        await audit.record(None, "create", user, audit.diff({}, audit.snapshot(user, USER_FIELDS)))
+    return user

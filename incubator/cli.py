@@ -1,0 +1,186 @@
+"""The `incubator` command: serve, migrate, createuser, demo, check, backup, jobs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from incubator.config import ConfigurationError, Settings, sqlite_path
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+async def _with_db(settings: Settings, func):
+    from incubator import db
+
+    async with db.connected(settings.database_url):
+        return await func()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from incubator import db
+
+    settings = _settings()
+    asyncio.run(db.migrate(settings.database_url))
+    print("database is up to date")
+
+
+def _print_demo_accounts() -> None:
+    from incubator.demo import ACCOUNTS, DEMO_PASSWORD
+
+    print(f"demo accounts (password: {DEMO_PASSWORD}):")
+    for username, name, role in ACCOUNTS:
+        print(f"  {username:<10} {role.value:<10} {name}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from incubator import db, demo
+
+    settings = _settings()
+    asyncio.run(db.migrate(settings.database_url))
+    wrote = asyncio.run(_with_db(settings, demo.load))
+    print("demo data loaded" if wrote else "demo data already present")
+    _print_demo_accounts()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    if args.demo:
+        from incubator import db, demo
+
+        asyncio.run(db.migrate(settings.database_url))
+
+        async def load_if_empty() -> bool:
+            return await demo.load() if await demo.is_empty() else False
+
+        asyncio.run(_with_db(settings, load_if_empty))
+        _print_demo_accounts()
+    print(f"Incubator on http://{args.host}:{args.port} ({'SQLite' if settings.sqlite else 'PostgreSQL'})")
+    uvicorn.run(
+        "incubator.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, proxy_headers=True, log_level=args.log_level,
+    )
+
+
+def cmd_createuser(args: argparse.Namespace) -> None:
+    from incubator.auth.models import Role
+    from incubator.auth.service import create_user_plain
+    from incubator.errors import DomainError
+
+    settings = _settings()
+    password = args.password or os.environ.get("INCUBATOR_NEW_PASSWORD")
+    if not password:
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            sys.exit("the passwords differ")
+
+    async def create() -> None:
+        await create_user_plain(
+            args.username, password, Role(args.role), display_name=args.name or "",
+            organization_id=args.organization, park_ids=args.park or [],
+        )
+
+    try:
+        asyncio.run(_with_db(settings, create))
+    except DomainError as exc:
+        sys.exit(exc.message)
+    except Exception as exc:  # an integrity error: taken username, unknown park…
+        sys.exit(f"could not create the account: {exc}")
+    print(f"created {args.username} ({args.role})")
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    from incubator import checks
+
+    settings = _settings()
+    problems = asyncio.run(checks.run(settings))
+    for level, message in problems:
+        print(f"{level}: {message}")
+    if any(level == "error" for level, _ in problems):
+        sys.exit(1)
+    print("ok" if not problems else "ok, with warnings")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from incubator import db
+
+    settings = _settings()
+    if not settings.sqlite:
+        print(
+            "PostgreSQL: back up with pg_dump, for example\n"
+            "  pg_dump --format=custom --file=incubator-$(date +%F).dump \"$DATABASE\"\n"
+            "and restore with pg_restore --clean --dbname=\"$DATABASE\" incubator-DATE.dump"
+        )
+        return
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = Path(args.output) if args.output else settings.data_dir / "backups" / f"incubator-{stamp}.sqlite3"
+    try:
+        db.backup_sqlite(settings.database_url, target)
+    except FileNotFoundError:
+        sys.exit(f"no database at {sqlite_path(settings.database_url)}")
+    print(f"backed up to {target}")
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> None:
+    from incubator import jobs
+
+    settings = _settings()
+    results = asyncio.run(_with_db(settings, lambda: jobs.run_all(settings)))
+    for name, result in results.items():
+        print(f"{name}: {result}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incubator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--demo", action="store_true", help="migrate and load demo data if the database is empty")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load the demo data (idempotent)").set_defaults(func=cmd_demo)
+    sub.add_parser("check", help="check configuration and deployment").set_defaults(func=cmd_check)
+
+    create = sub.add_parser("createuser", help="create an account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=["admin", "official", "manager", "member", "evaluator"])
+    create.add_argument("--name", help="display name")
+    create.add_argument("--password", help="prefer the prompt or INCUBATOR_NEW_PASSWORD")
+    create.add_argument("--park", type=int, action="append", help="park id (managers; repeatable)")
+    create.add_argument("--organization", type=int, help="organization id (members)")
+    create.set_defaults(func=cmd_createuser)
+
+    backup = sub.add_parser("backup", help="back up the database")
+    backup.add_argument("--output", help="file to write (SQLite)")
+    backup.set_defaults(func=cmd_backup)
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    jobs_sub.add_parser("run", help="run every job once, now").set_defaults(func=cmd_jobs_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

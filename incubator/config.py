@@ -1,0 +1,179 @@
+"""Settings from environment variables, with safe defaults.
+
+Everything the app reads from the environment is read here, once, into a frozen
+`Settings`; the README's configuration table documents the same names.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+# A production key must be long enough that guessing it is hopeless.
+MIN_SECRET_KEY_LENGTH = 32
+# SQLite waits this long for another writer's lock before answering "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class ConfigurationError(RuntimeError):
+    """The environment describes a deployment that must not start."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite://{path.resolve()}?busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URL forms people paste (postgresql://, sqlite:///relative) for Tortoise."""
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and "busy_timeout" not in url:
+        url += ("&" if "?" in url else "?") + f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite://")
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite://").split("?", 1)[0])
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    env: str = "development"
+    timezone: str = "Asia/Shanghai"
+    run_scheduler: bool = True
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_lockout_minutes: int = 15
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlite(self) -> bool:
+        return is_sqlite(self.database_url)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        mode = env.get("INCUBATOR_ENV", "development").strip().lower() or "development"
+        if mode not in {"development", "production"}:
+            raise ConfigurationError("INCUBATOR_ENV must be 'development' or 'production'")
+        data_dir = Path(env.get("INCUBATOR_DATA_DIR") or "var")
+        url = env.get("INCUBATOR_DATABASE_URL") or sqlite_url(data_dir / "incubator.sqlite3")
+        timezone = env.get("INCUBATOR_TIMEZONE") or "Asia/Shanghai"
+        try:
+            ZoneInfo(timezone)
+        except Exception:
+            raise ConfigurationError(f"INCUBATOR_TIMEZONE {timezone!r} is not a known time zone") from None
+        return cls(
+            database_url=normalise_database_url(url),
+            secret_key=_secret_key(env, mode, data_dir),
+            env=mode,
+            timezone=timezone,
+            run_scheduler=_flag(env.get("INCUBATOR_RUN_SCHEDULER"), True),
+            data_dir=data_dir,
+            session_idle_minutes=_int(env, "INCUBATOR_SESSION_IDLE_MINUTES", 120),
+            session_absolute_hours=_int(env, "INCUBATOR_SESSION_ABSOLUTE_HOURS", 12),
+            login_max_failures=_int(env, "INCUBATOR_LOGIN_MAX_FAILURES", 5),
+            login_max_failures_per_address=_int(env, "INCUBATOR_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+            login_lockout_minutes=_int(env, "INCUBATOR_LOGIN_LOCKOUT_MINUTES", 15),
+            max_body_bytes=_int(env, "INCUBATOR_MAX_BODY_BYTES", 1024 * 1024),
+        )
+
+
+def _secret_key(env: dict[str, str], mode: str, data_dir: Path) -> str:
+    key = env.get("INCUBATOR_SECRET_KEY", "").strip()
+    if mode == "production":
+        if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+            raise ConfigurationError(
+                "INCUBATOR_ENV=production needs INCUBATOR_SECRET_KEY: at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return key
+    if key:
+        return key
+    # Development: generate once and keep it, so sessions survive a restart and
+    # every process started from this directory signs with the same key.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+MODEL_MODULES = [
+    "incubator.auth.models",
+    "incubator.parks.models",
+    "incubator.organizations.models",
+    "incubator.audit.models",
+]
+
+
+def tortoise_config(database_url: str) -> dict:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "incubator": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _cli_config() -> dict:
+    # Used by the `tortoise` CLI (pyproject [tool.tortoise]); never writes a secret.
+    url = os.environ.get("INCUBATOR_DATABASE_URL") or sqlite_url(
+        Path(os.environ.get("INCUBATOR_DATA_DIR") or "var") / "incubator.sqlite3"
+    )
+    return tortoise_config(normalise_database_url(url))
+
+
+TORTOISE_ORM = _cli_config()

@@ -1,0 +1,127 @@
+"""Interface languages: Simplified Chinese (default) and English.
+
+Source strings are English; `locale/zh_CN/LC_MESSAGES/messages.po` holds the Chinese.
+The .po file is compiled in memory when first needed, so there is no .mo to forget
+to rebuild. The request's language lives in a context variable set by middleware,
+so services can raise errors in the user's language without being handed it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gettext as gettext_module
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from incubator.config import LOCALE_DIR
+
+DEFAULT_LOCALE = "zh_CN"
+LOCALES = ("zh_CN", "en")
+LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT_LOCALE)
+_timezone: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Asia/Shanghai")
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; translate it where it is shown."""
+    return message
+
+
+def normalise_locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().replace("-", "_")
+    for known in LOCALES:
+        if value.lower() == known.lower() or value.lower().split("_")[0] == known.lower():
+            return known
+    return None
+
+
+@cache
+def translations(locale: str) -> gettext_module.NullTranslations:
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return gettext_module.NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    return _current.set(normalise_locale(locale) or DEFAULT_LOCALE)
+
+
+def reset_locale(token: contextvars.Token[str]) -> None:
+    _current.reset(token)
+
+
+def set_timezone(name: str) -> None:
+    _timezone.set(name)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations(current_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(current_locale()).ngettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+_ = gettext
+
+
+def _babel_locale() -> Locale:
+    return Locale.parse(current_locale())
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(_timezone.get()))
+
+
+def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(_local(value), format=fmt, locale=_babel_locale())
+
+
+def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return babel_dates.format_date(value, format=fmt, locale=_babel_locale())
+
+
+def format_number(value: int | float | Decimal | None) -> str:
+    if value is None:
+        return ""
+    return babel_numbers.format_decimal(value, locale=_babel_locale())
+
+
+def format_money(fen: int | None) -> str:
+    """Money is stored as integer fen (分); shown as yuan with the ¥ sign."""
+    if fen is None:
+        return ""
+    return babel_numbers.format_currency(
+        Decimal(fen) / 100, "CNY", locale=_babel_locale(), currency_digits=True
+    ).replace("CN¥", "¥")

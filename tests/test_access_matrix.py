@@ -1,0 +1,244 @@
+"""Every route × every role × someone else's object: outside one's scope the answer is
+403 or 404, the other object's data never shows, and nothing changes.
+
+A new route must be added to ROUTES below (the completeness test fails until it is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from starlette.routing import Route
+
+from incubator.audit.models import AuditEntry
+from incubator.auth.models import Role, User, UserSession
+from incubator.organizations.models import Organization
+from incubator.parks.models import Park, Space, SpaceKind
+from tests.conftest import PASSWORD
+
+
+@dataclass
+class World:
+    park_a: Park  # managed by the manager; the member's organization lives here
+    park_b: Park
+    space_a: Space
+    space_b: Space
+    org_a: Organization  # the member's organization
+    org_a2: Organization  # another organization in park A
+    org_b: Organization
+    users: dict[Role, User]
+    stranger: User  # an account of no one in the test
+    stranger_session: UserSession
+
+
+@pytest_asyncio.fixture
+async def world(make_user, browser) -> World:
+    park_a = await Park.create(name_zh="甲园区SECRET-PARK-A", resident_slots=5)
+    park_b = await Park.create(name_zh="乙园区SECRET-PARK-B", resident_slots=5)
+    space_a = await Space.create(park=park_a, kind=SpaceKind.OFFICE, name="SECRET-SPACE-A", capacity=4)
+    space_b = await Space.create(park=park_b, kind=SpaceKind.OFFICE, name="SECRET-SPACE-B", capacity=4)
+    org_a = await Organization.create(park=park_a, name_zh="SECRET-ORG-A")
+    org_a2 = await Organization.create(park=park_a, name_zh="SECRET-ORG-A2")
+    org_b = await Organization.create(park=park_b, name_zh="SECRET-ORG-B")
+    users = {
+        Role.ADMIN: await make_user("admin", Role.ADMIN),
+        Role.OFFICIAL: await make_user("official", Role.OFFICIAL),
+        Role.MANAGER: await make_user("manager", Role.MANAGER, parks=[park_a]),
+        Role.MEMBER: await make_user("member", Role.MEMBER, organization=org_a),
+        Role.EVALUATOR: await make_user("evaluator", Role.EVALUATOR),
+    }
+    stranger = await make_user("stranger-secret", Role.MEMBER, organization=org_b)
+    await browser.login("stranger-secret")
+    stranger_session = await UserSession.get(user_id=stranger.id)
+    # Something for the audit timeline to show.
+    from incubator.parks.service import update_park
+    from incubator.access import Principal
+
+    await update_park(Principal(users[Role.ADMIN]), park_a, {"name_zh": park_a.name_zh, "kind": "park",
+                                                            "resident_slots": "6", "is_active": "on"})
+    return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session)
+
+
+# For each role: the id of an object of the route's kind that lies outside the role's scope,
+# or None when the role may reach every such object (then there is nothing to forbid).
+Foreign = Callable[[World, Role], int | None]
+
+
+def park_to_change(w: World, role: Role) -> int | None:
+    return {Role.ADMIN: None, Role.MANAGER: w.park_b.id}.get(role, w.park_a.id)
+
+
+def space_to_change(w: World, role: Role) -> int | None:
+    return {Role.ADMIN: None, Role.MANAGER: w.space_b.id}.get(role, w.space_a.id)
+
+
+def organization_to_view(w: World, role: Role) -> int | None:
+    return {Role.ADMIN: None, Role.OFFICIAL: None, Role.MANAGER: w.org_b.id,
+            Role.MEMBER: w.org_a2.id, Role.EVALUATOR: w.org_a.id}[role]
+
+
+def user_to_change(w: World, role: Role) -> int | None:
+    return None if role == Role.ADMIN else w.stranger.id
+
+
+def someone_elses_session(w: World, role: Role) -> int | None:
+    return w.stranger_session.id
+
+
+def audit_of_park(w: World, role: Role) -> int | None:
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else w.park_a.id
+
+
+def public(w: World, role: Role) -> int | None:
+    return None  # parks and spaces are district-public: every role may view them
+
+
+PARK_FORM = {"name_zh": "HACKED", "kind": "hub", "resident_slots": "1", "is_active": ""}
+SPACE_FORM = {"name": "HACKED", "kind": "desk", "capacity": "1"}
+USER_FORM = {"display_name": "HACKED", "role": "admin", "language": "en", "is_active": "on"}
+
+# route name -> (how to find a foreign object, form to post, marker of the foreign object)
+ROUTES: dict[str, tuple[Foreign, dict | None]] = {
+    "parks:detail": (public, None),
+    "parks:edit": (park_to_change, None),
+    "parks:update": (park_to_change, PARK_FORM),
+    "parks:space_new": (park_to_change, None),
+    "parks:space_create": (park_to_change, SPACE_FORM),
+    "parks:space_edit": (space_to_change, None),
+    "parks:space_update": (space_to_change, SPACE_FORM),
+    "organizations:detail": (organization_to_view, None),
+    "users:edit": (user_to_change, None),
+    "users:update": (user_to_change, USER_FORM),
+    "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),
+    "auth:end_session": (someone_elses_session, {}),
+    "audit:timeline": (audit_of_park, None),
+}
+
+# Routes without an object id: who may use them at all (others get 403 or a redirect).
+ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
+    "home": set(Role),
+    "my_organization": {Role.MEMBER},
+    "healthz": None,  # public
+    "auth:login": None,
+    "auth:login_submit": None,
+    "auth:logout": None,
+    "auth:language": None,
+    "auth:sessions": set(Role),
+    "auth:end_all": set(Role),
+    "auth:password": set(Role),
+    "auth:password_submit": set(Role),
+    "users:list": {Role.ADMIN},
+    "users:new": {Role.ADMIN},
+    "users:create": {Role.ADMIN},
+    "parks:list": set(Role),
+    "parks:new": {Role.ADMIN},
+    "parks:create": {Role.ADMIN},
+    "organizations:list": set(Role),
+    "audit:log": {Role.ADMIN, Role.OFFICIAL},
+    "static": None,
+}
+
+SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret"]
+
+
+def app_routes(app) -> dict[str, Route]:
+    return {r.name: r for r in app.routes if getattr(r, "name", None)}
+
+
+def test_every_route_is_in_the_matrix(app):
+    names = set(app_routes(app))
+    listed = set(ROUTES) | set(ROUTES_WITHOUT_OBJECT)
+    assert names - listed == set(), "add these routes to the access matrix"
+    assert listed - names == set(), "these matrix entries name no route"
+
+
+def _url(app, name: str, object_id: int) -> str:
+    route = app_routes(app)[name]
+    params = {key: object_id for key in route.param_convertors}
+    if "type" in params:
+        params["type"] = "Park"
+    return str(app.url_path_for(name, **params))
+
+
+def _method(app, name: str) -> str:
+    methods = app_routes(app)[name].methods or {"GET"}
+    return "POST" if "POST" in methods else "GET"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser, role, name):
+    foreign = ROUTES[name][0](world, role)
+    if foreign is None:
+        pytest.skip(f"{role.value} may reach every object of this route's kind")
+    b = new_browser()
+    await b.login(role.value if role != Role.MEMBER else "member")
+    audit_before = await AuditEntry.all().count()
+    sessions_before = await UserSession.all().count()
+    url = _url(app, name, foreign)
+    if _method(app, name) == "POST":
+        response = await b.post(url, ROUTES[name][1] or {})
+    else:
+        response = await b.get(url)
+    assert response.status_code in (403, 404), (name, role, response.status_code)
+    for secret in SECRETS:
+        assert secret not in response.text
+    assert await AuditEntry.all().count() == audit_before, "a refused request changed something"
+    assert await UserSession.all().count() == sessions_before
+    assert not await Park.filter(name_zh="HACKED").exists()
+    assert not await Space.filter(name="HACKED").exists()
+    assert not await User.filter(display_name="HACKED").exists()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, roles in ROUTES_WITHOUT_OBJECT.items() if roles))
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+async def test_role_gated_routes_refuse_other_roles(app, world, new_browser, role, name):
+    allowed = ROUTES_WITHOUT_OBJECT[name]
+    b = new_browser()
+    await b.login(role.value)
+    url = str(app.url_path_for(name))
+    audit_before = await AuditEntry.all().count()
+    if _method(app, name) == "POST":
+        if name in {"auth:end_all", "auth:password_submit"}:
+            pytest.skip("changes the caller's own account only; covered in tests/auth")
+        response = await b.post(url, {"name_zh": "HACKED", "username": "hacked-user", "password": PASSWORD,
+                                      "display_name": "HACKED", "role": "admin", "kind": "park"})
+    else:
+        response = await b.get(url)
+    if role in allowed:
+        assert response.status_code in (200, 303, 400)
+    else:
+        assert response.status_code == 403, (name, role, response.status_code)
+        assert await AuditEntry.all().count() == audit_before
+        assert not any(secret in response.text for secret in SECRETS)
+
+
+@pytest.mark.parametrize("name", sorted(set(ROUTES) | {n for n, r in ROUTES_WITHOUT_OBJECT.items() if r}))
+async def test_anonymous_visitors_are_sent_to_sign_in(app, world, new_browser, name):
+    browser = new_browser()
+    route = app_routes(app)[name]
+    url = _url(app, name, world.park_a.id) if route.param_convertors else str(app.url_path_for(name))
+    if _method(app, name) == "POST":
+        response = await browser.post(url, {"name_zh": "HACKED"})
+    else:
+        response = await browser.get(url)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+async def test_member_sees_only_their_own_organization_in_lists(world, new_browser):
+    b = new_browser()
+    await b.login("member")
+    page = await b.get("/organizations")
+    assert "SECRET-ORG-A" in page.text
+    assert "SECRET-ORG-A2" not in page.text and "SECRET-ORG-B" not in page.text
+
+
+async def test_manager_sees_only_their_parks_organizations(world, new_browser):
+    b = new_browser()
+    await b.login("manager")
+    page = await b.get("/organizations")
+    assert "SECRET-ORG-A2" in page.text
+    assert "SECRET-ORG-B" not in page.text
