@@ -49,7 +49,7 @@ async def home(request: Request) -> Response:
 
 async def my_organization(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
-    return redirect(f"/organizations/{principal.organization_id}")
+    return redirect(request, f"/organizations/{principal.organization_id}")
 
 
 async def healthz(request: Request) -> Response:
@@ -72,7 +72,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _login_required(request: Request, exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={target}" if request.method == "GET" else "/login", request)
+    return redirect(request, f"/login?next={target}" if request.method == "GET" else "/login")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -37,6 +37,8 @@ def _environment() -> Environment:
         money=i18n.format_money,
     )
     env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
+    # Form macros as a global `f`, so a block rendered alone for htmx still has them.
+    env.globals["f"] = env.get_template("_macros/forms.html").module
     return env
 
 
@@ -89,9 +91,9 @@ def _base_context(request: Request) -> dict[str, Any]:
     }
 
 
-def redirect(url: str, request: Request | None = None) -> Response:
+def redirect(request: Request, url: str) -> Response:
     """Redirect after POST. htmx follows HX-Redirect so the whole page changes."""
-    if request is not None and is_htmx(request):
+    if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": str(url)})
     return RedirectResponse(str(url), status_code=303)
 

@@ -8,10 +8,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddConstraint(
-            model_name='Organization',
-            constraint=UniqueConstraint(fields=('park_id', 'name_zh'), name='uq_organization_name'),
-        ),
+        # Check constraints first: on SQLite adding one rebuilds the table, which drops
+        # any unique index added before it.
         ops.AddConstraint(
             model_name='Park',
             constraint=CheckConstraint(check='floor_area_m2 IS NULL OR floor_area_m2 > 0', name='ck_park_area'),
@@ -19,14 +17,6 @@ class Migration(migrations.Migration):
         ops.AddConstraint(
             model_name='Park',
             constraint=CheckConstraint(check='resident_slots >= 0', name='ck_park_slots'),
-        ),
-        ops.AddConstraint(
-            model_name='ParkManager',
-            constraint=UniqueConstraint(fields=('park_id', 'user_id'), name='uq_park_manager'),
-        ),
-        ops.AddConstraint(
-            model_name='Space',
-            constraint=UniqueConstraint(fields=('park_id', 'name'), name='uq_space_name_in_park'),
         ),
         ops.AddConstraint(
             model_name='Space',
@@ -39,6 +29,18 @@ class Migration(migrations.Migration):
         ops.AddConstraint(
             model_name='User',
             constraint=CheckConstraint(check="(role = 'member') = (organization_id IS NOT NULL)", name='ck_account_member_has_organization'),
+        ),
+        ops.AddConstraint(
+            model_name='Organization',
+            constraint=UniqueConstraint(fields=('park_id', 'name_zh'), name='uq_organization_name'),
+        ),
+        ops.AddConstraint(
+            model_name='ParkManager',
+            constraint=UniqueConstraint(fields=('park_id', 'user_id'), name='uq_park_manager'),
+        ),
+        ops.AddConstraint(
+            model_name='Space',
+            constraint=UniqueConstraint(fields=('park_id', 'name'), name='uq_space_name_in_park'),
         ),
         # One hub per district. Written by hand: Tortoise cannot express a partial index;
         # the same statement works on SQLite and PostgreSQL.

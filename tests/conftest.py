@@ -151,6 +151,7 @@ class Browser:
         return await self.client.post(url, data=payload, **kwargs)
 
     async def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        await self.refresh_token()
         response = await self.post("/login", {"username": username, "password": password})
         await self.refresh_token()
         return response

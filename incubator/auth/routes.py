@@ -29,7 +29,7 @@ def _safe_next(target: str | None) -> str:
 
 async def login_page(request: Request) -> Response:
     if request.state.user is not None:
-        return redirect(_safe_next(request.query_params.get("next")))
+        return redirect(request, _safe_next(request.query_params.get("next")))
     return render(request, "auth/login.html", {"values": {}, "errors": {}, "next": request.query_params.get("next", "")})
 
 
@@ -46,7 +46,7 @@ async def login_submit(request: Request) -> Response:
         context = {"values": {"username": data.get("username", "")}, "errors": {"__all__": exc.message},
                    "next": data.get("next", "")}
         return render(request, "auth/login.html", context, status_code=exc.status_code)
-    response = redirect(_safe_next(data.get("next")))
+    response = redirect(request, _safe_next(data.get("next")))
     response.set_cookie(
         session_cookie_name(settings), new.token, path="/", httponly=True, samesite="lax",
         secure=settings.production,
@@ -59,7 +59,7 @@ async def logout(request: Request) -> Response:
     settings = request.app.state.settings
     if request.state.session is not None:
         await service.logout(request.state.session)
-    response = redirect("/login")
+    response = redirect(request, "/login")
     response.delete_cookie(session_cookie_name(settings), path="/")
     return flash(request, response, _("You have signed out."))
 
@@ -70,7 +70,7 @@ async def set_language(request: Request) -> Response:
         language = await service.set_language(request.state.user, data.get("language", ""))
     except DomainError:
         language = "zh_CN"
-    response = redirect(_safe_next(data.get("next")))
+    response = redirect(request, _safe_next(data.get("next")))
     if request.state.user is None:
         response.set_cookie(LANG_COOKIE, language, max_age=60 * 60 * 24 * 365, path="/",
                             httponly=True, samesite="lax", secure=request.app.state.settings.production)
@@ -90,18 +90,18 @@ async def end_session(request: Request) -> Response:
     await access.get_or_404(UserSession, principal, "change", id=session_id)
     await service.end_session(principal, session_id)
     if session_id == request.state.session.id:
-        response = redirect("/login", request)
+        response = redirect(request, "/login")
         response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
         return response
     if is_htmx(request):
         return await sessions_page(request)
-    return flash(request, redirect("/account/sessions"), _("The session has been ended."))
+    return flash(request, redirect(request, "/account/sessions"), _("The session has been ended."))
 
 
 async def end_all_sessions(request: Request) -> Response:
     principal = current(request)
     await service.end_all_sessions(principal)
-    response = redirect("/login", request)
+    response = redirect(request, "/login")
     response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
     return flash(request, response, _("You have been signed out everywhere."))
 
@@ -118,7 +118,7 @@ async def password_submit(request: Request) -> Response:
         await service.change_password(principal, data)
     except DomainError as exc:
         return render(request, "auth/password.html", {"errors": exc.errors}, status_code=400)
-    response = redirect("/login")
+    response = redirect(request, "/login")
     response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
     return flash(request, response, _("Your password has been changed. Sign in with the new one."))
 
@@ -177,7 +177,7 @@ async def user_create(request: Request) -> Response:
     except ValidationFailed as exc:
         values = {**data, "park_ids": park_ids, "password": ""}
         return render(request, "auth/user_form.html", await _user_form_context(values, exc.errors), status_code=400)
-    return flash(request, redirect(f"/users/{user.id}"), _("The account %(name)s has been created.", name=user.username))
+    return flash(request, redirect(request, f"/users/{user.id}"), _("The account %(name)s has been created.", name=user.username))
 
 
 def _user_values(user: User, park_ids: list[int]) -> dict:
@@ -206,7 +206,7 @@ async def user_update(request: Request) -> Response:
     except ValidationFailed as exc:
         values = {**data, "username": user.username, "park_ids": park_ids}
         return render(request, "auth/user_form.html", await _user_form_context(values, exc.errors, user), status_code=400)
-    return flash(request, redirect(f"/users/{user.id}"), _("The account has been saved."))
+    return flash(request, redirect(request, f"/users/{user.id}"), _("The account has been saved."))
 
 
 async def user_reset_password(request: Request) -> Response:
@@ -220,7 +220,7 @@ async def user_reset_password(request: Request) -> Response:
         context = await _user_form_context(_user_values(user, list(park_ids)), {}, user)
         context["password_errors"] = exc.errors
         return render(request, "auth/user_form.html", context, status_code=400)
-    return flash(request, redirect(f"/users/{user.id}"),
+    return flash(request, redirect(request, f"/users/{user.id}"),
                  _("The password has been reset and the account's sessions ended."))
 
 

@@ -69,7 +69,7 @@ async def park_create(request: Request) -> Response:
         park = await service.create_park(principal, data)
     except ValidationFailed as exc:
         return render(request, "parks/form.html", _park_form(data, exc.errors, None, True), status_code=400)
-    return flash(request, redirect(f"/parks/{park.id}"), _("The park has been created."))
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been created."))
 
 
 async def park_edit(request: Request) -> Response:
@@ -88,7 +88,7 @@ async def park_update(request: Request) -> Response:
         await service.update_park(principal, park, data)
     except ValidationFailed as exc:
         return render(request, "parks/form.html", _park_form(data, exc.errors, park, admin), status_code=400)
-    return flash(request, redirect(f"/parks/{park.id}"), _("The park has been saved."))
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been saved."))
 
 
 def _space_form(values: dict, errors: dict, park: Park, space: Space | None) -> dict:
@@ -113,7 +113,7 @@ async def space_create(request: Request) -> Response:
         await service.create_space(principal, park, data)
     except ValidationFailed as exc:
         return render(request, "parks/space_form.html", _space_form(data, exc.errors, park, None), status_code=400)
-    return flash(request, redirect(f"/parks/{park.id}"), _("The space has been added."))
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been added."))
 
 
 async def space_edit(request: Request) -> Response:
@@ -132,7 +132,7 @@ async def space_update(request: Request) -> Response:
         await service.update_space(principal, space, data)
     except ValidationFailed as exc:
         return render(request, "parks/space_form.html", _space_form(data, exc.errors, park, space), status_code=400)
-    return flash(request, redirect(f"/parks/{park.id}"), _("The space has been saved."))
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been saved."))
 
 
 routes = [

@@ -1,0 +1,29 @@
+"""Reading the audit trail."""
+
+from incubator.access import Principal
+from incubator.parks import service as parks
+
+
+async def test_official_reads_the_audit_log_with_before_and_after(browser, admin, official, park):
+    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "新主题"})
+    await browser.login("official")
+    page = await browser.get("/audit")
+    assert page.status_code == 200
+    assert "<del>志愿服务</del>" in page.text and "<ins>新主题</ins>" in page.text
+    assert "Admin" in page.text
+
+
+async def test_object_timeline_is_an_htmx_fragment(browser, admin, park):
+    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "新主题"})
+    await browser.login("admin")
+    response = await browser.get(f"/audit/Park/{park.id}", headers={"HX-Request": "true"})
+    assert "<html" not in response.text and "新主题" in response.text
+    page = await browser.get(f"/audit/Park/{park.id}")
+    assert "<html" in page.text
+
+
+async def test_audit_log_filters_by_object_type(browser, admin, park, space):
+    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "甲"})
+    await browser.login("admin")
+    response = await browser.get("/audit?type=Space")
+    assert "<ins>甲</ins>" not in response.text

@@ -1,0 +1,75 @@
+"""Park and space pages."""
+
+from incubator.parks.models import Park, Space
+
+
+async def test_park_list_and_detail_show_the_figures(browser, official, park, space):
+    await browser.login("official")
+    listing = await browser.get("/parks")
+    assert park.name_zh in listing.text and "2,200" in listing.text
+    detail = await browser.get(f"/parks/{park.id}")
+    assert space.name in detail.text and "08:30–17:30" in detail.text
+    assert f"/parks/{park.id}/edit" not in detail.text  # officials read, they do not edit
+
+
+async def test_park_search_answers_htmx_with_the_results_block(browser, official, park, other_park):
+    await browser.login("official")
+    response = await browser.get("/parks?q=荣巷", headers={"HX-Request": "true"})
+    assert "<html" not in response.text
+    assert other_park.name_zh in response.text and park.name_zh not in response.text
+    assert response.headers["vary"] == "HX-Request"
+    full = await browser.get("/parks?q=荣巷")
+    assert "<html" in full.text
+
+
+async def test_history_restore_gets_the_whole_page(browser, official, park):
+    await browser.login("official")
+    response = await browser.get("/parks", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.text
+
+
+async def test_manager_edits_own_park(browser, manager, park):
+    await browser.login("manager")
+    response = await browser.post(f"/parks/{park.id}", {"name_zh": park.name_zh, "theme": "志愿服务与社区治理",
+                                                        "resident_slots": "22"})
+    assert response.status_code == 303
+    follow = await browser.get(response.headers["location"])
+    assert "志愿服务与社区治理" in follow.text
+    assert "flash" in follow.text
+
+
+async def test_park_form_error_keeps_the_input(browser, admin, park):
+    await browser.login("admin")
+    response = await browser.post("/parks", {"kind": "park", "name_zh": park.name_zh, "theme": "我的主题",
+                                             "resident_slots": "abc"})
+    assert response.status_code == 400
+    assert 'value="我的主题"' in response.text
+    assert 'id="e-name_zh"' in response.text and 'id="e-resident_slots"' in response.text
+    assert await Park.all().count() == 1
+
+
+async def test_space_form_error_keeps_hours(browser, manager, park):
+    await browser.login("manager")
+    response = await browser.post(f"/parks/{park.id}/spaces", {
+        "kind": "meeting_room", "name": "", "capacity": "8", "open_mon": "08:00", "close_mon": "12:00",
+    })
+    assert response.status_code == 400
+    assert 'value="08:00"' in response.text and 'value="12:00"' in response.text
+    assert not await Space.exists()
+
+
+async def test_manager_adds_and_edits_a_space(browser, manager, park):
+    await browser.login("manager")
+    response = await browser.post(f"/parks/{park.id}/spaces", {
+        "kind": "training_room", "name": "培训室", "capacity": "40", "open_mon": "08:30", "close_mon": "21:00",
+        "bookable": "on",
+    })
+    assert response.status_code == 303
+    space = await Space.get(name="培训室")
+    response = await browser.post(f"/spaces/{space.id}", {
+        "kind": "training_room", "name": "大培训室", "capacity": "45", "open_mon": "08:30", "close_mon": "21:00",
+        "bookable": "on", "needs_approval": "on", "is_active": "on",
+    })
+    assert response.status_code == 303
+    space = await Space.get(id=space.id)
+    assert (space.name, space.capacity, space.needs_approval) == ("大培训室", 45, True)

@@ -1,0 +1,116 @@
+"""Rules for parks and spaces, and the audit entries they leave."""
+
+import pytest
+from tortoise.exceptions import IntegrityError
+
+from incubator.access import Principal
+from incubator.audit.models import AuditEntry
+from incubator.errors import PermissionDenied, ValidationFailed
+from incubator.parks import service
+from incubator.parks.models import Park, ParkKind, Space
+
+PARK = {"kind": "park", "name_zh": "新园区", "resident_slots": "10", "floor_area_m2": "1,200"}
+
+
+async def test_admin_creates_a_park_and_the_audit_records_it(admin):
+    park = await service.create_park(Principal(admin), PARK)
+    assert park.floor_area_m2 == 1200 and park.kind == ParkKind.PARK
+    entry = await AuditEntry.get(object_type="Park", object_id=str(park.id))
+    assert entry.action == "create" and entry.actor_id == admin.id
+    assert entry.changes["name_zh"] == [None, "新园区"]
+
+
+async def test_only_administrators_create_parks(manager):
+    with pytest.raises(PermissionDenied):
+        await service.create_park(Principal(manager, frozenset()), PARK)
+
+
+async def test_park_form_reports_every_wrong_field(admin):
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_park(Principal(admin), {"kind": "castle", "name_zh": "", "resident_slots": "-1",
+                                                     "floor_area_m2": "big"})
+    assert set(failed.value.errors) == {"kind", "name_zh", "resident_slots", "floor_area_m2"}
+    assert not await Park.exists()
+
+
+async def test_a_district_has_one_hub(admin):
+    await service.create_park(Principal(admin), {**PARK, "kind": "hub", "name_zh": "服务中心"})
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_park(Principal(admin), {**PARK, "kind": "hub", "name_zh": "第二中心"})
+    assert "kind" in failed.value.errors
+
+
+async def test_the_database_refuses_a_second_hub_too(clean):
+    await Park.create(name_zh="中心一", kind=ParkKind.HUB)
+    with pytest.raises(IntegrityError):
+        await Park.create(name_zh="中心二", kind=ParkKind.HUB)
+
+
+async def test_the_database_refuses_negative_slots(clean):
+    with pytest.raises(IntegrityError):
+        await Park.create(name_zh="负数园区", resident_slots=-1)
+
+
+async def test_manager_edits_their_park_but_not_its_kind_or_status(manager, park):
+    principal = Principal(manager, frozenset({park.id}))
+    form = {**service.park_form_values(park), "theme": "新主题", "kind": "hub", "resident_slots": "25",
+            "is_active": ""}
+    await service.update_park(principal, park, form)
+    park = await Park.get(id=park.id)
+    assert park.theme == "新主题" and park.resident_slots == 25
+    assert park.kind == ParkKind.PARK and park.is_active
+    entry = await AuditEntry.get(object_type="Park", action="update")
+    assert entry.changes == {"theme": ["志愿服务", "新主题"], "resident_slots": [20, 25]}
+
+
+async def test_an_unchanged_save_writes_no_audit_entry(admin, park):
+    principal = Principal(admin)
+    values = service.park_form_values(park)
+    await service.update_park(principal, park, values)
+    assert not await AuditEntry.filter(object_type="Park", action="update").exists()
+
+
+SPACE = {"kind": "meeting_room", "name": "二号会议室", "capacity": "12", "area_m2": "40",
+         "open_mon": "08:30", "close_mon": "17:30", "open_tue": "9:00", "close_tue": "18:00",
+         "bookable": "on"}
+
+
+async def test_space_keeps_opening_hours_per_weekday(admin, park):
+    space = await service.create_space(Principal(admin), park, SPACE)
+    assert space.opening_hours["mon"] == ["08:30", "17:30"]
+    assert space.opening_hours["tue"] == ["09:00", "18:00"]
+    assert space.opening_hours["sun"] is None
+
+
+async def test_space_rules(admin, park):
+    bad = {**SPACE, "capacity": "0", "open_wed": "18:00", "close_wed": "09:00", "open_thu": "09:00",
+           "open_fri": "25:00", "close_fri": "26:00"}
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_space(Principal(admin), park, bad)
+    assert {"capacity", "open_wed", "open_thu", "open_fri"} <= set(failed.value.errors)
+
+
+async def test_bookable_space_needs_hours_and_approval_needs_booking(admin, park):
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_space(Principal(admin), park, {"kind": "office", "name": "A", "capacity": "3",
+                                                            "bookable": "on"})
+    assert "bookable" in failed.value.errors
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_space(Principal(admin), park, {"kind": "office", "name": "A", "capacity": "3",
+                                                            "needs_approval": "on"})
+    assert "needs_approval" in failed.value.errors
+
+
+async def test_space_names_are_unique_within_a_park(admin, park, other_park, space):
+    with pytest.raises(ValidationFailed):
+        await service.create_space(Principal(admin), park, {**SPACE, "name": space.name})
+    await service.create_space(Principal(admin), other_park, {**SPACE, "name": space.name})
+    assert await Space.filter(name=space.name).count() == 2
+
+
+async def test_a_failed_change_leaves_no_audit_entry(admin, park, space):
+    other = await Space.create(park=park, kind="office", name="办公室", capacity=3)
+    with pytest.raises(ValidationFailed):
+        await service.update_space(Principal(admin), other, {**SPACE, "name": space.name})
+    assert not await AuditEntry.filter(object_type="Space").exists()
+    assert (await Space.get(id=other.id)).name == "办公室"

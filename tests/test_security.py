@@ -1,0 +1,120 @@
+"""CSRF, security headers, request limits and error pages."""
+
+from incubator.parks.models import Park
+
+
+async def test_pages_carry_security_headers(browser, admin):
+    response = await browser.get("/login")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers  # development
+
+
+async def test_production_adds_hsts_and_secure_cookies(settings, clean):
+    from dataclasses import replace
+
+    import httpx
+
+    from incubator.app import create_app
+
+    app = create_app(replace(settings, env="production"), manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
+        response = await client.get("/login")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+async def test_every_page_exposes_the_csrf_token_for_htmx(browser):
+    page = await browser.get("/login")
+    token = await browser.refresh_token()
+    assert f'<meta name="csrf-token" content="{token}">' in page.text
+    assert f'"X-CSRF-Token": "{token}"' in page.text
+
+
+async def test_post_without_token_is_refused(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post("/parks", data={"name_zh": "无令牌园区", "kind": "park"})
+    assert response.status_code == 403
+    assert not await Park.filter(name_zh="无令牌园区").exists()
+
+
+async def test_post_with_wrong_token_is_refused(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post("/parks", data={"csrf_token": "0" * 64, "name_zh": "假令牌园区"})
+    assert response.status_code == 403
+    assert not await Park.filter(name_zh="假令牌园区").exists()
+
+
+async def test_cross_origin_post_is_refused_even_with_the_token(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post(
+        "/parks", data={"csrf_token": browser.csrf_token, "name_zh": "跨站园区", "kind": "park"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    assert not await Park.filter(name_zh="跨站园区").exists()
+
+
+async def test_cross_site_fetch_metadata_is_refused(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post(
+        "/parks", data={"csrf_token": browser.csrf_token, "name_zh": "跨站园区", "kind": "park"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403
+
+
+async def test_post_without_origin_or_fetch_metadata_is_refused(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post(
+        "/parks", data={"csrf_token": browser.csrf_token, "name_zh": "无来源园区"},
+        headers={"Origin": ""},
+    )
+    assert response.status_code == 403
+
+
+async def test_token_in_header_is_accepted_for_htmx(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post(
+        "/parks", data={"name_zh": "头部令牌园区", "kind": "park", "resident_slots": "3"},
+        headers={"X-CSRF-Token": browser.csrf_token, "Sec-Fetch-Site": "same-origin", "HX-Request": "true"},
+    )
+    assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/parks/")
+    assert await Park.filter(name_zh="头部令牌园区").exists()
+
+
+async def test_csrf_refusal_is_a_translated_page(browser, admin):
+    await browser.login("admin")
+    response = await browser.client.post("/parks", data={"name_zh": "x"})
+    assert response.status_code == 403
+    assert "表单已过期" in response.text or "另一个网站" in response.text
+
+
+async def test_login_form_is_protected_too(browser, admin):
+    response = await browser.client.post("/login", data={"username": "admin", "password": "x"})
+    assert response.status_code == 403
+
+
+async def test_oversized_body_is_refused(browser, admin, settings):
+    await browser.login("admin")
+    big = "x" * (settings.max_body_bytes + 10)
+    response = await browser.post("/parks", {"description": big, "name_zh": "大园区"})
+    assert response.status_code == 413
+    assert not await Park.filter(name_zh="大园区").exists()
+
+
+async def test_unknown_page_is_a_translated_404(browser, admin):
+    await browser.login("admin")
+    response = await browser.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.text or "找不到" in response.text
+
+
+async def test_static_htmx_is_vendored_2_0(browser):
+    response = await browser.get("/static/vendor/htmx.min.js")
+    assert response.status_code == 200
+    assert 'version:"2.0.' in response.text.replace(" ", "")
