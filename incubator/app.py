@@ -22,7 +22,6 @@ from incubator.auth.routes import routes as auth_routes
 from incubator.config import STATIC_DIR, Settings
 from incubator.errors import DomainError, LoginRequired
 from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
-from incubator.navigation import items_for
 from incubator.organizations.models import Organization
 from incubator.organizations.routes import routes as organization_routes
 from incubator.parks.models import Park, Space

@@ -38,9 +38,9 @@ async def connected(database_url: str) -> AsyncIterator[None]:
         await Tortoise.close_connections()
 
 
-async def ping(timeout: float = 3.0) -> bool:
+async def ping(seconds: float = 3.0) -> bool:
     try:
-        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), seconds)
     except Exception:
         return False
     return True

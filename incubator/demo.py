@@ -21,7 +21,8 @@ LONG_HOURS = {d: ["08:30", "21:00"] for d in ("mon", "tue", "wed", "thu", "fri")
 
 PARKS = [
     {
-        "kind": ParkKind.PARK, "name_zh": "灵山·太湖社区公益园", "name_en": "Lingshan-Taihu Community Welfare Park",
+        "kind": ParkKind.PARK, "name_zh": "灵山·太湖社区公益园",
+        "name_en": "Lingshan-Taihu Community Welfare Park",
         "theme": "志愿服务", "address": "滨湖区太湖街道", "floor_area_m2": 2200, "resident_slots": 20,
         "operator": "滨湖区社会组织发展促进会",
         "description": "17 家志愿服务类组织入驻，18 个服务项目。",
@@ -39,7 +40,8 @@ PARKS = [
         "description": "10 余家助残类组织入驻。",
     },
     {
-        "kind": ParkKind.HUB, "name_zh": "滨湖区社会组织服务中心", "name_en": "Binhu Social Organization Service Center",
+        "kind": ParkKind.HUB, "name_zh": "滨湖区社会组织服务中心",
+        "name_en": "Binhu Social Organization Service Center",
         "theme": "枢纽", "address": "滨湖区蠡湖大道", "floor_area_m2": 3000, "resident_slots": 27,
         "operator": "滨湖区社会组织服务中心",
         "description": "区级枢纽，27 家入驻组织、30 余个项目。",

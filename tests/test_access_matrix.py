@@ -53,8 +53,8 @@ async def world(make_user, browser) -> World:
     await browser.login("stranger-secret")
     stranger_session = await UserSession.get(user_id=stranger.id)
     # Something for the audit timeline to show.
-    from incubator.parks.service import update_park
     from incubator.access import Principal
+    from incubator.parks.service import update_park
 
     await update_park(Principal(users[Role.ADMIN]), park_a, {"name_zh": park_a.name_zh, "kind": "park",
                                                             "resident_slots": "6", "is_active": "on"})

@@ -30,7 +30,8 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: Request) -> Response:
     if request.state.user is not None:
         return redirect(request, _safe_next(request.query_params.get("next")))
-    return render(request, "auth/login.html", {"values": {}, "errors": {}, "next": request.query_params.get("next", "")})
+    context = {"values": {}, "errors": {}, "next": request.query_params.get("next", "")}
+    return render(request, "auth/login.html", context)
 
 
 async def login_submit(request: Request) -> Response:
@@ -177,7 +178,8 @@ async def user_create(request: Request) -> Response:
     except ValidationFailed as exc:
         values = {**data, "park_ids": park_ids, "password": ""}
         return render(request, "auth/user_form.html", await _user_form_context(values, exc.errors), status_code=400)
-    return flash(request, redirect(request, f"/users/{user.id}"), _("The account %(name)s has been created.", name=user.username))
+    message = _("The account %(name)s has been created.", name=user.username)
+    return flash(request, redirect(request, f"/users/{user.id}"), message)
 
 
 def _user_values(user: User, park_ids: list[int]) -> dict:
@@ -192,7 +194,8 @@ async def user_edit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     user = await access.get_or_404(User, principal, "change", id=path_int(request, "id"))
     park_ids = await ParkManager.filter(user_id=user.id).values_list("park_id", flat=True)
-    return render(request, "auth/user_form.html", await _user_form_context(_user_values(user, list(park_ids)), {}, user))
+    context = await _user_form_context(_user_values(user, list(park_ids)), {}, user)
+    return render(request, "auth/user_form.html", context)
 
 
 async def user_update(request: Request) -> Response:
@@ -205,7 +208,8 @@ async def user_update(request: Request) -> Response:
         await service.update_user(principal, user, data, park_ids)
     except ValidationFailed as exc:
         values = {**data, "username": user.username, "park_ids": park_ids}
-        return render(request, "auth/user_form.html", await _user_form_context(values, exc.errors, user), status_code=400)
+        context = await _user_form_context(values, exc.errors, user)
+        return render(request, "auth/user_form.html", context, status_code=400)
     return flash(request, redirect(request, f"/users/{user.id}"), _("The account has been saved."))
 
 

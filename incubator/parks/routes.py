@@ -13,7 +13,14 @@ from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.parks import service
 from incubator.parks.models import (
-    PARK_KIND_LABELS, SPACE_KIND_LABELS, WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space, SpaceKind,
+    PARK_KIND_LABELS,
+    SPACE_KIND_LABELS,
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+    Park,
+    ParkKind,
+    Space,
+    SpaceKind,
 )
 from incubator.web import current, flash, form_data, path_int, redirect, render
 

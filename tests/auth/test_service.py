@@ -105,7 +105,9 @@ async def test_password_change_ends_every_session(settings, admin):
     await service.login(settings, "admin", PASSWORD, "10.0.0.2", "")
     principal = await service.load_principal(admin)
     await service.change_password(principal, {
-        "current_password": PASSWORD, "new_password": "a-new-long-password", "new_password_again": "a-new-long-password",
+        "current_password": PASSWORD,
+        "new_password": "a-new-long-password",
+        "new_password_again": "a-new-long-password",
     })
     assert not await UserSession.filter(user_id=admin.id).exists()
     assert (await service.login(settings, "admin", "a-new-long-password", "10.0.0.1", "")).user.id == admin.id

@@ -1,0 +1,93 @@
+"""What people do in a real browser against a running server with the demo data."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+
+NAVIGATION = {
+    "admin": (["概览", "园区", "账号", "审计日志"], ["Overview", "Parks", "Accounts", "Audit log"]),
+    "official": (["概览", "园区", "审计日志"], ["Overview", "Parks", "Audit log"]),
+    "manager": (["概览", "园区", "组织"], ["Overview", "Parks", "Organizations"]),
+    "org": (["概览", "我的组织", "园区"], ["Overview", "My organization", "Parks"]),
+    "evaluator": (["概览", "园区"], ["Overview", "Parks"]),
+}
+NOT_FOR = {"official": "账号", "manager": "审计日志", "org": "账号", "evaluator": "审计日志"}
+
+
+@pytest.mark.parametrize("username", list(NAVIGATION))
+def test_each_demo_role_signs_in_and_sees_its_navigation_in_both_languages(page, username):
+    login(page, username)
+    nav = page.locator("nav .nav")
+    chinese, english = NAVIGATION[username]
+    for label in chinese:
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    if username in NOT_FOR:
+        expect(nav.get_by_role("link", name=NOT_FOR[username], exact=True)).to_have_count(0)
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    for label in english:
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    page.get_by_role("button", name="简体中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert page.csp_errors == []
+
+
+def test_language_switch_on_the_sign_in_page(page):
+    page.goto("/login")
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_role("button", name="简体中文").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+
+
+def test_wrong_password_shows_an_error_and_keeps_the_username(page):
+    page.goto("/login")
+    page.fill("#f-username", "manager")
+    page.fill("#f-password", "not-the-password")
+    page.click("form.form button[type=submit]")
+    expect(page.locator(".form-errors")).to_contain_text("用户名或密码错误")
+    expect(page.locator("#f-username")).to_have_value("manager")
+
+
+def test_manager_form_error_is_shown_beside_the_field_and_input_is_kept(page):
+    login(page, "manager")
+    page.get_by_role("link", name="园区", exact=True).click()
+    page.get_by_role("link", name="灵山·太湖社区公益园").first.click()
+    page.get_by_role("link", name="编辑园区").click()
+    page.fill("#f-theme", "志愿服务与社区治理")
+    page.fill("#f-resident_slots", "很多")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#e-resident_slots")).to_be_visible()
+    expect(page.locator("#f-theme")).to_have_value("志愿服务与社区治理")
+    page.fill("#f-resident_slots", "22")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash")).to_be_visible()
+    expect(page.get_by_text("志愿服务与社区治理")).to_be_visible()
+
+
+def test_park_search_filters_live_with_htmx(page):
+    login(page, "official")
+    page.goto("/parks")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(4)
+    page.fill("#f-q", "荣巷")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("荣巷助残孵化园")
+    expect(page).to_have_url(re.compile(r"q=%E8%8D%A3%E5%B7%B7|q=荣巷"))
+    assert page.csp_errors == []
+
+
+def test_member_sees_own_organization_and_not_anothers(page):
+    login(page, "org")
+    page.get_by_role("link", name="我的组织").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("太湖邻里志愿者协会")
+    own = page.url
+    other_id = int(own.rstrip("/").rsplit("/", 1)[1]) + 1
+    response = page.goto(f"/organizations/{other_id}")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_contain_text("页面不存在")
