@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from tortoise.functions import Count
 
 from incubator import access, db, jobs
 from incubator.audit.routes import routes as audit_routes
@@ -26,6 +25,7 @@ from incubator.organizations.models import Organization
 from incubator.organizations.routes import routes as organization_routes
 from incubator.parks.models import Park, Space
 from incubator.parks.routes import routes as park_routes
+from incubator.parks.service import attach_counts
 from incubator.web import current, error_page, redirect, render
 
 log = logging.getLogger("incubator")
@@ -33,10 +33,7 @@ log = logging.getLogger("incubator")
 
 async def home(request: Request) -> Response:
     principal = current(request)
-    parks = await access.scope(Park, principal).filter(is_active=True).annotate(
-        space_count=Count("spaces", distinct=True),
-        organization_count=Count("organizations", distinct=True),
-    ).order_by("id")
+    parks = await attach_counts(await access.scope(Park, principal).filter(is_active=True).order_by("id"))
     context = {
         "parks": parks,
         "organization_count": await access.scope(Organization, principal).count(),

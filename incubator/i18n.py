@@ -90,12 +90,22 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 _ = gettext
 
 
+@cache
+def _parsed_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 def _babel_locale() -> Locale:
-    return Locale.parse(current_locale())
+    return _parsed_locale(current_locale())
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(ZoneInfo(_timezone.get()))
+    return value.astimezone(_zone(_timezone.get()))
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:

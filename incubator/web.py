@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -173,6 +174,23 @@ def current(request: Request):  # -> Principal
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    has_next: bool
+
+
+async def paginate(request: Request, queryset, size: int = 50) -> Page:
+    """One page of `queryset` by ?page=N: one query, one extra row to know if more follow."""
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    rows = await queryset.offset((number - 1) * size).limit(size + 1)
+    return Page(rows=list(rows[:size]), number=number, has_next=len(rows) > size)
 
 
 def path_int(request: Request, name: str) -> int:

@@ -10,7 +10,7 @@ from incubator import access
 from incubator.audit.models import AuditEntry
 from incubator.audit.service import action_label
 from incubator.auth.models import Role
-from incubator.web import current, render
+from incubator.web import current, paginate, render
 
 PAGE_SIZE = 50
 OBJECT_TYPES = ("Park", "Space", "User", "Organization")
@@ -19,16 +19,12 @@ OBJECT_TYPES = ("Park", "Space", "User", "Organization")
 async def audit_log(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
     object_type = request.query_params.get("type", "")
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
     entries = access.scope(AuditEntry, principal)
     if object_type in OBJECT_TYPES:
         entries = entries.filter(object_type=object_type)
-    rows = await entries.order_by("-at", "-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    page = await paginate(request, entries.order_by("-at", "-id"), PAGE_SIZE)
     context = {
-        "entries": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
+        "entries": page.rows, "page": page,
         "type": object_type, "types": OBJECT_TYPES, "action_label": action_label,
     }
     return render(request, "audit/log.html", context, block="results")

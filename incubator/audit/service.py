@@ -66,6 +66,19 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+async def save_and_record(actor: Any, obj: Model, values: dict[str, Any], fields: list[str]) -> dict:
+    """Apply `values` to `obj`, save it and record what changed (nothing when nothing did).
+    Runs inside the caller's transaction."""
+    before = snapshot(obj, fields)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    await obj.save()
+    changes = diff(before, snapshot(obj, fields))
+    if changes:
+        await record(actor, "update", obj, changes)
+    return changes
+
+
 async def record(
     actor: Any,
     action: str,

@@ -17,7 +17,7 @@ from incubator.i18n import gettext as _
 from incubator.middleware import LANG_COOKIE, session_cookie_name
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
-from incubator.web import current, flash, form_data, is_htmx, path_int, redirect, render
+from incubator.web import current, flash, form_data, is_htmx, paginate, path_int, redirect, render
 
 
 def _safe_next(target: str | None) -> str:
@@ -150,13 +150,14 @@ async def users_list(request: Request) -> Response:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     if role in {r.value for r in Role}:
         users = users.filter(role=role)
-    users_list_ = await users.limit(500)
+    page = await paginate(request, users)
+    users_list_ = page.rows
     links = await ParkManager.filter(user_id__in=[u.id for u in users_list_]).select_related("park")
     parks_by_user: dict[int, list[Park]] = {}
     for link in links:
         parks_by_user.setdefault(link.user_id, []).append(link.park)
     context = {
-        "users": users_list_, "parks_by_user": parks_by_user, "q": query, "role": role,
+        "users": users_list_, "page": page, "parks_by_user": parks_by_user, "q": query, "role": role,
         "roles": [(r.value, _(ROLE_LABELS[r])) for r in Role],
     }
     return render(request, "auth/users.html", context, block="results")

@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 
 from incubator import access
 from incubator.organizations.models import Organization
-from incubator.web import current, path_int, render
+from incubator.web import current, paginate, path_int, render
 
 
 async def organization_list(request: Request) -> Response:
@@ -18,7 +18,8 @@ async def organization_list(request: Request) -> Response:
     organizations = access.scope(Organization, principal).select_related("park")
     if query:
         organizations = organizations.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query))
-    context = {"organizations": await organizations.order_by("park_id", "id").limit(500), "q": query}
+    page = await paginate(request, organizations.order_by("park_id", "id"))
+    context = {"organizations": page.rows, "page": page, "q": query}
     return render(request, "organizations/list.html", context, block="results")
 
 

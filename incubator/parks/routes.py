@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tortoise.functions import Count
+from tortoise.expressions import Q
 
 from incubator import access
 from incubator.auth.models import ParkManager, Role
@@ -28,14 +28,11 @@ from incubator.web import current, flash, form_data, path_int, redirect, render
 async def park_list(request: Request) -> Response:
     principal = current(request)
     query = request.query_params.get("q", "").strip()
-    parks = access.scope(Park, principal).annotate(
-        space_count=Count("spaces", distinct=True),
-        organization_count=Count("organizations", distinct=True),
-    )
+    parks = access.scope(Park, principal)
     if query:
-        parks = parks.filter(name_zh__icontains=query) if query else parks
+        parks = parks.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(theme__icontains=query))
     editable = set(await access.scope(Park, principal, "change").values_list("id", flat=True))
-    context = {"parks": await parks.order_by("id"), "q": query, "editable": editable,
+    context = {"parks": await service.attach_counts(await parks.order_by("id")), "q": query, "editable": editable,
                "can_create": principal.is_(Role.ADMIN)}
     return render(request, "parks/list.html", context, block="results")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from incubator.access import Principal, require_role
@@ -73,15 +74,9 @@ async def create_park(principal: Principal, data: Mapping[str, str]) -> Park:
 async def update_park(principal: Principal, park: Park, data: Mapping[str, str]) -> Park:
     """The caller has fetched `park` through the change scope (admin or its manager)."""
     values = await _clean_park(data, park, admin=principal.is_(Role.ADMIN))
-    before = audit.snapshot(park, PARK_FIELDS)
     try:
         async with in_transaction():
-            for name, value in values.items():
-                setattr(park, name, value)
-            await park.save()
-            changes = audit.diff(before, audit.snapshot(park, PARK_FIELDS))
-            if changes:
-                await audit.record(principal, "update", park, changes)
+            await audit.save_and_record(principal, park, values, PARK_FIELDS)
     except IntegrityError as exc:
         raise _integrity_error_for_park(exc) from None
     return park
@@ -145,18 +140,29 @@ async def create_space(principal: Principal, park: Park, data: Mapping[str, str]
 async def update_space(principal: Principal, space: Space, data: Mapping[str, str]) -> Space:
     park = await Park.get(id=space.park_id)
     values = await _clean_space(data, park, space)
-    before = audit.snapshot(space, SPACE_FIELDS)
     try:
         async with in_transaction():
-            for name, value in values.items():
-                setattr(space, name, value)
-            await space.save()
-            changes = audit.diff(before, audit.snapshot(space, SPACE_FIELDS))
-            if changes:
-                await audit.record(principal, "update", space, changes)
+            await audit.save_and_record(principal, space, values, SPACE_FIELDS)
     except IntegrityError:
         raise ValidationFailed({"name": _("This park already has a space with this name.")}) from None
     return space
+
+
+async def attach_counts(parks: list[Park]) -> list[Park]:
+    """Sets `space_count` and `organization_count` on each park: two grouped queries for any
+    number of parks (joining both relations at once would multiply their rows)."""
+    from incubator.organizations.models import Organization
+
+    ids = [park.id for park in parks]
+    spaces = await Space.filter(park_id__in=ids, is_active=True).group_by("park_id").annotate(
+        n=Count("id")).values_list("park_id", "n")
+    organizations = await Organization.filter(park_id__in=ids).group_by("park_id").annotate(
+        n=Count("id")).values_list("park_id", "n")
+    space_counts, organization_counts = dict(spaces), dict(organizations)
+    for park in parks:
+        park.space_count = space_counts.get(park.id, 0)  # type: ignore[attr-defined]
+        park.organization_count = organization_counts.get(park.id, 0)  # type: ignore[attr-defined]
+    return parks
 
 
 def space_form_values(space: Space | None) -> dict[str, str]:
