@@ -131,6 +131,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "auth:password_submit": set(Role),
     "users:list": {Role.ADMIN},
     "users:new": {Role.ADMIN},
+    "users:check_username": {Role.ADMIN},
     "users:create": {Role.ADMIN},
     "parks:list": set(Role),
     "parks:new": {Role.ADMIN},

@@ -118,3 +118,20 @@ async def test_static_htmx_is_vendored_2_0(browser):
     response = await browser.get("/static/vendor/htmx.min.js")
     assert response.status_code == 200
     assert 'version:"2.0.' in response.text.replace(" ", "")
+
+
+async def test_unexpected_errors_get_a_translated_500_page_without_details(app, admin):
+    import httpx
+    from starlette.routing import Route
+
+    async def boom(request):
+        raise RuntimeError("secret internal detail")
+
+    app.router.routes.append(Route("/boom", boom))
+    # Starlette re-raises after answering, so the server logs it; the client sees only the page.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert '<html lang="zh-CN">' in response.text

@@ -169,6 +169,14 @@ async def user_new(request: Request) -> Response:
     return render(request, "auth/user_form.html", await _user_form_context(values, {}))
 
 
+async def username_check(request: Request) -> Response:
+    """htmx inline validation of the new account's username, while the admin types."""
+    access.require_role(current(request), Role.ADMIN)
+    username = request.query_params.get("username", "")
+    problem = await service.username_problem(username) if username.strip() else None
+    return render(request, "auth/_username_check.html", {"problem": problem, "username": username})
+
+
 async def user_create(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     form = await request.form()
@@ -241,6 +249,7 @@ routes = [
     Route("/account/password", password_submit, methods=["POST"], name="auth:password_submit"),
     Route("/users", users_list, methods=["GET"], name="users:list"),
     Route("/users/new", user_new, methods=["GET"], name="users:new"),
+    Route("/users/check-username", username_check, methods=["GET"], name="users:check_username"),
     Route("/users", user_create, methods=["POST"], name="users:create"),
     Route("/users/{id:int}", user_edit, methods=["GET"], name="users:edit"),
     Route("/users/{id:int}", user_update, methods=["POST"], name="users:update"),

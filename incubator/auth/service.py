@@ -204,6 +204,16 @@ async def set_language(user: User | None, language: str) -> str:
 # ---- administration --------------------------------------------------------------------
 
 
+async def username_problem(username: str) -> str | None:
+    """Why this username cannot be used, or None; also answers the form's live check."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        return _("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores.")
+    if await User.filter(username=username).exists():
+        return _("This username is taken.")
+    return None
+
+
 @dataclass(frozen=True)
 class UserInput:
     values: dict[str, object]
@@ -217,13 +227,8 @@ async def _clean_user(
     values: dict[str, object] = {}
     if creating:
         username = check.text("username", 64, required=True).lower()
-        if username and not USERNAME.match(username):
-            check.fail(
-                "username",
-                _("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores."),
-            )
-        elif username and await User.filter(username=username).exists():
-            check.fail("username", _("This username is taken."))
+        if username and (problem := await username_problem(username)):
+            check.fail("username", problem)
         values["username"] = username
         password = data.get("password", "")
         if problem := password_problem(password, username):

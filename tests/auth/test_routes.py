@@ -147,7 +147,8 @@ async def test_user_form_errors_keep_the_input(browser, admin, park):
     })
     assert response.status_code == 400
     assert 'value="王五"' in response.text and 'value="Bad Name!"' in response.text
-    for field in ("username", "password", "email", "park_ids"):
+    assert '<p id="username-check" class="error"' in response.text
+    for field in ("password", "email", "park_ids"):
         assert f'id="e-{field}"' in response.text
     assert not await User.filter(display_name="王五").exists()
 
@@ -193,3 +194,13 @@ async def test_user_list_filters_live_with_htmx(browser, admin, evaluator):
     response = await browser.get("/users?q=eval", headers={"HX-Request": "true"})
     assert "<html" not in response.text and "evaluator" in response.text
     assert ">admin<" not in response.text
+
+
+async def test_username_is_checked_inline_while_typing(browser, admin):
+    await browser.login("admin")
+    taken = await browser.get("/users/check-username?username=admin", headers={"HX-Request": "true"})
+    assert 'class="error"' in taken.text and "<html" not in taken.text
+    free = await browser.get("/users/check-username?username=new.person", headers={"HX-Request": "true"})
+    assert 'class="ok"' in free.text
+    bad = await browser.get("/users/check-username?username=No Spaces", headers={"HX-Request": "true"})
+    assert 'class="error"' in bad.text
