@@ -48,8 +48,7 @@ async def park_detail(request: Request) -> Response:
         "managers": [link.user for link in managers],
         "can_edit": await access.can(principal, park),
         "can_read_audit": principal.is_(Role.ADMIN, Role.OFFICIAL),
-        "weekdays": WEEKDAYS,
-        "weekday_labels": WEEKDAY_LABELS,
+        "hours_summary": service.opening_hours_summary,
     }
     return render(request, "parks/detail.html", context)
 

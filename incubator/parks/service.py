@@ -12,8 +12,9 @@ from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import Role
 from incubator.errors import ValidationFailed
+from incubator.i18n import gettext
 from incubator.i18n import gettext as _
-from incubator.parks.models import WEEKDAYS, Park, ParkKind, Space, SpaceKind
+from incubator.parks.models import WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space, SpaceKind
 from incubator.validation import Checker
 
 PARK_FIELDS = [
@@ -163,6 +164,24 @@ async def attach_counts(parks: list[Park]) -> list[Park]:
         park.space_count = space_counts.get(park.id, 0)  # type: ignore[attr-defined]
         park.organization_count = organization_counts.get(park.id, 0)  # type: ignore[attr-defined]
     return parks
+
+
+def opening_hours_summary(hours: dict[str, list[str] | None]) -> list[str]:
+    """Consecutive days with the same hours, joined: ["Monday–Friday 08:30–17:30", ...]."""
+    runs: list[tuple[str, str, list[str]]] = []
+    for day in WEEKDAYS:
+        span = (hours or {}).get(day)
+        if span and runs and runs[-1][2] == span and WEEKDAYS.index(runs[-1][1]) == WEEKDAYS.index(day) - 1:
+            runs[-1] = (runs[-1][0], day, span)
+        elif span:
+            runs.append((day, day, span))
+    summary = []
+    for first, last, span in runs:
+        days = gettext(WEEKDAY_LABELS[first])
+        if last != first:
+            days = _("%(first)s to %(last)s", first=days, last=gettext(WEEKDAY_LABELS[last]))
+        summary.append(f"{days} {span[0]}–{span[1]}")
+    return summary
 
 
 def space_form_values(space: Space | None) -> dict[str, str]:

@@ -114,3 +114,18 @@ async def test_a_failed_change_leaves_no_audit_entry(admin, park, space):
         await service.update_space(Principal(admin), other, {**SPACE, "name": space.name})
     assert not await AuditEntry.filter(object_type="Space").exists()
     assert (await Space.get(id=other.id)).name == "办公室"
+
+
+def test_opening_hours_are_summarised_by_runs_of_days():
+    from incubator import i18n
+
+    hours = {d: ["08:30", "17:30"] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": ["09:00", "12:00"],
+                                                                                     "sun": None}
+    token = i18n.set_locale("en")
+    try:
+        assert service.opening_hours_summary(hours) == ["Monday to Friday 08:30–17:30", "Saturday 09:00–12:00"]
+        assert service.opening_hours_summary({"mon": ["08:00", "09:00"], "wed": ["08:00", "09:00"]}) == [
+            "Monday 08:00–09:00", "Wednesday 08:00–09:00"]
+        assert service.opening_hours_summary({}) == []
+    finally:
+        i18n.reset_locale(token)
