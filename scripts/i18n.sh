@@ -4,7 +4,7 @@
 # tests/test_i18n.py fails while any string lacks a translation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
+pybabel extract -F babel.cfg --ignore-dirs=".* __pycache__" -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
   --project=incubator -o /tmp/incubator-messages.pot . >/dev/null 2>&1
 po=incubator/locale/zh_CN/LC_MESSAGES/messages.po
 if [ -f "$po" ]; then

@@ -20,7 +20,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def extracted(tmp_path_factory) -> set[str]:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "--ignore-dirs=.* __pycache__",
+         "-k", "N_",
          "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
