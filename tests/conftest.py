@@ -242,3 +242,9 @@ async def member(make_user, organization: Organization) -> User:
 @pytest_asyncio.fixture
 async def evaluator(make_user) -> User:
     return await make_user("evaluator", Role.EVALUATOR)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Browser tests last: Playwright's sync API keeps an event loop running in this thread
+    # while the browser is open, and async tests cannot start their own loop beside it.
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
