@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import sys
 from datetime import datetime
@@ -53,9 +54,18 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _print_demo_accounts()
 
 
+def _log_to_console(level: str) -> None:
+    logger = logging.getLogger("incubator")
+    logger.setLevel(level.upper())
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger.addHandler(handler)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    _log_to_console(args.log_level)
     settings = _settings()
     if args.demo:
         from incubator import db, demo

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,22 +38,26 @@ async def run_all(settings: Settings) -> dict[str, object]:
     return results
 
 
+async def run_logged(job: Job, settings: Settings) -> object:
+    result = await job.run(settings)
+    log.info("job %s: %s", job.name, result)
+    return result
+
+
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
+    """Every job hourly-or-so and once right at start-up. A run that comes late (the process
+    was busy or asleep) still runs: APScheduler's default grace of 1 s would skip it."""
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    now = datetime.now(scheduler.timezone)
     for job in JOBS:
         scheduler.add_job(
-            job.run, "interval", minutes=job.minutes, args=[settings], id=job.name,
-            # Once at start-up too; a late run still runs (the default grace of 1 s skips it).
-            next_run_time=None, misfire_grace_time=600, coalesce=True, max_instances=1,
+            run_logged, "interval", minutes=job.minutes, args=[job, settings], id=job.name,
+            next_run_time=now, misfire_grace_time=600, coalesce=True, max_instances=1,
         )
     return scheduler
 
 
 def start(settings: Settings) -> AsyncIOScheduler:
-    from datetime import datetime
-
     scheduler = build_scheduler(settings)
     scheduler.start()
-    for job in JOBS:
-        scheduler.modify_job(job.name, next_run_time=datetime.now(scheduler.timezone))
     return scheduler

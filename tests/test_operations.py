@@ -104,3 +104,11 @@ def test_cli_migrate_demo_check_and_backup_on_a_fresh_sqlite_database(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "incubator.cli", "createuser", "x", "--role", "admin",
                              "--password", "short"], env=env, capture_output=True, text=True)
     assert failed.returncode != 0
+
+
+def test_scheduler_runs_every_job_at_start_and_then_periodically(settings):
+    scheduler = jobs.build_scheduler(settings)  # built, never started: tests call jobs directly
+    scheduled = {job.id: job for job in scheduler.get_jobs()}
+    assert set(scheduled) == {job.name for job in jobs.JOBS}
+    for job in scheduled.values():
+        assert job.misfire_grace_time >= 60 and job.coalesce and job.max_instances == 1
