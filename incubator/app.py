@@ -116,7 +116,6 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Exception: _server_error,
         },
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     return app

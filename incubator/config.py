@@ -78,6 +78,12 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_lockout_minutes: int = 15
     max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    upload_dir: Path | None = None
+
+    @property
+    def uploads(self) -> Path:
+        return self.upload_dir or (self.data_dir / "uploads")
 
     @property
     def production(self) -> bool:
@@ -117,6 +123,8 @@ class Settings:
             login_max_failures_per_address=_int(env, "INCUBATOR_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
             login_lockout_minutes=_int(env, "INCUBATOR_LOGIN_LOCKOUT_MINUTES", 15),
             max_body_bytes=_int(env, "INCUBATOR_MAX_BODY_BYTES", 1024 * 1024),
+            max_upload_bytes=_int(env, "INCUBATOR_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+            upload_dir=Path(env["INCUBATOR_UPLOAD_DIR"]) if env.get("INCUBATOR_UPLOAD_DIR") else None,
         )
 
 

@@ -3,11 +3,16 @@ with their spaces, and one account per role. Loading it twice changes nothing.""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from tortoise.transactions import in_transaction
 
+from incubator.access import Principal
 from incubator.auth.models import Role, User
 from incubator.auth.service import create_user_plain
-from incubator.organizations.models import Organization
+from incubator.organizations import admission, credit_code
+from incubator.organizations import service as organization_service
+from incubator.organizations.models import Organization, ServiceDomain, StageChange
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
@@ -69,13 +74,33 @@ def _spaces(prefix: str) -> list[dict]:
     ]
 
 
-ORGANIZATIONS = {
-    0: [("太湖邻里志愿者协会", "Taihu Neighbours Volunteer Association"),
-        ("滨湖绿色环保志愿服务队", "Binhu Green Volunteers")],
-    1: [("益巢独居老人关爱中心", "Yichao Care for Elderly Living Alone")],
-    2: [("荣巷阳光助残服务社", "Rongxiang Sunshine Disability Services")],
-}
-
+# (park index, name, English name, kind, the path to walk, registration, days since admission)
+ORGANIZATIONS = [
+    (0, "太湖邻里志愿者协会", "Taihu Neighbours Volunteer Association", "social_association",
+     ["screening", "admit", "incubating"], "registered", 420),
+    (0, "滨湖绿色环保志愿服务队", "Binhu Green Volunteers", "community_group",
+     ["screening", "admit", "incubating"], "filed", 300),
+    (0, "社区应急救护培训队", "Community First-Aid Trainers", "unregistered",
+     ["screening", "admit", "incubating", "midterm_review"], "preparing", 190),
+    (0, "银龄互助会", "Silver Age Mutual Aid", "unregistered",
+     ["screening", "admit", "incubating", "extended"], "unregistered", 400),
+    (0, "湖滨邻里调解会", "Lakeside Neighbourhood Mediation", "social_association",
+     ["screening", "admit", "incubating", "midterm_review", "graduation_review"], "registered", 700),
+    (0, "渔港社区文化队", "Fishing Harbour Culture Troupe", "social_association",
+     ["screening", "admit", "incubating", "graduation_review", "graduated"], "registered", 760),
+    (0, "太湖青年志愿者服务社", "Taihu Youth Volunteers", "unregistered", ["screening"], "unregistered", None),
+    (0, "蠡湖读书会", "Lihu Reading Circle", "unregistered", [], "unregistered", None),
+    (0, "街头快闪艺术团", "Street Flash-Mob Troupe", "unregistered", ["screening", "reject"], "unregistered", None),
+    (0, "湖畔宠物互助群", "Lakeside Pet Owners", "unregistered",
+     ["screening", "admit", "incubating", "exited"], "unregistered", 250),
+    (1, "益巢独居老人关爱中心", "Yichao Care for Elderly Living Alone", "private_non_enterprise",
+     ["screening", "admit", "incubating"], "registered", 380),
+    (1, "心语心理咨询服务社", "Xinyu Counselling Service", "private_non_enterprise",
+     ["screening", "admit"], "preparing", 5),
+    (1, "亲子成长工作坊", "Parent-Child Growth Workshop", "unregistered", [], "unregistered", None),
+    (2, "荣巷阳光助残服务社", "Rongxiang Sunshine Disability Services", "private_non_enterprise",
+     ["screening", "admit", "incubating"], "registered", 330),
+]
 ACCOUNTS = [
     ("admin", "系统管理员", Role.ADMIN),
     ("official", "区民政局 王科长", Role.OFFICIAL),
@@ -83,6 +108,13 @@ ACCOUNTS = [
     ("org", "太湖邻里志愿者协会 张会长", Role.MEMBER),
     ("evaluator", "第三方评估 陈专家", Role.EVALUATOR),
 ]
+DOMAINS_BY_PARK = {0: ["volunteering", "self_governance"], 1: ["family", "elderly"], 2: ["disability"]}
+REASONS = {
+    "admit": "服务需求明确，团队稳定，符合园区定位。",
+    "reject": "服务内容与园区公益定位不符，建议转介文化部门。",
+    "extended": "登记材料仍在审批，延期六个月。",
+    "exited": "组织负责人迁居外地，组织停止活动。",
+}
 
 
 async def is_empty() -> bool:
@@ -93,8 +125,8 @@ async def load() -> bool:
     """Loads the demo data unless it is there; True when something was written."""
     if await User.filter(username="admin").exists():
         return False
+    parks = []
     async with in_transaction():
-        parks = []
         for index, values in enumerate(PARKS):
             park = await Park.get_or_none(name_zh=values["name_zh"]) or await Park.create(**values)
             parks.append(park)
@@ -102,16 +134,84 @@ async def load() -> bool:
             for space in _spaces(prefix):
                 if not await Space.filter(park_id=park.id, name=space["name"]).exists():
                     await Space.create(park_id=park.id, **space)
-            for name_zh, name_en in ORGANIZATIONS.get(index, []):
-                if not await Organization.filter(park_id=park.id, name_zh=name_zh).exists():
-                    await Organization.create(park_id=park.id, name_zh=name_zh, name_en=name_en)
-        first_org = await Organization.get(park_id=parks[0].id, name_zh=ORGANIZATIONS[0][0][0])
-        for username, name, role in ACCOUNTS:
-            if await User.filter(username=username).exists():
-                continue
-            await create_user_plain(
-                username, DEMO_PASSWORD, role, display_name=name,
-                organization_id=first_org.id if role == Role.MEMBER else None,
-                park_ids=[parks[0].id] if role == Role.MANAGER else [],
-            )
+    users = {}
+    for username, name, role in ACCOUNTS:
+        if role == Role.MEMBER:
+            continue
+        managed = [parks[0].id] if role == Role.MANAGER else []
+        users[username] = await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, park_ids=managed)
+    admin = Principal(users["admin"])
+    for number, spec in enumerate(ORGANIZATIONS):
+        await _walk(admin, parks, number, *spec)
+    member_org = await Organization.get(name_zh=ORGANIZATIONS[0][1])
+    username, name, role = next(a for a in ACCOUNTS if a[2] == Role.MEMBER)
+    await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, organization_id=member_org.id)
     return True
+
+
+async def _walk(admin: Principal, parks: list[Park], number: int, park_index: int, name_zh: str, name_en: str,
+                kind: str, path: list[str], registration: str, days_ago: int | None) -> None:
+    """Takes one organization along its path with the same services a manager uses, then moves
+    the timeline's dates into the past so the demo looks like a park that has been running."""
+    park = parks[park_index]
+    domains = await ServiceDomain.filter(code__in=DOMAINS_BY_PARK[park_index]).values_list("id", flat=True)
+    form = {"name_zh": name_zh, "name_en": name_en, "kind": kind, "contact_person": "联系人" + name_zh[:2],
+            "mobile": f"1380000{number:04d}", "legal_representative": "负责人" + name_zh[:2],
+            "plan": "面向社区居民开展常态化公益服务，一年内完成登记并形成品牌项目。",
+            "staff_count": str(2 + number % 4), "volunteer_count": str(15 + number * 7)}
+    submitted = await admission.submit_application(park, form, [str(d) for d in domains],
+                                                   ["office_space", "registration", "capacity_building"],
+                                                   address=f"demo-{number}")
+    organization = submitted.organization
+    start = date.today() - timedelta(days=days_ago or 20)
+    for step in path:
+        organization = await Organization.get(id=organization.id)
+        if step in ("admit", "reject"):
+            criteria = await admission.criteria_for(park)
+            desks = await admission.free_desks(park)
+            decision = {f"score_{c.id}": str(6 + (number + c.id) % 5) for c in criteria} | {
+                "decision": step, "reason": REASONS[step], "start_on": start.isoformat(),
+                "term_months": "24" if (days_ago or 0) > 300 and "extended" not in path else "12",
+                "space_id": str(desks[0].id) if desks and step == "admit" else ""}
+            await admission.decide_admission(admin, organization, decision, ["office_space", "registration"])
+            continue
+        data = {"reason": REASONS.get(step, "")}
+        if step == "extended":
+            data["new_end_on"] = (organization.term_end_on + timedelta(days=183)).isoformat()
+        if step == "graduated":
+            await _register(admin, organization, number)
+        await organization_service.change_stage(admin, organization, step, data)
+    organization = await Organization.get(id=organization.id)
+    if registration == "registered" and organization.registration != "registered":
+        await _register(admin, organization, number)
+    elif registration in ("preparing", "filed"):
+        await organization_service.update_registration(admin, organization, {
+            "registration": registration, "name_preapproval": f"滨民名预〔2025〕{number:03d}号",
+            "filing_number": f"滨社备〔2025〕{number:03d}号" if registration == "filed" else "",
+            "filing_authority": "太湖街道办事处" if registration == "filed" else "",
+            "filed_on": (start + timedelta(days=30)).isoformat() if registration == "filed" else ""})
+    await _backdate(organization.id, start - timedelta(days=25))
+
+
+async def _register(admin: Principal, organization: Organization, number: int) -> None:
+    domain_ids = await organization.domain_links.all().values_list("domain_id", flat=True)
+    profile = {name: str(getattr(organization, name) or "") for name in organization_service.PROFILE_FIELDS}
+    profile["kind"] = str(organization.kind.value)
+    await organization_service.update_profile(admin, organization, profile, [str(d) for d in domain_ids])
+    await organization_service.update_registration(admin, organization, {
+        "registration": "registered", "credit_code": credit_code.make(f"51320211MJ57{number:05d}"),
+        "registration_authority": "无锡市滨湖区民政局",
+        "registered_on": (date.today() - timedelta(days=60)).isoformat()})
+
+
+async def _backdate(organization_id: int, first: date) -> None:
+    changes = await StageChange.filter(organization_id=organization_id).order_by("at", "id")
+    now = datetime.now(UTC)
+    begin = datetime.combine(first, time(9, 30), tzinfo=UTC)
+    span = max(now - begin, timedelta(days=1))
+    for index, change in enumerate(changes):
+        moment = begin + span * (index / max(len(changes), 1))
+        await StageChange.filter(id=change.id).update(at=moment)
+    if changes:
+        await Organization.filter(id=organization_id).update(stage_changed_at=begin + span * (
+            (len(changes) - 1) / max(len(changes), 1)))

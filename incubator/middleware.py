@@ -10,7 +10,6 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -133,10 +132,13 @@ class RequestContextMiddleware:
 
         try:
             if request.method not in SAFE_METHODS:
+                multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+                # Uploads go through one checked path (incubator/uploads.py), which allows more.
+                limit = settings.max_upload_bytes + 64 * 1024 if multipart else settings.max_body_bytes
                 try:
-                    body = await _read_body(receive)
-                except HTTPException as exc:  # the body limit (Starlette's max_body_size)
-                    await error_page(request, exc.status_code)(scope, receive, send)
+                    body = await _read_body(receive, limit)
+                except BodyTooLarge:
+                    await error_page(request, 413)(scope, receive, send)
                     return
                 if not await self._csrf_ok(request, body, state.csrf_token):
                     message = i18n.gettext(
@@ -183,13 +185,22 @@ class RequestContextMiddleware:
         return supplied is not None and hmac.compare_digest(supplied, expected)
 
 
-async def _read_body(receive: Receive) -> bytes:
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

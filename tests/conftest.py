@@ -4,6 +4,7 @@ chained fixtures that build the world: park → space, organization → member."
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import uuid
@@ -28,6 +29,7 @@ from incubator.config import Settings, sqlite_url
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park, Space, SpaceKind
 
+DEFAULT_DOMAINS = importlib.import_module("migrations.0004_default_service_domains").DOMAINS
 PASSWORD = "correct-horse-battery"
 TEST_SERVER = "http://testserver"
 POSTGRES_URL = os.environ.get("INCUBATOR_TEST_DATABASE_URL", "").strip()
@@ -88,15 +90,21 @@ async def orm(database_url: str) -> AsyncIterator[None]:
         yield
 
 
+# Rows the migrations seed (reference data) stay; everything a test adds goes.
+SEEDED = {"service_domain": "code IN ({})".format(", ".join(f"'{code}'" for code, _, _ in DEFAULT_DOMAINS))}
+
+
 async def empty_all_tables() -> None:
     conn = connections.get("default")
-    tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable()]
+    tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable() if m._meta.db_table not in SEEDED]
+    seeded = [f'DELETE FROM "{table}" WHERE NOT ({keep})' for table, keep in SEEDED.items()]
     if POSTGRES_URL:
-        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        await conn.execute_script(";\n".join([f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE", *seeded]))
     else:
         statements = ["PRAGMA foreign_keys = OFF"]
         statements += [f'DELETE FROM "{t}"' for t in tables]
-        statements += ["DELETE FROM sqlite_sequence", "PRAGMA foreign_keys = ON"]
+        statements += [*seeded, "DELETE FROM sqlite_sequence WHERE name NOT IN ('service_domain')",
+                       "PRAGMA foreign_keys = ON"]
         await conn.execute_script(";\n".join(statements))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pytest
 import pytest_asyncio
@@ -14,7 +15,7 @@ from starlette.routing import Route
 
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
-from incubator.organizations.models import Organization
+from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
 from tests.conftest import PASSWORD
 
@@ -31,6 +32,11 @@ class World:
     users: dict[Role, User]
     stranger: User  # an account of no one in the test
     stranger_session: UserSession
+    document_a: Document
+    document_b: Document
+    follow_up_a: FollowUp
+    follow_up_b: FollowUp
+    import_b: ImportBatch
 
 
 @pytest_asyncio.fixture
@@ -58,7 +64,18 @@ async def world(make_user, browser) -> World:
 
     await update_park(Principal(users[Role.ADMIN]), park_a, {"name_zh": park_a.name_zh, "kind": "park",
                                                             "resident_slots": "6", "is_active": "on"})
-    return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session)
+    now = datetime.now(UTC)
+    documents = [
+        await Document.create(organization=org, title=f"SECRET-DOC-{org.name_zh}", filename="x.pdf",
+                              content_type="application/pdf", size=1, sha256="0" * 64,
+                              storage_name=f"{org.id:032x}.pdf", uploaded_at=now)
+        for org in (org_a, org_b)
+    ]
+    follow_ups = [await FollowUp.create(organization=org, due_on=date(2027, 1, 1)) for org in (org_a, org_b)]
+    import_b = await ImportBatch.create(park=park_b, created_by=users[Role.ADMIN], created_at=now,
+                                        filename="SECRET-IMPORT.xlsx", rows=[])
+    return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
+                 documents[0], documents[1], follow_ups[0], follow_ups[1], import_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -84,6 +101,33 @@ def organization_to_view(role: Role) -> Callable[[World], int] | None:
         Role.MEMBER: lambda w: w.org_a2.id,
         Role.EVALUATOR: lambda w: w.org_a.id,
     }.get(role)
+
+
+def organization_to_change(role: Role) -> Callable[[World], int] | None:
+    return {
+        Role.MANAGER: lambda w: w.org_b.id,
+        Role.MEMBER: lambda w: w.org_a2.id,
+        Role.OFFICIAL: lambda w: w.org_a.id,
+        Role.EVALUATOR: lambda w: w.org_a.id,
+    }.get(role)
+
+
+def document_to_view(role: Role) -> Callable[[World], int] | None:
+    return {
+        Role.MANAGER: lambda w: w.document_b.id,
+        Role.MEMBER: lambda w: w.document_b.id,
+        Role.EVALUATOR: lambda w: w.document_a.id,
+    }.get(role)
+
+
+def follow_up_to_change(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.follow_up_b.id) if role == Role.MANAGER else (lambda w: w.follow_up_a.id)
+
+
+def import_of_another_park(role: Role) -> Callable[[World], int] | None:
+    return None if role == Role.ADMIN else (lambda w: w.import_b.id)
 
 
 def user_to_change(role: Role) -> Callable[[World], int] | None:
@@ -116,6 +160,20 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "parks:space_edit": (space_to_change, None),
     "parks:space_update": (space_to_change, SPACE_FORM),
     "organizations:detail": (organization_to_view, None),
+    "organizations:timeline": (organization_to_view, None),
+    "organizations:stage": (organization_to_change, {"stage": "exited", "reason": "HACKED"}),
+    "organizations:edit": (organization_to_change, None),
+    "organizations:update": (organization_to_change, {"name_zh": "HACKED", "kind": "unregistered"}),
+    "organizations:registration": (organization_to_change, None),
+    "organizations:registration_update": (organization_to_change, {"registration": "preparing",
+                                                                   "name_preapproval": "HACKED"}),
+    "organizations:admission": (organization_to_change, None),
+    "organizations:admission_decide": (organization_to_change, {"decision": "reject", "reason": "HACKED"}),
+    "organizations:document_upload": (organization_to_change, {"title": "HACKED"}),
+    "organizations:document": (document_to_view, None),
+    "organizations:follow_up": (follow_up_to_change, {"notes": "HACKED"}),
+    "organizations:import_preview": (import_of_another_park, None),
+    "organizations:import_confirm": (import_of_another_park, {}),
     "users:edit": (user_to_change, None),
     "users:update": (user_to_change, USER_FORM),
     "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),
@@ -144,11 +202,23 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "parks:new": {Role.ADMIN},
     "parks:create": {Role.ADMIN},
     "organizations:list": set(Role),
+    "organizations:overdue": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
+    "organizations:import": {Role.ADMIN, Role.MANAGER},
+    "organizations:import_upload": {Role.ADMIN, Role.MANAGER},
+    "organizations:import_template": {Role.ADMIN, Role.MANAGER},
+    "organizations:check_credit_code": set(Role),
+    "organizations:domains": {Role.ADMIN},
+    "organizations:domain_create": {Role.ADMIN},
+    # Public: a group applies without an account; the receipt is reached by its secret reference.
+    "organizations:apply": None,
+    "organizations:apply_submit": None,
+    "organizations:application_status": None,
     "audit:log": {Role.ADMIN, Role.OFFICIAL},
     "static": None,
 }
 
-SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret"]
+SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
+           "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -203,6 +273,10 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await Park.filter(name_zh="HACKED").exists()
     assert not await Space.filter(name="HACKED").exists()
     assert not await User.filter(display_name="HACKED").exists()
+    assert not await Organization.filter(name_zh="HACKED").exists()
+    assert not await Organization.filter(stage__in=["exited", "rejected"]).exists()
+    assert not await FollowUp.filter(notes="HACKED").exists()
+    assert (await ImportBatch.get(id=world.import_b.id)).status == "preview"
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.

@@ -10,7 +10,7 @@ from incubator.config import tortoise_config
 from tests.conftest import POSTGRES_URL
 
 # Constraints that Tortoise cannot declare on a model and the migrations create by hand.
-HAND_WRITTEN = {"uq_park_single_hub"}
+HAND_WRITTEN = {"uq_park_single_hub", "uq_space_allocation_open"}
 
 
 async def test_models_and_migrations_agree(database_url):

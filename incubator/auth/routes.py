@@ -30,8 +30,13 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: Request) -> Response:
     if request.state.user is not None:
         return redirect(request, _safe_next(request.query_params.get("next")))
-    context = {"values": {}, "errors": {}, "next": request.query_params.get("next", "")}
+    context = {"values": {}, "errors": {}, "next": request.query_params.get("next", ""),
+               "open_parks": await _parks_accepting_applications()}
     return render(request, "auth/login.html", context)
+
+
+async def _parks_accepting_applications() -> list[Park]:
+    return await Park.filter(is_active=True, accepts_applications=True).order_by("id")
 
 
 async def login_submit(request: Request) -> Response:
@@ -45,7 +50,7 @@ async def login_submit(request: Request) -> Response:
         )
     except DomainError as exc:
         context = {"values": {"username": data.get("username", "")}, "errors": {"__all__": exc.message},
-                   "next": data.get("next", "")}
+                   "next": data.get("next", ""), "open_parks": await _parks_accepting_applications()}
         return render(request, "auth/login.html", context, status_code=exc.status_code)
     response = redirect(request, _safe_next(data.get("next")))
     response.set_cookie(

@@ -1,11 +1,124 @@
-"""Incubated organizations. The full profile and path arrive with the organizations issue;
-the foundation needs the organization as the scope of its members."""
+"""Incubated organizations: profile, application, admission, agreement, stages, registration
+track, documents and follow-ups."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from tortoise import fields
-from tortoise.migrations.constraints import UniqueConstraint
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
+
+from incubator.i18n import N_, gettext
+
+
+class OrganizationKind(StrEnum):
+    SOCIAL_ASSOCIATION = "social_association"
+    PRIVATE_NON_ENTERPRISE = "private_non_enterprise"
+    FOUNDATION = "foundation"
+    COMMUNITY_GROUP = "community_group"
+    UNREGISTERED = "unregistered"
+
+
+KIND_LABELS = {
+    OrganizationKind.SOCIAL_ASSOCIATION: N_("Social association"),
+    OrganizationKind.PRIVATE_NON_ENTERPRISE: N_("Private non-enterprise unit / social service agency"),
+    OrganizationKind.FOUNDATION: N_("Foundation"),
+    OrganizationKind.COMMUNITY_GROUP: N_("Filed community group"),
+    OrganizationKind.UNREGISTERED: N_("Not yet registered"),
+}
+
+
+class Stage(StrEnum):
+    APPLIED = "applied"
+    SCREENING = "screening"
+    REJECTED = "rejected"
+    ADMITTED = "admitted"
+    INCUBATING = "incubating"
+    MIDTERM_REVIEW = "midterm_review"
+    GRADUATION_REVIEW = "graduation_review"
+    EXTENDED = "extended"
+    GRADUATED = "graduated"
+    EXITED = "exited"
+
+
+STAGE_LABELS = {
+    Stage.APPLIED: N_("Applied"),
+    Stage.SCREENING: N_("Screening"),
+    Stage.REJECTED: N_("Rejected"),
+    Stage.ADMITTED: N_("Admitted"),
+    Stage.INCUBATING: N_("Incubating"),
+    Stage.MIDTERM_REVIEW: N_("Mid-term review"),
+    Stage.GRADUATION_REVIEW: N_("Graduation review"),
+    Stage.EXTENDED: N_("Extended"),
+    Stage.GRADUATED: N_("Graduated"),
+    Stage.EXITED: N_("Exited"),
+}
+# Stages in which an organization holds an agreement and (possibly) a desk.
+RESIDENT_STAGES = frozenset({Stage.ADMITTED, Stage.INCUBATING, Stage.MIDTERM_REVIEW, Stage.GRADUATION_REVIEW,
+                             Stage.EXTENDED})
+
+
+class Registration(StrEnum):
+    UNREGISTERED = "unregistered"
+    PREPARING = "preparing"
+    FILED = "filed"
+    REGISTERED = "registered"
+
+
+REGISTRATION_LABELS = {
+    Registration.UNREGISTERED: N_("Unregistered"),
+    Registration.PREPARING: N_("Preparing (name pre-approval)"),
+    Registration.FILED: N_("Filed with the street or community"),
+    Registration.REGISTERED: N_("Registered with civil affairs"),
+}
+
+
+class Support(StrEnum):
+    OFFICE_SPACE = "office_space"
+    REGISTRATION = "registration"
+    SEED_FUNDING = "seed_funding"
+    CAPACITY_BUILDING = "capacity_building"
+    GUIDANCE = "guidance"
+    FINANCIAL_CUSTODY = "financial_custody"
+    CONSULTING = "consulting"
+    PUBLICITY = "publicity"
+    GOVERNMENT_PURCHASING = "government_purchasing"
+    VENTURE_PHILANTHROPY = "venture_philanthropy"
+
+
+SUPPORT_LABELS = {
+    Support.OFFICE_SPACE: N_("Office space and equipment"),
+    Support.REGISTRATION: N_("Registration assistance"),
+    Support.SEED_FUNDING: N_("Seed funding"),
+    Support.CAPACITY_BUILDING: N_("Capacity building"),
+    Support.GUIDANCE: N_("Development guidance"),
+    Support.FINANCIAL_CUSTODY: N_("Financial custody"),
+    Support.CONSULTING: N_("Management consulting"),
+    Support.PUBLICITY: N_("Publicity"),
+    Support.GOVERNMENT_PURCHASING: N_("Access to government purchasing"),
+    Support.VENTURE_PHILANTHROPY: N_("Venture philanthropy competitions"),
+}
+
+
+class ServiceDomain(Model):
+    # Service domains; administrators extend the list.
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=40, unique=True)
+    name_zh = fields.CharField(max_length=60)
+    name_en = fields.CharField(max_length=80, default="")
+    sort = fields.IntField(default=100)
+    is_active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "service_domain"
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
 
 
 class Organization(Model):
@@ -15,17 +128,260 @@ class Organization(Model):
     )
     name_zh = fields.CharField(max_length=150)
     name_en = fields.CharField(max_length=200, default="")
+    kind = fields.CharEnumField(OrganizationKind, max_length=32, default=OrganizationKind.UNREGISTERED,
+                                db_default="unregistered")
     description = fields.TextField(default="")
+    founded_on = fields.DateField(null=True)
+    legal_representative = fields.CharField(max_length=60, default="", db_default="")
+    contact_person = fields.CharField(max_length=60, default="", db_default="")
+    mobile = fields.CharField(max_length=11, default="", db_default="")
+    email = fields.CharField(max_length=254, default="", db_default="")
+    website = fields.CharField(max_length=300, default="", db_default="")
+    staff_count = fields.IntField(default=0, db_default=0)
+    volunteer_count = fields.IntField(default=0, db_default=0)
+
+    stage = fields.CharEnumField(Stage, max_length=24, default=Stage.APPLIED, db_default="applied")
+    stage_changed_at = fields.DatetimeField(null=True)
+    admitted_on = fields.DateField(null=True)
+    term_end_on = fields.DateField(null=True)
+    graduated_on = fields.DateField(null=True)
+    exited_on = fields.DateField(null=True)
+    handback_deadline = fields.DateField(null=True)
+
+    registration = fields.CharEnumField(Registration, max_length=16, default=Registration.UNREGISTERED,
+                                        db_default="unregistered")
+    name_preapproval = fields.CharField(max_length=100, default="", db_default="")
+    filing_number = fields.CharField(max_length=60, default="", db_default="")
+    filing_authority = fields.CharField(max_length=100, default="", db_default="")
+    filed_on = fields.DateField(null=True)
+    credit_code = fields.CharField(max_length=18, null=True, unique=True)
+    registration_authority = fields.CharField(max_length=100, default="", db_default="")
+    registered_on = fields.DateField(null=True)
+
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "organization"
         ordering = ["id"]
-        constraints = [UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name")]
+        constraints = [
+            UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name"),
+            CheckConstraint(check="staff_count >= 0 AND volunteer_count >= 0", name="ck_organization_counts"),
+            CheckConstraint(check="registration <> 'registered' OR credit_code IS NOT NULL",
+                            name="ck_organization_registered_has_code"),
+        ]
 
     def __str__(self) -> str:
         return self.name_zh
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+    @property
+    def stage_label(self) -> str:
+        return gettext(STAGE_LABELS[Stage(self.stage)])
+
+    @property
+    def kind_label(self) -> str:
+        return gettext(KIND_LABELS[OrganizationKind(self.kind)])
+
+    @property
+    def registration_label(self) -> str:
+        return gettext(REGISTRATION_LABELS[Registration(self.registration)])
+
+
+class OrganizationDomain(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="domain_links", on_delete=fields.CASCADE
+    )
+    domain: fields.ForeignKeyRelation[ServiceDomain] = fields.ForeignKeyField(
+        "incubator.ServiceDomain", related_name="organization_links", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "organization_domain"
+        constraints = [UniqueConstraint(fields=("organization_id", "domain_id"), name="uq_organization_domain")]
+
+
+class Application(Model):
+    # What the group wrote on the public application form.
+    id = fields.IntField(primary_key=True)
+    organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
+        "incubator.Organization", related_name="application", on_delete=fields.CASCADE
+    )
+    reference = fields.CharField(max_length=40, unique=True)
+    plan = fields.TextField(default="")
+    supports = fields.JSONField(default=list)
+    submitted_at = fields.DatetimeField()
+    address = fields.CharField(max_length=64, default="")
+    duplicate_of = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "application"
+
+
+class AdmissionCriterion(Model):
+    id = fields.IntField(primary_key=True)
+    park: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Park", related_name="admission_criteria", on_delete=fields.CASCADE
+    )
+    name_zh = fields.CharField(max_length=60)
+    name_en = fields.CharField(max_length=80, default="")
+    weight = fields.IntField()
+    max_score = fields.IntField(default=10)
+    sort = fields.IntField(default=0)
+
+    class Meta:
+        table = "admission_criterion"
+        ordering = ["sort", "id"]
+        constraints = [CheckConstraint(check="weight > 0 AND max_score > 0", name="ck_admission_criterion")]
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
+class AdmissionReview(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="admission_reviews", on_delete=fields.CASCADE
+    )
+    reviewer: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="admission_reviews", on_delete=fields.SET_NULL
+    )
+    # [{"criterion": "…", "weight": 30, "max": 10, "score": 8}, …]: a copy, so later changes to
+    # the park's criteria do not rewrite past reviews.
+    scores = fields.JSONField(default=list)
+    weighted_score = fields.DecimalField(max_digits=5, decimal_places=1)
+    decision = fields.CharField(max_length=8)
+    reason = fields.TextField(default="")
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "admission_review"
+        ordering = ["-at"]
+        constraints = [CheckConstraint(check="decision IN ('admit', 'reject')", name="ck_admission_decision")]
+
+
+class Agreement(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="agreements", on_delete=fields.CASCADE
+    )
+    start_on = fields.DateField()
+    term_months = fields.IntField()
+    end_on = fields.DateField()
+    supports = fields.JSONField(default=list)
+    signed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="signed_agreements", on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    ended_on = fields.DateField(null=True)
+
+    class Meta:
+        table = "agreement"
+        ordering = ["-start_on", "-id"]
+        constraints = [CheckConstraint(check="end_on > start_on AND term_months > 0", name="ck_agreement_term")]
+
+
+class SpaceAllocation(Model):
+    # A desk or office given to an organization. A partial unique index (uq_space_allocation_open,
+    # in the migrations) lets each space have at most one allocation that is not released.
+    id = fields.IntField(primary_key=True)
+    agreement: fields.ForeignKeyRelation[Agreement] = fields.ForeignKeyField(
+        "incubator.Agreement", related_name="allocations", on_delete=fields.CASCADE
+    )
+    space: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Space", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    allocated_on = fields.DateField()
+    released_on = fields.DateField(null=True)
+
+    class Meta:
+        table = "space_allocation"
+
+
+class StageChange(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="stage_changes", on_delete=fields.CASCADE
+    )
+    from_stage = fields.CharField(max_length=24, default="")
+    to_stage = fields.CharField(max_length=24)
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="stage_changes", on_delete=fields.SET_NULL
+    )
+    actor_name = fields.CharField(max_length=100, default="")
+    at = fields.DatetimeField(db_index=True)
+    reason = fields.TextField(default="")
+    details = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "stage_change"
+        ordering = ["-at", "-id"]
+
+    @property
+    def to_label(self) -> str:
+        return gettext(STAGE_LABELS[Stage(self.to_stage)])
+
+
+class Document(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="documents", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=150)
+    filename = fields.CharField(max_length=200)
+    content_type = fields.CharField(max_length=100)
+    size = fields.IntField()
+    sha256 = fields.CharField(max_length=64)
+    storage_name = fields.CharField(max_length=80, unique=True)
+    uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="documents", on_delete=fields.SET_NULL
+    )
+    uploaded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "document"
+        ordering = ["-uploaded_at", "-id"]
+
+
+class FollowUp(Model):
+    # After graduation the park checks in with the organization (every 3 months for a year).
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "incubator.Organization", related_name="follow_ups", on_delete=fields.CASCADE
+    )
+    due_on = fields.DateField()
+    done_on = fields.DateField(null=True)
+    notes = fields.TextField(default="")
+    recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="follow_ups", on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "follow_up"
+        ordering = ["due_on", "id"]
+        constraints = [UniqueConstraint(fields=("organization_id", "due_on"), name="uq_follow_up")]
+
+
+class ImportBatch(Model):
+    # An uploaded spreadsheet waiting for the manager's confirmation: kept in the database,
+    # not in memory, so the confirming request may reach any process.
+    id = fields.IntField(primary_key=True)
+    park: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Park", related_name="import_batches", on_delete=fields.CASCADE
+    )
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="import_batches", on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    filename = fields.CharField(max_length=200)
+    rows = fields.JSONField(default=list)
+    status = fields.CharField(max_length=12, default="preview")
+    applied_at = fields.DatetimeField(null=True)
+    summary = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "import_batch"
+        ordering = ["-created_at"]

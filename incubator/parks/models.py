@@ -52,6 +52,10 @@ WEEKDAY_LABELS = {
 }
 
 
+def default_agreement_terms() -> list[int]:
+    return [6, 12, 24]
+
+
 class Park(Model):
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(ParkKind, max_length=8, default=ParkKind.PARK)
@@ -64,6 +68,10 @@ class Park(Model):
     operator = fields.CharField(max_length=200, default="")
     description = fields.TextField(default="")
     is_active = fields.BooleanField(default=True)
+    # Park rules for the incubation path.
+    agreement_terms = fields.JSONField(default=default_agreement_terms, db_default="[6, 12, 24]")
+    registration_due_months = fields.IntField(default=6, db_default=6)
+    accepts_applications = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -91,3 +91,41 @@ def test_member_sees_own_organization_and_not_anothers(page):
     response = page.goto(f"/organizations/{other_id}")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_contain_text("页面不存在")
+
+
+def test_manager_admits_an_applicant_and_moves_it_to_incubating(page):
+    login(page, "manager")
+    page.get_by_role("link", name="组织", exact=True).click()
+    page.select_option("#f-stage", "applied")
+    row = page.locator("#results tbody tr", has_text="蠡湖读书会")
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name="蠡湖读书会").click()
+    page.get_by_role("link", name="入驻评审").click()
+    for score in page.locator("input[name^='score_']").all():
+        score.fill("8")
+    page.get_by_label("同意入驻并签订协议").check()
+    page.fill("#f-reason", "读书会服务社区居民，团队稳定。")
+    page.select_option("#f-space_id", index=1)
+    page.get_by_role("button", name="提交评审结论").click()
+    expect(page.locator(".flash")).to_contain_text("孵化协议已签订")
+    expect(page.locator("#stage")).to_contain_text("已入驻")
+    page.select_option("#f-stage", "incubating")
+    page.get_by_role("button", name="变更阶段").click()
+    expect(page.locator("#stage .facts")).to_contain_text("孵化中")
+    expect(page.locator("#timeline li")).to_have_count(3)  # applied, admitted, incubating
+    assert page.csp_errors == []
+
+
+def test_organization_member_edits_the_profile(page):
+    login(page, "org")
+    page.get_by_role("link", name="我的组织").click()
+    page.get_by_role("link", name="编辑组织信息").click()
+    page.fill("#f-mobile", "1381234")
+    page.fill("#f-volunteer_count", "188")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#e-mobile")).to_be_visible()
+    expect(page.locator("#f-volunteer_count")).to_have_value("188")
+    page.fill("#f-mobile", "13812345678")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash")).to_contain_text("组织信息已保存")
+    expect(page.locator("main")).to_contain_text("188")

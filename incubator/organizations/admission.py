@@ -1,0 +1,241 @@
+"""Applying to a park (public), the admission review, and the incubation agreement."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from incubator.access import Principal, require_role
+from incubator.audit import service as audit
+from incubator.auth.models import Role
+from incubator.errors import DomainError, ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.organizations.models import (
+    AdmissionCriterion,
+    AdmissionReview,
+    Agreement,
+    Application,
+    Organization,
+    OrganizationDomain,
+    Registration,
+    SpaceAllocation,
+    Stage,
+    StageChange,
+    Support,
+)
+from incubator.organizations.service import (
+    PROFILE_FIELDS,
+    clean_credit_code,
+    clean_date,
+    clean_domains,
+    clean_mobile,
+    clean_profile,
+    record_stage,
+)
+from incubator.parks.models import Park, Space, SpaceKind
+from incubator.validation import Checker
+from incubator.workdays import add_months
+
+# A public form: one address may send this many applications an hour.
+APPLICATIONS_PER_HOUR = 5
+DEFAULT_CRITERIA = [
+    ("社会需求与服务定位", "Social need and service focus", 30),
+    ("团队与内部治理", "Team and internal governance", 25),
+    ("项目可行性", "Feasibility of the plan", 25),
+    ("发展潜力", "Potential to grow", 20),
+]
+DESK_KINDS = (SpaceKind.DESK, SpaceKind.OFFICE)
+
+
+class TooManyApplications(DomainError):
+    status_code = 429
+
+
+class LikelyDuplicate(DomainError):
+    """The form asks the applicant to confirm; `matches` names what looks the same."""
+
+    def __init__(self, matches: list[str]) -> None:
+        super().__init__(_("This looks like an organization the park already knows: %(names)s. "
+                           "If it is a different one, tick the box and send again.", names="、".join(matches)),
+                         field="confirm_duplicate")
+        self.matches = matches
+
+
+def _core_name(name: str) -> str:
+    # 太湖邻里志愿者协会（筹） and 太湖邻里 志愿者协会 are the same group for a duplicate warning.
+    name = re.sub(r"[（(][^）)]*[）)]", "", name)
+    return re.sub(r"[\s·・,，.。\-—_]", "", name).lower()
+
+
+async def _similar_names(park: Park, name: str) -> list[str]:
+    core = _core_name(name)
+    if len(core) < 2:
+        return []
+    names = await Organization.filter(park_id=park.id).values_list("name_zh", flat=True)
+    return [n for n in names if _core_name(n) and (core in _core_name(n) or _core_name(n) in core)]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    organization: Organization
+    reference: str
+
+
+async def submit_application(
+    park: Park, data: Mapping[str, str], domain_ids: Iterable[str], supports: Iterable[str], address: str,
+) -> Submitted:
+    """The public application form of one park (no account needed)."""
+    if not park.is_active or not park.accepts_applications:
+        raise DomainError(_("This park is not accepting applications at the moment."))
+    now = datetime.now(UTC)
+    recent = await Application.filter(address=address, submitted_at__gte=now - timedelta(hours=1)).count()
+    if address and recent >= APPLICATIONS_PER_HOUR:
+        raise TooManyApplications(_("Too many applications from your network in the last hour. Try again later."))
+
+    check = Checker(data)
+    values = clean_profile(check)
+    values["mobile"] = clean_mobile(check, required=True)
+    values["contact_person"] = check.text("contact_person", 60, required=True)
+    code = clean_credit_code(check)
+    plan = check.text("plan", 5000, required=True)
+    ids = await clean_domains(check, domain_ids)
+    chosen = [s for s in supports if s in {x.value for x in Support}]
+    name = str(values["name_zh"])
+    if name and await Organization.filter(park_id=park.id, name_zh=name).exists():
+        check.fail("name_zh", _("This park already has an application or resident organization with this name. "
+                                "Contact the park if you applied before."))
+    if code and (other := await Organization.get_or_none(credit_code=code).select_related("park")):
+        check.fail("credit_code", _("An organization with this credit code is already known to %(park)s. "
+                                    "Contact that park.", park=other.park.name_zh))
+    check.done()
+    similar = await _similar_names(park, name)
+    if similar and not check.flag("confirm_duplicate"):
+        raise LikelyDuplicate(similar)
+
+    reference = secrets.token_urlsafe(12)
+    registration = Registration.REGISTERED if code else Registration.UNREGISTERED
+    try:
+        async with in_transaction():
+            organization = await Organization.create(
+                park_id=park.id, stage=Stage.APPLIED, stage_changed_at=now, credit_code=code,
+                registration=registration, **values)
+            await OrganizationDomain.bulk_create(
+                [OrganizationDomain(organization_id=organization.id, domain_id=d) for d in ids])
+            await Application.create(
+                organization_id=organization.id, reference=reference, plan=plan, supports=chosen,
+                submitted_at=now, address=address[:64], duplicate_of="、".join(similar)[:300])
+            await StageChange.create(organization_id=organization.id, to_stage=Stage.APPLIED, at=now,
+                                     actor_name=str(values["contact_person"]), reason=_("Application received"))
+            await audit.record(None, "create", organization,
+                               audit.diff({}, audit.snapshot(organization, PROFILE_FIELDS)))
+    except IntegrityError:
+        # Two submissions of the same group raced; the unique constraints kept one.
+        raise ValidationFailed({"name_zh": _("This park already has an application or resident organization "
+                                             "with this name. Contact the park if you applied before.")}) from None
+    return Submitted(organization, reference)
+
+
+# ---- admission review ------------------------------------------------------------------------
+
+
+async def criteria_for(park: Park) -> list[AdmissionCriterion]:
+    """The park's scorecard, created from the defaults the first time it is needed."""
+    criteria = await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
+    if criteria:
+        return criteria
+    async with in_transaction():
+        if not await AdmissionCriterion.filter(park_id=park.id).exists():
+            await AdmissionCriterion.bulk_create([
+                AdmissionCriterion(park_id=park.id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
+                for i, (zh, en, weight) in enumerate(DEFAULT_CRITERIA)
+            ])
+    return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
+
+
+def weighted_score(scores: list[dict]) -> Decimal:
+    total_weight = sum(item["weight"] for item in scores)
+    if not total_weight:
+        return Decimal("0.0")
+    value = sum(Decimal(item["score"]) / Decimal(item["max"]) * item["weight"] for item in scores)
+    return (value / total_weight * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+async def free_desks(park: Park) -> list[Space]:
+    """Desks and offices of the park that nobody holds now."""
+    taken = SpaceAllocation.filter(released_on__isnull=True).values_list("space_id", flat=True)
+    return await Space.filter(park_id=park.id, kind__in=list(DESK_KINDS), is_active=True).exclude(
+        id__in=await taken).order_by("kind", "name")
+
+
+async def decide_admission(
+    principal: Principal, organization: Organization, data: Mapping[str, str], supports: Iterable[str],
+) -> AdmissionReview:
+    """Records the admission review. Admitting signs the agreement and allocates the desk in the
+    same transaction; the database refuses a desk that someone else took meanwhile."""
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+    current = Stage(organization.stage)
+    if current not in (Stage.APPLIED, Stage.SCREENING):
+        raise DomainError(_("Only an application that is new or in screening can be decided."))
+    park = await Park.get(id=organization.park_id)
+    criteria = await criteria_for(park)
+    check = Checker(data)
+    scores = []
+    for criterion in criteria:
+        score = check.integer(f"score_{criterion.id}", minimum=0, maximum=criterion.max_score, required=True)
+        scores.append({"criterion": criterion.name_zh, "criterion_en": criterion.name_en, "weight": criterion.weight,
+                       "max": criterion.max_score, "score": score or 0})
+    decision = check.one_of("decision", ("admit", "reject"))
+    reason = check.text("reason", 2000, required=True)
+    agreement_values: dict[str, object] = {}
+    space: Space | None = None
+    if decision == "admit":
+        start_on = clean_date(check, "start_on", required=True)
+        term = check.integer("term_months", required=True)
+        if term is not None and term not in park.agreement_terms:
+            check.fail("term_months", _("Choose one of the options."))
+        granted = sorted({s for s in supports if s in {x.value for x in Support}})
+        space_id = check.integer("space_id", minimum=1)
+        if space_id is not None:
+            space = await Space.get_or_none(id=space_id, park_id=park.id, kind__in=list(DESK_KINDS))
+            if space is None:
+                check.fail("space_id", _("Choose one of the options."))
+            elif await SpaceAllocation.filter(space_id=space_id, released_on__isnull=True).exists():
+                check.fail("space_id", _("This desk is already allocated to another organization."))
+        if start_on and term:
+            agreement_values = {"start_on": start_on, "term_months": term, "end_on": add_months(start_on, term),
+                                "supports": granted}
+    check.done()
+
+    now = datetime.now(UTC)
+    try:
+        async with in_transaction():
+            review = await AdmissionReview.create(
+                organization_id=organization.id, reviewer_id=principal.id, scores=scores,
+                weighted_score=weighted_score(scores), decision=decision, reason=reason, at=now)
+            if decision == "reject":
+                await record_stage(principal, organization, current, Stage.REJECTED, reason,
+                                   {"score": str(review.weighted_score)})
+                return review
+            agreement = await Agreement.create(organization_id=organization.id, signed_by_id=principal.id,
+                                               **agreement_values)
+            if space is not None:
+                await SpaceAllocation.create(agreement_id=agreement.id, space_id=space.id,
+                                             allocated_on=agreement.start_on)
+            await record_stage(
+                principal, organization, current, Stage.ADMITTED, reason,
+                {"score": str(review.weighted_score), "term_months": agreement.term_months,
+                 "space": space.name if space else None},
+                admitted_on=agreement.start_on, term_end_on=agreement.end_on)
+            await audit.record(principal, "create", agreement, audit.diff({}, {
+                "start_on": agreement.start_on, "end_on": agreement.end_on, "supports": agreement.supports,
+                "space": space.name if space else None}))
+    except IntegrityError:
+        raise ValidationFailed({"space_id": _("This desk is already allocated to another organization.")}) from None
+    return review

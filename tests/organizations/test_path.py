@@ -1,0 +1,208 @@
+"""The incubation path: application, admission, stages and their guards."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from incubator.access import Principal
+from incubator.audit.models import AuditEntry
+from incubator.errors import DomainError, PermissionDenied, ValidationFailed
+from incubator.organizations import admission, credit_code, service
+from incubator.organizations.models import (
+    AdmissionReview,
+    Agreement,
+    Application,
+    FollowUp,
+    Organization,
+    ServiceDomain,
+    SpaceAllocation,
+    Stage,
+    StageChange,
+)
+from incubator.workdays import add_working_days
+from tests.organizations.conftest import APPLICATION, admission_form
+
+CODE = credit_code.make("51320211MJ5704981")  # a valid civil-affairs code
+
+
+async def test_application_creates_an_applied_organization_with_a_receipt(park):
+    domain = await ServiceDomain.get(code="youth")
+    submitted = await admission.submit_application(park, APPLICATION, [str(domain.id)], ["registration", "bogus"],
+                                                   "10.0.0.5")
+    organization = submitted.organization
+    assert organization.stage == Stage.APPLIED and organization.park_id == park.id
+    application = await Application.get(organization_id=organization.id)
+    assert application.reference == submitted.reference and application.supports == ["registration"]
+    assert await StageChange.filter(organization_id=organization.id, to_stage="applied").exists()
+
+
+async def test_application_reports_every_wrong_field(park):
+    with pytest.raises(ValidationFailed) as failed:
+        await admission.submit_application(park, {**APPLICATION, "mobile": "12345", "name_zh": "", "plan": "",
+                                                  "credit_code": "123"}, [], [], "10.0.0.5")
+    assert {"mobile", "name_zh", "plan", "credit_code"} <= set(failed.value.errors)
+    assert not await Organization.exists()
+
+
+async def test_application_is_throttled_per_address(park):
+    for n in range(admission.APPLICATIONS_PER_HOUR):
+        await admission.submit_application(park, {**APPLICATION, "name_zh": f"第{n}号组织"}, [], [], "10.0.0.9")
+    with pytest.raises(admission.TooManyApplications):
+        await admission.submit_application(park, {**APPLICATION, "name_zh": "又一个组织"}, [], [], "10.0.0.9")
+
+
+async def test_a_similar_name_needs_confirmation(park, applicant):
+    similar = {**APPLICATION, "name_zh": "湖滨青少年成长服务社（筹）"}
+    with pytest.raises(admission.LikelyDuplicate) as warned:
+        await admission.submit_application(park, similar, [], [], "10.0.0.6")
+    assert warned.value.matches == [applicant.name_zh]
+    confirmed = await admission.submit_application(park, {**similar, "confirm_duplicate": "on"}, [], [], "10.0.0.6")
+    assert confirmed.organization.id != applicant.id
+
+
+async def test_the_same_credit_code_is_refused_anywhere(park, other_park):
+    await admission.submit_application(park, {**APPLICATION, "credit_code": CODE}, [], [], "10.0.0.7")
+    with pytest.raises(ValidationFailed) as failed:
+        await admission.submit_application(other_park, {**APPLICATION, "name_zh": "别名", "credit_code": CODE},
+                                           [], [], "10.0.0.7")
+    assert park.name_zh in failed.value.errors["credit_code"]
+
+
+async def test_scorecard_defaults_and_weighted_score(park):
+    criteria = await admission.criteria_for(park)
+    assert [c.weight for c in criteria] == [30, 25, 25, 20]
+    assert await admission.criteria_for(park) == criteria  # created once
+    scores = [{"weight": 30, "max": 10, "score": 10}, {"weight": 70, "max": 10, "score": 5}]
+    assert str(admission.weighted_score(scores)) == "65.0"
+
+
+async def test_admitting_signs_the_agreement_and_allocates_the_desk(admitted, desk):
+    assert admitted.stage == Stage.ADMITTED
+    agreement = await Agreement.get(organization_id=admitted.id)
+    assert (agreement.start_on, agreement.end_on, agreement.term_months) == (date(2026, 3, 1), date(2027, 3, 1), 12)
+    assert agreement.supports == ["office_space"]
+    assert await SpaceAllocation.filter(space_id=desk.id, released_on__isnull=True).count() == 1
+    review = await AdmissionReview.get(organization_id=admitted.id)
+    assert str(review.weighted_score) == "80.0" and review.decision == "admit"
+    assert admitted.term_end_on == date(2027, 3, 1)
+
+
+async def test_an_occupied_desk_cannot_be_given_twice(admitted, park, manager_principal, desk):
+    second = (await admission.submit_application(park, {**APPLICATION, "name_zh": "第二家"}, [], [],
+                                                 "10.0.0.8")).organization
+    criteria = await admission.criteria_for(park)
+    with pytest.raises(ValidationFailed) as failed:
+        await admission.decide_admission(manager_principal, second,
+                                         admission_form(criteria, space_id=str(desk.id)), [])
+    assert "space_id" in failed.value.errors
+    assert (await Organization.get(id=second.id)).stage == Stage.APPLIED
+    assert not await Agreement.filter(organization_id=second.id).exists()
+
+
+async def test_the_database_refuses_a_second_open_allocation(admitted, desk):
+    from tortoise.exceptions import IntegrityError
+
+    agreement = await Agreement.get(organization_id=admitted.id)
+    with pytest.raises(IntegrityError):
+        await SpaceAllocation.create(agreement_id=agreement.id, space_id=desk.id, allocated_on=date(2026, 3, 2))
+
+
+async def test_rejection_keeps_the_record_and_the_reason(applicant, park, manager_principal):
+    criteria = await admission.criteria_for(park)
+    await admission.decide_admission(manager_principal, applicant,
+                                     admission_form(criteria, decision="reject", reason="服务领域与园区定位不符"), [])
+    organization = await Organization.get(id=applicant.id)
+    assert organization.stage == Stage.REJECTED
+    change = await StageChange.get(organization_id=applicant.id, to_stage="rejected")
+    assert change.reason == "服务领域与园区定位不符"
+
+
+async def test_only_managers_and_administrators_decide(applicant, park, member):
+    criteria = await admission.criteria_for(park)
+    with pytest.raises(PermissionDenied):
+        await admission.decide_admission(Principal(member, organization_id=member.organization_id), applicant,
+                                         admission_form(criteria), [])
+
+
+async def test_incubating_needs_an_agreement(applicant, manager_principal):
+    with pytest.raises(DomainError):
+        await service.change_stage(manager_principal, applicant, "incubating", {})
+    await service.change_stage(manager_principal, applicant, "screening", {})
+    assert (await Organization.get(id=applicant.id)).stage == Stage.SCREENING
+
+
+@pytest.mark.parametrize("target", ["graduated", "applied", "rejected", "admitted", "nonsense"])
+async def test_stages_cannot_be_skipped(incubating, manager_principal, target):
+    with pytest.raises(DomainError):
+        await service.change_stage(manager_principal, incubating, target, {})
+    assert (await Organization.get(id=incubating.id)).stage == Stage.INCUBATING
+
+
+async def test_a_stale_page_cannot_move_the_stage_twice(incubating, manager_principal):
+    stale = await Organization.get(id=incubating.id)
+    await service.change_stage(manager_principal, incubating, "midterm_review", {})
+    with pytest.raises(DomainError):
+        await service.change_stage(manager_principal, stale, "midterm_review", {})
+    assert await StageChange.filter(organization_id=incubating.id, to_stage="midterm_review").count() == 1
+
+
+async def test_extension_moves_the_end_date_and_needs_a_reason(incubating, manager_principal):
+    with pytest.raises(ValidationFailed) as failed:
+        await service.change_stage(manager_principal, incubating, "extended", {"new_end_on": "2027-01-01"})
+    assert {"reason", "new_end_on"} <= set(failed.value.errors)
+    await service.change_stage(manager_principal, incubating, "extended",
+                               {"new_end_on": "2027-09-01", "reason": "登记材料仍在审批"})
+    organization = await Organization.get(id=incubating.id)
+    assert organization.stage == Stage.EXTENDED and organization.term_end_on == date(2027, 9, 1)
+    assert (await Agreement.get(organization_id=incubating.id)).end_on == date(2027, 9, 1)
+
+
+async def test_exit_releases_the_desk_and_sets_the_handback_deadline(incubating, manager_principal, desk):
+    await service.change_stage(manager_principal, incubating, "exited", {"reason": "组织解散"})
+    organization = await Organization.get(id=incubating.id)
+    assert organization.stage == Stage.EXITED
+    assert organization.handback_deadline == add_working_days(organization.exited_on, 15)
+    assert not await SpaceAllocation.filter(space_id=desk.id, released_on__isnull=True).exists()
+    assert (await Agreement.get(organization_id=incubating.id)).ended_on == organization.exited_on
+
+
+async def test_graduation_is_guarded_by_the_criteria(incubating, manager_principal):
+    await service.change_stage(manager_principal, incubating, "graduation_review", {})
+    with pytest.raises(ValidationFailed) as failed:
+        await service.change_stage(manager_principal, incubating, "graduated", {})
+    assert "登记" in failed.value.errors["__all__"] or "Registered" in failed.value.errors["__all__"]
+    assert (await Organization.get(id=incubating.id)).stage == Stage.GRADUATION_REVIEW
+
+
+async def test_graduation_when_criteria_are_met_schedules_a_year_of_follow_ups(incubating, manager_principal):
+    domain = await ServiceDomain.get(code="youth")
+    await service.update_profile(manager_principal, incubating, {
+        **service_profile(incubating), "legal_representative": "周敏"}, [str(domain.id)])
+    await service.update_registration(manager_principal, incubating, {
+        "registration": "registered", "credit_code": CODE, "registration_authority": "滨湖区民政局",
+        "registered_on": "2026-06-01"})
+    await service.change_stage(manager_principal, incubating, "graduation_review", {})
+    await service.change_stage(manager_principal, incubating, "graduated", {})
+    organization = await Organization.get(id=incubating.id)
+    assert organization.stage == Stage.GRADUATED and organization.graduated_on is not None
+    due = await FollowUp.filter(organization_id=incubating.id).values_list("due_on", flat=True)
+    assert len(due) == 4 and max(due) - organization.graduated_on > timedelta(days=360)
+    assert not await SpaceAllocation.filter(released_on__isnull=True).exists()
+
+
+def service_profile(organization: Organization) -> dict:
+    return {"name_zh": organization.name_zh, "kind": organization.kind, "contact_person": "周敏",
+            "mobile": "13812345678"}
+
+
+async def test_every_transition_is_on_the_timeline_and_in_the_audit(incubating):
+    stages = await StageChange.filter(organization_id=incubating.id).order_by("at", "id").values_list(
+        "to_stage", flat=True)
+    assert list(stages) == ["applied", "admitted", "incubating"]
+    assert await AuditEntry.filter(object_type="Organization", object_id=str(incubating.id)).count() >= 3
+
+
+async def test_members_cannot_move_stages(incubating, member):
+    with pytest.raises(PermissionDenied):
+        await service.change_stage(Principal(member, organization_id=member.organization_id), incubating,
+                                   "midterm_review", {})
