@@ -174,6 +174,8 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:follow_up": (follow_up_to_change, {"notes": "HACKED"}),
     "organizations:import_preview": (import_of_another_park, None),
     "organizations:import_confirm": (import_of_another_park, {}),
+    "organizations:criteria": (park_to_change, None),
+    "organizations:criteria_save": (park_to_change, {"name_zh_0": "HACKED", "weight_0": "1", "max_score_0": "1"}),
     "users:edit": (user_to_change, None),
     "users:update": (user_to_change, USER_FORM),
     "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),

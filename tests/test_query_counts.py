@@ -43,7 +43,8 @@ async def grow(admin, make_user, n: int) -> None:
         await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": f"主题{i}"})
 
 
-PAGES = ["/", "/parks", "/users", "/organizations", "/audit", "/parks/1", "/account/sessions"]
+PAGES = ["/", "/parks", "/users", "/organizations", "/audit", "/parks/1", "/account/sessions", "/organizations/1",
+         "/organizations?stage=applied&sort=admitted", "/organizations/registration-overdue"]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -57,4 +58,4 @@ async def test_page_queries_do_not_grow_with_the_data(browser, admin, make_user,
     count_queries.count = 0
     assert (await browser.get(url)).status_code == 200
     assert count_queries.count == small, f"{url}: {small} queries with 2 parks, {count_queries.count} with 10"
-    assert 2 <= small <= 8, small  # the session, the principal, the page's own queries
+    assert 2 <= small <= 16, small  # the session, the principal, the page's own queries

@@ -52,6 +52,7 @@ DEFAULT_CRITERIA = [
     ("发展潜力", "Potential to grow", 20),
 ]
 DESK_KINDS = (SpaceKind.DESK, SpaceKind.OFFICE)
+MAX_CRITERIA = 12
 
 
 class TooManyApplications(DomainError):
@@ -239,3 +240,32 @@ async def decide_admission(
     except IntegrityError:
         raise ValidationFailed({"space_id": _("This desk is already allocated to another organization.")}) from None
     return review
+
+
+async def save_criteria(principal: Principal, park: Park, data: Mapping[str, str]) -> list[AdmissionCriterion]:
+    """Replaces the park's scorecard. Rows are numbered fields (name_zh_0, weight_0, max_score_0…);
+    a row whose name is empty is dropped. Past reviews keep their own copy of the criteria."""
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+    check = Checker(data)
+    rows = []
+    for index in range(MAX_CRITERIA):
+        name = check.text(f"name_zh_{index}", 60)
+        if not name:
+            continue
+        rows.append({
+            "name_zh": name, "name_en": check.text(f"name_en_{index}", 80),
+            "weight": check.integer(f"weight_{index}", minimum=1, maximum=100, required=True),
+            "max_score": check.integer(f"max_score_{index}", minimum=1, maximum=100, required=True),
+        })
+    if not rows:
+        check.fail("name_zh_0", _("Keep at least one criterion."))
+    check.done()
+    before = [(c.name_zh, c.weight, c.max_score) for c in await criteria_for(park)]
+    async with in_transaction():
+        await AdmissionCriterion.filter(park_id=park.id).delete()
+        await AdmissionCriterion.bulk_create([AdmissionCriterion(park_id=park.id, sort=i, **row)
+                                              for i, row in enumerate(rows)])
+        after = [(r["name_zh"], r["weight"], r["max_score"]) for r in rows]
+        if before != after:
+            await audit.record(principal, "update", park, {"admission_criteria": [before, after]})
+    return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")

@@ -428,6 +428,38 @@ async def import_confirm(request: Request) -> Response:
                    **summary))
 
 
+# ---- the park's admission scorecard ---------------------------------------------------------------
+
+
+def _criteria_values(criteria: list) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for index, c in enumerate(criteria):
+        values |= {f"name_zh_{index}": c.name_zh, f"name_en_{index}": c.name_en,
+                   f"weight_{index}": str(c.weight), f"max_score_{index}": str(c.max_score)}
+    return values
+
+
+async def criteria_page(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
+    criteria = await admission.criteria_for(park)
+    context = {"park": park, "values": _criteria_values(criteria), "errors": {},
+               "rows": range(min(len(criteria) + 2, admission.MAX_CRITERIA))}
+    return render(request, "organizations/criteria.html", context)
+
+
+async def criteria_save(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
+    data = await form_data(request)
+    try:
+        await admission.save_criteria(principal, park, data)
+    except ValidationFailed as exc:
+        context = {"park": park, "values": data, "errors": exc.errors, "rows": range(admission.MAX_CRITERIA)}
+        return render(request, "organizations/criteria.html", context, status_code=400)
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The admission scorecard has been saved."))
+
+
 # ---- service domains -------------------------------------------------------------------------
 
 
@@ -481,6 +513,8 @@ routes = [
     Route("/parks/{id:int}/apply", apply_submit, methods=["POST"], name="organizations:apply_submit"),
     Route("/applications/{reference:str}", application_status, methods=["GET"],
           name="organizations:application_status"),
+    Route("/parks/{id:int}/admission-criteria", criteria_page, methods=["GET"], name="organizations:criteria"),
+    Route("/parks/{id:int}/admission-criteria", criteria_save, methods=["POST"], name="organizations:criteria_save"),
     Route("/service-domains", domains_page, methods=["GET"], name="organizations:domains"),
     Route("/service-domains", domain_create, methods=["POST"], name="organizations:domain_create"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from tortoise.exceptions import IntegrityError
@@ -20,10 +21,27 @@ from incubator.validation import Checker
 PARK_FIELDS = [
     "kind", "name_zh", "name_en", "theme", "address", "floor_area_m2",
     "resident_slots", "operator", "description", "is_active",
+    "agreement_terms", "registration_due_months", "accepts_applications",
 ]
 SPACE_FIELDS = [
     "kind", "name", "capacity", "area_m2", "opening_hours", "bookable", "needs_approval", "is_active",
 ]
+
+
+def _agreement_terms(check: Checker) -> list[int]:
+    """"6, 12, 24" (any separator) → [6, 12, 24]: the incubation terms a park offers, in months."""
+    raw = check.raw("agreement_terms")
+    if not raw:
+        return [6, 12, 24]
+    parts = [p for p in re.split(r"[\s,，、;；/]+", raw) if p]
+    try:
+        terms = sorted({int(p) for p in parts})
+    except ValueError:
+        check.fail("agreement_terms", _("List the terms in months, for example: 6, 12, 24."))
+        return []
+    if not terms or terms[0] < 1 or terms[-1] > 60:
+        check.fail("agreement_terms", _("Each term is between 1 and 60 months."))
+    return terms
 
 
 async def _clean_park(data: Mapping[str, str], park: Park | None, *, admin: bool) -> dict[str, object]:
@@ -37,6 +55,9 @@ async def _clean_park(data: Mapping[str, str], park: Park | None, *, admin: bool
         "resident_slots": check.integer("resident_slots", minimum=0, maximum=10_000) or 0,
         "operator": check.text("operator", 200),
         "description": check.text("description", 5000),
+        "agreement_terms": _agreement_terms(check),
+        "registration_due_months": check.integer("registration_due_months", minimum=1, maximum=60) or 6,
+        "accepts_applications": check.flag("accepts_applications"),
     }
     # Only administrators decide what kind a park is and whether it is open.
     if admin:
@@ -206,7 +227,8 @@ def space_form_values(space: Space | None) -> dict[str, str]:
 
 def park_form_values(park: Park | None) -> dict[str, str]:
     if park is None:
-        return {"kind": ParkKind.PARK.value, "resident_slots": "0"}
+        return {"kind": ParkKind.PARK.value, "resident_slots": "0", "agreement_terms": "6, 12, 24",
+                "registration_due_months": "6", "accepts_applications": "on"}
     return {
         "kind": str(park.kind.value if hasattr(park.kind, "value") else park.kind),
         "name_zh": park.name_zh,
@@ -218,4 +240,7 @@ def park_form_values(park: Park | None) -> dict[str, str]:
         "operator": park.operator,
         "description": park.description,
         "is_active": "on" if park.is_active else "",
+        "agreement_terms": ", ".join(str(t) for t in park.agreement_terms),
+        "registration_due_months": str(park.registration_due_months),
+        "accepts_applications": "on" if park.accepts_applications else "",
     }

@@ -213,3 +213,32 @@ async def test_admin_adds_a_service_domain(browser, admin):
     assert response.status_code == 303
     duplicate = await browser.post("/service-domains", {"name_zh": "社区治理"})
     assert duplicate.status_code == 400
+
+
+async def test_manager_configures_the_admission_scorecard(browser, manager, park):
+    await browser.login("manager")
+    page = await browser.get(f"/parks/{park.id}/admission-criteria")
+    assert "社会需求与服务定位" in page.text
+    bad = await browser.post(f"/parks/{park.id}/admission-criteria", {"name_zh_0": "服务成效", "weight_0": "0",
+                                                                      "max_score_0": "10"})
+    assert bad.status_code == 400 and 'value="服务成效"' in bad.text
+    good = await browser.post(f"/parks/{park.id}/admission-criteria", {
+        "name_zh_0": "服务成效", "weight_0": "60", "max_score_0": "10",
+        "name_zh_1": "财务规范", "weight_1": "40", "max_score_1": "5"})
+    assert good.status_code == 303
+    criteria = await admission.criteria_for(park)
+    assert [(c.name_zh, c.weight, c.max_score) for c in criteria] == [("服务成效", 60, 10), ("财务规范", 40, 5)]
+
+
+async def test_park_settings_shape_the_agreement_terms(browser, admin, park):
+    from incubator.parks.models import Park
+    from incubator.parks.service import park_form_values
+
+    await browser.login("admin")
+    response = await browser.post(f"/parks/{park.id}", {**park_form_values(park), "agreement_terms": "12，18、24",
+                                                        "registration_due_months": "9"})
+    assert response.status_code == 303
+    saved = await Park.get(id=park.id)
+    assert saved.agreement_terms == [12, 18, 24] and saved.registration_due_months == 9
+    bad = await browser.post(f"/parks/{park.id}", {**park_form_values(saved), "agreement_terms": "一年"})
+    assert bad.status_code == 400 and 'id="e-agreement_terms"' in bad.text
