@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from incubator import access, uploads
 from incubator.auth.models import Role
 from incubator.errors import DomainError, NotFound, ValidationFailed
+from incubator.i18n import current_locale
 from incubator.i18n import gettext as _
 from incubator.organizations import admission, graduation, importer, service
 from incubator.organizations.models import (
@@ -52,6 +53,10 @@ def _choices(labels: dict) -> list[tuple[str, str]]:
 
 async def _domains() -> list[ServiceDomain]:
     return await ServiceDomain.filter(is_active=True).order_by("sort", "id")
+
+
+async def _domain_options() -> list[tuple[int, str]]:
+    return [(d.id, d.display_name(current_locale())) for d in await _domains()]
 
 
 # ---- list ------------------------------------------------------------------------------------
@@ -164,7 +169,7 @@ def _profile_values(organization: Organization, domain_ids: list[int]) -> dict:
 
 
 async def _profile_context(organization: Organization, values: dict, errors: dict) -> dict:
-    return {"organization": organization, "values": values, "errors": errors, "domains": await _domains(),
+    return {"organization": organization, "values": values, "errors": errors, "domain_options": await _domain_options(),
             "kinds": _choices(KIND_LABELS)}
 
 
@@ -292,7 +297,8 @@ async def _public_park(request: Request) -> Park:
 async def apply_form(request: Request) -> Response:
     park = await _public_park(request)
     context = {"park": park, "values": {"kind": "unregistered", "supports": []}, "errors": {},
-               "domains": await _domains(), "kinds": _choices(KIND_LABELS), "supports": _choices(SUPPORT_LABELS)}
+               "domain_options": await _domain_options(), "kinds": _choices(KIND_LABELS),
+               "supports": _choices(SUPPORT_LABELS)}
     return render(request, "organizations/apply.html", context)
 
 
@@ -307,7 +313,7 @@ async def apply_submit(request: Request) -> Response:
         submitted = await admission.submit_application(park, data, domain_ids, supports, address)
     except DomainError as exc:
         context = {"park": park, "values": {**data, "domain_ids": domain_ids, "supports": supports},
-                   "errors": exc.errors, "domains": await _domains(), "kinds": _choices(KIND_LABELS),
+                   "errors": exc.errors, "domain_options": await _domain_options(), "kinds": _choices(KIND_LABELS),
                    "supports": _choices(SUPPORT_LABELS),
                    "duplicate": isinstance(exc, admission.LikelyDuplicate)}
         return render(request, "organizations/apply.html", context, status_code=exc.status_code)

@@ -24,9 +24,14 @@ async def test_anyone_can_apply_without_an_account_and_gets_a_receipt(browser, p
 
 
 async def test_application_errors_keep_what_was_typed(browser, park):
-    response = await browser.post(f"/parks/{park.id}/apply", {**APPLICATION, "mobile": "123"})
+    from incubator.organizations.models import ServiceDomain
+
+    youth = await ServiceDomain.get(code="youth")
+    response = await browser.post(f"/parks/{park.id}/apply", {**APPLICATION, "mobile": "123",
+                                                              "domain_ids": str(youth.id), "supports": "publicity"})
     assert response.status_code == 400
     assert 'value="周敏"' in response.text and "课后辅导" in response.text
+    assert f'value="{youth.id}" checked' in response.text and 'value="publicity" checked' in response.text
     assert 'id="e-mobile"' in response.text
 
 
