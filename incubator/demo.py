@@ -12,7 +12,7 @@ from incubator.auth.models import Role, User
 from incubator.auth.service import create_user_plain
 from incubator.organizations import admission, credit_code
 from incubator.organizations import service as organization_service
-from incubator.organizations.models import Organization, ServiceDomain, StageChange
+from incubator.organizations.models import Application, Organization, ServiceDomain, StageChange
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
@@ -212,6 +212,7 @@ async def _backdate(organization_id: int, first: date) -> None:
     for index, change in enumerate(changes):
         moment = begin + span * (index / max(len(changes), 1))
         await StageChange.filter(id=change.id).update(at=moment)
+    await Application.filter(organization_id=organization_id).update(submitted_at=begin)
     if changes:
         await Organization.filter(id=organization_id).update(stage_changed_at=begin + span * (
             (len(changes) - 1) / max(len(changes), 1)))
