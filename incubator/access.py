@@ -70,6 +70,9 @@ RULE_MODULES = (
     "incubator.parks.rules",
     "incubator.organizations.rules",
     "incubator.audit.rules",
+    "incubator.flags.rules",
+    "incubator.reviews.rules",
+    "incubator.jobs.rules",
 )
 
 

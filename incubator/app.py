@@ -20,6 +20,10 @@ from incubator.auth.models import Role
 from incubator.auth.routes import routes as auth_routes
 from incubator.config import STATIC_DIR, Settings
 from incubator.errors import DomainError, LoginRequired
+from incubator.flags.models import Flag
+from incubator.flags.routes import routes as flag_routes
+from incubator.flags.service import label as flag_label
+from incubator.jobs.routes import routes as job_routes
 from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from incubator.organizations.models import Organization
 from incubator.organizations.routes import routes as organization_routes
@@ -39,6 +43,10 @@ async def home(request: Request) -> Response:
         "organization_count": await access.scope(Organization, principal).count(),
         "space_count": await access.scope(Space, principal).filter(is_active=True).count(),
         "managed_park_ids": principal.park_ids,
+        "flags": await access.scope(Flag, principal).filter(resolved_at__isnull=True).select_related(
+            "park").order_by("due_on", "id").limit(10),
+        "flag_count": await access.scope(Flag, principal).filter(resolved_at__isnull=True).count(),
+        "label": flag_label,
     }
     return render(request, "home.html", context)
 
@@ -101,6 +109,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         *park_routes,
         *organization_routes,
         *audit_routes,
+        *flag_routes,
+        *job_routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

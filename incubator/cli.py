@@ -152,6 +152,30 @@ def cmd_jobs_run(args: argparse.Namespace) -> None:
         print(f"{name}: {result}")
 
 
+def cmd_scheduler(args: argparse.Namespace) -> None:
+    """A dedicated process for the scheduled jobs (web processes then run with
+    INCUBATOR_RUN_SCHEDULER=0). Several may run: the lease lets one work at a time."""
+    import signal
+
+    from incubator import db, jobs
+
+    settings = _settings()
+    _log_to_console(args.log_level)
+
+    async def run() -> None:
+        async with db.connected(settings.database_url):
+            scheduler = jobs.start(settings)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            print("scheduler running; Ctrl-C to stop")
+            await stop.wait()
+            scheduler.shutdown(wait=False)
+
+    asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incubator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="back up the database")
     backup.add_argument("--output", help="file to write (SQLite)")
     backup.set_defaults(func=cmd_backup)
+
+    scheduler = sub.add_parser("scheduler", help="run the scheduled jobs in a dedicated process")
+    scheduler.add_argument("--log-level", default="info")
+    scheduler.set_defaults(func=cmd_scheduler)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)

@@ -158,6 +158,10 @@ MODEL_MODULES = [
     "incubator.parks.models",
     "incubator.organizations.models",
     "incubator.audit.models",
+    "incubator.reviews.models",
+    "incubator.flags.models",
+    "incubator.jobs.models",
+    "incubator.calendar.models",
 ]
 
 

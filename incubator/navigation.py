@@ -12,7 +12,10 @@ ITEMS: list[tuple[str, str, frozenset[Role]]] = [
     ("parks:list", N_("Parks"), frozenset(Role)),
     ("organizations:list", N_("Organizations"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("users:list", N_("Accounts"), frozenset({Role.ADMIN})),
+    ("flags:list", N_("Flags"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("audit:log", N_("Audit log"), frozenset({Role.ADMIN, Role.OFFICIAL})),
+    ("jobs:runs", N_("Job runs"), frozenset({Role.ADMIN})),
+    ("jobs:calendar", N_("Calendar"), frozenset({Role.ADMIN})),
 ]
 
 

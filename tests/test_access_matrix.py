@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
+from incubator.calendar.models import WorkdayOverride
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
 from tests.conftest import PASSWORD
@@ -37,6 +38,7 @@ class World:
     follow_up_a: FollowUp
     follow_up_b: FollowUp
     import_b: ImportBatch
+    override: WorkdayOverride
 
 
 @pytest_asyncio.fixture
@@ -74,8 +76,9 @@ async def world(make_user, browser) -> World:
     follow_ups = [await FollowUp.create(organization=org, due_on=date(2027, 1, 1)) for org in (org_a, org_b)]
     import_b = await ImportBatch.create(park=park_b, created_by=users[Role.ADMIN], created_at=now,
                                         filename="SECRET-IMPORT.xlsx", rows=[])
+    override = await WorkdayOverride.create(day=date(2027, 2, 7), is_working=True, note="SECRET-NOTE")
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
-                 documents[0], documents[1], follow_ups[0], follow_ups[1], import_b)
+                 documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -130,6 +133,10 @@ def import_of_another_park(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.import_b.id)
 
 
+def override_to_remove(role: Role) -> Callable[[World], int] | None:
+    return None if role == Role.ADMIN else (lambda w: w.override.id)
+
+
 def user_to_change(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.stranger.id)
 
@@ -175,6 +182,7 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:import_preview": (import_of_another_park, None),
     "organizations:import_confirm": (import_of_another_park, {}),
     "organizations:criteria": (park_to_change, None),
+    "jobs:calendar_remove": (override_to_remove, {}),
     "organizations:criteria_save": (park_to_change, {"name_zh_0": "HACKED", "weight_0": "1", "max_score_0": "1"}),
     "users:edit": (user_to_change, None),
     "users:update": (user_to_change, USER_FORM),
@@ -204,6 +212,10 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "parks:new": {Role.ADMIN},
     "parks:create": {Role.ADMIN},
     "organizations:list": set(Role),
+    "flags:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "jobs:runs": {Role.ADMIN},
+    "jobs:calendar": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "jobs:calendar_save": {Role.ADMIN},
     "organizations:overdue": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
     "organizations:import": {Role.ADMIN, Role.MANAGER},
     "organizations:import_upload": {Role.ADMIN, Role.MANAGER},
@@ -279,6 +291,7 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await Organization.filter(stage__in=["exited", "rejected"]).exists()
     assert not await FollowUp.filter(notes="HACKED").exists()
     assert (await ImportBatch.get(id=world.import_b.id)).status == "preview"
+    assert await WorkdayOverride.filter(id=world.override.id).exists()
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from incubator import db, demo, jobs
+from incubator import db, demo
 from incubator.auth.models import Role, User
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park, ParkKind, Space
@@ -60,12 +60,6 @@ async def test_demo_accounts_sign_in_with_the_demo_password(browser, clean):
         await browser.post("/logout")
 
 
-async def test_jobs_run_idempotently(clean, settings):
-    first = await jobs.run_all(settings)
-    second = await jobs.run_all(settings)
-    assert first == second == {"purge_expired_sessions": {"sessions": 0, "login_failures": 0}}
-
-
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite back-up; PostgreSQL uses pg_dump")
 async def test_sqlite_backup_is_a_consistent_copy(settings, clean, tmp_path):
     await demo.load()
@@ -104,11 +98,3 @@ def test_cli_migrate_demo_check_and_backup_on_a_fresh_sqlite_database(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "incubator.cli", "createuser", "x", "--role", "admin",
                              "--password", "short"], env=env, capture_output=True, text=True)
     assert failed.returncode != 0
-
-
-def test_scheduler_runs_every_job_at_start_and_then_periodically(settings):
-    scheduler = jobs.build_scheduler(settings)  # built, never started: tests call jobs directly
-    scheduled = {job.id: job for job in scheduler.get_jobs()}
-    assert set(scheduled) == {job.name for job in jobs.JOBS}
-    for job in scheduled.values():
-        assert job.misfire_grace_time >= 60 and job.coalesce and job.max_instances == 1

@@ -229,6 +229,10 @@ async def decide_admission(
             if space is not None:
                 await SpaceAllocation.create(agreement_id=agreement.id, space_id=space.id,
                                              allocated_on=agreement.start_on)
+            # Reviews hang on the agreement; imported here because reviews build on organizations.
+            from incubator.reviews import service as reviews
+
+            await reviews.schedule(organization, agreement)
             await record_stage(
                 principal, organization, current, Stage.ADMITTED, reason,
                 {"score": str(review.weighted_score), "term_months": agreement.term_months,

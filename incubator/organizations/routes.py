@@ -124,6 +124,7 @@ async def organization_detail(request: Request) -> Response:
         "checks": await graduation.evaluate(organization),
         "documents": await Document.filter(organization_id=organization.id).select_related("uploaded_by"),
         "follow_ups": await FollowUp.filter(organization_id=organization.id).order_by("due_on"),
+        "reviews": await _reviews_of(organization),
         "can_edit": await access.can(principal, organization),
         "managing": managing,
         "transitions": [(s.value, _(STAGE_LABELS[s])) for s in service.available_transitions(organization)]
@@ -133,6 +134,12 @@ async def organization_detail(request: Request) -> Response:
         "errors": {},
     }
     return render(request, "organizations/detail.html", context)
+
+
+async def _reviews_of(organization: Organization) -> list:
+    from incubator.reviews.models import Review  # reviews build on organizations
+
+    return await Review.filter(organization_id=organization.id).order_by("due_on", "id")
 
 
 async def organization_timeline(request: Request) -> Response:

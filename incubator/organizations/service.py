@@ -16,6 +16,7 @@ from incubator import uploads
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import Role
+from incubator.calendar.service import overrides as calendar_overrides
 from incubator.config import Settings
 from incubator.errors import DomainError, ValidationFailed
 from incubator.i18n import gettext as _
@@ -311,12 +312,17 @@ async def change_stage(principal: Principal, organization: Organization, target:
         fields["graduated_on"] = day
     if stage == Stage.EXITED:
         fields["exited_on"] = day
-        fields["handback_deadline"] = add_working_days(day, HANDBACK_WORKING_DAYS)
+        fields["handback_deadline"] = add_working_days(day, HANDBACK_WORKING_DAYS, await calendar_overrides())
         details = {"handback_deadline": fields["handback_deadline"].isoformat()}  # type: ignore[union-attr]
+    from incubator.reviews import service as reviews  # reviews build on organizations
+
     async with in_transaction():
         await record_stage(principal, organization, current, stage, reason, details, **fields)
         if stage == Stage.EXTENDED and agreement is not None:
             await Agreement.filter(id=agreement.id).update(end_on=fields["term_end_on"])
+            await reviews.reschedule(organization.id)
+        if stage in (Stage.GRADUATED, Stage.EXITED):
+            await reviews.cancel_open(organization.id)
         if stage in (Stage.GRADUATED, Stage.EXITED) and agreement is not None:
             await Agreement.filter(id=agreement.id).update(ended_on=day)
             await SpaceAllocation.filter(agreement_id=agreement.id, released_on__isnull=True).update(released_on=day)

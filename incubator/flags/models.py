@@ -1,0 +1,34 @@
+"""Flags a manager acts on (a review due or overdue, a term ending…), raised by the scheduled
+jobs across every park. One row per target, kind and period: the unique constraint makes a
+job that runs twice, or in two processes, unable to raise the same flag twice."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.migrations.constraints import UniqueConstraint
+from tortoise.models import Model
+
+
+class Flag(Model):
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=32)
+    target_type = fields.CharField(max_length=32)
+    target_id = fields.IntField()
+    period = fields.CharField(max_length=32, default="")
+    park: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Park", related_name="flags", on_delete=fields.CASCADE
+    )
+    organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.Organization", null=True, related_name="flags", on_delete=fields.CASCADE
+    )
+    due_on = fields.DateField(null=True)
+    details = fields.JSONField(default=dict)
+    raised_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "flag"
+        ordering = ["due_on", "id"]
+        constraints = [
+            UniqueConstraint(fields=("kind", "target_type", "target_id", "period"), name="uq_flag_target_period"),
+        ]

@@ -1,0 +1,112 @@
+"""Milestone reviews: each park's review plan, and the reviews scheduled from it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+from tortoise.models import Model
+
+from incubator.i18n import N_, gettext
+
+
+class Anchor(StrEnum):
+    ADMISSION = "admission"  # N months after the admission date
+    TERM = "term"  # a share of the incubation term (50 = half-way, 100 = its end)
+
+
+class ReviewStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+
+
+REVIEW_STATUS_LABELS = {
+    ReviewStatus.SCHEDULED: N_("Scheduled"),
+    ReviewStatus.IN_PROGRESS: N_("In progress"),
+    ReviewStatus.DECIDED: N_("Decided"),
+    ReviewStatus.CANCELLED: N_("Cancelled"),
+}
+OPEN_STATUSES = (ReviewStatus.SCHEDULED, ReviewStatus.IN_PROGRESS)
+
+# After the national grading dimensions for social organizations.
+DEFAULT_DIMENSIONS = [
+    {"name_zh": "基础条件", "name_en": "Basic conditions", "weight": 15, "max": 10},
+    {"name_zh": "内部治理", "name_en": "Internal governance", "weight": 25, "max": 10},
+    {"name_zh": "业务活动与诚信建设", "name_en": "Service delivery and integrity", "weight": 30, "max": 10},
+    {"name_zh": "财务管理", "name_en": "Financial management", "weight": 15, "max": 10},
+    {"name_zh": "社会评价", "name_en": "Social evaluation", "weight": 15, "max": 10},
+]
+# (code, Chinese, English, anchor, months or percent of the term)
+DEFAULT_MILESTONES = [
+    ("onboarding", "入驻一个月检查", "Onboarding check", Anchor.ADMISSION, 1),
+    ("registration", "登记进展检查", "Registration check", Anchor.ADMISSION, 3),
+    ("midterm", "中期评估", "Mid-term review", Anchor.TERM, 50),
+    ("graduation", "出壳评估", "Graduation review", Anchor.TERM, 100),
+]
+
+
+class Milestone(Model):
+    # One entry of a park's review plan.
+    id = fields.IntField(primary_key=True)
+    park: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Park", related_name="milestones", on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=40)
+    name_zh = fields.CharField(max_length=60)
+    name_en = fields.CharField(max_length=80, default="")
+    anchor = fields.CharEnumField(Anchor, max_length=12)
+    amount = fields.IntField()  # months after admission, or percent of the term
+    dimensions = fields.JSONField(default=list)
+    pass_threshold = fields.IntField(default=60)
+    sort = fields.IntField(default=0)
+
+    class Meta:
+        table = "milestone"
+        ordering = ["sort", "id"]
+        constraints = [
+            UniqueConstraint(fields=("park_id", "code"), name="uq_milestone_code"),
+            CheckConstraint(check="amount >= 0 AND pass_threshold BETWEEN 0 AND 100", name="ck_milestone_values"),
+        ]
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+
+class Review(Model):
+    id = fields.IntField(primary_key=True)
+    organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Organization", related_name="reviews", on_delete=fields.CASCADE
+    )
+    milestone: fields.ForeignKeyNullableRelation[Milestone] = fields.ForeignKeyField(
+        "incubator.Milestone", null=True, related_name="reviews", on_delete=fields.SET_NULL
+    )
+    # A copy of the plan entry: later edits of the plan do not rewrite scheduled reviews.
+    code = fields.CharField(max_length=40)
+    name_zh = fields.CharField(max_length=60)
+    name_en = fields.CharField(max_length=80, default="")
+    anchor = fields.CharEnumField(Anchor, max_length=12)
+    amount = fields.IntField()
+    dimensions = fields.JSONField(default=list)
+    pass_threshold = fields.IntField(default=60)
+    attempt = fields.IntField(default=1)
+    due_on = fields.DateField(db_index=True)
+    status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.SCHEDULED)
+    decision = fields.CharField(max_length=16, null=True)
+    decision_reason = fields.TextField(default="")
+    decided_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review"
+        ordering = ["due_on", "id"]
+        constraints = [UniqueConstraint(fields=("organization_id", "code", "attempt"), name="uq_review_attempt")]
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
+
+    @property
+    def status_label(self) -> str:
+        return gettext(REVIEW_STATUS_LABELS[ReviewStatus(self.status)])

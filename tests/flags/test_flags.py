@@ -1,0 +1,108 @@
+"""Flags from the state of things: raised once, resolved when the cause goes away, and the
+job that raises them is idempotent, survives a crash half-way, and catches up after downtime."""
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from incubator.flags import service
+from incubator.flags.models import Flag
+from incubator.organizations.models import FollowUp, Organization
+from incubator.reviews.models import Review, ReviewStatus
+
+
+async def open_flags(kind: str | None = None) -> list[Flag]:
+    flags = Flag.filter(resolved_at__isnull=True)
+    return await (flags.filter(kind=kind) if kind else flags).order_by("id")
+
+
+async def test_review_due_then_overdue_then_resolved(admitted):
+    counts = await service.refresh_all(date(2026, 3, 20))
+    due = await open_flags("review_due")
+    assert [f.details["review"] for f in due] == ["入驻一个月检查"] and counts["raised"] == 1
+    await service.refresh_all(date(2026, 4, 2))
+    assert await open_flags("review_due") == []
+    overdue = await open_flags("review_overdue")
+    assert len(overdue) == 1 and overdue[0].due_on == date(2026, 4, 1)
+    await Review.filter(organization_id=admitted.id, code="onboarding").update(status=ReviewStatus.DECIDED)
+    await service.refresh_all(date(2026, 4, 3))
+    assert await open_flags("review_overdue") == []
+    assert await Flag.filter(kind="review_overdue", resolved_at__isnull=False).count() == 1
+
+
+async def test_running_twice_changes_nothing(admitted):
+    first = await service.refresh_all(date(2026, 4, 2))
+    rows = await Flag.all().order_by("id").values()
+    second = await service.refresh_all(date(2026, 4, 2))
+    assert first["raised"] >= 1 and second["raised"] == second["resolved"] == second["reopened"] == 0
+    assert await Flag.all().order_by("id").values() == rows
+
+
+async def test_a_day_the_server_was_down_is_caught_up(admitted):
+    await service.refresh_all(date(2026, 3, 20))
+    # Nothing ran for months; the next run sees the whole state, not the days in between.
+    await service.refresh_all(date(2026, 9, 15))
+    overdue = {f.details["review"] for f in await open_flags("review_overdue")}
+    assert overdue == {"入驻一个月检查", "登记进展检查", "中期评估"}
+    assert [f.details["organization"] for f in await open_flags("unregistered")] == [admitted.name_zh]
+
+
+async def test_a_crash_half_way_leaves_no_duplicate_and_the_rerun_completes(admitted, monkeypatch):
+    real_create = Flag.create
+    calls = {"n": 0}
+
+    async def crash_after_one(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("the process died")
+        return await real_create(*args, **kwargs)
+
+    monkeypatch.setattr(Flag, "create", crash_after_one)
+    with pytest.raises(RuntimeError):
+        await service.refresh_all(date(2026, 9, 15))
+    assert await Flag.all().count() == 1
+    monkeypatch.setattr(Flag, "create", real_create)
+    await service.refresh_all(date(2026, 9, 15))
+    keys = await Flag.all().values_list("kind", "target_type", "target_id", "period")
+    assert len(keys) == len(set(keys)) == 4  # three overdue reviews and the registration
+
+
+async def test_concurrent_runs_raise_each_flag_once(admitted):
+    await asyncio.gather(*(service.refresh_all(date(2026, 9, 15)) for _ in range(4)))
+    keys = await Flag.all().values_list("kind", "target_type", "target_id", "period")
+    assert len(keys) == len(set(keys)) == 4
+
+
+async def test_term_ending_and_follow_ups(incubating):
+    await service.refresh_all(date(2027, 2, 10))
+    assert [f.due_on for f in await open_flags("term_ending")] == [date(2027, 3, 1)]
+    follow_up = await FollowUp.create(organization_id=incubating.id, due_on=date(2027, 2, 14))
+    await service.refresh_all(date(2027, 2, 10))
+    assert len(await open_flags("follow_up_due")) == 1
+    await FollowUp.filter(id=follow_up.id).update(done_on=date(2027, 2, 11), notes="已回访")
+    await service.refresh_all(date(2027, 2, 11))
+    assert await open_flags("follow_up_due") == []
+
+
+async def test_registration_resolves_the_unregistered_flag(admitted):
+    await service.refresh_all(date(2026, 9, 2))
+    assert len(await open_flags("unregistered")) == 1
+    await Organization.filter(id=admitted.id).update(registration="registered", credit_code="51320211MJ5704981X")
+    await service.refresh_all(date(2026, 9, 3))
+    assert await open_flags("unregistered") == []
+
+
+async def test_flags_page_shows_the_managers_parks(browser, manager, admitted, other_park):
+    from incubator.flags.models import Flag as FlagModel
+
+    await service.refresh_all(date(2026, 9, 15))
+    await FlagModel.create(kind="term_ending", target_type="Organization", target_id=999, park=other_park,
+                           details={"organization": "别的园区的组织"}, raised_at=admitted.created_at)
+    await browser.login("manager")
+    page = await browser.get("/flags")
+    assert admitted.name_zh in page.text and "别的园区的组织" not in page.text
+    home = await browser.get("/")
+    assert admitted.name_zh in home.text
+    filtered = await browser.get("/flags?kind=unregistered", headers={"HX-Request": "true"})
+    assert "<html" not in filtered.text and "中期评估" not in filtered.text

@@ -1,0 +1,65 @@
+"""Review plans become reviews with working-day due dates when an organization is admitted."""
+
+from datetime import date
+
+from incubator.calendar.models import WorkdayOverride
+from incubator.organizations import service as organizations
+from incubator.organizations.models import Organization
+from incubator.reviews import service
+from incubator.reviews.models import Anchor, Milestone, Review, ReviewStatus
+from incubator.workdays import is_working_day
+
+
+async def test_a_park_gets_the_default_plan_once(park):
+    plan = await service.plan_for(park)
+    assert [m.code for m in plan] == ["onboarding", "registration", "midterm", "graduation"]
+    assert [(m.anchor, m.amount) for m in plan] == [(Anchor.ADMISSION, 1), (Anchor.ADMISSION, 3),
+                                                   (Anchor.TERM, 50), (Anchor.TERM, 100)]
+    assert sum(d["weight"] for d in plan[0].dimensions) == 100
+    assert await service.plan_for(park) == plan and await Milestone.filter(park_id=park.id).count() == 4
+
+
+def test_due_dates_fall_on_working_days():
+    start, end = date(2026, 3, 1), date(2027, 3, 1)
+    # 1 October 2026 is National Day: a review that would fall in the Golden Week moves after it.
+    assert service.due_date(Anchor.ADMISSION, 7, start.replace(day=1, month=3), end, {}) == date(2026, 10, 8)
+    assert service.due_date(Anchor.TERM, 100, start, end, {}) == date(2027, 3, 1)
+    assert service.due_date(Anchor.TERM, 50, start, end, {}) == date(2026, 8, 31)
+    # An administrator's correction wins over the library.
+    assert service.due_date(Anchor.TERM, 100, start, end, {date(2027, 3, 1): False}) == date(2027, 3, 2)
+
+
+async def test_admission_schedules_the_reviews(admitted):
+    reviews = await Review.filter(organization_id=admitted.id).order_by("due_on")
+    assert [r.code for r in reviews] == ["onboarding", "registration", "midterm", "graduation"]
+    assert [r.due_on for r in reviews] == [date(2026, 4, 1), date(2026, 6, 1), date(2026, 8, 31), date(2027, 3, 1)]
+    assert all(is_working_day(r.due_on) for r in reviews)
+    assert all(r.status == ReviewStatus.SCHEDULED for r in reviews)
+
+
+async def test_calendar_overrides_shift_new_due_dates(applicant, park, manager_principal, desk):
+    from incubator.organizations import admission
+    from tests.organizations.conftest import admission_form
+
+    await WorkdayOverride.create(day=date(2026, 4, 1), is_working=False, note="测试")
+    criteria = await admission.criteria_for(park)
+    await admission.decide_admission(manager_principal, applicant, admission_form(criteria), [])
+    onboarding = await Review.get(organization_id=applicant.id, code="onboarding")
+    assert onboarding.due_on == date(2026, 4, 2)
+
+
+async def test_extension_moves_only_the_term_reviews_not_yet_done(incubating, manager_principal):
+    await Review.filter(organization_id=incubating.id, code="midterm").update(status=ReviewStatus.DECIDED)
+    await organizations.change_stage(manager_principal, incubating, "extended",
+                                     {"new_end_on": "2027-09-01", "reason": "登记仍在办理"})
+    reviews = {r.code: r for r in await Review.filter(organization_id=incubating.id)}
+    assert reviews["graduation"].due_on == date(2027, 9, 1)
+    assert reviews["midterm"].due_on == date(2026, 8, 31)  # decided: left alone
+    assert reviews["onboarding"].due_on == date(2026, 4, 1)  # hangs on admission, not on the term
+
+
+async def test_exit_cancels_the_open_reviews(incubating, manager_principal):
+    await organizations.change_stage(manager_principal, incubating, "exited", {"reason": "停止活动"})
+    statuses = set(await Review.filter(organization_id=incubating.id).values_list("status", flat=True))
+    assert statuses == {ReviewStatus.CANCELLED}
+    assert (await Organization.get(id=incubating.id)).stage == "exited"
