@@ -73,6 +73,7 @@ RULE_MODULES = (
     "incubator.flags.rules",
     "incubator.reviews.rules",
     "incubator.jobs.rules",
+    "incubator.notifications.rules",
 )
 
 

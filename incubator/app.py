@@ -25,11 +25,13 @@ from incubator.flags.routes import routes as flag_routes
 from incubator.flags.service import label as flag_label
 from incubator.jobs.routes import routes as job_routes
 from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from incubator.notifications.routes import routes as notification_routes
 from incubator.organizations.models import Organization
 from incubator.organizations.routes import routes as organization_routes
 from incubator.parks.models import Park, Space
 from incubator.parks.routes import routes as park_routes
 from incubator.parks.service import attach_counts
+from incubator.reviews.routes import routes as review_routes
 from incubator.web import current, error_page, redirect, render
 
 log = logging.getLogger("incubator")
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         *organization_routes,
         *audit_routes,
         *flag_routes,
+        *review_routes,
+        *notification_routes,
         *job_routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -41,7 +41,7 @@ def _print_demo_accounts() -> None:
 
     print(f"demo accounts (password: {DEMO_PASSWORD}):")
     for username, name, role in ACCOUNTS:
-        print(f"  {username:<10} {role.value:<10} {name}")
+        print(f"  {username:<18} {role.value:<10} {name}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -162,6 +162,7 @@ MODEL_MODULES = [
     "incubator.flags.models",
     "incubator.jobs.models",
     "incubator.calendar.models",
+    "incubator.notifications.models",
 ]
 
 

@@ -14,6 +14,8 @@ from incubator.organizations import admission, credit_code
 from incubator.organizations import service as organization_service
 from incubator.organizations.models import Application, Organization, ServiceDomain, StageChange
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
+from incubator.reviews import scoring
+from incubator.reviews.models import Review, ReviewAssignment
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
 
@@ -107,6 +109,8 @@ ACCOUNTS = [
     ("manager", "灵山园区 李经理", Role.MANAGER),
     ("org", "太湖邻里志愿者协会 张会长", Role.MEMBER),
     ("evaluator", "第三方评估 陈专家", Role.EVALUATOR),
+    ("media.reviewer", "媒体评审 刘记者", Role.EVALUATOR),
+    ("resident.reviewer", "居民代表 赵阿姨", Role.EVALUATOR),
 ]
 DOMAINS_BY_PARK = {0: ["volunteering", "self_governance"], 1: ["family", "elderly"], 2: ["disability"]}
 REASONS = {
@@ -141,16 +145,18 @@ async def load() -> bool:
         managed = [parks[0].id] if role == Role.MANAGER else []
         users[username] = await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, park_ids=managed)
     admin = Principal(users["admin"])
+    evaluators = [users[name] for name in ("evaluator", "media.reviewer", "resident.reviewer")]
     for number, spec in enumerate(ORGANIZATIONS):
-        await _walk(admin, parks, number, *spec)
+        await _walk(admin, parks, number, evaluators, *spec)
     member_org = await Organization.get(name_zh=ORGANIZATIONS[0][1])
     username, name, role = next(a for a in ACCOUNTS if a[2] == Role.MEMBER)
     await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, organization_id=member_org.id)
     return True
 
 
-async def _walk(admin: Principal, parks: list[Park], number: int, park_index: int, name_zh: str, name_en: str,
-                kind: str, path: list[str], registration: str, days_ago: int | None) -> None:
+async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: list[User], park_index: int,
+                name_zh: str, name_en: str, kind: str, path: list[str], registration: str,
+                days_ago: int | None) -> None:
     """Takes one organization along its path with the same services a manager uses, then moves
     the timeline's dates into the past so the demo looks like a park that has been running."""
     park = parks[park_index]
@@ -180,6 +186,9 @@ async def _walk(admin: Principal, parks: list[Park], number: int, park_index: in
             data["new_end_on"] = (organization.term_end_on + timedelta(days=183)).isoformat()
         if step == "graduated":
             await _register(admin, organization, number)
+            graduation = await Review.get(organization_id=organization.id, code="graduation", status__in=["scheduled",
+                                                                                                      "in_progress"])
+            await _conduct(admin, graduation, evaluators, number)
         await organization_service.change_stage(admin, organization, step, data)
     organization = await Organization.get(id=organization.id)
     if registration == "registered" and organization.registration != "registered":
@@ -190,7 +199,24 @@ async def _walk(admin: Principal, parks: list[Park], number: int, park_index: in
             "filing_number": f"滨社备〔2025〕{number:03d}号" if registration == "filed" else "",
             "filing_authority": "太湖街道办事处" if registration == "filed" else "",
             "filed_on": (start + timedelta(days=30)).isoformat() if registration == "filed" else ""})
+    # Reviews that fell due more than a month ago have been held; recent ones are still open,
+    # so the demo shows reviews due and overdue.
+    for review in await Review.filter(organization_id=organization.id, status__in=["scheduled", "in_progress"],
+                                      due_on__lt=date.today() - timedelta(days=30)):
+        await _conduct(admin, review, evaluators, number)
     await _backdate(organization.id, start - timedelta(days=25))
+
+
+async def _conduct(admin: Principal, review: Review, evaluators: list[User], number: int) -> None:
+    for index, (evaluator, panel) in enumerate(zip(evaluators, ("expert", "media", "resident"), strict=True)):
+        assignment = await scoring.assign(admin, review, {"evaluator_id": str(evaluator.id), "panel": panel})
+        me = Principal(evaluator)
+        await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+        assignment = await ReviewAssignment.get(id=assignment.id)
+        value = str(6 + (number + index) % 4)
+        await scoring.submit_scores(me, assignment, {**{f"score_{i}": value for i in range(len(review.dimensions))},
+                                                     "comment": "材料齐全，服务记录清晰。"})
+    await scoring.decide(admin, review, {"decision": "pass", "reason": "达到本阶段目标。"})
 
 
 async def _register(admin: Principal, organization: Organization, number: int) -> None:

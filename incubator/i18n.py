@@ -108,6 +108,11 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def today() -> date:
+    """Today where the users are (INCUBATOR_TIMEZONE), not in UTC."""
+    return datetime.now(_zone(_timezone.get())).date()
+
+
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""

@@ -12,6 +12,7 @@ ITEMS: list[tuple[str, str, frozenset[Role]]] = [
     ("parks:list", N_("Parks"), frozenset(Role)),
     ("organizations:list", N_("Organizations"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("users:list", N_("Accounts"), frozenset({Role.ADMIN})),
+    ("reviews:list", N_("Reviews"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.EVALUATOR})),
     ("flags:list", N_("Flags"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("audit:log", N_("Audit log"), frozenset({Role.ADMIN, Role.OFFICIAL})),
     ("jobs:runs", N_("Job runs"), frozenset({Role.ADMIN})),

@@ -89,6 +89,7 @@ def _base_context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(state, "csrf_token", ""),
         "locale": i18n.current_locale(),
         "nav": items_for(getattr(state, "principal", None)),
+        "today": i18n.today(),
     }
 
 

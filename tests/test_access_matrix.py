@@ -18,6 +18,7 @@ from incubator.auth.models import Role, User, UserSession
 from incubator.calendar.models import WorkdayOverride
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
+from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
 from tests.conftest import PASSWORD
 
 
@@ -39,6 +40,9 @@ class World:
     follow_up_b: FollowUp
     import_b: ImportBatch
     override: WorkdayOverride
+    review_a: Review
+    review_b: Review
+    other_assignment: ReviewAssignment
 
 
 @pytest_asyncio.fixture
@@ -77,8 +81,15 @@ async def world(make_user, browser) -> World:
     import_b = await ImportBatch.create(park=park_b, created_by=users[Role.ADMIN], created_at=now,
                                         filename="SECRET-IMPORT.xlsx", rows=[])
     override = await WorkdayOverride.create(day=date(2027, 2, 7), is_working=True, note="SECRET-NOTE")
+    reviews = [await Review.create(organization=org, code="midterm", name_zh=f"SECRET-REVIEW-{org.name_zh}",
+                                   anchor="term", amount=50, dimensions=DEFAULT_DIMENSIONS, due_on=date(2027, 1, 4))
+               for org in (org_a, org_b)]
+    await ReviewAssignment.create(review=reviews[0], evaluator=users[Role.EVALUATOR], panel="expert")
+    other_evaluator = await make_user("other-evaluator", Role.EVALUATOR)
+    other_assignment = await ReviewAssignment.create(review=reviews[0], evaluator=other_evaluator, panel="media")
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
-                 documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override)
+                 documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
+                 reviews[1], other_assignment)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -137,6 +148,21 @@ def override_to_remove(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.override.id)
 
 
+def review_to_view(role: Role) -> Callable[[World], int] | None:
+    return {Role.MANAGER: lambda w: w.review_b.id, Role.MEMBER: lambda w: w.review_b.id,
+            Role.EVALUATOR: lambda w: w.review_b.id}.get(role)
+
+
+def review_to_change(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.review_b.id) if role in (Role.MANAGER, Role.MEMBER) else (lambda w: w.review_a.id)
+
+
+def someone_elses_assignment(role: Role) -> Callable[[World], int] | None:
+    return lambda w: w.other_assignment.id
+
+
 def user_to_change(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.stranger.id)
 
@@ -183,6 +209,13 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:import_confirm": (import_of_another_park, {}),
     "organizations:criteria": (park_to_change, None),
     "jobs:calendar_remove": (override_to_remove, {}),
+    "reviews:detail": (review_to_view, None),
+    "reviews:assign": (review_to_change, {"evaluator_id": "1", "panel": "expert"}),
+    "reviews:indicators": (review_to_change, {"name_0": "HACKED", "target_0": "1"}),
+    "reviews:evidence": (review_to_change, {"title": "HACKED"}),
+    "reviews:decide": (review_to_change, {"decision": "fail", "reason": "HACKED"}),
+    "reviews:conflict": (someone_elses_assignment, {"conflict": "yes", "conflict_note": "HACKED"}),
+    "reviews:score": (someone_elses_assignment, {"score_0": "1", "comment": "HACKED"}),
     "organizations:criteria_save": (park_to_change, {"name_zh_0": "HACKED", "weight_0": "1", "max_score_0": "1"}),
     "users:edit": (user_to_change, None),
     "users:update": (user_to_change, USER_FORM),
@@ -213,6 +246,10 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "parks:create": {Role.ADMIN},
     "organizations:list": set(Role),
     "flags:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "reviews:list": set(Role),
+    "notifications:inbox": set(Role),
+    "notifications:unread": set(Role),
+    "notifications:read": set(Role),
     "jobs:runs": {Role.ADMIN},
     "jobs:calendar": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "jobs:calendar_save": {Role.ADMIN},
@@ -232,7 +269,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
 }
 
 SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
-           "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT"]
+           "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -292,6 +329,9 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await FollowUp.filter(notes="HACKED").exists()
     assert (await ImportBatch.get(id=world.import_b.id)).status == "preview"
     assert await WorkdayOverride.filter(id=world.override.id).exists()
+    assert not await Review.filter(decision__isnull=False).exists()
+    assert not await Indicator.exists()
+    assert not await ReviewAssignment.filter(conflict__isnull=False).exists()
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.

@@ -46,6 +46,23 @@ LABELS = {
 }
 
 
+async def _notify_managers(raised: list[Wanted]) -> None:
+    """New flags go to the inboxes of their park's managers."""
+    if not raised:
+        return
+    from incubator.auth.models import ParkManager
+    from incubator.notifications import service as notifications
+
+    links = await ParkManager.filter(park_id__in={w.park_id for w in raised}).values_list("park_id", "user_id")
+    managers: dict[int, list[int]] = {}
+    for park_id, user_id in links:
+        managers.setdefault(park_id, []).append(user_id)
+    for item in raised:
+        link = f"/organizations/{item.organization_id}" if item.organization_id else "/flags"
+        details = {**item.details, "flag_kind": item.kind, "due": item.due_on.isoformat() if item.due_on else ""}
+        await notifications.notify_many(managers.get(item.park_id, []), "flag", link, details)
+
+
 def label(flag: Flag) -> str:
     template = LABELS.get(flag.kind)
     if template is None:
@@ -89,6 +106,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
     stored = {(f.kind, f.target_type, f.target_id, f.period): f for f in await Flag.filter(kind__in=list(kinds))}
     counts = {"raised": 0, "reopened": 0, "updated": 0, "resolved": 0, "open": len(wanted)}
     wanted_keys = set()
+    raised: list[Wanted] = []
     for item in wanted:
         wanted_keys.add(item.key)
         flag = stored.get(item.key)
@@ -100,6 +118,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
                                       organization_id=item.organization_id, due_on=item.due_on,
                                       details=item.details, raised_at=now)
                 counts["raised"] += 1
+                raised.append(item)
             except IntegrityError:
                 pass  # another runner raised it a moment ago: the constraint keeps one
         elif flag.resolved_at is not None:
@@ -109,6 +128,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
         elif flag.details != item.details or flag.due_on != item.due_on:
             await Flag.filter(id=flag.id).update(due_on=item.due_on, details=item.details)
             counts["updated"] += 1
+    await _notify_managers(raised)
     stale = [f.id for key, f in stored.items() if key not in wanted_keys and f.resolved_at is None]
     if stale:
         counts["resolved"] = await Flag.filter(id__in=stale, resolved_at__isnull=True).update(resolved_at=now)

@@ -36,7 +36,15 @@ def criterion(key: str) -> Callable[[Criterion], Criterion]:
     return register
 
 
+# Capabilities that contribute checks; imported on first use (they build on organizations).
+CONTRIBUTORS = ("incubator.reviews.scoring",)
+
+
 async def evaluate(organization: Organization) -> list[Check]:
+    import importlib
+
+    for module in CONTRIBUTORS:
+        importlib.import_module(module)
     return [await func(organization) for _, func in _criteria]
 
 

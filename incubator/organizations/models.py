@@ -336,6 +336,10 @@ class Document(Model):
     size = fields.IntField()
     sha256 = fields.CharField(max_length=64)
     storage_name = fields.CharField(max_length=80, unique=True)
+    # Self-assessments and evidence belong to a review too.
+    review: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.Review", null=True, related_name="documents", on_delete=fields.SET_NULL
+    )
     uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="documents", on_delete=fields.SET_NULL
     )

@@ -110,3 +110,78 @@ class Review(Model):
     @property
     def status_label(self) -> str:
         return gettext(REVIEW_STATUS_LABELS[ReviewStatus(self.status)])
+
+
+class Panel(StrEnum):
+    EXPERT = "expert"
+    MEDIA = "media"
+    RESIDENT = "resident"
+    INTERNAL = "internal"
+
+
+PANEL_LABELS = {
+    Panel.EXPERT: N_("Expert panel"),
+    Panel.MEDIA: N_("Media panel"),
+    Panel.RESIDENT: N_("Resident panel"),
+    Panel.INTERNAL: N_("Internal panel"),
+}
+
+
+class Decision(StrEnum):
+    PASSED = "pass"
+    PASSED_WITH_CONDITIONS = "pass_conditions"
+    FAILED = "fail"
+
+
+DECISION_LABELS = {
+    Decision.PASSED: N_("Passed"),
+    Decision.PASSED_WITH_CONDITIONS: N_("Passed with conditions"),
+    Decision.FAILED: N_("Failed"),
+}
+
+
+class ReviewAssignment(Model):
+    # One evaluator on one review: first the conflict-of-interest declaration, then the scores.
+    id = fields.IntField(primary_key=True)
+    review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
+        "incubator.Review", related_name="assignments", on_delete=fields.CASCADE
+    )
+    evaluator: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="review_assignments", on_delete=fields.RESTRICT
+    )
+    panel = fields.CharEnumField(Panel, max_length=12)
+    conflict = fields.BooleanField(null=True)  # None: not declared yet
+    conflict_note = fields.CharField(max_length=300, default="")
+    scores = fields.JSONField(default=list)  # one number per dimension of the review
+    comment = fields.TextField(default="")
+    submitted_at = fields.DatetimeField(null=True)
+    assigned_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review_assignment"
+        ordering = ["panel", "id"]
+        constraints = [
+            UniqueConstraint(fields=("review_id", "evaluator_id"), name="uq_review_evaluator"),
+            CheckConstraint(check="submitted_at IS NULL OR conflict = FALSE",
+                            name="ck_assignment_no_conflicted_scores"),
+        ]
+
+    @property
+    def panel_label(self) -> str:
+        return gettext(PANEL_LABELS[Panel(self.panel)])
+
+
+class Indicator(Model):
+    # A service indicator of the review, e.g. 240 home visits: its target and what was achieved.
+    id = fields.IntField(primary_key=True)
+    review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
+        "incubator.Review", related_name="indicators", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=80)
+    target = fields.IntField()
+    actual = fields.IntField(null=True)
+
+    class Meta:
+        table = "review_indicator"
+        ordering = ["id"]
+        constraints = [CheckConstraint(check="target >= 0 AND (actual IS NULL OR actual >= 0)", name="ck_indicator")]

@@ -129,3 +129,40 @@ def test_organization_member_edits_the_profile(page):
     page.get_by_role("button", name="保存").click()
     expect(page.locator(".flash")).to_contain_text("组织信息已保存")
     expect(page.locator("main")).to_contain_text("188")
+
+
+def test_an_evaluator_scores_a_review_and_the_manager_decides(page, chromium, server):
+    login(page, "manager")
+    page.get_by_role("link", name="评审", exact=True).click()
+    first = page.locator("table tbody tr").filter(has_text="灵山").first
+    review_name = first.locator("td").nth(1).inner_text()
+    first.locator("a").first.click()
+    review_url = page.url
+    page.select_option("#f-evaluator_id", label="第三方评估 陈专家")
+    page.select_option("#f-panel", "expert")
+    page.get_by_role("button", name="指派").click()
+    expect(page.locator("#panels")).to_contain_text("第三方评估 陈专家")
+
+    evaluator = chromium.new_context(base_url=server, locale="zh-CN")
+    other = evaluator.new_page()
+    login(other, "evaluator")
+    other.get_by_role("link", name="评审", exact=True).click()
+    expect(other.locator("table")).to_contain_text(review_name)
+    other.goto(review_url)
+    other.get_by_label("不存在利益冲突").check()
+    other.get_by_role("button", name="申报").click()
+    for field in other.locator("input[name^='score_']").all():
+        field.fill("8")
+    other.fill("#f-comment", "服务台账完整，志愿者培训到位。")
+    other.get_by_role("button", name="提交评分").click()
+    expect(other.locator("#result")).to_contain_text("80.0")
+    evaluator.close()
+
+    page.goto(review_url)
+    expect(page.locator("#result")).to_contain_text("服务台账完整")
+    page.select_option("#f-decision", "pass")
+    page.fill("#f-reason", "达到阶段目标。")
+    page.get_by_role("button", name="提交评审结论").click()
+    expect(page.locator(".facts")).to_contain_text("已出结论")
+    expect(page.locator(".facts")).to_contain_text("通过")
+    assert page.csp_errors == []

@@ -55,3 +55,18 @@ async def incubating(admitted, manager_principal) -> Organization:
     organization = await Organization.get(id=admitted.id)
     assert organization.admitted_on == date(2026, 3, 1)
     return organization
+
+
+async def pass_review(review, manager_principal, evaluator, score: str = "8", decision: str = "pass") -> None:
+    """Takes a review through one evaluator's conflict declaration and scores to a decision."""
+    from incubator.access import Principal
+    from incubator.reviews import scoring
+    from incubator.reviews.models import ReviewAssignment
+
+    assignment = await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id),
+                                                                  "panel": "expert"})
+    me = Principal(evaluator)
+    await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    assignment = await ReviewAssignment.get(id=assignment.id)
+    await scoring.submit_scores(me, assignment, {f"score_{i}": score for i in range(len(review.dimensions))})
+    await scoring.decide(manager_principal, review, {"decision": decision, "reason": "评审通过"})

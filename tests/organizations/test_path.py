@@ -174,7 +174,11 @@ async def test_graduation_is_guarded_by_the_criteria(incubating, manager_princip
     assert (await Organization.get(id=incubating.id)).stage == Stage.GRADUATION_REVIEW
 
 
-async def test_graduation_when_criteria_are_met_schedules_a_year_of_follow_ups(incubating, manager_principal):
+async def test_graduation_when_criteria_are_met_schedules_a_year_of_follow_ups(incubating, manager_principal,
+                                                                              evaluator):
+    from incubator.reviews.models import Review
+    from tests.organizations.conftest import pass_review
+
     domain = await ServiceDomain.get(code="youth")
     await service.update_profile(manager_principal, incubating, {
         **service_profile(incubating), "legal_representative": "周敏"}, [str(domain.id)])
@@ -182,6 +186,7 @@ async def test_graduation_when_criteria_are_met_schedules_a_year_of_follow_ups(i
         "registration": "registered", "credit_code": CODE, "registration_authority": "滨湖区民政局",
         "registered_on": "2026-06-01"})
     await service.change_stage(manager_principal, incubating, "graduation_review", {})
+    await pass_review(await Review.get(organization_id=incubating.id, code="graduation"), manager_principal, evaluator)
     await service.change_stage(manager_principal, incubating, "graduated", {})
     organization = await Organization.get(id=incubating.id)
     assert organization.stage == Stage.GRADUATED and organization.graduated_on is not None

@@ -1,0 +1,101 @@
+"""Review pages: blind scoring as evaluators see it, the manager's panel and decision, the inbox."""
+
+import re
+
+import pytest
+
+from incubator.auth.models import Role
+from incubator.notifications.models import Notification
+from incubator.reviews.models import Review, ReviewAssignment
+
+
+@pytest.fixture
+async def midterm(admitted) -> Review:
+    return await Review.get(organization_id=admitted.id, code="midterm")
+
+
+async def test_blind_scoring_through_the_pages(new_browser, manager, midterm, make_user):
+    first = await make_user("expert.wang", Role.EVALUATOR)
+    second = await make_user("expert.li", Role.EVALUATOR)
+    boss = new_browser()
+    await boss.login("manager")
+    for person in (first, second):
+        response = await boss.post(f"/reviews/{midterm.id}/assign", {"evaluator_id": str(person.id), "panel": "expert"})
+        assert response.status_code == 303
+
+    async def evaluate(username: str, value: str, comment: str):
+        b = new_browser()
+        await b.login(username)
+        listing = await b.get("/reviews")
+        assert "中期评估" in listing.text
+        assignment = await ReviewAssignment.get(review_id=midterm.id, evaluator__username=username)
+        assert (await b.post(f"/assignments/{assignment.id}/conflict", {"conflict": "no"})).status_code == 303
+        page = await b.get(f"/reviews/{midterm.id}")
+        fields = re.findall(r'name="(score_\d+)"', page.text)
+        assert len(fields) == 5
+        response = await b.post(f"/assignments/{assignment.id}/score",
+                                {**{name: value for name in fields}, "comment": comment})
+        assert response.status_code == 303
+        return b
+
+    first_browser = await evaluate("expert.wang", "8", "项目台账清晰")
+    before = await first_browser.get(f"/reviews/{midterm.id}")
+    assert "项目台账清晰" in before.text  # their own, after submitting
+
+    second_browser = new_browser()
+    await second_browser.login("expert.li")
+    blind = await second_browser.get(f"/reviews/{midterm.id}")
+    assert "项目台账清晰" not in blind.text  # not before submitting their own
+    await evaluate("expert.li", "6", "志愿者管理待加强")
+    after = await second_browser.get(f"/reviews/{midterm.id}")
+    assert "项目台账清晰" in after.text and "志愿者管理待加强" in after.text
+
+    decided = await boss.post(f"/reviews/{midterm.id}/decide", {"decision": "pass", "reason": "整体达标"})
+    assert decided.status_code == 303
+    assert (await Review.get(id=midterm.id)).decision == "pass"
+
+
+async def test_score_errors_keep_the_input(browser, manager_principal, midterm, evaluator):
+    from incubator.reviews import scoring
+
+    assignment = await scoring.assign(manager_principal, midterm, {"evaluator_id": str(evaluator.id),
+                                                                   "panel": "resident"})
+    await browser.login("evaluator")
+    await browser.post(f"/assignments/{assignment.id}/conflict", {"conflict": "no"})
+    response = await browser.post(f"/assignments/{assignment.id}/score", {"score_0": "7", "score_1": "99",
+                                                                          "comment": "部分材料缺失"})
+    assert response.status_code == 400
+    assert 'value="7"' in response.text and "部分材料缺失" in response.text
+    assert (await ReviewAssignment.get(id=assignment.id)).submitted_at is None
+
+
+async def test_the_inbox_counts_and_marks_messages(browser, manager_principal, midterm, evaluator, make_user):
+    from incubator.reviews import scoring
+
+    await scoring.assign(manager_principal, midterm, {"evaluator_id": str(evaluator.id), "panel": "expert"})
+    someone = await make_user("someone.else", Role.EVALUATOR)
+    await scoring.assign(manager_principal, midterm, {"evaluator_id": str(someone.id), "panel": "media"})
+    await browser.login("evaluator")
+    badge = await browser.get("/inbox/unread", headers={"HX-Request": "true"})
+    assert ">1<" in badge.text.replace(" ", "") or "1</span>" in badge.text
+    inbox = await browser.get("/inbox")
+    assert "中期评估" in inbox.text
+    mine = await Notification.get(user_id=evaluator.id)
+    theirs = await Notification.get(user_id=someone.id)
+    response = await browser.post("/inbox/read", {"id": str(theirs.id), "next": "/inbox"})
+    assert response.status_code == 303
+    assert (await Notification.get(id=theirs.id)).read_at is None  # someone else's: untouched
+    await browser.post("/inbox/read", {"id": str(mine.id), "next": f"/reviews/{midterm.id}"})
+    assert (await Notification.get(id=mine.id)).read_at is not None
+
+
+async def test_new_flags_reach_the_park_managers(manager, admitted):
+    from datetime import date
+
+    from incubator.flags import service as flags
+
+    await flags.refresh_all(date(2026, 4, 2))
+    messages = await Notification.filter(user_id=manager.id, kind="flag")
+    assert messages and all(m.link == f"/organizations/{admitted.id}" for m in messages)
+    await flags.refresh_all(date(2026, 4, 2))
+    assert await Notification.filter(user_id=manager.id, kind="flag").count() == len(messages)  # not again

@@ -1,0 +1,132 @@
+"""Conducting a review: conflicts, blind scoring, the transparent result and the decision."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from tortoise.exceptions import IntegrityError
+
+from incubator.access import Principal
+from incubator.errors import DomainError, ValidationFailed
+from incubator.notifications.models import Notification
+from incubator.organizations import graduation
+from incubator.reviews import scoring
+from incubator.reviews.models import Review, ReviewAssignment, ReviewStatus
+from incubator.workdays import is_working_day
+
+
+@pytest.fixture
+async def midterm(admitted) -> Review:
+    return await Review.get(organization_id=admitted.id, code="midterm")
+
+
+@pytest.fixture
+async def evaluators(make_user):
+    from incubator.auth.models import Role
+
+    return [await make_user(f"evaluator{n}", Role.EVALUATOR) for n in range(1, 5)]
+
+
+async def assign(review, manager_principal, evaluator, panel="expert") -> ReviewAssignment:
+    return await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id), "panel": panel})
+
+
+async def score(assignment: ReviewAssignment, evaluator, value: int, comment: str = "") -> None:
+    me = Principal(evaluator)
+    await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    fresh = await ReviewAssignment.get(id=assignment.id)
+    await scoring.submit_scores(me, fresh, {**{f"score_{i}": str(value) for i in range(5)}, "comment": comment})
+
+
+async def test_assigning_notifies_the_evaluator_and_starts_the_review(midterm, manager_principal, evaluators):
+    await assign(midterm, manager_principal, evaluators[0])
+    assert (await Review.get(id=midterm.id)).status == ReviewStatus.IN_PROGRESS
+    note = await Notification.get(user_id=evaluators[0].id)
+    assert note.kind == "review_assigned" and note.link == f"/reviews/{midterm.id}"
+    with pytest.raises(ValidationFailed):
+        await assign(midterm, manager_principal, evaluators[0])
+
+
+async def test_a_conflicted_evaluator_cannot_score(midterm, manager_principal, evaluators):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    me = Principal(evaluators[0])
+    with pytest.raises(DomainError):  # must declare first
+        await scoring.submit_scores(me, assignment, {f"score_{i}": "5" for i in range(5)})
+    with pytest.raises(ValidationFailed):  # saying yes needs the reason
+        await scoring.declare_conflict(me, assignment, {"conflict": "yes"})
+    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "曾任该组织理事"})
+    with pytest.raises(DomainError):
+        await scoring.submit_scores(me, await ReviewAssignment.get(id=assignment.id),
+                                    {f"score_{i}": "5" for i in range(5)})
+    assert (await ReviewAssignment.get(id=assignment.id)).submitted_at is None
+
+
+async def test_the_database_refuses_scores_from_a_conflicted_evaluator(midterm, manager_principal, evaluators):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    await ReviewAssignment.filter(id=assignment.id).update(conflict=True)
+    from datetime import UTC, datetime
+
+    with pytest.raises(IntegrityError):
+        await ReviewAssignment.filter(id=assignment.id).update(submitted_at=datetime.now(UTC))
+
+
+async def test_scores_are_final_once_submitted(midterm, manager_principal, evaluators):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    await score(assignment, evaluators[0], 8)
+    with pytest.raises(DomainError):
+        await scoring.submit_scores(Principal(evaluators[0]), await ReviewAssignment.get(id=assignment.id),
+                                    {f"score_{i}": "1" for i in range(5)})
+    assert (await ReviewAssignment.get(id=assignment.id)).scores == [8, 8, 8, 8, 8]
+
+
+async def test_only_the_named_evaluator_scores(midterm, manager_principal, evaluators):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    from incubator.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        await scoring.declare_conflict(Principal(evaluators[1]), assignment, {"conflict": "no"})
+
+
+async def test_result_has_panel_means_an_overall_mean_and_outliers(midterm, manager_principal, evaluators, make_user):
+
+    experts = evaluators[:3]
+    for evaluator, value in zip(experts, (8, 8, 3), strict=True):  # 80, 80 and 30: the last is far off
+        await score(await assign(midterm, manager_principal, evaluator, "expert"), evaluator, value)
+    resident = evaluators[3]
+    await score(await assign(midterm, manager_principal, resident, "resident"), resident, 10)
+    result = await scoring.compute(await Review.get(id=midterm.id))
+    assert result.panels == {"expert": Decimal("63.3"), "resident": Decimal("100.0")}
+    assert result.overall == Decimal("81.7")
+    assert [r.outlier for r in result.evaluators] == [False, False, True, False]
+    assert result.reaches_threshold
+
+
+async def test_deciding_needs_scores_and_closes_the_review(midterm, manager_principal, evaluators):
+    with pytest.raises(ValidationFailed):
+        await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "好"})
+    await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 9)
+    assert await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "服务成效明显"}) is None
+    review = await Review.get(id=midterm.id)
+    assert review.status == ReviewStatus.DECIDED and review.decision == "pass"
+    with pytest.raises(DomainError):
+        await assign(review, manager_principal, evaluators[1])
+    outcome = await scoring.outcome(midterm.id)
+    assert outcome.passed and outcome.overall == Decimal("90.0") and outcome.decided_on is not None
+
+
+async def test_a_failed_review_is_scheduled_again(midterm, manager_principal, evaluators):
+    await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 3)
+    repeat = await scoring.decide(manager_principal, midterm, {"decision": "fail", "reason": "财务制度不健全"})
+    assert repeat is not None and repeat.attempt == 2 and repeat.code == "midterm"
+    assert repeat.due_on >= date.today() + timedelta(days=30) and is_working_day(repeat.due_on)
+    assert not (await scoring.outcome(midterm.id)).passed
+
+
+async def test_a_passed_graduation_review_meets_the_graduation_criterion(admitted, manager_principal, evaluators):
+    review = await Review.get(organization_id=admitted.id, code="graduation")
+    check = {c.key: c for c in await graduation.evaluate(admitted)}["graduation_review"]
+    assert not check.met
+    await score(await assign(review, manager_principal, evaluators[0]), evaluators[0], 7)
+    await scoring.decide(manager_principal, review, {"decision": "pass_conditions", "reason": "需补充财务制度"})
+    check = {c.key: c for c in await graduation.evaluate(admitted)}["graduation_review"]
+    assert check.met
