@@ -80,6 +80,13 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_dir: Path | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "incubator@localhost"
+    smtp_starttls: bool = False
 
     @property
     def uploads(self) -> Path:
@@ -125,6 +132,13 @@ class Settings:
             max_body_bytes=_int(env, "INCUBATOR_MAX_BODY_BYTES", 1024 * 1024),
             max_upload_bytes=_int(env, "INCUBATOR_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             upload_dir=Path(env["INCUBATOR_UPLOAD_DIR"]) if env.get("INCUBATOR_UPLOAD_DIR") else None,
+            base_url=(env.get("INCUBATOR_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            smtp_host=env.get("INCUBATOR_SMTP_HOST", "").strip(),
+            smtp_port=_int(env, "INCUBATOR_SMTP_PORT", 25),
+            smtp_user=env.get("INCUBATOR_SMTP_USER", ""),
+            smtp_password=env.get("INCUBATOR_SMTP_PASSWORD", ""),
+            smtp_from=env.get("INCUBATOR_SMTP_FROM") or "incubator@localhost",
+            smtp_starttls=_flag(env.get("INCUBATOR_SMTP_STARTTLS"), False),
         )
 
 

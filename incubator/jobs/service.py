@@ -46,8 +46,16 @@ async def _refresh_flags(settings: Settings) -> dict:
     return await flags.refresh_all()
 
 
+async def _email_digest(settings: Settings) -> dict:
+    from incubator.notifications import mail
+
+    queued = await mail.queue_digests(settings)
+    return {"queued": queued, **await mail.send_pending(settings)}
+
+
 JOBS = [
     Job("refresh_flags", _refresh_flags),
+    Job("email_digest", _email_digest),
     Job("purge_expired_sessions", _purge_expired_sessions),
 ]
 

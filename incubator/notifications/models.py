@@ -19,3 +19,22 @@ class Notification(Model):
         table = "notification"
         ordering = ["-created_at", "-id"]
         indexes = (("user_id", "read_at"),)
+
+
+class OutboxEmail(Model):
+    # Mail is written here in the same transaction as what caused it, and sent after commit by
+    # the jobs, with retries. `key` makes a digest once per user and day, however often jobs run.
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=80, unique=True)
+    to = fields.CharField(max_length=254)
+    subject = fields.CharField(max_length=200)
+    body = fields.TextField()
+    created_at = fields.DatetimeField()
+    send_after = fields.DatetimeField(db_index=True)
+    sent_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+
+    class Meta:
+        table = "outbox_email"
+        ordering = ["id"]

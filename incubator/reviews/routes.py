@@ -12,11 +12,15 @@ from incubator.auth.models import Role, User
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Document
+from incubator.parks.models import Park
 from incubator.reviews import scoring
+from incubator.reviews import service as review_service
 from incubator.reviews.models import (
     DECISION_LABELS,
+    DEFAULT_DIMENSIONS,
     OPEN_STATUSES,
     PANEL_LABELS,
+    Anchor,
     Indicator,
     Review,
     ReviewAssignment,
@@ -138,7 +142,42 @@ async def assignment_score(request: Request) -> Response:
     return await _assignment_action(request, scoring.submit_scores)
 
 
+async def plan_page(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
+    plan = await review_service.plan_for(park)
+    values = {}
+    for index, m in enumerate(plan):
+        values |= {f"code_{index}": m.code, f"name_zh_{index}": m.name_zh, f"name_en_{index}": m.name_en,
+                   f"anchor_{index}": Anchor(m.anchor).value, f"amount_{index}": str(m.amount),
+                   f"threshold_{index}": str(m.pass_threshold),
+                   f"dimensions_{index}": review_service.dimensions_text(m.dimensions)}
+    values[f"dimensions_{len(plan)}"] = review_service.dimensions_text(DEFAULT_DIMENSIONS)
+    values[f"threshold_{len(plan)}"] = "60"
+    return render(request, "reviews/plan.html", _plan_context(park, values, {}, len(plan) + 1))
+
+
+def _plan_context(park: Park, values: dict, errors: dict, rows: int) -> dict:
+    return {"park": park, "values": values, "errors": errors,
+            "rows": range(min(rows, review_service.MAX_MILESTONES)),
+            "anchors": [("admission", _("months after admission")), ("term", _("percent of the term"))]}
+
+
+async def plan_save(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
+    data = await form_data(request)
+    try:
+        await review_service.save_plan(principal, park, data)
+    except DomainError as exc:
+        return render(request, "reviews/plan.html",
+                      _plan_context(park, data, exc.errors, review_service.MAX_MILESTONES), status_code=400)
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The review plan has been saved."))
+
+
 routes = [
+    Route("/parks/{id:int}/review-plan", plan_page, methods=["GET"], name="reviews:plan"),
+    Route("/parks/{id:int}/review-plan", plan_save, methods=["POST"], name="reviews:plan_save"),
     Route("/reviews", review_list, methods=["GET"], name="reviews:list"),
     Route("/reviews/{id:int}", review_detail, methods=["GET"], name="reviews:detail"),
     Route("/reviews/{id:int}/assign", review_assign, methods=["POST"], name="reviews:assign"),

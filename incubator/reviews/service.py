@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
+from incubator.access import Principal, require_role
+from incubator.audit import service as audit
+from incubator.auth.models import Role
 from incubator.calendar.service import overrides as calendar_overrides
+from incubator.i18n import gettext as _
 from incubator.organizations.models import Agreement, Organization
 from incubator.parks.models import Park
 from incubator.reviews.models import (
@@ -18,6 +24,7 @@ from incubator.reviews.models import (
     Review,
     ReviewStatus,
 )
+from incubator.validation import Checker
 from incubator.workdays import add_months, next_working_day
 
 
@@ -83,3 +90,69 @@ async def cancel_open(organization_id: int) -> int:
     """The organization left the path (graduated or exited): its open reviews are cancelled."""
     return await Review.filter(organization_id=organization_id, status__in=list(OPEN_STATUSES)).update(
         status=ReviewStatus.CANCELLED)
+
+
+# ---- editing the plan -------------------------------------------------------------------------------
+
+MAX_MILESTONES = 8
+
+
+def parse_dimensions(check: Checker, name: str) -> list[dict]:
+    """One dimension per line: "基础条件 | Basic conditions | weight | maximum"."""
+    dimensions = []
+    for number, line in enumerate(check.raw(name).splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+        if len(parts) != 4 or not parts[0] or not parts[2].isdigit() or not parts[3].isdigit():
+            check.fail(name, _("Line %(n)s: write “Chinese name | English name | weight | maximum score”.", n=number))
+            continue
+        weight, maximum = int(parts[2]), int(parts[3])
+        if not (1 <= weight <= 100 and 1 <= maximum <= 100):
+            check.fail(name, _("Line %(n)s: weight and maximum are between 1 and 100.", n=number))
+            continue
+        dimensions.append({"name_zh": parts[0][:60], "name_en": parts[1][:80], "weight": weight, "max": maximum})
+    if not dimensions and name not in check.errors:
+        check.fail(name, _("A scorecard needs at least one dimension."))
+    return dimensions
+
+
+def dimensions_text(dimensions: list[dict]) -> str:
+    return "\n".join(f"{d['name_zh']} | {d.get('name_en', '')} | {d['weight']} | {d['max']}" for d in dimensions)
+
+
+async def save_plan(principal: Principal, park: Park, data: Mapping[str, str]) -> list[Milestone]:
+    """Rows name_zh_N, name_en_N, anchor_N, amount_N, threshold_N, dimensions_N, code_N. A row
+    without a name is removed. Reviews already scheduled keep their own copy of the plan."""
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+    check = Checker(data)
+    rows = []
+    for index in range(MAX_MILESTONES):
+        name = check.text(f"name_zh_{index}", 60)
+        if not name:
+            continue
+        anchor = check.choice(f"anchor_{index}", Anchor)
+        limit = 60 if anchor == Anchor.ADMISSION else 100
+        rows.append({
+            "code": check.raw(f"code_{index}")[:40] or f"custom_{secrets.token_hex(3)}",
+            "name_zh": name, "name_en": check.text(f"name_en_{index}", 80), "anchor": anchor,
+            "amount": check.integer(f"amount_{index}", minimum=0, maximum=limit, required=True),
+            "pass_threshold": check.integer(f"threshold_{index}", minimum=0, maximum=100, required=True),
+            "dimensions": parse_dimensions(check, f"dimensions_{index}"), "sort": index,
+        })
+    if not rows:
+        check.fail("name_zh_0", _("Keep at least one milestone."))
+    if len({r["code"] for r in rows}) != len(rows):
+        check.fail("name_zh_0", _("Two rows are the same milestone."))
+    check.done()
+    before = [(m.code, m.name_zh, m.anchor, m.amount, m.pass_threshold) for m in await plan_for(park)]
+    async with in_transaction():
+        kept = [r["code"] for r in rows]
+        await Milestone.filter(park_id=park.id).exclude(code__in=kept).delete()
+        for row in rows:
+            updated = await Milestone.filter(park_id=park.id, code=row["code"]).update(**row)
+            if not updated:
+                await Milestone.create(park_id=park.id, **row)
+        after = [(r["code"], r["name_zh"], r["anchor"], r["amount"], r["pass_threshold"]) for r in rows]
+        await audit.record(principal, "update", park, {"review_plan": [before, after]})
+    return await Milestone.filter(park_id=park.id).order_by("sort", "id")

@@ -63,3 +63,23 @@ async def test_exit_cancels_the_open_reviews(incubating, manager_principal):
     statuses = set(await Review.filter(organization_id=incubating.id).values_list("status", flat=True))
     assert statuses == {ReviewStatus.CANCELLED}
     assert (await Organization.get(id=incubating.id)).stage == "exited"
+
+
+async def test_manager_edits_the_review_plan(browser, manager, park):
+    await browser.login("manager")
+    page = await browser.get(f"/parks/{park.id}/review-plan")
+    assert "基础条件 | Basic conditions | 15 | 10" in page.text
+    bad = await browser.post(f"/parks/{park.id}/review-plan", {
+        "code_0": "onboarding", "name_zh_0": "入驻检查", "anchor_0": "admission", "amount_0": "1",
+        "threshold_0": "60", "dimensions_0": "只有名字"})
+    assert bad.status_code == 400 and "只有名字" in bad.text
+    good = await browser.post(f"/parks/{park.id}/review-plan", {
+        "code_0": "onboarding", "name_zh_0": "入驻检查", "anchor_0": "admission", "amount_0": "2",
+        "threshold_0": "50", "dimensions_0": "服务成效 | Outcomes | 100 | 10",
+        "name_zh_1": "季度走访", "anchor_1": "term", "amount_1": "25", "threshold_1": "60",
+        "dimensions_1": "走访记录 | Visit records | 60 | 10\n居民满意度 | Satisfaction | 40 | 5"})
+    assert good.status_code == 303
+    plan = await service.plan_for(park)
+    assert (plan[0].code, plan[0].amount) == ("onboarding", 2)
+    assert plan[1].code.startswith("custom_") and plan[1].dimensions[1]["max"] == 5
+    assert len(plan) == 2
