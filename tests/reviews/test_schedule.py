@@ -25,6 +25,8 @@ def test_due_dates_fall_on_working_days():
     assert service.due_date(Anchor.ADMISSION, 7, start.replace(day=1, month=3), end, {}) == date(2026, 10, 8)
     assert service.due_date(Anchor.TERM, 100, start, end, {}) == date(2027, 3, 1)
     assert service.due_date(Anchor.TERM, 50, start, end, {}) == date(2026, 8, 31)
+    # A make-up working Saturday (10 October 2026) is a working day: the date stays.
+    assert service.due_date(Anchor.TERM, 0, date(2026, 10, 10), end, {}) == date(2026, 10, 10)
     # An administrator's correction wins over the library.
     assert service.due_date(Anchor.TERM, 100, start, end, {date(2027, 3, 1): False}) == date(2027, 3, 2)
 
