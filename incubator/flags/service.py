@@ -46,6 +46,34 @@ LABELS = {
 }
 
 
+def _row(item: Wanted, now: datetime) -> Flag:
+    return Flag(kind=item.kind, target_type=item.target_type, target_id=item.target_id, period=item.period,
+                park_id=item.park_id, organization_id=item.organization_id, due_on=item.due_on,
+                details=item.details, raised_at=now)
+
+
+async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
+    """Inserts the missing flags in one statement; if another runner raised some of them a moment
+    ago (the unique constraint says so), falls back to one row at a time and skips those."""
+    if not missing:
+        return []
+    try:
+        async with in_transaction():
+            await Flag.bulk_create([_row(item, now) for item in missing], batch_size=500)
+        return missing
+    except IntegrityError:
+        pass
+    raised = []
+    for item in missing:
+        try:
+            async with in_transaction():
+                await _row(item, now).save()
+            raised.append(item)
+        except IntegrityError:
+            continue  # already raised by the other runner: the constraint keeps one
+    return raised
+
+
 async def _notify_managers(raised: list[Wanted]) -> None:
     """New flags go to the inboxes of their park's managers."""
     if not raised:
@@ -57,10 +85,12 @@ async def _notify_managers(raised: list[Wanted]) -> None:
     managers: dict[int, list[int]] = {}
     for park_id, user_id in links:
         managers.setdefault(park_id, []).append(user_id)
+    messages = []
     for item in raised:
         link = f"/organizations/{item.organization_id}" if item.organization_id else "/flags"
         details = {**item.details, "flag_kind": item.kind, "due": item.due_on.isoformat() if item.due_on else ""}
-        await notifications.notify_many(managers.get(item.park_id, []), "flag", link, details)
+        messages += [(user_id, link, details) for user_id in managers.get(item.park_id, [])]
+    await notifications.bulk_notify("flag", messages)
 
 
 def label(flag: Flag) -> str:
@@ -106,21 +136,12 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
     stored = {(f.kind, f.target_type, f.target_id, f.period): f for f in await Flag.filter(kind__in=list(kinds))}
     counts = {"raised": 0, "reopened": 0, "updated": 0, "resolved": 0, "open": len(wanted)}
     wanted_keys = set()
-    raised: list[Wanted] = []
+    missing = []
     for item in wanted:
         wanted_keys.add(item.key)
         flag = stored.get(item.key)
         if flag is None:
-            try:
-                async with in_transaction():
-                    await Flag.create(kind=item.kind, target_type=item.target_type, target_id=item.target_id,
-                                      period=item.period, park_id=item.park_id,
-                                      organization_id=item.organization_id, due_on=item.due_on,
-                                      details=item.details, raised_at=now)
-                counts["raised"] += 1
-                raised.append(item)
-            except IntegrityError:
-                pass  # another runner raised it a moment ago: the constraint keeps one
+            missing.append(item)
         elif flag.resolved_at is not None:
             await Flag.filter(id=flag.id).update(resolved_at=None, raised_at=now, due_on=item.due_on,
                                                  details=item.details)
@@ -128,6 +149,8 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
         elif flag.details != item.details or flag.due_on != item.due_on:
             await Flag.filter(id=flag.id).update(due_on=item.due_on, details=item.details)
             counts["updated"] += 1
+    raised = await _raise(missing, now)
+    counts["raised"] = len(raised)
     await _notify_managers(raised)
     stale = [f.id for key, f in stored.items() if key not in wanted_keys and f.resolved_at is None]
     if stale:

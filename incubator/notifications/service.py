@@ -27,6 +27,14 @@ async def notify_many(user_ids: Iterable[int], kind: str, link: str = "", detail
     return len(rows)
 
 
+async def bulk_notify(kind: str, messages: list[tuple[int, str, dict]]) -> int:
+    """Many messages of one kind: (user id, link, details) each, in one statement."""
+    now = datetime.now(UTC)
+    await Notification.bulk_create([Notification(user_id=u, kind=kind, link=link[:200], details=details,
+                                                 created_at=now) for u, link, details in messages], batch_size=500)
+    return len(messages)
+
+
 def text(notification: Notification) -> str:
     template = MESSAGES.get(notification.kind)
     if template is None:
