@@ -74,6 +74,7 @@ RULE_MODULES = (
     "incubator.reviews.rules",
     "incubator.jobs.rules",
     "incubator.notifications.rules",
+    "incubator.funding.rules",
 )
 
 

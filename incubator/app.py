@@ -23,6 +23,7 @@ from incubator.errors import DomainError, LoginRequired
 from incubator.flags.models import Flag
 from incubator.flags.routes import routes as flag_routes
 from incubator.flags.service import label as flag_label
+from incubator.funding.routes import routes as funding_routes
 from incubator.jobs.routes import routes as job_routes
 from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from incubator.notifications.routes import routes as notification_routes
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         *audit_routes,
         *flag_routes,
         *review_routes,
+        *funding_routes,
         *notification_routes,
         *job_routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

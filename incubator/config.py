@@ -87,6 +87,8 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = "incubator@localhost"
     smtp_starttls: bool = False
+    # Grants above this many fen need a district official's approval.
+    grant_approval_threshold_fen: int = 50_000_00
 
     @property
     def uploads(self) -> Path:
@@ -139,6 +141,7 @@ class Settings:
             smtp_password=env.get("INCUBATOR_SMTP_PASSWORD", ""),
             smtp_from=env.get("INCUBATOR_SMTP_FROM") or "incubator@localhost",
             smtp_starttls=_flag(env.get("INCUBATOR_SMTP_STARTTLS"), False),
+            grant_approval_threshold_fen=_int(env, "INCUBATOR_GRANT_APPROVAL_THRESHOLD_YUAN", 50_000) * 100,
         )
 
 
@@ -177,6 +180,7 @@ MODEL_MODULES = [
     "incubator.jobs.models",
     "incubator.calendar.models",
     "incubator.notifications.models",
+    "incubator.funding.models",
 ]
 
 

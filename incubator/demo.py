@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from incubator.access import Principal
 from incubator.auth.models import Role, User
 from incubator.auth.service import create_user_plain
+from incubator.funding.models import Grant, Tranche
 from incubator.organizations import admission, credit_code
 from incubator.organizations import service as organization_service
 from incubator.organizations.models import Application, Organization, ServiceDomain, StageChange
@@ -148,6 +149,7 @@ async def load() -> bool:
     evaluators = [users[name] for name in ("evaluator", "media.reviewer", "resident.reviewer")]
     for number, spec in enumerate(ORGANIZATIONS):
         await _walk(admin, parks, number, evaluators, *spec)
+    await _funding(admin, parks)
     member_org = await Organization.get(name_zh=ORGANIZATIONS[0][1])
     username, name, role = next(a for a in ACCOUNTS if a[2] == Role.MEMBER)
     await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, organization_id=member_org.id)
@@ -217,6 +219,48 @@ async def _conduct(admin: Principal, review: Review, evaluators: list[User], num
         await scoring.submit_scores(me, assignment, {**{f"score_{i}": value for i in range(len(review.dimensions))},
                                                      "comment": "材料齐全，服务记录清晰。"})
     await scoring.decide(admin, review, {"decision": "pass", "reason": "达到本阶段目标。"})
+
+
+async def _funding(admin: Principal, parks: list[Park]) -> None:
+    """The district's special fund (Binhu: ¥1,200,000) and a park budget, with grants in every state."""
+    from incubator.config import Settings
+    from incubator.funding import service as funding
+
+    year = date.today().year
+    district = await funding.create_fund(admin, {
+        "name": f"{year}年滨湖区社会组织发展专项资金", "source": "district_special", "fiscal_year": str(year),
+        "budget": "120万", "valid_from": f"{year}-01-01", "valid_to": f"{year + 1}-12-31"})
+    await funding.create_fund(admin, {
+        "name": f"{year}年灵山园区运营方种子基金", "source": "operator_budget", "fiscal_year": str(year),
+        "budget": "20万", "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31", "park_id": str(parks[0].id)})
+    threshold = Settings.grant_approval_threshold_fen  # the default: ¥50,000
+    plans = [  # organization, purpose, tranches (amount, condition, extra), how far it goes
+        ("太湖邻里志愿者协会", "“邻里守望”社区志愿服务项目", [("20000", "on_signing", {}),
+                                                   ("30000", "after_review", {"review_code": "midterm"})], "paid"),
+        ("益巢独居老人关爱中心", "独居老人探访与个案服务", [("40000", "on_signing", {}),
+                                                 ("40000", "after_review", {"review_code": "graduation"})], "active"),
+        ("社区应急救护培训队", "社区应急救护培训", [("15000", "on_signing", {})], "proposed"),
+        ("滨湖绿色环保志愿服务队", "湖岸垃圾分类宣传", [("10000", "on_signing", {})], "draft"),
+    ]
+    for name, purpose, tranches, how_far in plans:
+        organization = await Organization.get(name_zh=name)
+        form = {"fund_id": str(district.id), "purpose": purpose,
+                "amount": str(sum(int(t[0]) for t in tranches))}
+        for index, (amount, condition, extra) in enumerate(tranches):
+            form |= {f"amount_{index}": amount, f"condition_{index}": condition}
+            form |= {f"{key}_{index}": value for key, value in extra.items()}
+        grant = await funding.draft_grant(admin, organization, form)
+        if how_far == "draft":
+            continue
+        await funding.propose(admin, grant, threshold)
+        if how_far == "proposed":
+            continue
+        await funding.approve(admin, await Grant.get(id=grant.id))
+        await funding.refresh_readiness(grant_id=grant.id)
+        if how_far == "paid":
+            for tranche in await Tranche.filter(grant_id=grant.id, status="ready"):
+                await funding.disburse(admin, tranche, {"paid_on": date.today().isoformat(),
+                                                        "voucher": f"记-{year}-{tranche.id:03d}"})
 
 
 async def _register(admin: Principal, organization: Organization, number: int) -> None:

@@ -13,6 +13,7 @@ ITEMS: list[tuple[str, str, frozenset[Role]]] = [
     ("organizations:list", N_("Organizations"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("users:list", N_("Accounts"), frozenset({Role.ADMIN})),
     ("reviews:list", N_("Reviews"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.EVALUATOR})),
+    ("funding:funds", N_("Seed funding"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("flags:list", N_("Flags"), frozenset({Role.ADMIN, Role.OFFICIAL, Role.MANAGER})),
     ("audit:log", N_("Audit log"), frozenset({Role.ADMIN, Role.OFFICIAL})),
     ("jobs:runs", N_("Job runs"), frozenset({Role.ADMIN})),

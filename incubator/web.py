@@ -63,8 +63,10 @@ def render(
 ) -> Response:
     """A whole page, or for htmx requests just `block` of it (the swappable part)."""
     context = dict(context or {})
-    context.setdefault("flashes", pop_flashes(request))
-    if block is not None and is_htmx(request):
+    fragment = block is not None and is_htmx(request)
+    # Only a whole page shows (and so uses up) the flash messages; a fragment leaves them.
+    context.setdefault("flashes", [] if fragment else pop_flashes(request))
+    if fragment:
         tmpl = templates.get_template(template)
         ctx = tmpl.new_context({**_base_context(request), **context})
         html = "".join(tmpl.blocks[block](ctx))
@@ -75,7 +77,7 @@ def render(
         )
     if block is not None:
         response.headers["Vary"] = "HX-Request"
-    if request.state.__dict__.get("clear_flash"):
+    if getattr(request.state, "clear_flash", False):
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
 from incubator.calendar.models import WorkdayOverride
+from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
@@ -43,6 +44,11 @@ class World:
     review_a: Review
     review_b: Review
     other_assignment: ReviewAssignment
+    fund_b: Fund
+    grant_a: Grant
+    grant_b: Grant
+    tranche_a: Tranche
+    tranche_b: Tranche
 
 
 @pytest_asyncio.fixture
@@ -87,9 +93,19 @@ async def world(make_user, browser) -> World:
     await ReviewAssignment.create(review=reviews[0], evaluator=users[Role.EVALUATOR], panel="expert")
     other_evaluator = await make_user("other-evaluator", Role.EVALUATOR)
     other_assignment = await ReviewAssignment.create(review=reviews[0], evaluator=other_evaluator, panel="media")
+    district = await Fund.create(name="SECRET-FUND-DISTRICT", source="district_special", fiscal_year=2026,
+                                 budget_fen=1_000_000, valid_from=date(2026, 1, 1), valid_to=date(2030, 1, 1))
+    fund_b = await Fund.create(name="SECRET-FUND-B", source="operator_budget", fiscal_year=2026, park=park_b,
+                               budget_fen=1_000_000, valid_from=date(2026, 1, 1), valid_to=date(2030, 1, 1))
+    grant_a = await Grant.create(fund=district, organization=org_a, purpose="grant a", amount_fen=1000,
+                                 status="active")
+    grant_b = await Grant.create(fund=fund_b, organization=org_b, purpose="SECRET-GRANT-B", amount_fen=1000,
+                                 status="proposed")
+    tranches = [await Tranche.create(grant=g, sequence=1, amount_fen=1000, condition="on_signing", status="ready")
+                for g in (grant_a, grant_b)]
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
-                 reviews[1], other_assignment)
+                 reviews[1], other_assignment, fund_b, grant_a, grant_b, tranches[0], tranches[1])
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -163,6 +179,34 @@ def someone_elses_assignment(role: Role) -> Callable[[World], int] | None:
     return lambda w: w.other_assignment.id
 
 
+def fund_to_view(role: Role) -> Callable[[World], int] | None:
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.fund_b.id)
+
+
+def grant_to_view(role: Role) -> Callable[[World], int] | None:
+    return {Role.MANAGER: lambda w: w.grant_b.id, Role.MEMBER: lambda w: w.grant_b.id,
+            Role.EVALUATOR: lambda w: w.grant_a.id}.get(role)
+
+
+def grant_to_decide(role: Role) -> Callable[[World], int] | None:
+    # Officials approve, cancel and close any grant: nothing to forbid them there.
+    if role in (Role.ADMIN, Role.OFFICIAL):
+        return None
+    return (lambda w: w.grant_b.id) if role == Role.MANAGER else (lambda w: w.grant_a.id)
+
+
+def grant_to_manage(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.grant_b.id) if role == Role.MANAGER else (lambda w: w.grant_a.id)
+
+
+def tranche_to_pay(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.tranche_b.id) if role == Role.MANAGER else (lambda w: w.tranche_a.id)
+
+
 def user_to_change(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.stranger.id)
 
@@ -210,6 +254,17 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:criteria": (park_to_change, None),
     "jobs:calendar_remove": (override_to_remove, {}),
     "reviews:detail": (review_to_view, None),
+    "funding:fund": (fund_to_view, None),
+    "funding:grant_new": (organization_to_change, None),
+    "funding:grant_create": (organization_to_change, {"purpose": "HACKED", "amount": "1", "amount_0": "1",
+                                                      "condition_0": "on_signing"}),
+    "funding:grant": (grant_to_view, None),
+    "funding:propose": (grant_to_manage, {}),
+    "funding:approve": (grant_to_decide, {}),
+    "funding:cancel": (grant_to_decide, {"reason": "HACKED"}),
+    "funding:close": (grant_to_decide, {"reason": "HACKED"}),
+    "funding:repay": (grant_to_manage, {"amount": "1", "on_date": "2026-01-01", "reason": "HACKED"}),
+    "funding:pay": (tranche_to_pay, {"paid_on": "2026-01-01", "voucher": "HACKED"}),
     "reviews:plan": (park_to_change, None),
     "reviews:plan_save": (park_to_change, {"name_zh_0": "HACKED", "anchor_0": "term", "amount_0": "1",
                                            "threshold_0": "1", "dimensions_0": "HACKED | x | 1 | 1"}),
@@ -249,6 +304,9 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "parks:create": {Role.ADMIN},
     "organizations:list": set(Role),
     "flags:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "funding:funds": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "funding:fund_new": {Role.ADMIN, Role.OFFICIAL},
+    "funding:fund_create": {Role.ADMIN, Role.OFFICIAL},
     "reviews:list": set(Role),
     "notifications:inbox": set(Role),
     "notifications:unread": set(Role),
@@ -272,7 +330,8 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
 }
 
 SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
-           "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B"]
+           "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
+           "SECRET-GRANT-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -335,6 +394,10 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await Review.filter(decision__isnull=False).exists()
     assert not await Indicator.exists()
     assert not await ReviewAssignment.filter(conflict__isnull=False).exists()
+    assert not await Grant.filter(purpose="HACKED").exists()
+    assert not await LedgerEntry.exists()
+    assert await Tranche.filter(status="ready").count() == 2
+    assert [g.status for g in await Grant.all().order_by("id")] == ["active", "proposed"]
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.

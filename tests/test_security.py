@@ -116,3 +116,15 @@ async def test_unexpected_errors_get_a_translated_500_page_without_details(app, 
     assert response.status_code == 500
     assert "secret internal detail" not in response.text and "Traceback" not in response.text
     assert '<html lang="zh-CN">' in response.text
+
+
+async def test_a_flash_message_is_shown_once(browser, admin, park):
+    await browser.login("admin")
+    from incubator.parks.service import park_form_values
+
+    response = await browser.post(f"/parks/{park.id}", park_form_values(park))
+    assert response.status_code == 303
+    first = await browser.get(response.headers["location"])
+    assert "flash-success" in first.text
+    again = await browser.get(response.headers["location"])
+    assert "flash-success" not in again.text

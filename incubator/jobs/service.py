@@ -53,7 +53,14 @@ async def _email_digest(settings: Settings) -> dict:
     return {"queued": queued, **await mail.send_pending(settings)}
 
 
+async def _tranche_readiness(settings: Settings) -> dict:
+    from incubator.funding import service as funding
+
+    return await funding.refresh_readiness()
+
+
 JOBS = [
+    Job("tranche_readiness", _tranche_readiness),
     Job("refresh_flags", _refresh_flags),
     Job("email_digest", _email_digest),
     Job("purge_expired_sessions", _purge_expired_sessions),

@@ -125,6 +125,7 @@ async def organization_detail(request: Request) -> Response:
         "documents": await Document.filter(organization_id=organization.id).select_related("uploaded_by"),
         "follow_ups": await FollowUp.filter(organization_id=organization.id).order_by("due_on"),
         "reviews": await _reviews_of(organization),
+        "grants": await _grants_of(principal, organization),
         "can_edit": await access.can(principal, organization),
         "managing": managing,
         "transitions": [(s.value, _(STAGE_LABELS[s])) for s in service.available_transitions(organization)]
@@ -140,6 +141,12 @@ async def _reviews_of(organization: Organization) -> list:
     from incubator.reviews.models import Review  # reviews build on organizations
 
     return await Review.filter(organization_id=organization.id).order_by("due_on", "id")
+
+
+async def _grants_of(principal, organization: Organization) -> list:
+    from incubator.funding.models import Grant  # funding builds on organizations
+
+    return await access.scope(Grant, principal).filter(organization_id=organization.id).order_by("-created_at")
 
 
 async def organization_timeline(request: Request) -> Response:

@@ -143,6 +143,10 @@ async def decide(principal: Principal, review: Review, data: Mapping[str, str]) 
                 name_zh=review.name_zh, name_en=review.name_en, anchor=review.anchor, amount=review.amount,
                 dimensions=review.dimensions, pass_threshold=review.pass_threshold, attempt=review.attempt + 1,
                 due_on=due)
+    # After commit: tranches waiting for this review become ready, or are held.
+    from incubator.funding import service as funding
+
+    await funding.refresh_readiness(organization_id=review.organization_id)
     return repeat
 
 

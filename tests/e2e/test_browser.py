@@ -166,3 +166,39 @@ def test_an_evaluator_scores_a_review_and_the_manager_decides(page, chromium, se
     expect(page.locator(".facts")).to_contain_text("已出结论")
     expect(page.locator(".facts")).to_contain_text("通过")
     assert page.csp_errors == []
+
+
+def test_a_manager_proposes_a_grant_an_official_approves_and_the_first_tranche_is_paid(page, chromium, server):
+    login(page, "manager")
+    page.goto("/organizations")
+    page.get_by_role("link", name="滨湖绿色环保志愿服务队").click()
+    page.get_by_role("link", name="新建资助").click()
+    page.fill("#f-purpose", "湖岸生态巡护")
+    page.fill("#f-amount", "6万")
+    page.fill("#f-amount_0", "20000")
+    page.select_option("#f-condition_0", "on_signing")
+    page.fill("#f-amount_1", "40000")
+    page.select_option("#f-condition_1", "after_review")
+    page.fill("#f-review_code_1", "midterm")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".flash")).to_contain_text("资助草稿已保存")
+    page.get_by_role("button", name="提交审批").click()
+    expect(page.locator(".facts")).to_contain_text("需区级官员审批")
+    grant_url = page.url
+
+    district = chromium.new_context(base_url=server, locale="zh-CN")
+    official = district.new_page()
+    login(official, "official")
+    official.goto(grant_url)
+    official.get_by_role("button", name="批准").click()
+    expect(official.locator(".facts")).to_contain_text("已批准")
+    district.close()
+
+    page.goto(grant_url)
+    expect(page.locator("#tranches")).to_contain_text("可拨付")
+    first = page.locator("#tranches li").first
+    first.locator("input[name='voucher']").fill("记-2026-118")
+    first.get_by_role("button", name="登记拨付").click()
+    expect(page.locator(".flash")).to_contain_text("拨付已登记")
+    expect(page.locator("#tranches")).to_contain_text("记-2026-118")
+    assert page.csp_errors == []

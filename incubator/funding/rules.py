@@ -1,0 +1,66 @@
+"""Officials see every fund; managers their park's funds and the district's, and the grants to
+their park's organizations; organizations only their own grants."""
+
+from tortoise.expressions import Q
+
+from incubator.access import Principal, rule
+from incubator.auth.models import Role
+from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
+
+
+@rule(Fund, "view")
+def view_funds(p: Principal) -> Q | bool:
+    if p.is_(Role.ADMIN, Role.OFFICIAL):
+        return True
+    if p.is_(Role.MANAGER):
+        return Q(park_id__isnull=True) | Q(park_id__in=list(p.park_ids))
+    return False
+
+
+@rule(Fund, "change")
+def change_funds(p: Principal) -> Q | bool:
+    return p.is_(Role.ADMIN, Role.OFFICIAL)
+
+
+@rule(LedgerEntry, "view")
+def view_ledger(p: Principal) -> Q | bool:
+    if p.is_(Role.ADMIN, Role.OFFICIAL):
+        return True
+    if p.is_(Role.MANAGER):
+        return Q(fund__park_id__isnull=True) | Q(fund__park_id__in=list(p.park_ids))
+    return False
+
+
+@rule(LedgerEntry, "change")
+def change_ledger(p: Principal) -> Q | bool:
+    return False  # append-only, through the services
+
+
+def _grants(p: Principal, prefix: str) -> Q | bool:
+    if p.is_(Role.ADMIN, Role.OFFICIAL):
+        return True
+    if p.is_(Role.MANAGER):
+        return Q(**{f"{prefix}organization__park_id__in": list(p.park_ids)})
+    if p.is_(Role.MEMBER) and p.organization_id is not None:
+        return Q(**{f"{prefix}organization_id": p.organization_id})
+    return False
+
+
+@rule(Grant, "view")
+def view_grants(p: Principal) -> Q | bool:
+    return _grants(p, "")
+
+
+@rule(Grant, "change")
+def change_grants(p: Principal) -> Q | bool:
+    return False if p.is_(Role.MEMBER) else _grants(p, "")
+
+
+@rule(Tranche, "view")
+def view_tranches(p: Principal) -> Q | bool:
+    return _grants(p, "grant__")
+
+
+@rule(Tranche, "change")
+def change_tranches(p: Principal) -> Q | bool:
+    return False if p.is_(Role.MEMBER, Role.OFFICIAL) else _grants(p, "grant__")

@@ -1,0 +1,35 @@
+from datetime import date
+
+import pytest_asyncio
+
+from incubator.access import Principal
+from incubator.funding import service
+from incubator.funding.models import Fund
+from tests.organizations.conftest import admitted, applicant, desk, incubating, manager_principal  # noqa: F401
+
+
+@pytest_asyncio.fixture
+async def fund(clean) -> Fund:
+    return await Fund.create(name="滨湖区社会组织发展专项资金", source="district_special", fiscal_year=2026,
+                             budget_fen=100_000_00, valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31))
+
+
+@pytest_asyncio.fixture
+async def official_principal(official) -> Principal:
+    return Principal(official)
+
+
+def grant_form(fund, amount="30000", tranches=(("10000", "on_signing", {}), ("20000", "after_review",
+                                                                           {"review_code": "midterm"}))) -> dict:
+    form = {"fund_id": str(fund.id), "purpose": "社区志愿服务项目", "amount": amount}
+    for index, (value, condition, extra) in enumerate(tranches):
+        form |= {f"amount_{index}": value, f"condition_{index}": condition}
+        form |= {f"{key}_{index}": val for key, val in extra.items()}
+    return form
+
+
+async def approved_grant(principal, organization, fund, settings, **kwargs):
+    grant = await service.draft_grant(principal, organization, grant_form(fund, **kwargs))
+    await service.propose(principal, grant, settings.grant_approval_threshold_fen)
+    await service.approve(principal, grant)
+    return grant

@@ -1,0 +1,86 @@
+"""Funding through the pages: the workflow, who sees what, and real Excel exports."""
+
+import io
+
+from openpyxl import load_workbook
+
+from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheStatus
+
+
+async def test_official_creates_a_fund_and_errors_keep_the_input(browser, official):
+    await browser.login("official")
+    bad = await browser.post("/funds", {"name": "专项资金", "source": "district_special", "fiscal_year": "2026",
+                                        "budget": "12.345", "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    assert bad.status_code == 400 and 'value="专项资金"' in bad.text and 'id="e-budget"' in bad.text
+    good = await browser.post("/funds", {"name": "专项资金", "source": "district_special", "fiscal_year": "2026",
+                                         "budget": "120万", "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    assert good.status_code == 303
+    assert (await Fund.get(name="专项资金")).budget_fen == 120_000_000
+
+
+async def test_manager_proposes_official_approves_tranche_paid(new_browser, manager, official, admitted, fund,
+                                                               settings):
+    boss = new_browser()
+    await boss.login("manager")
+    form = await boss.get(f"/organizations/{admitted.id}/grants/new")
+    assert fund.name in form.text
+    response = await boss.post(f"/organizations/{admitted.id}/grants", {
+        "fund_id": str(fund.id), "purpose": "社区志愿服务项目", "amount": "8万",
+        "amount_0": "30,000", "condition_0": "on_signing",
+        "amount_1": "50000", "condition_1": "after_review", "review_code_1": "midterm"})
+    assert response.status_code == 303
+    grant = await Grant.get(organization_id=admitted.id)
+    await boss.post(f"/grants/{grant.id}/propose")
+    page = await boss.get(f"/grants/{grant.id}")
+    assert "/approve" not in page.text  # ¥80,000 is above the manager's limit
+    district = new_browser()
+    await district.login("official")
+    assert (await district.post(f"/grants/{grant.id}/approve")).status_code == 303
+    first = await Tranche.get(grant_id=grant.id, sequence=1)
+    assert first.status == TrancheStatus.READY
+    paid = await boss.post(f"/tranches/{first.id}/pay", {"paid_on": "2026-05-01", "voucher": "记-2026-051"})
+    assert paid.status_code == 303
+    fund = await Fund.get(id=fund.id)
+    assert (fund.committed_fen, fund.disbursed_fen) == (80_000_00, 30_000_00)
+    assert (await Grant.get(id=grant.id)).status == GrantStatus.ACTIVE
+
+
+async def test_grant_form_errors_keep_the_tranches(browser, manager, admitted, fund):
+    await browser.login("manager")
+    response = await browser.post(f"/organizations/{admitted.id}/grants", {
+        "fund_id": str(fund.id), "purpose": "项目", "amount": "30000", "amount_0": "10000",
+        "condition_0": "on_signing", "amount_1": "5000", "condition_1": "on_date", "release_on_1": ""})
+    assert response.status_code == 400
+    assert 'value="10000"' in response.text and 'value="5000"' in response.text
+    assert not await Grant.exists()
+
+
+async def test_organization_sees_its_own_grant_only(browser, member, organization, manager_principal, fund,
+                                                    settings, other_park):
+    from incubator.organizations.models import Organization
+
+    await Organization.filter(id=organization.id).update(stage="incubating")
+    organization = await Organization.get(id=organization.id)
+    from tests.funding.conftest import approved_grant
+
+    grant = await approved_grant(manager_principal, organization, fund, settings)
+    await browser.login("member")
+    page = await browser.get(f"/grants/{grant.id}")
+    assert page.status_code == 200 and "社区志愿服务项目" in page.text
+    assert "/tranches/" not in page.text  # members do not pay
+    assert (await browser.get(f"/funds/{fund.id}")).status_code in (403, 404)
+
+
+async def test_exports_are_real_excel_files(browser, official, admitted, manager_principal, fund, settings):
+    from tests.funding.conftest import approved_grant
+
+    await approved_grant(manager_principal, admitted, fund, settings)
+    await browser.login("official")
+    funds = await browser.get("/funds?format=xlsx")
+    assert funds.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(funds.content)).active
+    assert sheet.cell(2, 1).value == fund.name and sheet.cell(2, 6).value == 30000
+    ledger = load_workbook(io.BytesIO((await browser.get(f"/funds/{fund.id}?format=xlsx")).content)).active
+    assert ledger.max_row == 2 and ledger.cell(2, 5).value == 30000
+    page = await browser.get(f"/funds/{fund.id}")
+    assert "¥70,000.00" in page.text  # available after the commitment: the running balance

@@ -1,0 +1,130 @@
+"""Funds, grants, tranches and the ledger: the workflow, readiness, and sums that always agree."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from incubator.errors import DomainError, PermissionDenied, ValidationFailed
+from incubator.funding import service
+from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheStatus
+from incubator.reviews.models import Review
+from tests.funding.conftest import approved_grant, grant_form
+
+
+async def ledger_sums(fund_id: int) -> tuple[int, int]:
+    entries = await LedgerEntry.filter(fund_id=fund_id)
+    return sum(e.committed_delta_fen for e in entries), sum(e.disbursed_delta_fen for e in entries)
+
+
+async def test_fund_form_checks_amounts_and_dates(official_principal):
+    with pytest.raises(ValidationFailed) as failed:
+        await service.create_fund(official_principal, {"name": "", "source": "donation", "fiscal_year": "2026",
+                                                       "budget": "-5", "valid_from": "2026-12-31",
+                                                       "valid_to": "2026-01-01"})
+    assert {"name", "budget", "valid_to"} <= set(failed.value.errors)
+    fund = await service.create_fund(official_principal, {
+        "name": "福彩公益金", "source": "welfare_lottery", "fiscal_year": "2026", "budget": "1.2万",
+        "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+    assert fund.budget_fen == 1_200_000 and fund.park_id is None
+
+
+async def test_grant_tranches_must_add_up(admitted, manager_principal, fund):
+    with pytest.raises(ValidationFailed) as failed:
+        await service.draft_grant(manager_principal, admitted, grant_form(fund, amount="40000"))
+    assert "amount_0" in failed.value.errors
+
+
+async def test_workflow_small_grant_manager_approves(admitted, manager_principal, fund, settings):
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    grant = await Grant.get(id=grant.id)
+    assert grant.status == GrantStatus.ACTIVE and not grant.needs_official
+    fund = await Fund.get(id=fund.id)
+    assert fund.committed_fen == 30_000_00 and await ledger_sums(fund.id) == (30_000_00, 0)
+    first, second = await Tranche.filter(grant_id=grant.id).order_by("sequence")
+    assert first.status == TrancheStatus.READY and second.status == TrancheStatus.PENDING
+
+
+async def test_large_grant_needs_an_official(admitted, manager_principal, official_principal, fund, settings):
+    grant = await service.draft_grant(manager_principal, admitted, grant_form(
+        fund, amount="80000", tranches=(("80000", "on_signing", {}),)))
+    await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
+    grant = await Grant.get(id=grant.id)
+    assert grant.needs_official
+    with pytest.raises(PermissionDenied):
+        await service.approve(manager_principal, grant)
+    await service.approve(official_principal, grant)
+    assert (await Grant.get(id=grant.id)).status == GrantStatus.ACTIVE
+
+
+async def test_tranche_ready_after_the_review_passes_and_held_when_it_fails(admitted, manager_principal, fund,
+                                                                            settings, evaluator):
+    from tests.organizations.conftest import pass_review
+
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    review = await Review.get(organization_id=admitted.id, code="midterm")
+    await pass_review(review, manager_principal, evaluator, score="3", decision="fail")
+    second = await Tranche.get(grant_id=grant.id, sequence=2)
+    assert second.status == TrancheStatus.HELD and second.status_reason
+    repeat = await Review.get(organization_id=admitted.id, code="midterm", attempt=2)
+    from incubator.reviews.models import ReviewAssignment
+
+    await ReviewAssignment.filter(review_id=repeat.id).delete()
+    await pass_review(repeat, manager_principal, evaluator, score="9")
+    assert (await Tranche.get(grant_id=grant.id, sequence=2)).status == TrancheStatus.READY
+
+
+async def test_minimum_score_holds_a_pass_below_it(admitted, manager_principal, fund, settings, evaluator):
+    from tests.organizations.conftest import pass_review
+
+    grant = await approved_grant(manager_principal, admitted, fund, settings, tranches=(
+        ("10000", "on_signing", {}), ("20000", "after_review", {"review_code": "midterm", "min_score": "85"})))
+    await pass_review(await Review.get(organization_id=admitted.id, code="midterm"), manager_principal, evaluator,
+                      score="8")
+    second = await Tranche.get(grant_id=grant.id, sequence=2)
+    assert second.status == TrancheStatus.HELD and "85" in second.status_reason
+
+
+async def test_dated_tranche_becomes_ready_on_its_day(admitted, manager_principal, fund, settings):
+    grant = await approved_grant(manager_principal, admitted, fund, settings, tranches=(
+        ("30000", "on_date", {"release_on": "2027-01-15"}),))
+    await service.refresh_readiness(date(2027, 1, 14))
+    assert (await Tranche.get(grant_id=grant.id)).status == TrancheStatus.PENDING
+    assert await service.refresh_readiness(date(2027, 1, 15)) == {"ready": 1, "held": 0}
+    assert await service.refresh_readiness(date(2027, 1, 16)) == {"ready": 0, "held": 0}
+
+
+async def test_disbursement_repayment_and_cancellation_keep_the_sums(admitted, manager_principal, fund, settings):
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    first = await Tranche.get(grant_id=grant.id, sequence=1)
+    with pytest.raises(ValidationFailed):
+        await service.disburse(manager_principal, first, {"paid_on": "2026-05-01"})  # no voucher
+    await service.disburse(manager_principal, first, {"paid_on": "2026-05-01", "voucher": "记-2026-051"})
+    with pytest.raises(DomainError):
+        await service.disburse(manager_principal, await Tranche.get(id=first.id),
+                               {"paid_on": "2026-05-01", "voucher": "again"})
+    second = await Tranche.get(grant_id=grant.id, sequence=2)
+    with pytest.raises(DomainError):  # still waiting for its review
+        await service.disburse(manager_principal, second, {"paid_on": "2026-05-01", "voucher": "x"})
+    with pytest.raises(ValidationFailed):
+        await service.repay(manager_principal, grant, {"amount": "20000", "on_date": "2026-06-01", "reason": "多付"})
+    await service.repay(manager_principal, grant, {"amount": "2500", "on_date": "2026-06-01", "reason": "结余退回"})
+    await service.cancel(manager_principal, await Grant.get(id=grant.id), {"reason": "组织退出园区"})
+    grant = await Grant.get(id=grant.id)
+    fund = await Fund.get(id=fund.id)
+    assert grant.status == GrantStatus.CANCELLED and grant.disbursed_fen == 7_500_00
+    assert (fund.committed_fen, fund.disbursed_fen) == (7_500_00, 7_500_00)
+    assert await ledger_sums(fund.id) == (fund.committed_fen, fund.disbursed_fen)
+    assert (await Tranche.get(id=second.id)).status == TrancheStatus.CANCELLED
+    kinds = await LedgerEntry.filter(fund_id=fund.id).order_by("id").values_list("kind", flat=True)
+    assert kinds == ["commit", "disburse", "repay", "release"]
+
+
+async def test_only_resident_organizations_get_grants(applicant, manager_principal, fund):
+    with pytest.raises(ValidationFailed):
+        await service.draft_grant(manager_principal, applicant, grant_form(fund))
+
+
+async def test_an_expired_fund_cannot_be_drafted_against(admitted, manager_principal, fund):
+    await Fund.filter(id=fund.id).update(valid_to=date.today() - timedelta(days=1))
+    with pytest.raises(ValidationFailed):
+        await service.draft_grant(manager_principal, admitted, grant_form(await Fund.get(id=fund.id)))
