@@ -305,6 +305,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "organizations:list": set(Role),
     "flags:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "funding:funds": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "funding:grants": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "funding:fund_new": {Role.ADMIN, Role.OFFICIAL},
     "funding:fund_create": {Role.ADMIN, Role.OFFICIAL},
     "reviews:list": set(Role),

@@ -21,6 +21,8 @@ KIND_NAMES = {
     "term_ending": N_("Term ending"),
     "unregistered": N_("Unregistered too long"),
     "follow_up_due": N_("Follow-up due"),
+    "tranche_ready": N_("Tranche ready to pay"),
+    "tranche_held": N_("Tranche held"),
 }
 
 

@@ -35,7 +35,7 @@ class Wanted:
 Source = Callable[[date], Awaitable[list[Wanted]]]
 # source name → (the kinds it owns, the function)
 _sources: dict[str, tuple[tuple[str, ...], Source]] = {}
-SOURCE_MODULES = ("incubator.organizations.flags", "incubator.reviews.flags")
+SOURCE_MODULES = ("incubator.organizations.flags", "incubator.reviews.flags", "incubator.funding.flags")
 
 LABELS = {
     "review_due": N_("%(review)s of %(organization)s is due on %(due)s"),
@@ -43,6 +43,8 @@ LABELS = {
     "term_ending": N_("The incubation term of %(organization)s ends on %(due)s"),
     "unregistered": N_("%(organization)s is still unregistered %(months)s months after admission"),
     "follow_up_due": N_("Follow-up check-in with %(organization)s is due on %(due)s"),
+    "tranche_ready": N_("A tranche of %(amount)s for %(organization)s (%(grant)s) is ready to pay"),
+    "tranche_held": N_("A tranche of %(amount)s for %(organization)s (%(grant)s) is held"),
 }
 
 
@@ -97,7 +99,7 @@ def label(flag: Flag) -> str:
     template = LABELS.get(flag.kind)
     if template is None:
         return flag.kind
-    details = {"review": "", "organization": "", "months": "", **flag.details,
+    details = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", **flag.details,
                "due": flag.due_on.isoformat() if flag.due_on else ""}
     if current_locale() == "en" and details.get("review_en"):
         details["review"] = details["review_en"]

@@ -192,7 +192,21 @@ async def tranche_pay(request: Request) -> Response:
     return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), _("The payment has been recorded."))
 
 
+async def grant_list(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
+    grants = await access.scope(Grant, principal).select_related("fund", "organization__park").order_by(
+        "-created_at", "-id")
+    if request.query_params.get("format") == "xlsx":
+        headers = [_("Organization"), _("Park"), _("Purpose"), _("Fund"), _("Amount (yuan)"),
+                   _("Disbursed (yuan)"), _("Status")]
+        rows = [(g.organization.name_zh, g.organization.park.name_zh, g.purpose, g.fund.name,
+                 exports.yuan(g.amount_fen), exports.yuan(g.disbursed_fen), g.status_label) for g in grants]
+        return _xlsx(exports.workbook(_("Grants"), headers, rows), "grants.xlsx")
+    return render(request, "funding/grants.html", {"grants": grants})
+
+
 routes = [
+    Route("/grants", grant_list, methods=["GET"], name="funding:grants"),
     Route("/funds", fund_list, methods=["GET"], name="funding:funds"),
     Route("/funds/new", fund_new, methods=["GET"], name="funding:fund_new"),
     Route("/funds", fund_create, methods=["POST"], name="funding:fund_create"),

@@ -50,7 +50,7 @@ def text(notification: Notification) -> str:
 
         flag_template = LABELS.get(details.get("flag_kind", ""))
         details["flag"] = gettext(flag_template, **{"review": "", "organization": "", "months": "", "due": "",
-                                                    **details}) if flag_template else ""
+                                                    "amount": "", "grant": "", **details}) if flag_template else ""
         return gettext(template, flag=details["flag"])
     return gettext(template, **details)
 

@@ -84,3 +84,31 @@ async def test_exports_are_real_excel_files(browser, official, admitted, manager
     assert ledger.max_row == 2 and ledger.cell(2, 5).value == 30000
     page = await browser.get(f"/funds/{fund.id}")
     assert "¥70,000.00" in page.text  # available after the commitment: the running balance
+
+
+async def test_a_ready_tranche_is_flagged_for_the_manager(manager, admitted, manager_principal, fund, settings):
+    from incubator.flags import service as flags
+    from incubator.flags.models import Flag
+    from tests.funding.conftest import approved_grant
+
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    await flags.refresh_all()
+    [flag] = await Flag.filter(kind="tranche_ready", resolved_at__isnull=True)
+    assert flag.details["amount"] == "¥10,000.00"
+    tranche = await Tranche.get(grant_id=grant.id, sequence=1)
+    from incubator.funding import service
+
+    await service.disburse(manager_principal, tranche, {"paid_on": "2026-05-01", "voucher": "记-1"})
+    await flags.refresh_all()
+    assert not await Flag.filter(kind="tranche_ready", resolved_at__isnull=True).exists()
+
+
+async def test_grant_list_exports(browser, official, admitted, manager_principal, fund, settings):
+    from tests.funding.conftest import approved_grant
+
+    await approved_grant(manager_principal, admitted, fund, settings)
+    await browser.login("official")
+    page = await browser.get("/grants")
+    assert "社区志愿服务项目" in page.text
+    sheet = load_workbook(io.BytesIO((await browser.get("/grants?format=xlsx")).content)).active
+    assert sheet.cell(2, 3).value == "社区志愿服务项目" and sheet.cell(2, 5).value == 30000
