@@ -1,14 +1,18 @@
 """List pages run a constant number of queries however much data there is (no N+1)."""
 
 import logging
+from datetime import date
 
 import pytest
 
 from incubator.access import Principal
 from incubator.auth.models import Role
+from incubator.flags.models import Flag
+from incubator.funding.models import Fund, Grant
 from incubator.organizations.models import Organization
 from incubator.parks import service as parks
 from incubator.parks.models import Park, Space
+from incubator.reviews.models import Review
 
 
 class QueryCounter(logging.Handler):
@@ -41,10 +45,18 @@ async def grow(admin, make_user, n: int) -> None:
         await make_user(f"member{i}", Role.MEMBER, organization=org)
         await make_user(f"manager{i}", Role.MANAGER, parks=[park])
         await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": f"主题{i}"})
+        await Review.create(organization=org, code="midterm", name_zh="中期评估", anchor="term", amount=50,
+                            due_on=date(2026, 1, 5))
+        fund = await Fund.create(name=f"资金{i}", source="other", fiscal_year=2026, budget_fen=100, park=park,
+                                 valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31))
+        await Grant.create(fund=fund, organization=org, purpose=f"项目{i}", amount_fen=100)
+        await Flag.create(kind="term_ending", target_type="Organization", target_id=org.id, park=park,
+                          organization=org, details={"organization": org.name_zh}, raised_at=fund.created_at)
 
 
 PAGES = ["/", "/parks", "/users", "/organizations", "/audit", "/parks/1", "/account/sessions", "/organizations/1",
-         "/organizations?stage=applied&sort=admitted", "/organizations/registration-overdue"]
+         "/organizations?stage=applied&sort=admitted", "/organizations/registration-overdue", "/reviews", "/flags",
+         "/funds", "/grants", "/inbox", "/jobs"]
 
 
 @pytest.mark.parametrize("url", PAGES)
