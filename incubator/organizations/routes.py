@@ -12,7 +12,7 @@ from tortoise.expressions import Q
 
 from incubator import access, uploads
 from incubator.auth.models import Role
-from incubator.errors import DomainError, NotFound, ValidationFailed
+from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import current_locale
 from incubator.i18n import gettext as _
 from incubator.organizations import admission, graduation, importer, service
@@ -163,6 +163,8 @@ async def change_stage(request: Request) -> Response:
     data = await form_data(request)
     try:
         await service.change_stage(principal, organization, data.get("stage", ""), data)
+    except PermissionDenied:
+        raise  # a 403 page, not a message on the organization
     except DomainError as exc:
         # The stage form is a few fields on the organization's page: the page shows why.
         return flash(request, redirect(request, f"/organizations/{organization.id}#stage"),
