@@ -46,6 +46,10 @@ class Principal:
     def is_(self, *roles: Role) -> bool:
         return self.role in roles
 
+    def manages(self, park_id: int) -> bool:
+        """Administrators manage every park; park managers the parks assigned to them."""
+        return self.role == Role.ADMIN or (self.role == Role.MANAGER and park_id in self.park_ids)
+
 
 _rules: dict[tuple[type[Model], str], Rule] = {}
 

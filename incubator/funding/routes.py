@@ -129,8 +129,7 @@ async def grant_detail(request: Request) -> Response:
     grant = await access.get_or_404(Grant, principal, id=path_int(request, "id"))
     await grant.fetch_related("fund", "organization")
     tranches = await Tranche.filter(grant_id=grant.id).order_by("sequence")
-    managing = principal.is_(Role.ADMIN) or (principal.is_(Role.MANAGER)
-                                             and grant.organization.park_id in principal.park_ids)
+    managing = principal.manages(grant.organization.park_id)
     context = {
         "grant": grant, "tranches": tranches, "managing": managing,
         "can_approve": service.can_approve(principal, grant) and (managing or principal.is_(Role.OFFICIAL)),

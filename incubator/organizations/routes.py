@@ -108,7 +108,7 @@ async def organization_detail(request: Request) -> Response:
     principal = current(request)
     organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
     await organization.fetch_related("park")
-    managing = principal.is_(Role.ADMIN) or (principal.is_(Role.MANAGER) and organization.park_id in principal.park_ids)
+    managing = principal.manages(organization.park_id)
     agreement = await Agreement.filter(organization_id=organization.id).order_by("-start_on", "-id").first()
     allocation = None
     if agreement is not None:

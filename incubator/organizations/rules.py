@@ -7,7 +7,7 @@ from incubator.auth.models import Role
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 
 
-def _organization_scope(p: Principal, prefix: str) -> Q | bool:
+def organization_scope(p: Principal, prefix: str) -> Q | bool:
     if p.is_(Role.ADMIN, Role.OFFICIAL):
         return True
     if p.is_(Role.MANAGER):
@@ -19,7 +19,7 @@ def _organization_scope(p: Principal, prefix: str) -> Q | bool:
 
 @rule(Organization, "view")
 def view_organizations(p: Principal) -> Q | bool:
-    return _organization_scope(p, "")
+    return organization_scope(p, "")
 
 
 @rule(Organization, "change")
@@ -28,22 +28,22 @@ def change_organizations(p: Principal) -> Q | bool:
     # limited to managers and administrators by the services.
     if p.is_(Role.OFFICIAL):
         return False
-    return _organization_scope(p, "")
+    return organization_scope(p, "")
 
 
 @rule(Document, "view")
 def view_documents(p: Principal) -> Q | bool:
-    return _organization_scope(p, "organization__")
+    return organization_scope(p, "organization__")
 
 
 @rule(Document, "change")
 def change_documents(p: Principal) -> Q | bool:
-    return False if p.is_(Role.OFFICIAL) else _organization_scope(p, "organization__")
+    return False if p.is_(Role.OFFICIAL) else organization_scope(p, "organization__")
 
 
 @rule(FollowUp, "view")
 def view_follow_ups(p: Principal) -> Q | bool:
-    return _organization_scope(p, "organization__")
+    return organization_scope(p, "organization__")
 
 
 @rule(FollowUp, "change")

@@ -352,7 +352,7 @@ async def record_follow_up(principal: Principal, follow_up: FollowUp, data: Mapp
 
 
 async def add_document(principal: Principal, organization: Organization, title: str, upload: object,
-                       settings: Settings) -> Document:
+                       settings: Settings, review_id: int | None = None) -> Document:
     """Members of the organization and its park's managers attach agreement scans, certificates…"""
     check = Checker({"title": title})
     clean_title = check.text("title", 150)
@@ -363,7 +363,8 @@ async def add_document(principal: Principal, organization: Organization, title: 
             document = await Document.create(
                 organization_id=organization.id, title=clean_title or stored.filename, filename=stored.filename,
                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                storage_name=stored.storage_name, uploaded_by_id=principal.id, uploaded_at=datetime.now(UTC))
+                storage_name=stored.storage_name, uploaded_by_id=principal.id, uploaded_at=datetime.now(UTC),
+                review_id=review_id)
             await audit.record(principal, "create", document, {"filename": [None, stored.filename],
                                                                "sha256": [None, stored.sha256]},
                                object_repr=f"{organization.name_zh}: {document.title}")

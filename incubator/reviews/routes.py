@@ -44,8 +44,7 @@ async def review_list(request: Request) -> Response:
 
 async def _page_context(principal, review: Review, errors: dict | None = None, values: dict | None = None) -> dict:
     await review.fetch_related("organization__park")
-    managing = principal.is_(Role.ADMIN) or (
-        principal.is_(Role.MANAGER) and review.organization.park_id in principal.park_ids)
+    managing = principal.manages(review.organization.park_id)
     assignments = await ReviewAssignment.filter(review_id=review.id).select_related("evaluator").order_by("panel", "id")
     mine = next((a for a in assignments if a.evaluator_id == principal.id), None)
     # Blind scoring: an evaluator sees the others' scores only after submitting their own;
@@ -105,14 +104,13 @@ async def review_decide(request: Request) -> Response:
 async def review_evidence(request: Request) -> Response:
     principal = current(request)
     review = await access.get_or_404(Review, principal, id=path_int(request, "id"))
-    await review.fetch_related("organization")
-    if principal.is_(Role.EVALUATOR) or not await access.can(principal, review.organization):
-        raise PermissionDenied(_("Your role may not do this."))
     form = await request.form()
     title = form.get("title")
     try:
         await scoring.add_evidence(principal, review, title if isinstance(title, str) else "", form.get("file"),
                                    request.app.state.settings)
+    except PermissionDenied:
+        raise
     except DomainError as exc:
         return flash(request, redirect(request, f"/reviews/{review.id}#evidence"),
                      "; ".join(exc.errors.values()), "error")

@@ -4,7 +4,7 @@ from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
 from incubator.auth.models import Role
-from incubator.organizations.rules import _organization_scope
+from incubator.organizations.rules import organization_scope
 from incubator.reviews.models import Review, ReviewAssignment
 
 
@@ -12,7 +12,7 @@ from incubator.reviews.models import Review, ReviewAssignment
 def view_reviews(p: Principal) -> Q | bool:
     if p.is_(Role.EVALUATOR):
         return Q(assignments__evaluator_id=p.id)
-    return _organization_scope(p, "organization__")
+    return organization_scope(p, "organization__")
 
 
 @rule(Review, "change")

@@ -105,14 +105,16 @@ async def set_indicators(principal: Principal, review: Review, data: Mapping[str
 
 async def add_evidence(principal: Principal, review: Review, title: str, upload: object,
                        settings: Settings) -> Document:
-    """The organization's self-assessment and evidence (or the manager's, on its behalf)."""
+    """The organization's self-assessment and evidence (or the manager's, on its behalf).
+    Evaluators read the evidence; they do not add to it."""
+    from incubator import access
     from incubator.organizations import service as organizations
 
-    _open(review)
     organization = await Organization.get(id=review.organization_id)
-    document = await organizations.add_document(principal, organization, title, upload, settings)
-    await Document.filter(id=document.id).update(review_id=review.id)
-    return document
+    if principal.is_(Role.EVALUATOR) or not await access.can(principal, organization):
+        raise PermissionDenied(_("Your role may not do this."))
+    _open(review)
+    return await organizations.add_document(principal, organization, title, upload, settings, review_id=review.id)
 
 
 async def decide(principal: Principal, review: Review, data: Mapping[str, str]) -> Review | None:

@@ -99,3 +99,30 @@ async def test_new_flags_reach_the_park_managers(manager, admitted):
     assert messages and all(m.link == f"/organizations/{admitted.id}" for m in messages)
     await flags.refresh_all(date(2026, 4, 2))
     assert await Notification.filter(user_id=manager.id, kind="flag").count() == len(messages)  # not again
+
+
+async def test_the_organization_adds_evidence_and_the_evaluator_cannot(new_browser, member, midterm, evaluator,
+                                                                       manager_principal, organization):
+    from incubator.organizations.models import Document, Organization
+    from incubator.reviews import scoring
+
+    # The member's organization is the one under review.
+    await Review.filter(id=midterm.id).update(organization_id=organization.id)
+    await Organization.filter(id=organization.id).update(stage="incubating")
+    await scoring.assign(manager_principal, await Review.get(id=midterm.id),
+                         {"evaluator_id": str(evaluator.id), "panel": "expert"})
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    org = new_browser()
+    await org.login("member")
+    response = await org.client.post(f"/reviews/{midterm.id}/evidence",
+                                     data={"csrf_token": org.csrf_token, "title": "自评报告"},
+                                     files={"file": ("自评.pdf", pdf, "application/pdf")})
+    assert response.status_code == 303
+    assert (await Document.get(title="自评报告")).review_id == midterm.id
+    judge = new_browser()
+    await judge.login("evaluator")
+    refused = await judge.client.post(f"/reviews/{midterm.id}/evidence",
+                                      data={"csrf_token": judge.csrf_token, "title": "x"},
+                                      files={"file": ("x.pdf", pdf, "application/pdf")})
+    assert refused.status_code == 403
+    assert await Document.filter(review_id=midterm.id).count() == 1
