@@ -90,6 +90,16 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 _ = gettext
 
 
+def localised(details: dict) -> dict:
+    """Stored message details keep names in both languages ("review" and "review_en"); in English
+    the English one wins. The `_en` keys themselves are dropped."""
+    english = current_locale() == "en"
+    values = {k: v for k, v in details.items() if not k.endswith("_en")}
+    if english:
+        values |= {k.removesuffix("_en"): v for k, v in details.items() if k.endswith("_en") and v}
+    return values
+
+
 @cache
 def _parsed_locale(name: str) -> Locale:
     return Locale.parse(name)

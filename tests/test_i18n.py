@@ -95,3 +95,13 @@ def test_money_numbers_and_dates_are_formatted_for_the_locale():
         assert i18n.format_date(date(2012, 9, 1)) == "Sep 1, 2012"
     finally:
         i18n.reset_locale(token)
+
+
+def test_stored_names_follow_the_reader_language():
+    details = {"review": "中期评估", "review_en": "Mid-term review", "organization": "甲"}
+    token = i18n.set_locale("en")
+    try:
+        assert i18n.localised(details) == {"review": "Mid-term review", "organization": "甲"}
+    finally:
+        i18n.reset_locale(token)
+    assert i18n.localised(details) == {"review": "中期评估", "organization": "甲"}

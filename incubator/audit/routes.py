@@ -8,24 +8,24 @@ from starlette.routing import Route
 
 from incubator import access
 from incubator.audit.models import AuditEntry
-from incubator.audit.service import action_label
+from incubator.audit.service import OBJECT_LABELS, action_label, object_label
 from incubator.auth.models import Role
 from incubator.web import current, paginate, render
 
 PAGE_SIZE = 50
-OBJECT_TYPES = ("Park", "Space", "User", "Organization")
 
 
 async def audit_log(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
     object_type = request.query_params.get("type", "")
     entries = access.scope(AuditEntry, principal)
-    if object_type in OBJECT_TYPES:
+    if object_type in OBJECT_LABELS:
         entries = entries.filter(object_type=object_type)
     page = await paginate(request, entries.order_by("-at", "-id"), PAGE_SIZE)
     context = {
         "entries": page.rows, "page": page,
-        "type": object_type, "types": OBJECT_TYPES, "action_label": action_label,
+        "type": object_type, "types": [(key, object_label(key)) for key in OBJECT_LABELS],
+        "action_label": action_label, "object_label": object_label,
     }
     return render(request, "audit/log.html", context, block="results")
 
@@ -37,8 +37,8 @@ async def object_timeline(request: Request) -> Response:
     entries = await access.scope(AuditEntry, principal).filter(
         object_type=object_type, object_id=object_id
     ).order_by("-at", "-id").limit(200)
-    context = {"entries": entries, "object_type": object_type, "object_id": object_id,
-               "action_label": action_label}
+    context = {"entries": entries, "object_type": object_label(object_type), "object_id": object_id,
+               "action_label": action_label, "object_label": object_label}
     return render(request, "audit/timeline.html", context, block="timeline")
 
 

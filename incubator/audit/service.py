@@ -32,6 +32,29 @@ ACTION_LABELS = {
 }
 
 
+# Every kind of object the services audit, as the log's filter and rows name it.
+OBJECT_LABELS = {
+    "Park": N_("Park"),
+    "Space": N_("Space"),
+    "User": N_("Account"),
+    "Organization": N_("Organization"),
+    "Agreement": N_("Agreement"),
+    "Document": N_("Document"),
+    "FollowUp": N_("Follow-up check-in"),
+    "ServiceDomain": N_("Service domain"),
+    "Review": N_("Review"),
+    "ReviewAssignment": N_("Evaluator"),
+    "WorkdayOverride": N_("Calendar"),
+    "Fund": N_("Fund"),
+    "Grant": N_("Grant"),
+    "Tranche": N_("Tranche"),
+}
+
+
+def object_label(object_type: str) -> str:
+    return gettext(OBJECT_LABELS[object_type]) if object_type in OBJECT_LABELS else object_type
+
+
 def action_label(action: str) -> str:
     return gettext(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 

@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from incubator.flags.models import Flag
-from incubator.i18n import N_, current_locale, gettext
+from incubator.i18n import N_, gettext, localised
 
 
 @dataclass(frozen=True)
@@ -95,16 +95,17 @@ async def _notify_managers(raised: list[Wanted]) -> None:
     await notifications.bulk_notify("flag", messages)
 
 
-def label(flag: Flag) -> str:
-    template = LABELS.get(flag.kind)
+def describe(kind: str, details: dict) -> str:
+    """A flag in the reader's language, from its kind and stored details."""
+    template = LABELS.get(kind)
     if template is None:
-        return flag.kind
-    details = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", **flag.details,
-               "due": flag.due_on.isoformat() if flag.due_on else ""}
-    if current_locale() == "en" and details.get("review_en"):
-        details["review"] = details["review_en"]
-    details.pop("review_en", None)
-    return gettext(template, **details)
+        return kind
+    blanks = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", "due": ""}
+    return gettext(template, **{**blanks, **localised(details)})
+
+
+def label(flag: Flag) -> str:
+    return describe(flag.kind, {**flag.details, "due": flag.due_on.isoformat() if flag.due_on else ""})
 
 
 def source(name: str, kinds: tuple[str, ...]) -> Callable[[Source], Source]:

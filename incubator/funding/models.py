@@ -188,6 +188,14 @@ class Tranche(Model):
         return gettext(CONDITION_LABELS[TrancheCondition(self.condition)])
 
 
+LEDGER_KIND_LABELS = {
+    "commit": N_("commitment"),
+    "release": N_("released"),
+    "disburse": N_("payment"),
+    "repay": N_("repayment"),
+}
+
+
 class LedgerEntry(Model):
     # kinds: commit (approval), release (cancelled or closed commitment), disburse, repay.
     id = fields.IntField(primary_key=True)
@@ -217,3 +225,7 @@ class LedgerEntry(Model):
         constraints = [
             CheckConstraint(check="kind IN ('commit', 'release', 'disburse', 'repay')", name="ck_ledger_kind"),
         ]
+
+    @property
+    def kind_label(self) -> str:
+        return gettext(LEDGER_KIND_LABELS[self.kind])

@@ -88,7 +88,7 @@ async def fund_detail(request: Request) -> Response:
     if request.query_params.get("format") == "xlsx":
         headers = [_("Date"), _("Entry"), _("Organization"), _("Grant"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available after (yuan)"), _("Voucher"), _("Note")]
-        data = [(e.on_date.isoformat(), e.kind, e.grant.organization.name_zh if e.grant else "",
+        data = [(e.on_date.isoformat(), e.kind_label, e.grant.organization.name_zh if e.grant else "",
                  e.grant.purpose if e.grant else "", exports.yuan(e.committed_delta_fen),
                  exports.yuan(e.disbursed_delta_fen), exports.yuan(available), e.voucher, e.note)
                 for e, available, _paid in rows]

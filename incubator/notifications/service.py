@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from incubator.i18n import N_, current_locale, gettext
+from incubator.i18n import N_, gettext, localised
 from incubator.notifications.models import Notification
 
 MESSAGES = {
@@ -39,20 +39,12 @@ def text(notification: Notification) -> str:
     template = MESSAGES.get(notification.kind)
     if template is None:
         return notification.kind
-    details = dict(notification.details)
-    if current_locale() == "en":
-        for key in list(details):
-            if key.endswith("_en") and details[key]:
-                details[key.removesuffix("_en")] = details[key]
-    details = {k: v for k, v in details.items() if not k.endswith("_en")}
     if notification.kind == "flag":
-        from incubator.flags.service import LABELS
+        from incubator.flags.service import describe
 
-        flag_template = LABELS.get(details.get("flag_kind", ""))
-        details["flag"] = gettext(flag_template, **{"review": "", "organization": "", "months": "", "due": "",
-                                                    "amount": "", "grant": "", **details}) if flag_template else ""
-        return gettext(template, flag=details["flag"])
-    return gettext(template, **details)
+        details = notification.details
+        return gettext(template, flag=describe(details.get("flag_kind", ""), details))
+    return gettext(template, **localised(notification.details))
 
 
 async def unread_count(user_id: int) -> int:

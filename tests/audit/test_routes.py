@@ -27,3 +27,20 @@ async def test_audit_log_filters_by_object_type(browser, admin, park, space):
     await browser.login("admin")
     response = await browser.get("/audit?type=Space")
     assert "<ins>甲</ins>" not in response.text
+
+
+async def test_every_audited_kind_of_object_has_a_translated_name(clean):
+    from incubator import demo
+    from incubator.audit.models import AuditEntry
+    from incubator.audit.service import OBJECT_LABELS
+
+    await demo.load()
+    written = set(await AuditEntry.all().distinct().values_list("object_type", flat=True))
+    assert written <= set(OBJECT_LABELS), written - set(OBJECT_LABELS)
+
+
+async def test_audit_log_names_objects_in_the_users_language(browser, admin, park):
+    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "甲"})
+    await browser.login("admin")
+    page = await browser.get("/audit?type=Park")
+    assert "园区 #" in page.text and ">Park #" not in page.text
