@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from incubator import access
 from incubator.auth.models import Role
-from incubator.errors import DomainError, PermissionDenied
+from incubator.errors import DomainError, PermissionDenied, ValidationFailed
 from incubator.funding import exports, service
 from incubator.funding.models import (
     CONDITION_LABELS,
@@ -24,7 +24,6 @@ from incubator.funding.models import (
     TrancheStatus,
 )
 from incubator.i18n import gettext as _
-from incubator.money import fen_to_text
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.web import current, flash, form_data, path_int, redirect, render
@@ -127,6 +126,12 @@ async def grant_create(request: Request) -> Response:
 async def grant_detail(request: Request) -> Response:
     principal = current(request)
     grant = await access.get_or_404(Grant, principal, id=path_int(request, "id"))
+    return await _grant_page(request, principal, grant)
+
+
+async def _grant_page(request: Request, principal, grant: Grant, form: str = "", errors: dict | None = None,
+                      values: dict | None = None) -> Response:
+    """The grant's page; after a wrong form, that form shows its errors with what was typed."""
     await grant.fetch_related("fund", "organization")
     tranches = await Tranche.filter(grant_id=grant.id).order_by("sequence")
     managing = principal.manages(grant.organization.park_id)
@@ -135,14 +140,14 @@ async def grant_detail(request: Request) -> Response:
         "can_approve": service.can_approve(principal, grant) and (managing or principal.is_(Role.OFFICIAL)),
         "can_end": (managing or principal.is_(Role.OFFICIAL)) and grant.status in (
             GrantStatus.DRAFT, GrantStatus.PROPOSED, GrantStatus.ACTIVE),
-        "ready": TrancheStatus.READY, "amount_text": fen_to_text,
+        "ready": TrancheStatus.READY,
         "entries": await LedgerEntry.filter(grant_id=grant.id).order_by("at", "id"),
-        "errors": {}, "values": {},
+        "form": form, "errors": errors or {}, "values": values or {},
     }
-    return render(request, "funding/grant.html", context)
+    return render(request, "funding/grant.html", context, status_code=400 if errors else 200)
 
 
-async def _grant_action(request: Request, action, message: str) -> Response:
+async def _grant_action(request: Request, action, message: str, form: str = "") -> Response:
     principal = current(request)
     grant = await access.get_or_404(Grant, principal, "change", id=path_int(request, "id"))
     data = await form_data(request)
@@ -150,8 +155,10 @@ async def _grant_action(request: Request, action, message: str) -> Response:
         await action(principal, grant, data)
     except PermissionDenied:
         raise  # a 403 page, not a message on the grant
+    except ValidationFailed as exc:
+        return await _grant_page(request, principal, grant, form, exc.errors, data)
     except DomainError as exc:
-        return flash(request, redirect(request, f"/grants/{grant.id}"), "; ".join(exc.errors.values()), "error")
+        return flash(request, redirect(request, f"/grants/{grant.id}"), exc.message, "error")
     return flash(request, redirect(request, f"/grants/{grant.id}"), message)
 
 
@@ -166,15 +173,15 @@ async def grant_approve(request: Request) -> Response:
 
 
 async def grant_cancel(request: Request) -> Response:
-    return await _grant_action(request, service.cancel, _("The grant is cancelled."))
+    return await _grant_action(request, service.cancel, _("The grant is cancelled."), "end")
 
 
 async def grant_close(request: Request) -> Response:
-    return await _grant_action(request, service.close, _("The grant is closed."))
+    return await _grant_action(request, service.close, _("The grant is closed."), "end")
 
 
 async def grant_repay(request: Request) -> Response:
-    return await _grant_action(request, service.repay, _("The repayment has been recorded."))
+    return await _grant_action(request, service.repay, _("The repayment has been recorded."), "repay")
 
 
 async def tranche_pay(request: Request) -> Response:
@@ -185,9 +192,11 @@ async def tranche_pay(request: Request) -> Response:
         await service.disburse(principal, tranche, data)
     except PermissionDenied:
         raise
+    except ValidationFailed as exc:
+        grant = await Grant.get(id=tranche.grant_id)
+        return await _grant_page(request, principal, grant, f"pay-{tranche.id}", exc.errors, data)
     except DomainError as exc:
-        return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), "; ".join(exc.errors.values()),
-                     "error")
+        return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), exc.message, "error")
     return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), _("The payment has been recorded."))
 
 

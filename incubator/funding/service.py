@@ -282,8 +282,9 @@ async def disburse(principal: Principal, tranche: Tranche, data: Mapping[str, st
                 status=TrancheStatus.PAID, paid_on=paid_on, voucher=voucher)
             if not paid:
                 raise DomainError(_("This tranche is not ready to pay, or has been paid already."))
-            await Grant.filter(id=grant.id, status=GrantStatus.ACTIVE).update(
-                disbursed_fen=F("disbursed_fen") + tranche.amount_fen)
+            if not await Grant.filter(id=grant.id, status=GrantStatus.ACTIVE).update(
+                    disbursed_fen=F("disbursed_fen") + tranche.amount_fen):
+                raise DomainError(_("Someone changed this grant meanwhile. Reload the page and try again."))
             await Fund.filter(id=grant.fund_id).update(disbursed_fen=F("disbursed_fen") + tranche.amount_fen)
             await _entry(principal, grant.fund_id, "disburse", grant=grant, tranche=tranche,
                          disbursed=tranche.amount_fen, on=paid_on, voucher=voucher)

@@ -107,6 +107,12 @@ async def registration_overdue(request: Request) -> Response:
 async def organization_detail(request: Request) -> Response:
     principal = current(request)
     organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
+    return await _detail_page(request, principal, organization)
+
+
+async def _detail_page(request: Request, principal, organization: Organization, errors: dict | None = None,
+                       values: dict | None = None) -> Response:
+    """The organization's page; after a refused stage change, its form shows why with what was typed."""
     await organization.fetch_related("park")
     managing = principal.manages(organization.park_id)
     agreement = await Agreement.filter(organization_id=organization.id).order_by("-start_on", "-id").first()
@@ -131,10 +137,10 @@ async def organization_detail(request: Request) -> Response:
         "transitions": [(s.value, _(STAGE_LABELS[s])) for s in service.available_transitions(organization)]
         if managing else [],
         "can_decide": managing and organization.stage in (Stage.APPLIED, Stage.SCREENING),
-        "today": date.today(),
-        "errors": {},
+        "errors": errors or {},
+        "values": values or {},
     }
-    return render(request, "organizations/detail.html", context)
+    return render(request, "organizations/detail.html", context, status_code=400 if errors else 200)
 
 
 async def _reviews_of(organization: Organization) -> list:
@@ -166,9 +172,7 @@ async def change_stage(request: Request) -> Response:
     except PermissionDenied:
         raise  # a 403 page, not a message on the organization
     except DomainError as exc:
-        # The stage form is a few fields on the organization's page: the page shows why.
-        return flash(request, redirect(request, f"/organizations/{organization.id}#stage"),
-                     "; ".join(exc.errors.values()), "error")
+        return await _detail_page(request, principal, organization, exc.errors, data)
     return flash(request, redirect(request, f"/organizations/{organization.id}"),
                  _("The stage is now %(stage)s.", stage=organization.stage_label))
 

@@ -112,3 +112,19 @@ async def test_grant_list_exports(browser, official, admitted, manager_principal
     assert "社区志愿服务项目" in page.text
     sheet = load_workbook(io.BytesIO((await browser.get("/grants?format=xlsx")).content)).active
     assert sheet.cell(2, 3).value == "社区志愿服务项目" and sheet.cell(2, 5).value == 30000
+
+
+async def test_payment_and_repayment_errors_keep_what_was_typed(browser, manager, admitted, manager_principal,
+                                                                fund, settings):
+    from tests.funding.conftest import approved_grant
+
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    first = await Tranche.get(grant_id=grant.id, sequence=1)
+    await browser.login("manager")
+    bad_pay = await browser.post(f"/tranches/{first.id}/pay", {"paid_on": "2999-01-01", "voucher": "记-777"})
+    assert bad_pay.status_code == 400 and 'value="记-777"' in bad_pay.text and 'class="error"' in bad_pay.text
+    assert (await Tranche.get(id=first.id)).status == TrancheStatus.READY
+    await browser.post(f"/tranches/{first.id}/pay", {"paid_on": "2026-05-01", "voucher": "记-778"})
+    bad_repay = await browser.post(f"/grants/{grant.id}/repay", {"amount": "99999", "on_date": "2026-06-01",
+                                                                 "reason": "结余退回"})
+    assert bad_repay.status_code == 400 and 'value="结余退回"' in bad_repay.text and 'id="e-amount"' in bad_repay.text

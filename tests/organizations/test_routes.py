@@ -90,10 +90,13 @@ async def test_stage_change_shows_on_the_htmx_timeline(browser, manager, admitte
 async def test_a_refused_stage_change_says_why(browser, manager, admitted):
     await browser.login("manager")
     response = await browser.post(f"/organizations/{admitted.id}/stage", {"stage": "exited"})
-    assert response.status_code == 303
-    page = await browser.get(response.headers["location"])
-    assert "flash-error" in page.text
+    assert response.status_code == 400
+    assert 'id="e-reason"' in response.text  # the form says why, beside the field
     assert (await Organization.get(id=admitted.id)).stage == Stage.ADMITTED
+    kept = await browser.post(f"/organizations/{admitted.id}/stage", {"stage": "exited", "reason": " ",
+                                                                    "new_end_on": "2020-01-01"})
+    assert kept.status_code == 400 and 'value="2020-01-01"' in kept.text
+    assert '<option value="exited" selected>' in kept.text
 
 
 async def test_member_edits_their_profile_and_errors_keep_input(browser, member, organization):
