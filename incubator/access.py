@@ -77,6 +77,7 @@ RULE_MODULES = (
     "incubator.flags.rules",
     "incubator.reviews.rules",
     "incubator.jobs.rules",
+    "incubator.calendar.rules",
     "incubator.notifications.rules",
     "incubator.funding.rules",
 )
