@@ -35,7 +35,7 @@ async def test_every_audited_kind_of_object_has_a_translated_name(clean):
     from incubator.audit.service import OBJECT_LABELS
 
     await demo.load()
-    written = set(await AuditEntry.all().distinct().values_list("object_type", flat=True))
+    written = set(await AuditEntry.all().order_by("object_type").distinct().values_list("object_type", flat=True))
     assert written <= set(OBJECT_LABELS), written - set(OBJECT_LABELS)
 
 
