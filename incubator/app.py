@@ -10,53 +10,45 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from incubator import access, db, jobs
-from incubator.audit.routes import routes as audit_routes
-from incubator.auth.models import Role
-from incubator.auth.routes import routes as auth_routes
-from incubator.config import STATIC_DIR, Settings
+from incubator import capability, clock, db, jobs
+from incubator.config import STATIC_DIR, Settings, cli_tortoise_config
 from incubator.errors import DomainError, LoginRequired
-from incubator.flags.models import Flag
-from incubator.flags.routes import routes as flag_routes
-from incubator.flags.service import label as flag_label
-from incubator.funding.routes import routes as funding_routes
-from incubator.jobs.routes import routes as job_routes
+from incubator.home import home
 from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
-from incubator.notifications.routes import routes as notification_routes
-from incubator.organizations.models import Organization
-from incubator.organizations.routes import routes as organization_routes
-from incubator.parks.models import Park, Space
-from incubator.parks.routes import routes as park_routes
-from incubator.parks.service import attach_counts
-from incubator.reviews.routes import routes as review_routes
-from incubator.web import current, error_page, redirect, render
+from incubator.web import error_page, redirect, status_for
+
+# The capabilities of the app, lowest first: each is a package with a manifest.py declaring
+# everything it adds. A new capability is a new package and one more name here.
+CAPABILITIES = (
+    "auth",
+    "parks",
+    "calendar",
+    "audit",
+    "notifications",
+    "organizations",
+    "accounts",
+    "flags",
+    "reviews",
+    "funding",
+    "jobs",
+)
+
+
+def install_capabilities(names: tuple[str, ...] = CAPABILITIES) -> None:
+    """Files the capabilities' contributions (models, rules, routes, jobs…); idempotent."""
+    if [c.name for c in capability.installed()] != [n.rsplit(".", 1)[-1] for n in names]:
+        capability.install(capability.load(names))
+
+
+install_capabilities()
+# For the `tortoise` command (pyproject [tool.tortoise]).
+TORTOISE_ORM = cli_tortoise_config()
 
 log = logging.getLogger("incubator")
-
-
-async def home(request: Request) -> Response:
-    principal = current(request)
-    parks = await attach_counts(await access.scope(Park, principal).filter(is_active=True).order_by("id"))
-    context = {
-        "parks": parks,
-        "organization_count": await access.scope(Organization, principal).count(),
-        "space_count": await access.scope(Space, principal).filter(is_active=True).count(),
-        "managed_park_ids": principal.park_ids,
-        "flags": await access.scope(Flag, principal).filter(resolved_at__isnull=True).select_related(
-            "park").order_by("due_on", "id").limit(10),
-        "flag_count": await access.scope(Flag, principal).filter(resolved_at__isnull=True).count(),
-        "label": flag_label,
-    }
-    return render(request, "home.html", context)
-
-
-async def my_organization(request: Request) -> Response:
-    principal = access.require_role(current(request), Role.MEMBER)
-    return redirect(request, f"/organizations/{principal.organization_id}")
 
 
 async def healthz(request: Request) -> Response:
@@ -67,6 +59,12 @@ async def healthz(request: Request) -> Response:
     )
 
 
+async def favicon(request: Request) -> Response:
+    # Browsers ask for /favicon.ico on every page; it lives with the static files.
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return error_page(request, exc.status_code)
@@ -74,7 +72,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return error_page(request, exc.status_code, exc.message)
+    return error_page(request, status_for(exc), exc.message)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -87,9 +85,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500)
 
 
-def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+def create_app(settings: Settings | None = None, *, manage_database: bool = True,
+               capabilities: tuple[str, ...] = CAPABILITIES) -> Starlette:
     """`manage_database=False` leaves connecting to the caller (the tests own the ORM)."""
     settings = settings or Settings.from_env()
+    clock.configure(settings.timezone)
+    install_capabilities(capabilities)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -106,17 +107,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     routes = [
         Route("/", home, name="home"),
-        Route("/my-organization", my_organization, name="my_organization"),
         Route("/healthz", healthz, name="healthz"),
-        *auth_routes,
-        *park_routes,
-        *organization_routes,
-        *audit_routes,
-        *flag_routes,
-        *review_routes,
-        *funding_routes,
-        *notification_routes,
-        *job_routes,
+        Route("/favicon.ico", favicon, name="favicon"),
+        *capability.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -15,10 +15,17 @@ from incubator.config import ConfigurationError, Settings, sqlite_path
 
 
 def _settings() -> Settings:
+    from incubator import clock
+
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except ConfigurationError as exc:
         sys.exit(f"configuration error: {exc}")
+    clock.configure(settings.timezone)
+    from incubator.app import install_capabilities
+
+    install_capabilities()
+    return settings
 
 
 async def _with_db(settings: Settings, func):
@@ -77,17 +84,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         asyncio.run(_with_db(settings, load_if_empty))
         _print_demo_accounts()
-    print(f"Incubator on http://{args.host}:{args.port} ({'SQLite' if settings.sqlite else 'PostgreSQL'})")
+    port = args.port or settings.port
+    print(f"Incubator on http://{args.host}:{port} ({'SQLite' if settings.sqlite else 'PostgreSQL'})")
     uvicorn.run(
-        "incubator.app:create_app", factory=True, host=args.host, port=args.port,
+        "incubator.app:create_app", factory=True, host=args.host, port=port,
         workers=args.workers, proxy_headers=True, log_level=args.log_level,
     )
 
 
 def cmd_createuser(args: argparse.Namespace) -> None:
-    from incubator.auth.models import Role
     from incubator.auth.service import create_user_plain
     from incubator.errors import DomainError
+    from incubator.roles import Role
 
     settings = _settings()
     password = args.password or os.environ.get("INCUBATOR_NEW_PASSWORD")
@@ -182,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the web app")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, help="default: INCUBATOR_PORT, or 8000")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--demo", action="store_true", help="migrate and load demo data if the database is empty")

@@ -12,10 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+from incubator import capability
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# A checkout keeps templates/, static/ and migrations/ at its top level, beside the package; a
+# wheel installs them inside the package (pyproject's [tool.setuptools.package-dir]).
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "migrations").is_dir()
+
+
+def _resource_dir(name: str) -> Path:
+    return PROJECT_ROOT / name if IN_CHECKOUT else PACKAGE_DIR / name
+
+
+TEMPLATES_DIR = _resource_dir("templates")
+STATIC_DIR = _resource_dir("static")
+LOCALE_DIR = PACKAGE_DIR / "locale"
+# The app imports its migrations as `incubator.migrations` wherever it is installed: a wheel has
+# them in incubator/migrations/, an editable install maps the name onto the checkout's migrations/.
+# Tortoise records an applied migration by app label and name ("incubator", "0001_initial"), never
+# by module, so a database migrated under another module name is not migrated again.
+MIGRATIONS_MODULE = "incubator.migrations"
 
 # A production key must be long enough that guessing it is hopeless.
 MIN_SECRET_KEY_LENGTH = 32
@@ -81,6 +98,7 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_dir: Path | None = None
     base_url: str = "http://127.0.0.1:8000"
+    port: int = 8000  # what `incubator serve` listens on without --port
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -135,6 +153,7 @@ class Settings:
             max_upload_bytes=_int(env, "INCUBATOR_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             upload_dir=Path(env["INCUBATOR_UPLOAD_DIR"]) if env.get("INCUBATOR_UPLOAD_DIR") else None,
             base_url=(env.get("INCUBATOR_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            port=_port(env),
             smtp_host=env.get("INCUBATOR_SMTP_HOST", "").strip(),
             smtp_port=_int(env, "INCUBATOR_SMTP_PORT", 25),
             smtp_user=env.get("INCUBATOR_SMTP_USER", ""),
@@ -143,6 +162,13 @@ class Settings:
             smtp_starttls=_flag(env.get("INCUBATOR_SMTP_STARTTLS"), False),
             grant_approval_threshold_fen=_int(env, "INCUBATOR_GRANT_APPROVAL_THRESHOLD_YUAN", 50_000) * 100,
         )
+
+
+def _port(env: dict[str, str]) -> int:
+    port = _int(env, "INCUBATOR_PORT", 8000)
+    if not 0 < port < 65536:
+        raise ConfigurationError(f"INCUBATOR_PORT must be between 1 and 65535, not {port}")
+    return port
 
 
 def _secret_key(env: dict[str, str], mode: str, data_dir: Path) -> str:
@@ -170,28 +196,19 @@ def _secret_key(env: dict[str, str], mode: str, data_dir: Path) -> str:
     return key
 
 
-MODEL_MODULES = [
-    "incubator.auth.models",
-    "incubator.parks.models",
-    "incubator.organizations.models",
-    "incubator.audit.models",
-    "incubator.reviews.models",
-    "incubator.flags.models",
-    "incubator.jobs.models",
-    "incubator.calendar.models",
-    "incubator.notifications.models",
-    "incubator.funding.models",
-]
-
-
-def tortoise_config(database_url: str) -> dict:
+def tortoise_config(database_url: str, migrations_module: str = MIGRATIONS_MODULE,
+                    models: list[str] | None = None) -> dict:
+    """The ORM's configuration: the models are those of the installed capabilities."""
+    models = models if models is not None else capability.model_modules()
+    if not models:
+        raise RuntimeError("no capability is installed: call incubator.app.install_capabilities() first")
     return {
         "connections": {"default": database_url},
         "apps": {
             "incubator": {
-                "models": MODEL_MODULES,
+                "models": models,
                 "default_connection": "default",
-                "migrations": "migrations",
+                "migrations": migrations_module,
             }
         },
         "use_tz": True,
@@ -199,12 +216,14 @@ def tortoise_config(database_url: str) -> dict:
     }
 
 
-def _cli_config() -> dict:
-    # Used by the `tortoise` CLI (pyproject [tool.tortoise]); never writes a secret.
+def cli_tortoise_config() -> dict:
+    # Used by the `tortoise` CLI (pyproject [tool.tortoise] → incubator.app.TORTOISE_ORM); never
+    # writes a secret.
     url = os.environ.get("INCUBATOR_DATABASE_URL") or sqlite_url(
         Path(os.environ.get("INCUBATOR_DATA_DIR") or "var") / "incubator.sqlite3"
     )
-    return tortoise_config(normalise_database_url(url))
+    # In a checkout the CLI runs from its top (it puts the current directory on sys.path), and
+    # `tortoise makemigrations` must write into the top-level migrations/: given a dotted name it
+    # would create incubator/migrations/ instead. Same app label, so the same recorded history.
+    return tortoise_config(normalise_database_url(url), "migrations" if IN_CHECKOUT else MIGRATIONS_MODULE)
 
-
-TORTOISE_ORM = _cli_config()

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.transactions import in_transaction
 
+from incubator import clock
 from incubator.access import Principal
-from incubator.auth.models import Role, User
+from incubator.auth.models import User
 from incubator.auth.service import create_user_plain
 from incubator.funding.models import Grant, Tranche
 from incubator.organizations import admission, credit_code
@@ -17,6 +18,7 @@ from incubator.organizations.models import Application, Organization, ServiceDom
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 from incubator.reviews import scoring
 from incubator.reviews.models import Review, ReviewAssignment
+from incubator.roles import Role
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
 
@@ -171,7 +173,7 @@ async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: li
                                                    ["office_space", "registration", "capacity_building"],
                                                    address=f"demo-{number}")
     organization = submitted.organization
-    start = date.today() - timedelta(days=days_ago or 20)
+    start = clock.today() - timedelta(days=days_ago or 20)
     for step in path:
         organization = await Organization.get(id=organization.id)
         if step in ("admit", "reject"):
@@ -204,7 +206,7 @@ async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: li
     # Reviews that fell due more than a month ago have been held; recent ones are still open,
     # so the demo shows reviews due and overdue.
     for review in await Review.filter(organization_id=organization.id, status__in=["scheduled", "in_progress"],
-                                      due_on__lt=date.today() - timedelta(days=30)):
+                                      due_on__lt=clock.today() - timedelta(days=30)):
         await _conduct(admin, review, evaluators, number)
     await _backdate(organization.id, start - timedelta(days=25))
 
@@ -224,15 +226,16 @@ async def _conduct(admin: Principal, review: Review, evaluators: list[User], num
 async def _funding(admin: Principal, parks: list[Park]) -> None:
     """The district's special fund (Binhu: ¥1,200,000) and a park budget, with grants in every state."""
     from incubator.config import Settings
+    from incubator.funding import forms as funding_forms
     from incubator.funding import service as funding
 
-    year = date.today().year
-    district = await funding.create_fund(admin, {
+    year = clock.today().year
+    district = await funding.create_fund(admin, funding_forms.create_fund({
         "name": f"{year}年滨湖区社会组织发展专项资金", "source": "district_special", "fiscal_year": str(year),
-        "budget": "120万", "valid_from": f"{year}-01-01", "valid_to": f"{year + 1}-12-31"})
-    await funding.create_fund(admin, {
+        "budget": "120万", "valid_from": f"{year}-01-01", "valid_to": f"{year + 1}-12-31"}))
+    await funding.create_fund(admin, funding_forms.create_fund({
         "name": f"{year}年灵山园区运营方种子基金", "source": "operator_budget", "fiscal_year": str(year),
-        "budget": "20万", "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31", "park_id": str(parks[0].id)})
+        "budget": "20万", "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31", "park_id": str(parks[0].id)}))
     threshold = Settings.grant_approval_threshold_fen  # the default: ¥50,000
     plans = [  # organization, purpose, tranches (amount, condition, extra), how far it goes
         ("太湖邻里志愿者协会", "“邻里守望”社区志愿服务项目", [("20000", "on_signing", {}),
@@ -249,7 +252,7 @@ async def _funding(admin: Principal, parks: list[Park]) -> None:
         for index, (amount, condition, extra) in enumerate(tranches):
             form |= {f"amount_{index}": amount, f"condition_{index}": condition}
             form |= {f"{key}_{index}": value for key, value in extra.items()}
-        grant = await funding.draft_grant(admin, organization, form)
+        grant = await funding.draft_grant(admin, organization, funding_forms.draft_grant(form))
         if how_far == "draft":
             continue
         await funding.propose(admin, grant, threshold)
@@ -259,8 +262,8 @@ async def _funding(admin: Principal, parks: list[Park]) -> None:
         await funding.refresh_readiness(grant_id=grant.id)
         if how_far == "paid":
             for tranche in await Tranche.filter(grant_id=grant.id, status="ready"):
-                await funding.disburse(admin, tranche, {"paid_on": date.today().isoformat(),
-                                                        "voucher": f"记-{year}-{tranche.id:03d}"})
+                await funding.disburse(admin, tranche, funding_forms.disburse({"paid_on": clock.today().isoformat(),
+                                                        "voucher": f"记-{year}-{tranche.id:03d}"}))
 
 
 async def _register(admin: Principal, organization: Organization, number: int) -> None:
@@ -271,7 +274,7 @@ async def _register(admin: Principal, organization: Organization, number: int) -
     await organization_service.update_registration(admin, organization, {
         "registration": "registered", "credit_code": credit_code.make(f"51320211MJ57{number:05d}"),
         "registration_authority": "无锡市滨湖区民政局",
-        "registered_on": (date.today() - timedelta(days=60)).isoformat()})
+        "registered_on": (clock.today() - timedelta(days=60)).isoformat()})
 
 
 async def _backdate(organization_id: int, first: date) -> None:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -22,6 +21,7 @@ from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from incubator import clock
 from incubator.config import LOCALE_DIR
 
 DEFAULT_LOCALE = "zh_CN"
@@ -29,7 +29,6 @@ LOCALES = ("zh_CN", "en")
 LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT_LOCALE)
-_timezone: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Asia/Shanghai")
 
 
 def N_(message: str) -> str:
@@ -68,10 +67,6 @@ def reset_locale(token: contextvars.Token[str]) -> None:
     _current.reset(token)
 
 
-def set_timezone(name: str) -> None:
-    _timezone.set(name)
-
-
 def current_locale() -> str:
     return _current.get()
 
@@ -88,6 +83,11 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 
 
 _ = gettext
+
+
+def list_separator() -> str:
+    """Between the items of an inline list: 、 in Chinese, a comma in English."""
+    return "、" if current_locale().startswith("zh") else ", "
 
 
 def localised(details: dict) -> dict:
@@ -110,17 +110,7 @@ def _babel_locale() -> Locale:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(_zone(_timezone.get()))
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def today() -> date:
-    """Today where the users are (INCUBATOR_TIMEZONE), not in UTC."""
-    return datetime.now(_zone(_timezone.get())).date()
+    return value.astimezone(clock.zone())
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from http.cookies import SimpleCookie
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -16,17 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from incubator import i18n
 from incubator.audit.service import request_address
 from incubator.auth import service as auth_service
+from incubator.auth.cookies import LANG_COOKIE, session_cookie_name
 from incubator.config import Settings
 from incubator.web import error_page
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 ANON_COOKIE = "incubator_anon"
-LANG_COOKIE = "incubator_lang"
-
-
-def session_cookie_name(settings: Settings) -> str:
-    # __Host- cookies are bound to this exact origin over HTTPS: no subdomain can set them.
-    return "__Host-incubator_session" if settings.production else "incubator_session"
 
 
 CSP = "; ".join(
@@ -89,16 +85,37 @@ def _same_origin(request: Request) -> bool:
     return parts.netloc == host and parts.scheme == request.url.scheme
 
 
+# A control character in a URL (other than tab and line breaks): no page has one in its path,
+# no filter or search takes one, and PostgreSQL refuses a NUL in any text it is given.
+_URL_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def url_problem(scope: Scope) -> int | None:
+    """404 for a path with a control character, 400 for such a query string, else None."""
+    if _URL_CONTROL.search(scope["path"].encode("utf-8", "surrogateescape")):
+        return 404
+    if _URL_CONTROL.search(unquote_to_bytes(scope.get("query_string", b""))):
+        return 400
+    return None
+
+
 class RequestContextMiddleware:
     """Sets request.state.user/principal/session/csrf_token and the language, and refuses
-    unsafe requests that are cross-site or lack the session's CSRF token."""
+    unsafe requests that are cross-site or lack the session's CSRF token, and URLs with
+    control characters."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/static/") or scope["path"] == "/healthz":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith("/static/") or scope["path"] == "/healthz":
+            if (status := url_problem(scope)) is not None:
+                await error_page(Request(scope, receive), status)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -127,10 +144,12 @@ class RequestContextMiddleware:
             locale = request.cookies.get(LANG_COOKIE, "")
         state.csrf_token = csrf_token_for(settings.secret_key, subject)
         locale_token = i18n.set_locale(locale)
-        i18n.set_timezone(settings.timezone)
         state.locale = i18n.current_locale()
 
         try:
+            if (status := url_problem(scope)) is not None:
+                await error_page(request, status)(scope, receive, send)
+                return
             if request.method not in SAFE_METHODS:
                 multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
                 # Uploads go through one checked path (incubator/uploads.py), which allows more.

@@ -2,22 +2,56 @@
 
 Each check records a translated message against its field and returns None when the
 input is wrong, so a service reports every wrong field at once.
+
+Whatever a check returns is safe to hand to the database even before `done()` (services look
+up names for uniqueness before they report): control characters are gone, text is no longer
+than its column and integers fit the 32-bit id and count columns.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
+from incubator.money import MoneyError, parse_fen
 
 E = TypeVar("E", bound=StrEnum)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Control characters (Unicode category Cc) other than tab and newline: a NUL is refused by
+# PostgreSQL, the others break exports and show as nothing. Carriage returns are line breaks.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The id and count columns are 32-bit INTEGER.
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+
+
+def has_control_characters(value: str) -> bool:
+    return CONTROL.search(value.replace("\r\n", "\n").replace("\r", "\n")) is not None
+
+
+def without_control_characters(value: str) -> str:
+    """Line breaks as newlines, other control characters removed: for input read outside a
+    form, where there is no field to show a message on (search boxes, filters)."""
+    return CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def parse_int(raw: str, minimum: int = INT_MIN, maximum: int = INT_MAX) -> int | None:
+    """An integer within bounds (32-bit by default), or None: never an exception, whatever the text."""
+    raw = raw.strip()
+    if not raw or len(raw) > 40:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if minimum <= value <= maximum else None
 
 
 class Checker:
@@ -26,8 +60,25 @@ class Checker:
         self.errors: dict[str, str] = {}
 
     def raw(self, name: str) -> str:
+        """The field's text, stripped; control characters are refused (and removed from what is
+        returned, so a lookup before `done()` cannot fail on them)."""
         value = self.data.get(name, "")
-        return value.strip() if isinstance(value, str) else ""
+        if not isinstance(value, str):
+            return ""
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if CONTROL.search(value):
+            self.fail(name, _("Remove the invisible control characters (often copied along with the text)."))
+            value = CONTROL.sub("", value)
+        return value.strip()
+
+    def secret(self, name: str) -> str:
+        """A password as typed (not stripped): control characters are refused."""
+        value = self.data.get(name, "")
+        if not isinstance(value, str):
+            return ""
+        if CONTROL.search(value):
+            self.fail(name, _("Remove the invisible control characters (often copied along with the text)."))
+        return value
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
@@ -42,11 +93,13 @@ class Checker:
             self.fail(name, _("This field is required."))
         elif len(value) > max_length:
             self.fail(name, _("At most %(n)s characters.", n=max_length))
+            return value[:max_length]  # never longer than its column, even for a lookup
         return value
 
     def integer(
         self, name: str, minimum: int | None = None, maximum: int | None = None, required: bool = False
     ) -> int | None:
+        """A whole number; a bound not given is that of the 32-bit integer columns."""
         raw = self.raw(name).replace(",", "").replace("，", "")
         if not raw:
             if required:
@@ -54,7 +107,7 @@ class Checker:
             return None
         try:
             value = int(raw)
-        except ValueError:
+        except ValueError:  # not a number, or thousands of digits
             self.fail(name, _("Enter a whole number."))
             return None
         if minimum is not None and value < minimum:
@@ -63,7 +116,27 @@ class Checker:
         if maximum is not None and value > maximum:
             self.fail(name, _("Enter a number of at most %(n)s.", n=maximum))
             return None
+        if maximum is None and value > INT_MAX:
+            self.fail(name, _("This number is too large."))
+            return None
+        if minimum is None and value < INT_MIN:
+            self.fail(name, _("This number is too small."))
+            return None
         return value
+
+    def ids(self, name: str, values: Iterable[object]) -> list[int]:
+        """The ids of a multiple choice (checkboxes, a multi-select), sorted and distinct."""
+        ids = set()
+        for value in values:
+            text = "" if value is None else str(value).strip()
+            if not text:
+                continue
+            number = parse_int(text, minimum=1) if text.isascii() and text.isdigit() else None
+            if number is None:
+                self.fail(name, _("Choose one of the options."))
+                return []
+            ids.add(number)
+        return sorted(ids)
 
     def choice(self, name: str, enum: type[E], required: bool = True) -> E | None:
         raw = self.raw(name)
@@ -90,6 +163,32 @@ class Checker:
         if value and not _EMAIL.match(value):
             self.fail(name, _("Enter a valid email address."))
         return value
+
+    def date(self, name: str, required: bool = False) -> date | None:
+        """A date as YYYY-MM-DD (also with / or . between the parts)."""
+        raw = self.raw(name).replace("/", "-").replace(".", "-")
+        if not raw:
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.fail(name, _("Enter a date as YYYY-MM-DD, for example 2026-03-01."))
+            return None
+
+    def money(self, name: str, required: bool = True) -> int | None:
+        """An amount in yuan as people type it (12,000.50, ¥3,000, 1.2万), as integer fen."""
+        raw = self.raw(name)
+        if not raw:
+            if required:
+                self.fail(name, _("Enter an amount in yuan, for example 12,000.50."))
+            return None
+        try:
+            return parse_fen(raw)
+        except MoneyError as exc:
+            self.fail(name, exc.message)
+            return None
 
     def time_of_day(self, name: str) -> str | None:
         raw = self.raw(name).replace("：", ":")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -14,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from incubator import i18n
+from incubator import clock, i18n
 from incubator.config import TEMPLATES_DIR
+from incubator.errors import Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
 from incubator.navigation import items_for
+from incubator.validation import INT_MAX, INT_MIN, parse_int, without_control_characters
 
 FLASH_COOKIE = "incubator_flash"
 
@@ -43,7 +48,10 @@ def _environment() -> Environment:
     return env
 
 
-templates = Jinja2Templates(env=_environment())
+@cache
+def templates() -> Jinja2Templates:
+    """Built on first use: importing the app (the `tortoise` command does) needs no templates."""
+    return Jinja2Templates(env=_environment())
 
 
 def is_htmx(request: Request) -> bool:
@@ -53,26 +61,35 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+def page_context(page: object) -> dict[str, Any]:
+    """A page's typed context (a dataclass whose fields document what its template reads) as the
+    template's variables; shallow, so ORM objects stay as they are."""
+    if dataclasses.is_dataclass(page) and not isinstance(page, type):
+        return {f.name: getattr(page, f.name) for f in dataclasses.fields(page)}
+    return dict(page or {})  # type: ignore[call-overload]
+
+
 def render(
     request: Request,
     template: str,
-    context: dict[str, Any] | None = None,
+    context: object = None,
     *,
     block: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """A whole page, or for htmx requests just `block` of it (the swappable part)."""
-    context = dict(context or {})
+    """A whole page, or for htmx requests just `block` of it (the swappable part). `context` is the
+    page's typed context (a dataclass), or a dict for the few pages not yet typed."""
+    context = page_context(context)
     fragment = block is not None and is_htmx(request)
     # Only a whole page shows (and so uses up) the flash messages; a fragment leaves them.
     context.setdefault("flashes", [] if fragment else pop_flashes(request))
     if fragment:
-        tmpl = templates.get_template(template)
+        tmpl = templates().get_template(template)
         ctx = tmpl.new_context({**_base_context(request), **context})
         html = "".join(tmpl.blocks[block](ctx))
         response: Response = HTMLResponse(html, status_code=status_code)
     else:
-        response = templates.TemplateResponse(
+        response = templates().TemplateResponse(
             request, template, {**_base_context(request), **context}, status_code=status_code
         )
     if block is not None:
@@ -91,7 +108,7 @@ def _base_context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(state, "csrf_token", ""),
         "locale": i18n.current_locale(),
         "nav": items_for(getattr(state, "principal", None)),
-        "today": i18n.today(),
+        "today": clock.today(),
     }
 
 
@@ -188,14 +205,67 @@ class Page:
 
 async def paginate(request: Request, queryset, size: int = 50) -> Page:
     """One page of `queryset` by ?page=N: one query, one extra row to know if more follow."""
-    try:
-        number = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = query_int(request, "page", minimum=1) or 1
     rows = await queryset.offset((number - 1) * size).limit(size + 1)
     return Page(rows=list(rows[:size]), number=number, has_next=len(rows) > size)
 
 
-def path_int(request: Request, name: str) -> int:
-    """Path ids are declared {id:int}; this keeps the type checker and readers honest."""
-    return int(request.path_params[name])
+# ---- reading the URL: what is out of range or malformed is simply absent ----------------------
+
+
+def path_int(request: Request, name: str = "id") -> int:
+    """A path id ({id:int} matches any digits): beyond the 32-bit id columns no object can
+    have it, so the page is not found (the database would fail on it otherwise)."""
+    value = request.path_params[name]
+    number = value if isinstance(value, int) else parse_int(str(value), minimum=0)
+    if number is None or not 0 <= number <= INT_MAX:
+        raise NotFound(i18n.gettext("Not found."))
+    return number
+
+
+def query_int(request: Request, name: str, minimum: int = INT_MIN, maximum: int = INT_MAX) -> int | None:
+    """?name=N as an integer within bounds (32-bit by default), or None when it is missing,
+    not a number (²), or out of range: a filter on it is then not applied."""
+    raw = request.query_params.get(name, "")
+    if not raw.isascii():
+        return None
+    return parse_int(raw, minimum=minimum, maximum=maximum)
+
+
+def query_text(request: Request, name: str, max_length: int = 200) -> str:
+    """?name=text for a search or filter: control characters removed, spaces stripped, at most
+    `max_length` characters (longer than any column it is compared with)."""
+    return without_control_characters(request.query_params.get(name, "")).strip()[:max_length]
+
+
+# The one place where kinds of domain errors become HTTP statuses.
+STATUS_CODES: tuple[tuple[type[DomainError], int], ...] = (
+    (ValidationFailed, 400),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Throttled, 429),
+)
+
+
+def status_for(error: DomainError) -> int:
+    for kind, status in STATUS_CODES:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+_ROW_FIELD = re.compile(r"^\w+\[(\d+)\]\.(\w+)$")
+
+
+def form_errors(error: DomainError, aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """A service's errors, keyed by the command's fields, as a form names its inputs: a row's field
+    `tranches[1].review_code` is the input `review_code_1`; `aliases` renames the others."""
+    shown: dict[str, str] = {}
+    for key, message in error.errors.items():
+        if aliases and key in aliases:
+            key = aliases[key]
+        elif match := _ROW_FIELD.match(key):
+            key = f"{match.group(2)}_{match.group(1)}"
+        shown.setdefault(key, message)
+    return shown

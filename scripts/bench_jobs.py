@@ -1,6 +1,8 @@
 """Measures the flag job on a district-sized database. Prints figures; asserts nothing.
+Each park has managers, so every raised flag also writes their inbox rows (in the same
+transaction as the flags), and a whole `jobs.run_all` is timed with its lock or lease.
 
-    python scripts/bench_jobs.py [--organizations 2000] [--database-url URL]
+    python scripts/bench_jobs.py [--organizations 2000] [--managers 2] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ import argparse
 import asyncio
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from incubator import db
-from incubator.config import sqlite_url
+from incubator import clock, db
+from incubator import jobs as jobs_runner
+from incubator.auth.models import Role
+from incubator.auth.service import create_user_plain
+from incubator.config import Settings, sqlite_url
 from incubator.flags import service as flags
 from incubator.flags.models import Flag
+from incubator.notifications.models import Notification
 from incubator.organizations.models import Agreement, Organization, Stage
 from incubator.parks.models import Park
 from incubator.reviews.models import DEFAULT_DIMENSIONS, DEFAULT_MILESTONES, Anchor, Review
@@ -23,9 +29,13 @@ from incubator.reviews.service import due_date
 from incubator.workdays import add_months
 
 
-async def seed(count: int) -> None:
+async def seed(count: int, managers: int) -> None:
     parks = [await Park.create(name_zh=f"园区{i}", resident_slots=count) for i in range(4)]
-    today = date.today()
+    for park in parks:
+        for n in range(managers):
+            await create_user_plain(f"bench-manager-{park.id}-{n}", "bench-password-4711", Role.MANAGER,
+                                    park_ids=[park.id])
+    today = clock.today()
     organizations = [
         Organization(park_id=parks[i % 4].id, name_zh=f"组织{i:05d}", stage=Stage.INCUBATING,
                      admitted_on=today - timedelta(days=i % 700),
@@ -48,25 +58,34 @@ async def seed(count: int) -> None:
     await Review.bulk_create(reviews, batch_size=500)
 
 
-async def main(count: int, database_url: str | None) -> None:
+async def main(count: int, managers: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or sqlite_url(Path(tmp) / "bench.sqlite3")
         await db.migrate(url)
         async with db.connected(url):
             started = time.perf_counter()
-            await seed(count)
-            print(f"seeded {count} organizations, {count * 4} reviews in {time.perf_counter() - started:.1f} s "
-                  f"({'SQLite' if url.startswith('sqlite') else 'PostgreSQL'})")
+            await seed(count, managers)
+            engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+            print(f"seeded {count} organizations, {count * 4} reviews, {managers} managers a park "
+                  f"in {time.perf_counter() - started:.1f} s ({engine})")
             for label in ("first run", "second run (nothing changes)", "third run"):
                 started = time.perf_counter()
                 counts = await flags.refresh_all()
                 print(f"refresh_flags {label}: {(time.perf_counter() - started) * 1000:.0f} ms  {counts}")
-            print(f"open flags: {await Flag.filter(resolved_at__isnull=True).count()}")
+            print(f"open flags: {await Flag.filter(resolved_at__isnull=True).count()}, "
+                  f"inbox rows: {await Notification.filter(kind='flag').count()}")
+            settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, run_scheduler=False,
+                                data_dir=Path(tmp))
+            for label in ("jobs.run_all", "jobs.run_all again"):
+                started = time.perf_counter()
+                await jobs_runner.run_all(settings, holder="bench")
+                print(f"{label} (lock + every job): {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--organizations", type=int, default=2000)
+    parser.add_argument("--managers", type=int, default=2, help="managers of each of the 4 parks")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    asyncio.run(main(args.organizations, args.database_url))
+    asyncio.run(main(args.organizations, args.managers, args.database_url))

@@ -29,7 +29,7 @@ from incubator.config import Settings, sqlite_url
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park, Space, SpaceKind
 
-DEFAULT_DOMAINS = importlib.import_module("migrations.0004_default_service_domains").DOMAINS
+DEFAULT_DOMAINS = importlib.import_module("incubator.migrations.0004_default_service_domains").DOMAINS
 PASSWORD = "correct-horse-battery"
 TEST_SERVER = "http://testserver"
 POSTGRES_URL = os.environ.get("INCUBATOR_TEST_DATABASE_URL", "").strip()

@@ -44,6 +44,7 @@ class World:
     review_a: Review
     review_b: Review
     other_assignment: ReviewAssignment
+    assignment_b: ReviewAssignment  # a declared conflict on park B's review
     fund_b: Fund
     grant_a: Grant
     grant_b: Grant
@@ -93,6 +94,8 @@ async def world(make_user, browser) -> World:
     await ReviewAssignment.create(review=reviews[0], evaluator=users[Role.EVALUATOR], panel="expert")
     other_evaluator = await make_user("other-evaluator", Role.EVALUATOR)
     other_assignment = await ReviewAssignment.create(review=reviews[0], evaluator=other_evaluator, panel="media")
+    assignment_b = await ReviewAssignment.create(review=reviews[1], evaluator=other_evaluator, panel="expert",
+                                                 conflict=True, conflict_note="SECRET-CONFLICT-B")
     district = await Fund.create(name="SECRET-FUND-DISTRICT", source="district_special", fiscal_year=2026,
                                  budget_fen=1_000_000, valid_from=date(2026, 1, 1), valid_to=date(2030, 1, 1))
     fund_b = await Fund.create(name="SECRET-FUND-B", source="operator_budget", fiscal_year=2026, park=park_b,
@@ -105,7 +108,7 @@ async def world(make_user, browser) -> World:
                 for g in (grant_a, grant_b)]
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
-                 reviews[1], other_assignment, fund_b, grant_a, grant_b, tranches[0], tranches[1])
+                 reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1])
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -140,6 +143,11 @@ def organization_to_change(role: Role) -> Callable[[World], int] | None:
         Role.OFFICIAL: lambda w: w.org_a.id,
         Role.EVALUATOR: lambda w: w.org_a.id,
     }.get(role)
+
+
+def conflict_to_lift(role: Role) -> Callable[[World], int] | None:
+    # Only a manager of the review's park (or an administrator) lifts a declared conflict.
+    return None if role == Role.ADMIN else (lambda w: w.assignment_b.id)
 
 
 def document_to_view(role: Role) -> Callable[[World], int] | None:
@@ -252,7 +260,7 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:import_preview": (import_of_another_park, None),
     "organizations:import_confirm": (import_of_another_park, {}),
     "organizations:criteria": (park_to_change, None),
-    "jobs:calendar_remove": (override_to_remove, {}),
+    "calendar:remove": (override_to_remove, {}),
     "reviews:detail": (review_to_view, None),
     "funding:fund": (fund_to_view, None),
     "funding:grant_new": (organization_to_change, None),
@@ -274,6 +282,7 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "reviews:decide": (review_to_change, {"decision": "fail", "reason": "HACKED"}),
     "reviews:conflict": (someone_elses_assignment, {"conflict": "yes", "conflict_note": "HACKED"}),
     "reviews:score": (someone_elses_assignment, {"score_0": "1", "comment": "HACKED"}),
+    "reviews:lift_conflict": (conflict_to_lift, {"lift_reason": "HACKED"}),
     "organizations:criteria_save": (park_to_change, {"name_zh_0": "HACKED", "weight_0": "1", "max_score_0": "1"}),
     "users:edit": (user_to_change, None),
     "users:update": (user_to_change, USER_FORM),
@@ -285,8 +294,9 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
 ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "home": set(Role),
-    "my_organization": {Role.MEMBER},
+    "organizations:mine": {Role.MEMBER},
     "healthz": None,  # public
+    "favicon": None,
     "auth:login": None,
     "auth:login_submit": None,
     "auth:logout": None,
@@ -313,8 +323,8 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "notifications:unread": set(Role),
     "notifications:read": set(Role),
     "jobs:runs": {Role.ADMIN},
-    "jobs:calendar": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
-    "jobs:calendar_save": {Role.ADMIN},
+    "calendar:overrides": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "calendar:save": {Role.ADMIN},
     "organizations:overdue": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
     "organizations:import": {Role.ADMIN, Role.MANAGER},
     "organizations:import_upload": {Role.ADMIN, Role.MANAGER},
@@ -330,7 +340,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "static": None,
 }
 
-SECRETS = ["SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
+SECRETS = ["SECRET-CONFLICT-B", "SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
            "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
            "SECRET-GRANT-B"]
 
@@ -394,7 +404,8 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert await WorkdayOverride.filter(id=world.override.id).exists()
     assert not await Review.filter(decision__isnull=False).exists()
     assert not await Indicator.exists()
-    assert not await ReviewAssignment.filter(conflict__isnull=False).exists()
+    assert not await ReviewAssignment.filter(conflict__isnull=False).exclude(id=world.assignment_b.id).exists()
+    assert (await ReviewAssignment.get(id=world.assignment_b.id)).conflict is True
     assert not await Grant.filter(purpose="HACKED").exists()
     assert not await LedgerEntry.exists()
     assert await Tranche.filter(status="ready").count() == 2

@@ -105,3 +105,239 @@ def test_stored_names_follow_the_reader_language():
     finally:
         i18n.reset_locale(token)
     assert i18n.localised(details) == {"review": "中期评估", "organization": "甲"}
+
+
+# ---- every label that reaches a page is translated ------------------------------------------------
+#
+# A world whose own data is plain ASCII, crawled link by link as each role: on English pages any
+# CJK character is an untranslated label, and on both languages a raw code (a stage, a status, a
+# field name, a job name) where a label belongs is a defect.
+
+import html as html_module  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+from urllib.parse import urldefrag, urlsplit  # noqa: E402
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+ALLOWED_CJK = {"简体中文"}  # the language switch names itself
+# 万 (ten thousand) is how amounts are typed in Chinese; the English help shows it as an input form.
+WAN = re.compile(r"\d万")
+
+
+class VisibleText(HTMLParser):
+    """The labels a reader sees: text nodes and title/aria labels, outside <script>, <style> and
+    <textarea> (a field's value is data) and outside elements marked as Chinese data (lang="zh-CN")."""
+
+    SKIPPED = ("script", "style", "textarea")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+        self._open: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        chinese = (attributes.get("lang") or "").startswith("zh") and tag != "html"
+        if tag in self.SKIPPED or chinese:
+            self._skip += 1
+            self._open.append((tag, True))
+            return
+        if tag not in ("input", "br", "img", "meta", "link", "hr"):
+            self._open.append((tag, False))
+        if self._skip:
+            return
+        for name in ("title", "aria-label", "placeholder"):
+            if attributes.get(name):
+                self.parts.append(attributes[name])
+        if tag == "input" and attributes.get("type") in ("submit", "button") and attributes.get("value"):
+            self.parts.append(attributes["value"])
+
+    def handle_endtag(self, tag):
+        while self._open:
+            name, skipping = self._open.pop()
+            if skipping:
+                self._skip -= 1
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible(page: str) -> VisibleText:
+    parser = VisibleText()
+    parser.feed(page)
+    return parser
+
+
+def raw_codes() -> set[str]:
+    """Every code the app stores where users should read a label."""
+    from incubator import capability
+    from incubator.funding.models import (
+        LEDGER_KIND_LABELS,
+        FundSource,
+        GrantStatus,
+        TrancheCondition,
+        TrancheStatus,
+    )
+    from incubator.organizations.models import OrganizationKind, Registration, Stage, Support
+    from incubator.parks.models import ParkKind, SpaceKind
+    from incubator.reviews.models import Anchor, Decision, Panel, ReviewStatus
+    from incubator.roles import Role
+
+    codes = {"admit", "reject", *LEDGER_KIND_LABELS, *(job.name for job in capability.jobs())}
+    for enum in (Role, FundSource, GrantStatus, TrancheCondition, TrancheStatus, OrganizationKind, Registration,
+                 Stage, Support, ParkKind, SpaceKind, Anchor, Decision, Panel, ReviewStatus):
+        codes |= {member.value for member in enum}
+    return codes
+
+
+@pytest.fixture
+async def ascii_world(clean, make_user, settings):
+    """A park, an admitted organization with a decided review, a paid grant, flags, messages, a
+    document, an import preview and job runs — all named in plain ASCII."""
+    from incubator import jobs
+    from incubator.access import Principal
+    from incubator.funding import forms as funding_forms
+    from incubator.funding import service as funding
+    from incubator.funding.models import Fund, Tranche
+    from incubator.organizations import admission, importer
+    from incubator.organizations import service as organizations
+    from incubator.organizations.models import Organization
+    from incubator.parks.models import Park, Space, SpaceKind
+    from incubator.reviews import scoring
+    from incubator.reviews.models import Review
+    from incubator.roles import Role
+    from tests.helpers import upload
+    from tests.organizations.test_import import xlsx
+
+    park = await Park.create(name_zh="Lingshan Park", name_en="Lingshan Park", theme="Volunteering",
+                             floor_area_m2=2200, resident_slots=20)
+    desk = await Space.create(park=park, kind=SpaceKind.DESK, name="Desk A1", capacity=2)
+    await Space.create(park=park, kind=SpaceKind.MEETING_ROOM, name="Room Taihu", capacity=12, bookable=True,
+                       opening_hours={"mon": ["08:30", "17:30"]})
+    zhang = await make_user("zhangs", Role.ADMIN, language="en")
+    await make_user("wangs", Role.OFFICIAL, language="en")
+    li = await make_user("lisi", Role.MANAGER, parks=[park], language="en")
+    zhao = await make_user("zhaos", Role.EVALUATOR, language="en")
+    boss = Principal(li, frozenset({park.id}))
+    submitted = await admission.submit_application(park, {
+        "name_zh": "Taihu Neighbours", "name_en": "Taihu Neighbours", "kind": "social_association",
+        "contact_person": "Zhou Min", "mobile": "13812345678", "email": "zhou@example.org",
+        "plan": "After-school tutoring", "staff_count": "3", "volunteer_count": "25"}, [], ["office_space"], "10.0.0.1")
+    organization = submitted.organization
+    qian = await make_user("qians", Role.MEMBER, organization=organization, language="en")
+    criteria = await admission.criteria_for(park)
+    await admission.decide_admission(boss, organization, {
+        **{f"score_{c.id}": "8" for c in criteria}, "decision": "admit", "reason": "Clear need",
+        "start_on": "2026-03-01", "term_months": "12", "space_id": str(desk.id)}, ["office_space"])
+    organization = await Organization.get(id=organization.id)
+    await organizations.change_stage(boss, organization, "incubating", {})
+    review = await Review.get(organization_id=organization.id, code="midterm")
+    assignment = await scoring.assign(boss, review, {"evaluator_id": str(zhao.id), "panel": "expert"})
+    await scoring.declare_conflict(Principal(zhao), assignment, {"conflict": "no"})
+    from incubator.reviews.models import ReviewAssignment
+
+    await scoring.submit_scores(Principal(zhao), await ReviewAssignment.get(id=assignment.id),
+                                {f"score_{i}": "8" for i in range(len(review.dimensions))} | {"comment": "Good"})
+    await scoring.set_indicators(boss, review, {"name_0": "Home visits", "target_0": "240", "actual_0": "200"})
+    await scoring.add_evidence(Principal(qian, organization_id=organization.id), review, "Self assessment",
+                               upload("self.pdf"), settings)
+    fund = await Fund.create(name="District Fund 2026", source="district_special", fiscal_year=2026,
+                             budget_fen=100_000_00, valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31))
+    grant = await funding.draft_grant(boss, organization, funding_forms.draft_grant({
+        "fund_id": str(fund.id), "purpose": "Tutoring project", "amount": "30000",
+        "amount_0": "10000", "condition_0": "on_signing",
+        "amount_1": "20000", "condition_1": "after_review", "review_code_1": "midterm"}))
+    await funding.propose(boss, grant, settings.grant_approval_threshold_fen)
+    await funding.approve(boss, grant)
+    await funding.disburse(boss, await Tranche.get(grant_id=grant.id, sequence=1),
+                           funding_forms.disburse({"paid_on": "2026-03-02", "voucher": "V-1"}))
+    await scoring.decide(boss, review, {"decision": "pass", "reason": "Met the targets"})
+    spreadsheet = xlsx([["Green Team", "", "", "", "", "", "", "Wu", "13912345678", "", 0, 12, "", "", ""],
+                        ["Broken Row", "", "Company", "", "Nowhere", "", "", "", "123", "", -1, "", "", "", ""]])
+    spreadsheet.filename = "list.xlsx"
+    await importer.preview(boss, park, spreadsheet, settings)
+    await jobs.run_all(settings, holder="web-1")
+    return {"admin": zhang, "organization": organization}
+
+
+async def crawl(browser, *starts: str, limit: int = 60) -> dict[str, str]:
+    """GET every same-site page reachable from `starts` (no exports, no sign-out); path → HTML."""
+    seen: dict[str, str] = {}
+    queue = list(starts or ["/"])
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = await browser.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
+            seen[url] = ""
+            continue
+        seen[url] = response.text
+        for href in visible(response.text).links:
+            parts = urlsplit(urldefrag(html_module.unescape(href))[0])
+            if parts.netloc not in ("", "testserver") or not parts.path.startswith("/"):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target.startswith(("/static", "/logout")):
+                continue
+            if "format=" in parts.query or "page=" in parts.query:
+                continue
+            if target not in seen and target not in queue:
+                queue.append(target)
+    return seen
+
+
+@pytest.mark.parametrize("username", ["zhangs", "wangs", "lisi", "zhaos", "qians"])
+async def test_english_pages_show_no_untranslated_label_and_no_raw_code(ascii_world, new_browser, username):
+    browser = new_browser()
+    await browser.login(username)
+    problems = []
+    for url, page in (await crawl(browser, "/", "/imports/1")).items():
+        for text in visible(page).parts:
+            if CJK.search(WAN.sub("", text)) and text not in ALLOWED_CJK:
+                problems.append((url, "untranslated", text[:100]))
+            # Codes such as "ready" or "expert" are English words too: only snake_case gives one away.
+            problems += [(url, "raw code", token) for token in SNAKE.findall(text)]
+            if "<" in text and ">" in text:
+                problems.append((url, "object repr", text[:100]))
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("username", ["zhangs", "wangs", "lisi", "zhaos", "qians"])
+async def test_chinese_pages_show_labels_not_raw_codes(ascii_world, new_browser, username):
+    from incubator.auth.models import User
+
+    await User.filter(username=username).update(language="zh_CN")
+    browser = new_browser()
+    await browser.login(username)
+    codes = raw_codes()
+    problems = []
+    for url, page in (await crawl(browser, "/", "/imports/1")).items():
+        for text in visible(page).parts:
+            for token in SNAKE.findall(text) + [t for t in re.findall(r"[A-Za-z_]+", text) if t in codes]:
+                problems.append((url, token, text[:80]))
+            if "<" in text and ">" in text:
+                problems.append((url, "object repr", text[:100]))
+    assert not problems, "\n".join(map(str, problems))
+
+
+async def test_the_public_pages_speak_english_to_a_visitor_who_chose_it(ascii_world, browser):
+    from incubator.organizations.models import Application
+
+    await browser.post("/language", {"language": "en", "next": "/login"})
+    reference = (await Application.first()).reference
+    problems = []
+    for url in ("/login", "/parks/1/apply", f"/applications/{reference}"):
+        page = await browser.get(url)
+        assert page.status_code == 200, url
+        problems += [(url, text) for text in visible(page.text).parts
+                     if CJK.search(WAN.sub("", text)) and text not in ALLOWED_CJK]
+    assert not problems, "\n".join(map(str, problems))

@@ -1,13 +1,29 @@
 """The migrations in migrations/ are the schema: they must match the models, and every
-constraint the models declare must really exist in the database they build."""
+constraint the models declare must really exist in the database they build. The app imports
+them as `incubator.migrations`; the `tortoise` CLI, run from the checkout, as `migrations`."""
 
+import asyncio
+import importlib
+import os
+import re
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
 from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from incubator.config import tortoise_config
-from tests.conftest import POSTGRES_URL
+from incubator.app import TORTOISE_ORM
+from incubator.config import IN_CHECKOUT, PROJECT_ROOT, sqlite_path, sqlite_url, tortoise_config
+from tests.conftest import POSTGRES_URL, _asyncpg_dsn, create_postgres_database, drop_postgres_database
+
+MIGRATION_FILES = sorted(p.stem for p in (PROJECT_ROOT / "migrations").glob("[0-9]*.py")) if IN_CHECKOUT else []
+checkout_only = pytest.mark.skipif(not IN_CHECKOUT, reason="needs the checkout's migrations/")
 
 # Constraints that Tortoise cannot declare on a model and the migrations create by hand.
 HAND_WRITTEN = {"uq_park_single_hub", "uq_space_allocation_open"}
@@ -47,3 +63,86 @@ async def test_every_declared_constraint_exists_in_the_database(clean):
     assert len(declared) >= 9
     missing = declared - await _constraint_names_in_database()
     assert missing == set(), "Tortoise's CreateModel drops Meta.constraints: add them with AddConstraint"
+
+
+@checkout_only
+def test_the_app_and_the_cli_both_find_the_top_level_migrations_folder():
+    assert Path(importlib.import_module("incubator.migrations").__path__[0]) == PROJECT_ROOT / "migrations"
+    assert tortoise_config("sqlite://:memory:")["apps"]["incubator"]["migrations"] == "incubator.migrations"
+    # The tortoise CLI (run from the checkout's top) would create incubator/migrations/ for a dotted name.
+    assert TORTOISE_ORM["apps"]["incubator"]["migrations"] == "migrations"
+
+
+async def _run(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    process = await asyncio.create_subprocess_exec(
+        *args, cwd=cwd, env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 180)
+    assert process.returncode == 0, out.decode()
+    return out.decode()
+
+
+@checkout_only
+async def test_tortoise_makemigrations_writes_into_the_top_level_migrations_folder(tmp_path):
+    # On a copy of the checkout: the real command, without touching the real folder.
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
+    for folder in ("incubator", "migrations"):
+        shutil.copytree(PROJECT_ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    tortoise = Path(sys.executable).with_name("tortoise")
+    env = {"INCUBATOR_DATABASE_URL": sqlite_url(tmp_path / "cli.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = await _run(str(tortoise), "makemigrations", "--empty", "incubator", "--name", "probe", cwd=project, env=env)
+    made = sorted(p.name for p in (project / "migrations").glob("*_probe.py"))
+    assert len(made) == 1, out
+    assert int(made[0][:4]) == len(MIGRATION_FILES) + 1
+    assert not (project / "incubator" / "migrations").exists()
+
+
+async def _applied_migrations(url: str) -> list[tuple]:
+    query = "SELECT id, app, name, applied_at FROM tortoise_migrations ORDER BY id"
+    if POSTGRES_URL:
+        conn = await asyncpg.connect(_asyncpg_dsn(url))
+        try:
+            return [tuple(row) for row in await conn.fetch(query)]
+        finally:
+            await conn.close()
+    with sqlite3.connect(sqlite_path(url)) as conn:
+        return conn.execute(query).fetchall()
+
+
+@checkout_only
+async def test_a_database_migrated_under_the_old_module_name_is_not_migrated_again(tmp_path):
+    """Until the wheel carried them, the migrations were the top-level module `migrations`.
+    Tortoise records (app label, name), so `incubator migrate` finds nothing left to apply."""
+    url = await create_postgres_database(POSTGRES_URL) if POSTGRES_URL else sqlite_url(tmp_path / "old.sqlite3")
+    try:
+        old_release = (
+            "import asyncio, sys\n"
+            "from tortoise import Tortoise\n"
+            "from tortoise.migrations.api import migrate\n"
+            "import incubator.app\n"
+            "from incubator.config import tortoise_config\n"
+            "async def main():\n"
+            "    await migrate(config=tortoise_config(sys.argv[1], 'migrations'))\n"
+            "    await Tortoise.close_connections()\n"
+            "asyncio.run(main())\n"
+            "print(sorted(sys.modules['migrations.0001_initial'].__file__.split('/')[-2:]))\n"
+        )
+        out = await _run(sys.executable, "-c", old_release, url, cwd=PROJECT_ROOT, env={})
+        assert "['0001_initial.py', 'migrations']" in out
+        before = await _applied_migrations(url)
+        assert [name for _, _, name, _ in before] == MIGRATION_FILES
+        assert {app for _, app, _, _ in before} == {"incubator"}
+
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        env = {"INCUBATOR_DATABASE_URL": url, "INCUBATOR_DATA_DIR": str(tmp_path / "data")}
+        out = await _run(sys.executable, "-m", "incubator.cli", "migrate", cwd=elsewhere, env=env)
+        assert "up to date" in out
+        assert await _applied_migrations(url) == before
+        out = await _run(sys.executable, "-m", "incubator.cli", "check", cwd=elsewhere, env=env)
+        assert not re.search(r"migration\(s\) not applied", out), out
+    finally:
+        if POSTGRES_URL:
+            await drop_postgres_database(POSTGRES_URL, url)

@@ -98,3 +98,59 @@ def test_cli_migrate_demo_check_and_backup_on_a_fresh_sqlite_database(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "incubator.cli", "createuser", "x", "--role", "admin",
                              "--password", "short"], env=env, capture_output=True, text=True)
     assert failed.returncode != 0
+
+
+async def test_favicon_answers_with_an_icon(browser, clean):
+    response = await browser.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert "max-age" in response.headers["cache-control"]
+
+
+def test_check_reports_a_missing_required_package_by_name(monkeypatch):
+    from incubator import checks
+
+    assert checks.dependency_problems() == []
+    installed = checks.is_installed
+    monkeypatch.setattr(checks, "is_installed", lambda name: name != "orjson" and installed(name))
+    assert checks.dependency_problems() == [
+        ("error", "required package 'orjson' is not installed (pip install -e . installs it)")
+    ]
+
+
+def test_check_follows_the_extras_a_requirement_asks_for(monkeypatch):
+    from incubator import checks
+
+    # tortoise-orm[asyncpg]: the PostgreSQL driver comes with the extra.
+    installed = checks.is_installed
+    monkeypatch.setattr(checks, "is_installed", lambda name: name != "asyncpg" and installed(name))
+    assert checks.missing_requirements() == ["asyncpg"]
+
+
+def test_check_says_when_it_cannot_read_the_requirements(monkeypatch):
+    from incubator import checks
+
+    monkeypatch.setattr(checks, "is_installed", lambda name: name != "incubator")
+    [(level, message)] = checks.dependency_problems()
+    assert level == "warning" and "not installed" in message
+
+
+def test_serve_listens_on_incubator_port_unless_told_otherwise(monkeypatch, tmp_path):
+    import uvicorn
+
+    from incubator import cli
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "_log_to_console", lambda level: None)
+    monkeypatch.setenv("INCUBATOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("INCUBATOR_PORT", "8123")
+    cli.main(["serve"])
+    cli.main(["serve", "--port", "8124"])
+    monkeypatch.delenv("INCUBATOR_PORT")
+    cli.main(["serve"])
+    assert [call["port"] for call in calls] == [8123, 8124, 8000]
+    monkeypatch.setenv("INCUBATOR_PORT", "80000")
+    with pytest.raises(SystemExit, match="INCUBATOR_PORT"):
+        cli.main(["serve"])

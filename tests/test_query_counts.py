@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 
 from incubator.access import Principal
-from incubator.auth.models import Role
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant
 from incubator.organizations.models import Organization
 from incubator.parks import service as parks
 from incubator.parks.models import Park, Space
 from incubator.reviews.models import Review
+from incubator.roles import Role
 
 
 class QueryCounter(logging.Handler):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from incubator.audit import labels
+
 
 class AuditEntry(Model):
     id = fields.IntField(primary_key=True)
@@ -26,3 +28,18 @@ class AuditEntry(Model):
         table = "audit_entry"
         ordering = ["-at", "-id"]
         indexes = (("object_type", "object_id"),)
+
+    @property
+    def object_label(self) -> str:
+        return labels.object_label(self.object_type)
+
+    @property
+    def shown_changes(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) in the reader's language."""
+        rows = []
+        for name, pair in (self.changes or {}).items():
+            before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+            rows.append((labels.field_label(self.object_type, name),
+                         labels.value_text(self.object_type, name, before),
+                         labels.value_text(self.object_type, name, after)))
+        return rows

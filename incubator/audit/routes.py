@@ -9,8 +9,10 @@ from starlette.routing import Route
 from incubator import access
 from incubator.audit.models import AuditEntry
 from incubator.audit.service import OBJECT_LABELS, action_label, object_label
-from incubator.auth.models import Role
-from incubator.web import current, paginate, render
+from incubator.errors import NotFound
+from incubator.i18n import gettext as _
+from incubator.roles import Role
+from incubator.web import current, paginate, path_int, render
 
 PAGE_SIZE = 50
 
@@ -33,7 +35,9 @@ async def audit_log(request: Request) -> Response:
 async def object_timeline(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
     object_type = request.path_params["type"]
-    object_id = str(request.path_params["id"])
+    if object_type not in OBJECT_LABELS:
+        raise NotFound(_("Not found."))
+    object_id = str(path_int(request, "id"))
     entries = await access.scope(AuditEntry, principal).filter(
         object_type=object_type, object_id=object_id
     ).order_by("-at", "-id").limit(200)

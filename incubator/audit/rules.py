@@ -4,7 +4,7 @@ from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
 from incubator.audit.models import AuditEntry
-from incubator.auth.models import Role
+from incubator.roles import Role
 
 
 @rule(AuditEntry, "view")

@@ -7,6 +7,7 @@ rolls back together with the change it describes.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -14,6 +15,7 @@ from typing import Any
 
 from tortoise.models import Model
 
+from incubator.audit import labels
 from incubator.audit.models import AuditEntry
 from incubator.i18n import N_, gettext
 
@@ -32,27 +34,24 @@ ACTION_LABELS = {
 }
 
 
-# Every kind of object the services audit, as the log's filter and rows name it.
-OBJECT_LABELS = {
-    "Park": N_("Park"),
-    "Space": N_("Space"),
-    "User": N_("Account"),
-    "Organization": N_("Organization"),
-    "Agreement": N_("Agreement"),
-    "Document": N_("Document"),
-    "FollowUp": N_("Follow-up check-in"),
-    "ServiceDomain": N_("Service domain"),
-    "Review": N_("Review"),
-    "ReviewAssignment": N_("Evaluator"),
-    "WorkdayOverride": N_("Calendar"),
-    "Fund": N_("Fund"),
-    "Grant": N_("Grant"),
-    "Tranche": N_("Tranche"),
-}
+class _ObjectLabels(Mapping[str, str]):
+    """Every kind of object the services audit, as the capabilities describe them (labels.py)."""
+
+    def __getitem__(self, key: str) -> str:
+        return labels.kinds()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(labels.kinds()))
+
+    def __len__(self) -> int:
+        return len(labels.kinds())
+
+
+OBJECT_LABELS = _ObjectLabels()
 
 
 def object_label(object_type: str) -> str:
-    return gettext(OBJECT_LABELS[object_type]) if object_type in OBJECT_LABELS else object_type
+    return labels.object_label(object_type)
 
 
 def action_label(action: str) -> str:

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
-from incubator.i18n import N_, gettext
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    OFFICIAL = "official"
-    MANAGER = "manager"
-    MEMBER = "member"
-    EVALUATOR = "evaluator"
-
-    @property
-    def label(self) -> str:
-        return gettext(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.ADMIN: N_("Administrator"),
-    Role.OFFICIAL: N_("District official"),
-    Role.MANAGER: N_("Park manager"),
-    Role.MEMBER: N_("Organization member"),
-    Role.EVALUATOR: N_("Evaluator"),
-}
+from incubator.i18n import gettext
+from incubator.roles import ROLE_LABELS, Role
 
 
 class User(Model):

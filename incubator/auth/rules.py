@@ -3,7 +3,8 @@
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role, User, UserSession
+from incubator.auth.models import ParkManager, User, UserSession
+from incubator.roles import Role
 
 
 @rule(User, "view")
@@ -24,3 +25,16 @@ def view_sessions(p: Principal) -> Q | bool:
 @rule(UserSession, "change")
 def change_sessions(p: Principal) -> Q | bool:
     return Q(user_id=p.id)
+
+
+@rule(ParkManager, "view")
+def view_park_managers(p: Principal) -> Q | bool:
+    # Who manages which park is known to the administrators, the district, and the managers of it.
+    if p.is_(Role.ADMIN, Role.OFFICIAL):
+        return True
+    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
+
+
+@rule(ParkManager, "change")
+def change_park_managers(p: Principal) -> Q | bool:
+    return p.is_(Role.ADMIN)

@@ -1,4 +1,4 @@
-"""Sign-in, sessions, throttling and account management. Each public function is one
+"""Sign-in, sessions, throttling and one's own account. Each public function is one
 transaction and writes its audit entry inside it."""
 
 from __future__ import annotations
@@ -7,24 +7,23 @@ import hashlib
 import math
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from incubator.access import Principal
 from incubator.audit import service as audit
-from incubator.auth.models import LoginFailure, ParkManager, Role, User, UserSession
+from incubator.auth.commands import ChangePassword
+from incubator.auth.models import LoginFailure, ParkManager, User, UserSession
 from incubator.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from incubator.config import Settings
-from incubator.errors import DomainError, NotFound, ValidationFailed
+from incubator.errors import DomainError, NotFound, Throttled, ValidationFailed
 from incubator.i18n import LOCALES
 from incubator.i18n import gettext as _
-from incubator.organizations.models import Organization
-from incubator.parks.models import Park
-from incubator.validation import Checker
+from incubator.roles import Role
+from incubator.validation import without_control_characters
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 # Writing last_seen_at on every request would make every page a write; once a minute is enough.
@@ -32,8 +31,8 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 USER_FIELDS = ["username", "display_name", "email", "role", "language", "is_active", "organization_id"]
 
 
-class LoginThrottled(DomainError):
-    status_code = 429
+class LoginThrottled(Throttled):
+    """Too many failed sign-ins for this account or address."""
 
 
 def _now() -> datetime:
@@ -56,16 +55,20 @@ class NewSession:
 async def login(
     settings: Settings, username: str, password: str, address: str, user_agent: str
 ) -> NewSession:
-    username = username.strip().lower()
+    typed = username.strip().lower()
+    # Failures count against what fits the column; a name that had to be cut or cleaned to
+    # fit is no account's (usernames are at most 64 plain characters) and is not looked up.
+    username = without_control_characters(typed)[:64]
+    address = address[:64]
     now = _now()
     window = timedelta(minutes=settings.login_lockout_minutes)
     await _refuse_if_throttled(settings, username, address, now, window)
 
-    user = await User.get_or_none(username=username) if username else None
+    user = await User.get_or_none(username=username) if username and username == typed else None
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         async with in_transaction():
-            await LoginFailure.create(username=username[:64], address=address[:64], at=now)
+            await LoginFailure.create(username=username, address=address, at=now)
         raise DomainError(_("Wrong username or password."))
 
     token = secrets.token_urlsafe(32)
@@ -81,8 +84,8 @@ async def login(
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=settings.session_absolute_hours),
-            address=address[:64],
-            user_agent=user_agent[:300],
+            address=address,
+            user_agent=without_control_characters(user_agent)[:300],
         )
         await audit.record(user, "login", user)
     return NewSession(user=user, token=token)
@@ -170,23 +173,23 @@ async def purge_expired(settings: Settings) -> tuple[int, int]:
 # ---- own account ---------------------------------------------------------------------------
 
 
-async def change_password(principal: Principal, data: Mapping[str, str]) -> None:
+async def change_password(principal: Principal, command: ChangePassword) -> None:
     """Changing the password ends every session of the user, this one included."""
-    check = Checker(data)
-    current = data.get("current_password", "")
-    new = data.get("new_password", "")
     user = await User.get(id=principal.id)
-    if not verify_password(user.password_hash, current):
-        check.fail("current_password", _("The current password is wrong."))
-    if problem := password_problem(new, user.username):
-        check.fail("new_password", problem)
-    elif new != data.get("new_password_again", ""):
-        check.fail("new_password_again", _("The two new passwords differ."))
-    elif new == current:
-        check.fail("new_password", _("Choose a password different from the current one."))
-    check.done()
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, command.current_password):
+        errors["current_password"] = _("The current password is wrong.")
+    if problem := password_problem(command.new_password, user.username):
+        errors["new_password"] = problem
+    elif command.new_password != command.new_password_again:
+        errors["new_password_again"] = _("The two new passwords differ.")
+    elif command.new_password == command.current_password:
+        errors["new_password"] = _("Choose a password different from the current one.")
+    if errors:
+        raise ValidationFailed(errors)
     async with in_transaction():
-        await User.filter(id=user.id).update(password_hash=hash_password(new), password_changed_at=_now())
+        await User.filter(id=user.id).update(password_hash=hash_password(command.new_password),
+                                             password_changed_at=_now())
         await UserSession.filter(user_id=user.id).delete()
         await audit.record(principal, "password_change", user)
 
@@ -199,120 +202,6 @@ async def set_language(user: User | None, language: str) -> str:
             await User.filter(id=user.id).update(language=language)
             await audit.record(user, "update", user, {"language": [user.language, language]})
     return language
-
-
-# ---- administration --------------------------------------------------------------------
-
-
-async def username_problem(username: str) -> str | None:
-    """Why this username cannot be used, or None; also answers the form's live check."""
-    username = username.strip().lower()
-    if not USERNAME.match(username):
-        return _("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores.")
-    if await User.filter(username=username).exists():
-        return _("This username is taken.")
-    return None
-
-
-@dataclass(frozen=True)
-class UserInput:
-    values: dict[str, object]
-    park_ids: list[int]
-
-
-async def _clean_user(
-    data: Mapping[str, str], park_ids: Iterable[str], *, creating: bool, username: str = ""
-) -> UserInput:
-    check = Checker(data)
-    values: dict[str, object] = {}
-    if creating:
-        username = check.text("username", 64, required=True).lower()
-        if username and (problem := await username_problem(username)):
-            check.fail("username", problem)
-        values["username"] = username
-        password = data.get("password", "")
-        if problem := password_problem(password, username):
-            check.fail("password", problem)
-        values["password_hash"] = password
-    values["display_name"] = check.text("display_name", 100, required=True)
-    values["email"] = check.email("email")
-    role = check.choice("role", Role)
-    values["role"] = role
-    values["language"] = check.one_of("language", LOCALES) or "zh_CN"
-    values["is_active"] = True if creating else check.flag("is_active")
-
-    organization_id = check.integer("organization_id", minimum=1)
-    if role == Role.MEMBER:
-        if organization_id is None:
-            check.fail("organization_id", _("An organization member needs an organization."))
-        elif not await Organization.filter(id=organization_id).exists():
-            check.fail("organization_id", _("Choose one of the options."))
-        values["organization_id"] = organization_id
-    else:
-        values["organization_id"] = None
-
-    parks: list[int] = []
-    if role == Role.MANAGER:
-        try:
-            parks = sorted({int(p) for p in park_ids if str(p).strip()})
-        except ValueError:
-            check.fail("park_ids", _("Choose one of the options."))
-        if not parks and "park_ids" not in check.errors:
-            check.fail("park_ids", _("A park manager needs at least one park."))
-        elif parks and await Park.filter(id__in=parks).count() != len(parks):
-            check.fail("park_ids", _("Choose one of the options."))
-    check.done()
-    return UserInput(values=values, park_ids=parks)
-
-
-async def create_user(principal: Principal, data: Mapping[str, str], park_ids: Iterable[str] = ()) -> User:
-    clean = await _clean_user(data, park_ids, creating=True)
-    values = dict(clean.values)
-    values["password_hash"] = hash_password(str(values["password_hash"]))
-    try:
-        async with in_transaction():
-            user = await User.create(**values)
-            await ParkManager.bulk_create([ParkManager(park_id=p, user_id=user.id) for p in clean.park_ids])
-            after = audit.snapshot(user, USER_FIELDS) | {"park_ids": clean.park_ids}
-            await audit.record(principal, "create", user, audit.diff({}, after))
-    except IntegrityError:
-        # Two administrators created the same username at once: the database said no.
-        raise ValidationFailed({"username": _("This username is taken.")}) from None
-    return user
-
-
-async def update_user(
-    principal: Principal, user: User, data: Mapping[str, str], park_ids: Iterable[str] = ()
-) -> User:
-    clean = await _clean_user(data, park_ids, creating=False, username=user.username)
-    if user.id == principal.id and (
-        clean.values["role"] != Role.ADMIN or not clean.values["is_active"]
-    ):
-        raise ValidationFailed({"role": _("You cannot remove your own administrator rights.")})
-    before_parks = sorted(await ParkManager.filter(user_id=user.id).values_list("park_id", flat=True))
-    before = audit.snapshot(user, USER_FIELDS) | {"park_ids": before_parks}
-    async with in_transaction():
-        for name, value in clean.values.items():
-            setattr(user, name, value)
-        await user.save()
-        if before_parks != clean.park_ids:
-            await ParkManager.filter(user_id=user.id).delete()
-            await ParkManager.bulk_create([ParkManager(park_id=p, user_id=user.id) for p in clean.park_ids])
-        if not user.is_active:
-            await UserSession.filter(user_id=user.id).delete()
-        after = audit.snapshot(user, USER_FIELDS) | {"park_ids": clean.park_ids}
-        await audit.record(principal, "update", user, audit.diff(before, after))
-    return user
-
-
-async def reset_password(principal: Principal, user: User, data: Mapping[str, str]) -> None:
-    password = data.get("password", "")
-    if problem := password_problem(password, user.username):
-        raise ValidationFailed({"password": problem})
-    async with in_transaction():
-        await User.filter(id=user.id).update(password_hash=hash_password(password), password_changed_at=_now())
-        await UserSession.filter(user_id=user.id).delete()
-        await audit.record(principal, "password_reset", user)
 
 
 async def create_user_plain(

@@ -3,8 +3,8 @@
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.calendar.models import WorkdayOverride
+from incubator.roles import Role
 
 
 @rule(WorkdayOverride, "view")

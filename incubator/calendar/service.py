@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
 from incubator.calendar.models import WorkdayOverride
 from incubator.i18n import gettext as _
+from incubator.roles import Role
 from incubator.validation import Checker
 
 

@@ -6,24 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incubator import access
-from incubator.auth.models import Role
+from incubator import access, capability
 from incubator.flags.models import Flag
-from incubator.flags.service import LABELS, label
-from incubator.i18n import N_
+from incubator.flags.service import label
 from incubator.i18n import gettext as _
 from incubator.parks.models import Park
-from incubator.web import current, paginate, render
-
-KIND_NAMES = {
-    "review_due": N_("Review due soon"),
-    "review_overdue": N_("Review overdue"),
-    "term_ending": N_("Term ending"),
-    "unregistered": N_("Unregistered too long"),
-    "follow_up_due": N_("Follow-up due"),
-    "tranche_ready": N_("Tranche ready to pay"),
-    "tranche_held": N_("Tranche held"),
-}
+from incubator.roles import Role
+from incubator.web import current, paginate, query_int, render
 
 
 async def flag_list(request: Request) -> Response:
@@ -31,17 +20,19 @@ async def flag_list(request: Request) -> Response:
     params = request.query_params
     flags = access.scope(Flag, principal).select_related("park", "organization")
     kind = params.get("kind", "")
-    if kind in LABELS:
+    kinds = capability.flag_kinds()
+    if kind in kinds:
         flags = flags.filter(kind=kind)
-    park = params.get("park", "")
-    if park.isdigit():
-        flags = flags.filter(park_id=int(park))
+    park_id = query_int(request, "park", minimum=1)
+    park = "" if park_id is None else str(park_id)
+    if park_id is not None:
+        flags = flags.filter(park_id=park_id)
     resolved = params.get("resolved") == "1"
     flags = flags.filter(resolved_at__isnull=not resolved)
     page = await paginate(request, flags.order_by("due_on", "id"))
     context = {
         "flags": page.rows, "page": page, "label": label, "kind": kind, "park": park, "resolved": resolved,
-        "kinds": [(k, _(v)) for k, v in KIND_NAMES.items()],
+        "kinds": [(key, _(known.name)) for key, known in kinds.items()],
         "parks": await access.scope(Park, principal).order_by("id"),
         "page_params": {"kind": kind, "park": park, "resolved": "1" if resolved else ""},
     }

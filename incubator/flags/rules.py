@@ -1,10 +1,11 @@
-"""Flags are for the managers of the flagged park and for the district."""
+"""Flags are for the managers of the flagged park, for the district, and for the flagged
+organization's members."""
 
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.flags.models import Flag
+from incubator.roles import Role
 
 
 @rule(Flag, "view")
@@ -13,6 +14,8 @@ def view_flags(p: Principal) -> Q | bool:
         return True
     if p.is_(Role.MANAGER):
         return Q(park_id__in=list(p.park_ids))
+    if p.is_(Role.MEMBER) and p.organization_id is not None:
+        return Q(organization_id=p.organization_id)  # what is flagged about their own organization
     return False
 
 

@@ -1,17 +1,17 @@
-"""Raising and resolving flags. Each capability contributes a source: a function that says
-which flags the current state calls for. `refresh_all` reconciles them with what is stored, so
+"""Raising and resolving flags. Each capability contributes sources in its manifest: functions
+that say which flags the current state calls for. `refresh_all` reconciles them with what is stored, so
 running it twice changes nothing, a crash half-way is repaired by the next run, and a day the
 server was down is caught up, because nothing depends on when the last run happened."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from incubator import capability, clock
 from incubator.flags.models import Flag
 from incubator.i18n import N_, gettext, localised
 
@@ -32,36 +32,46 @@ class Wanted:
         return (self.kind, self.target_type, self.target_id, self.period)
 
 
-Source = Callable[[date], Awaitable[list[Wanted]]]
-# source name → (the kinds it owns, the function)
-_sources: dict[str, tuple[tuple[str, ...], Source]] = {}
-SOURCE_MODULES = ("incubator.organizations.flags", "incubator.reviews.flags", "incubator.funding.flags")
-
-LABELS = {
-    "review_due": N_("%(review)s of %(organization)s is due on %(due)s"),
-    "review_overdue": N_("%(review)s of %(organization)s is overdue (due %(due)s)"),
-    "term_ending": N_("The incubation term of %(organization)s ends on %(due)s"),
-    "unregistered": N_("%(organization)s is still unregistered %(months)s months after admission"),
-    "follow_up_due": N_("Follow-up check-in with %(organization)s is due on %(due)s"),
-    "tranche_ready": N_("A tranche of %(amount)s for %(organization)s (%(grant)s) is ready to pay"),
-    "tranche_held": N_("A tranche of %(amount)s for %(organization)s (%(grant)s) is held"),
-}
-
-
 def _row(item: Wanted, now: datetime) -> Flag:
     return Flag(kind=item.kind, target_type=item.target_type, target_id=item.target_id, period=item.period,
                 park_id=item.park_id, organization_id=item.organization_id, due_on=item.due_on,
                 details=item.details, raised_at=now)
 
 
+async def _managers_of(park_ids: set[int]) -> dict[int, list[int]]:
+    from incubator.auth.models import ParkManager
+
+    managers: dict[int, list[int]] = {}
+    for park_id, user_id in await ParkManager.filter(park_id__in=park_ids).values_list("park_id", "user_id"):
+        managers.setdefault(park_id, []).append(user_id)
+    return managers
+
+
+def _messages(items: list[Wanted], managers: dict[int, list[int]]) -> list[tuple[int, str, dict]]:
+    """The inbox messages that new flags send: one to each manager of the flag's park."""
+    messages = []
+    for item in items:
+        link = f"/organizations/{item.organization_id}" if item.organization_id else "/flags"
+        details = {**item.details, "flag_kind": item.kind, "due": item.due_on.isoformat() if item.due_on else ""}
+        messages += [(user_id, link, details) for user_id in managers.get(item.park_id, [])]
+    return messages
+
+
 async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
-    """Inserts the missing flags in one statement; if another runner raised some of them a moment
-    ago (the unique constraint says so), falls back to one row at a time and skips those."""
+    """Inserts the missing flags in one statement and their managers' inbox messages in another,
+    in one transaction: a crash at any instant leaves both or neither, and the next run raises
+    (and announces) whatever is still missing. If another runner raised some of them a moment
+    ago (the unique constraint says so), falls back to one flag at a time, each with its own
+    messages, and skips those: that runner announced them in its own transaction."""
+    from incubator.notifications import service as notifications
+
     if not missing:
         return []
+    managers = await _managers_of({w.park_id for w in missing})
     try:
         async with in_transaction():
             await Flag.bulk_create([_row(item, now) for item in missing], batch_size=500)
+            await notifications.bulk_notify("flag", _messages(missing, managers), at=now)
         return missing
     except IntegrityError:
         pass
@@ -70,72 +80,44 @@ async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
         try:
             async with in_transaction():
                 await _row(item, now).save()
+                await notifications.bulk_notify("flag", _messages([item], managers), at=now)
             raised.append(item)
         except IntegrityError:
-            continue  # already raised by the other runner: the constraint keeps one
+            continue  # already raised (and announced) by the other runner: the constraint keeps one
     return raised
-
-
-async def _notify_managers(raised: list[Wanted]) -> None:
-    """New flags go to the inboxes of their park's managers."""
-    if not raised:
-        return
-    from incubator.auth.models import ParkManager
-    from incubator.notifications import service as notifications
-
-    links = await ParkManager.filter(park_id__in={w.park_id for w in raised}).values_list("park_id", "user_id")
-    managers: dict[int, list[int]] = {}
-    for park_id, user_id in links:
-        managers.setdefault(park_id, []).append(user_id)
-    messages = []
-    for item in raised:
-        link = f"/organizations/{item.organization_id}" if item.organization_id else "/flags"
-        details = {**item.details, "flag_kind": item.kind, "due": item.due_on.isoformat() if item.due_on else ""}
-        messages += [(user_id, link, details) for user_id in managers.get(item.park_id, [])]
-    await notifications.bulk_notify("flag", messages)
 
 
 def describe(kind: str, details: dict) -> str:
     """A flag in the reader's language, from its kind and stored details."""
-    template = LABELS.get(kind)
-    if template is None:
+    known = capability.flag_kinds().get(kind)
+    if known is None:
         return kind
     blanks = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", "due": ""}
-    return gettext(template, **{**blanks, **localised(details)})
+    return gettext(known.sentence, **{**blanks, **localised(details)})
 
 
 def label(flag: Flag) -> str:
     return describe(flag.kind, {**flag.details, "due": flag.due_on.isoformat() if flag.due_on else ""})
 
 
-def source(name: str, kinds: tuple[str, ...]) -> Callable[[Source], Source]:
-    def register(func: Source) -> Source:
-        _sources[name] = (kinds, func)
-        return func
-
-    return register
-
-
-def _load_sources() -> None:
-    import importlib
-
-    for module in SOURCE_MODULES:
-        importlib.import_module(module)
+def describe_message(details: dict) -> str:
+    """The inbox message of a new flag (the flags capability declares it in its manifest)."""
+    return gettext(N_("New flag: %(flag)s"), flag=describe(details.get("flag_kind", ""), details))
 
 
 async def refresh_all(today: date | None = None) -> dict[str, int]:
-    _load_sources()
-    today = today or datetime.now(UTC).date()
+    """Every capability's flag sources, reconciled with what is stored."""
+    today = today or clock.today()
     totals = {"raised": 0, "reopened": 0, "updated": 0, "resolved": 0, "open": 0}
-    for kinds, func in _sources.values():
-        counts = await reconcile(kinds, await func(today))
+    for source in capability.flag_sources():
+        counts = await reconcile(tuple(kind.key for kind in source.kinds), await source.find(today))
         for key, value in counts.items():
             totals[key] += value
     return totals
 
 
 async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, int]:
-    now = datetime.now(UTC)
+    now = clock.now()
     stored = {(f.kind, f.target_type, f.target_id, f.period): f for f in await Flag.filter(kind__in=list(kinds))}
     counts = {"raised": 0, "reopened": 0, "updated": 0, "resolved": 0, "open": len(wanted)}
     wanted_keys = set()
@@ -152,9 +134,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
         elif flag.details != item.details or flag.due_on != item.due_on:
             await Flag.filter(id=flag.id).update(due_on=item.due_on, details=item.details)
             counts["updated"] += 1
-    raised = await _raise(missing, now)
-    counts["raised"] = len(raised)
-    await _notify_managers(raised)
+    counts["raised"] = len(await _raise(missing, now))
     stale = [f.id for key, f in stored.items() if key not in wanted_keys and f.resolved_at is None]
     if stale:
         counts["resolved"] = await Flag.filter(id__in=stale, resolved_at__isnull=True).update(resolved_at=now)

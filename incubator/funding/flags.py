@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from incubator.flags.service import Wanted, source
+from incubator.flags.service import Wanted
 from incubator.funding.models import GrantStatus, Tranche, TrancheStatus
 
 
-@source("funding", ("tranche_ready", "tranche_held"))
 async def funding_flags(today: date) -> list[Wanted]:
     tranches = await Tranche.filter(status__in=[TrancheStatus.READY, TrancheStatus.HELD],
                                     grant__status=GrantStatus.ACTIVE).select_related("grant__organization")

@@ -150,6 +150,9 @@ class Grant(Model):
             CheckConstraint(check="disbursed_fen >= 0 AND disbursed_fen <= amount_fen", name="ck_grant_disbursed"),
         ]
 
+    def __str__(self) -> str:
+        return self.purpose
+
     @property
     def status_label(self) -> str:
         return gettext(GRANT_STATUS_LABELS[GrantStatus(self.status)])
@@ -186,6 +189,17 @@ class Tranche(Model):
     @property
     def condition_label(self) -> str:
         return gettext(CONDITION_LABELS[TrancheCondition(self.condition)])
+
+    @property
+    def status_note(self) -> str:
+        """Why it is held (stored as a key, shown in the reader's language), or the reason given."""
+        reason = self.status_reason
+        if reason == "@review_failed":
+            return gettext("The review did not pass.")
+        if reason.startswith("@below_minimum "):
+            _key, score, minimum = [*reason.split(" "), "", ""][:3]
+            return gettext("The review scored %(score)s, below the %(min)s required.", score=score, min=minimum)
+        return reason
 
 
 LEDGER_KIND_LABELS = {

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incubator import access
-from incubator.auth.models import Role
+from incubator import access, clock
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
-from incubator.funding import exports, service
+from incubator.funding import exports, forms, service
 from incubator.funding.models import (
     CONDITION_LABELS,
     SOURCE_LABELS,
     Fund,
     Grant,
-    GrantStatus,
     LedgerEntry,
     Tranche,
-    TrancheStatus,
 )
+from incubator.funding.pages import FundFormPage, FundPage, FundsPage, GrantFormPage, GrantPage, GrantsPage
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
-from incubator.web import current, flash, form_data, path_int, redirect, render
+from incubator.roles import Role
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,18 +44,17 @@ async def fund_list(request: Request) -> Response:
         headers = [_("Fund"), _("Source"), _("Owner"), _("Fiscal year"), _("Budget (yuan)"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available (yuan)")]
         return _xlsx(exports.workbook(_("Funds"), headers, rows), "funds.xlsx")
-    return render(request, "funding/funds.html", {"funds": funds, "can_create": principal.is_(Role.ADMIN,
-                                                                                                 Role.OFFICIAL)})
+    return render(request, "funding/funds.html", FundsPage(funds, service.may_create_funds(principal)))
 
 
-async def _fund_form_context(principal, values: dict, errors: dict) -> dict:
-    return {"values": values, "errors": errors, "sources": [(s.value, _(label)) for s, label in SOURCE_LABELS.items()],
-            "parks": await Park.all().order_by("id")}
+async def _fund_form_context(principal, values: dict, errors: dict) -> FundFormPage:
+    return FundFormPage(values, errors, [(s.value, _(label)) for s, label in SOURCE_LABELS.items()],
+                        await access.scope(Park, principal).order_by("id"))
 
 
 async def fund_new(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
-    values = {"source": "district_special", "fiscal_year": str(date.today().year)}
+    values = {"source": "district_special", "fiscal_year": str(clock.today().year)}
     return render(request, "funding/fund_form.html", await _fund_form_context(principal, values, {}))
 
 
@@ -65,10 +62,10 @@ async def fund_create(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL)
     data = await form_data(request)
     try:
-        fund = await service.create_fund(principal, data)
+        fund = await service.create_fund(principal, forms.create_fund(data))
     except DomainError as exc:
-        return render(request, "funding/fund_form.html", await _fund_form_context(principal, data, exc.errors),
-                      status_code=400)
+        context = await _fund_form_context(principal, data, form_errors(exc, forms.FIELDS))
+        return render(request, "funding/fund_form.html", context, status_code=status_for(exc))
     return flash(request, redirect(request, f"/funds/{fund.id}"), _("The fund has been created."))
 
 
@@ -76,32 +73,28 @@ async def fund_detail(request: Request) -> Response:
     principal = current(request)
     fund = await access.get_or_404(Fund, principal, id=path_int(request, "id"))
     await fund.fetch_related("park")
-    entries = await access.scope(LedgerEntry, principal).filter(fund_id=fund.id).select_related(
-        "grant__organization", "actor").order_by("at", "id")
-    committed = disbursed = 0
-    rows = []
-    for entry in entries:  # the running balance, from the entries themselves
-        committed += entry.committed_delta_fen
-        disbursed += entry.disbursed_delta_fen
-        rows.append((entry, fund.budget_fen - committed, disbursed))
+    ledger = await service.ledger(principal, fund)
     if request.query_params.get("format") == "xlsx":
         headers = [_("Date"), _("Entry"), _("Organization"), _("Grant"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available after (yuan)"), _("Voucher"), _("Note")]
-        data = [(e.on_date.isoformat(), e.kind_label, e.grant.organization.name_zh if e.grant else "",
-                 e.grant.purpose if e.grant else "", exports.yuan(e.committed_delta_fen),
-                 exports.yuan(e.disbursed_delta_fen), exports.yuan(available), e.voucher, e.note)
-                for e, available, _paid in rows]
+        data: list[tuple] = [
+            (e.on_date.isoformat(), e.kind_label, e.grant.organization.name_zh if e.grant else "",
+             e.grant.purpose if e.grant else "", exports.yuan(e.committed_delta_fen),
+             exports.yuan(e.disbursed_delta_fen), exports.yuan(available) if available is not None else "",
+             e.voucher, e.note)
+            for e, available, _paid in ledger.rows]
+        if not ledger.complete:
+            data.append(("", _("Other parks (totals only)"), "", "", exports.yuan(ledger.hidden_committed_fen),
+                         exports.yuan(ledger.hidden_disbursed_fen), "", "", ""))
         return _xlsx(exports.workbook(fund.name, headers, data), f"ledger-{fund.id}.xlsx")
     grants = await access.scope(Grant, principal).filter(fund_id=fund.id).select_related("organization")
-    return render(request, "funding/fund.html", {"fund": fund, "rows": rows, "grants": grants})
+    return render(request, "funding/fund.html", FundPage(fund, ledger, grants))
 
 
-async def _grant_form_context(organization: Organization, principal, values: dict, errors: dict) -> dict:
-    funds = await access.scope(Fund, principal).order_by("-fiscal_year", "name")
-    funds = [f for f in funds if f.park_id in (None, organization.park_id)]
-    return {"organization": organization, "values": values, "errors": errors, "funds": funds,
-            "conditions": [(c.value, _(label)) for c, label in CONDITION_LABELS.items()],
-            "rows": range(service.MAX_TRANCHES)}
+async def _grant_form_context(organization: Organization, principal, values: dict, errors: dict) -> GrantFormPage:
+    return GrantFormPage(organization, values, errors, await service.eligible_funds(principal, organization),
+                         [(c.value, _(label)) for c, label in CONDITION_LABELS.items()],
+                         await service.review_options(organization), range(forms.MAX_TRANCHES))
 
 
 async def grant_new(request: Request) -> Response:
@@ -116,10 +109,10 @@ async def grant_create(request: Request) -> Response:
     organization = await access.get_or_404(Organization, principal, "change", id=path_int(request, "id"))
     data = await form_data(request)
     try:
-        grant = await service.draft_grant(principal, organization, data)
+        grant = await service.draft_grant(principal, organization, forms.draft_grant(data))
     except DomainError as exc:
-        context = await _grant_form_context(organization, principal, data, exc.errors)
-        return render(request, "funding/grant_form.html", context, status_code=400)
+        context = await _grant_form_context(organization, principal, data, form_errors(exc, forms.FIELDS))
+        return render(request, "funding/grant_form.html", context, status_code=status_for(exc))
     return flash(request, redirect(request, f"/grants/{grant.id}"), _("The grant has been drafted."))
 
 
@@ -133,18 +126,18 @@ async def _grant_page(request: Request, principal, grant: Grant, form: str = "",
                       values: dict | None = None) -> Response:
     """The grant's page; after a wrong form, that form shows its errors with what was typed."""
     await grant.fetch_related("fund", "organization")
-    tranches = await Tranche.filter(grant_id=grant.id).order_by("sequence")
-    managing = principal.manages(grant.organization.park_id)
-    context = {
-        "grant": grant, "tranches": tranches, "managing": managing,
-        "can_approve": service.can_approve(principal, grant) and (managing or principal.is_(Role.OFFICIAL)),
-        "can_end": (managing or principal.is_(Role.OFFICIAL)) and grant.status in (
-            GrantStatus.DRAFT, GrantStatus.PROPOSED, GrantStatus.ACTIVE),
-        "ready": TrancheStatus.READY,
-        "entries": await LedgerEntry.filter(grant_id=grant.id).order_by("at", "id"),
-        "form": form, "errors": errors or {}, "values": values or {},
-    }
-    return render(request, "funding/grant.html", context, status_code=400 if errors else 200)
+    park_id = grant.organization.park_id
+    tranches = await access.scope(Tranche, principal).filter(grant_id=grant.id).order_by("sequence")
+    page = GrantPage(
+        grant=grant, tranches=tranches,
+        actions=service.grant_actions(principal, grant, park_id),
+        tranche_actions={t.id: service.tranche_actions(principal, t, grant, park_id) for t in tranches},
+        fund_visible=await access.can(principal, grant.fund, "view"),
+        review_names=dict(await service.review_options(grant.organization)),
+        entries=await access.scope(LedgerEntry, principal).filter(grant_id=grant.id).order_by("at", "id"),
+        form=form, errors=errors or {}, values=values or {},
+    )
+    return render(request, "funding/grant.html", page, status_code=400 if errors else 200)
 
 
 async def _grant_action(request: Request, action, message: str, form: str = "") -> Response:
@@ -156,15 +149,14 @@ async def _grant_action(request: Request, action, message: str, form: str = "") 
     except PermissionDenied:
         raise  # a 403 page, not a message on the grant
     except ValidationFailed as exc:
-        return await _grant_page(request, principal, grant, form, exc.errors, data)
+        return await _grant_page(request, principal, grant, form, form_errors(exc, forms.FIELDS), data)
     except DomainError as exc:
         return flash(request, redirect(request, f"/grants/{grant.id}"), exc.message, "error")
     return flash(request, redirect(request, f"/grants/{grant.id}"), message)
 
 
 async def grant_propose(request: Request) -> Response:
-    settings = request.app.state.settings
-    threshold = settings.grant_approval_threshold_fen
+    threshold = request.app.state.settings.grant_approval_threshold_fen
     return await _grant_action(request, lambda p, g, d: service.propose(p, g, threshold), _("The grant is proposed."))
 
 
@@ -173,15 +165,20 @@ async def grant_approve(request: Request) -> Response:
 
 
 async def grant_cancel(request: Request) -> Response:
-    return await _grant_action(request, service.cancel, _("The grant is cancelled."), "end")
+    return await _grant_action(
+        request, lambda p, g, d: service.cancel(p, g, forms.end_grant(d, reason_required=True)),
+        _("The grant is cancelled."), "end")
 
 
 async def grant_close(request: Request) -> Response:
-    return await _grant_action(request, service.close, _("The grant is closed."), "end")
+    return await _grant_action(
+        request, lambda p, g, d: service.close(p, g, forms.end_grant(d, reason_required=False)),
+        _("The grant is closed."), "end")
 
 
 async def grant_repay(request: Request) -> Response:
-    return await _grant_action(request, service.repay, _("The repayment has been recorded."), "repay")
+    return await _grant_action(request, lambda p, g, d: service.repay(p, g, forms.repay(d)),
+                               _("The repayment has been recorded."), "repay")
 
 
 async def tranche_pay(request: Request) -> Response:
@@ -189,12 +186,13 @@ async def tranche_pay(request: Request) -> Response:
     tranche = await access.get_or_404(Tranche, principal, "change", id=path_int(request, "id"))
     data = await form_data(request)
     try:
-        await service.disburse(principal, tranche, data)
+        await service.disburse(principal, tranche, forms.disburse(data))
     except PermissionDenied:
         raise
     except ValidationFailed as exc:
-        grant = await Grant.get(id=tranche.grant_id)
-        return await _grant_page(request, principal, grant, f"pay-{tranche.id}", exc.errors, data)
+        grant = await access.get_or_404(Grant, principal, id=tranche.grant_id)
+        return await _grant_page(request, principal, grant, f"pay-{tranche.id}", form_errors(exc, forms.FIELDS),
+                                 data)
     except DomainError as exc:
         return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), exc.message, "error")
     return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), _("The payment has been recorded."))
@@ -210,7 +208,7 @@ async def grant_list(request: Request) -> Response:
         rows = [(g.organization.name_zh, g.organization.park.name_zh, g.purpose, g.fund.name,
                  exports.yuan(g.amount_fen), exports.yuan(g.disbursed_fen), g.status_label) for g in grants]
         return _xlsx(exports.workbook(_("Grants"), headers, rows), "grants.xlsx")
-    return render(request, "funding/grants.html", {"grants": grants})
+    return render(request, "funding/grants.html", GrantsPage(grants))
 
 
 routes = [

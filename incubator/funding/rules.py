@@ -1,11 +1,11 @@
 """Officials see every fund; managers their park's funds and the district's, and the grants to
-their park's organizations; organizations only their own grants."""
+their park's organizations; organizations only their own grants, never the ledger."""
 
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
+from incubator.roles import Role
 
 
 @rule(Fund, "view")
@@ -24,10 +24,13 @@ def change_funds(p: Principal) -> Q | bool:
 
 @rule(LedgerEntry, "view")
 def view_ledger(p: Principal) -> Q | bool:
+    # A manager reads their parks' funds whole, and on a district fund only the entries of their
+    # parks' organizations (the fund's totals show the rest). Members never see the ledger.
     if p.is_(Role.ADMIN, Role.OFFICIAL):
         return True
     if p.is_(Role.MANAGER):
-        return Q(fund__park_id__isnull=True) | Q(fund__park_id__in=list(p.park_ids))
+        parks = list(p.park_ids)
+        return Q(fund__park_id__in=parks) | Q(fund__park_id__isnull=True, grant__organization__park_id__in=parks)
     return False
 
 

@@ -1,6 +1,7 @@
-"""Scheduled jobs. A job only picks its targets and calls services; each is idempotent and
-works from the current state, so a rerun changes nothing and a missed day is caught up."""
+"""Scheduled jobs. Each capability declares its jobs in its manifest; a job only picks its
+targets and calls services, is idempotent and works from the current state, so a rerun changes
+nothing and a missed day is caught up. This package runs them: one runner at a time."""
 
-from incubator.jobs.service import JOBS, Job, build_scheduler, run_all, run_logged, start
+from incubator.jobs.service import build_scheduler, run_all, run_logged, start
 
-__all__ = ["JOBS", "Job", "build_scheduler", "run_all", "run_logged", "start"]
+__all__ = ["build_scheduler", "run_all", "run_logged", "start"]

@@ -20,7 +20,7 @@ class JobRun(Model):
     holder = fields.CharField(max_length=80, default="")
     started_at = fields.DatetimeField(db_index=True)
     finished_at = fields.DatetimeField(null=True)
-    status = fields.CharField(max_length=12, default="running")  # running, ok, error, skipped
+    status = fields.CharField(max_length=12, default="running")  # running, ok, error, skipped, abandoned
     counts = fields.JSONField(default=dict)
     error = fields.TextField(default="")
 

@@ -1,4 +1,4 @@
-"""Administration: the history of job runs, and the working-day calendar's overrides."""
+"""Administration: the history of job runs."""
 
 from __future__ import annotations
 
@@ -7,53 +7,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
-from incubator.auth.models import Role
-from incubator.calendar import service as calendar
-from incubator.calendar.models import WorkdayOverride
-from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.jobs.models import JobLease, JobRun
-from incubator.web import current, flash, form_data, paginate, path_int, redirect, render
+from incubator.jobs.service import RUN_STATUS_LABELS, describe_run
+from incubator.roles import Role
+from incubator.web import current, paginate, render
 
 
 async def job_runs(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     page = await paginate(request, access.scope(JobRun, principal).order_by("-started_at", "-id"))
-    context = {"runs": page.rows, "page": page, "lease": await JobLease.all().first()}
+    context = {"runs": page.rows, "page": page, "lease": await JobLease.all().first(),
+               "describe": describe_run, "status_labels": {k: _(v) for k, v in RUN_STATUS_LABELS.items()}}
     return render(request, "jobs/runs.html", context)
-
-
-async def _calendar_context(principal, values: dict, errors: dict) -> dict:
-    return {"overrides": await access.scope(WorkdayOverride, principal).order_by("-day"), "values": values,
-            "errors": errors, "can_change": principal.is_(Role.ADMIN)}
-
-
-async def calendar_page(request: Request) -> Response:
-    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
-    return render(request, "jobs/calendar.html", await _calendar_context(principal, {"is_working": "1"}, {}))
-
-
-async def calendar_save(request: Request) -> Response:
-    principal = access.require_role(current(request), Role.ADMIN)
-    data = await form_data(request)
-    try:
-        await calendar.set_override(principal, data)
-    except ValidationFailed as exc:
-        return render(request, "jobs/calendar.html", await _calendar_context(principal, data, exc.errors),
-                      status_code=400)
-    return flash(request, redirect(request, "/calendar"), _("The calendar has been corrected."))
-
-
-async def calendar_remove(request: Request) -> Response:
-    principal = access.require_role(current(request), Role.ADMIN)
-    override = await access.get_or_404(WorkdayOverride, principal, "change", id=path_int(request, "id"))
-    await calendar.remove_override(principal, override)
-    return flash(request, redirect(request, "/calendar"), _("The correction has been removed."))
 
 
 routes = [
     Route("/jobs", job_runs, methods=["GET"], name="jobs:runs"),
-    Route("/calendar", calendar_page, methods=["GET"], name="jobs:calendar"),
-    Route("/calendar", calendar_save, methods=["POST"], name="jobs:calendar_save"),
-    Route("/calendar/{id:int}/delete", calendar_remove, methods=["POST"], name="jobs:calendar_remove"),
 ]

@@ -3,8 +3,8 @@
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.jobs.models import JobRun
+from incubator.roles import Role
 
 
 @rule(JobRun, "view")

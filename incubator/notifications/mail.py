@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from incubator import i18n
+from incubator import clock, i18n
 from incubator.auth.models import User
 from incubator.config import Settings
 from incubator.notifications.models import Notification, OutboxEmail
@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 5
 async def queue_digests(settings: Settings, today: date | None = None) -> int:
     if not settings.smtp_host:
         return 0
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     since = datetime.now(UTC) - timedelta(days=1)
     unread = await Notification.filter(read_at__isnull=True, created_at__gte=since).order_by("created_at")
     by_user: dict[int, list[Notification]] = {}

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from incubator import access
 from incubator.notifications import service
 from incubator.notifications.models import Notification
+from incubator.validation import Checker
 from incubator.web import current, form_data, paginate, redirect, render
 
 
@@ -29,8 +30,10 @@ async def unread_badge(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     principal = current(request)
     data = await form_data(request)
-    target = data.get("id", "")
-    await service.mark_read(principal.id, int(target) if target.isdigit() else None)
+    check = Checker(data)
+    target = check.integer("id", minimum=1)  # none: all of them
+    check.done()  # a wrong id is a 400, not "mark everything read"
+    await service.mark_read(principal.id, target)
     link = data.get("next", "")
     return redirect(request, link if link.startswith("/") and not link.startswith("//") else "/inbox")
 

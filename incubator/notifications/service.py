@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from incubator.i18n import N_, gettext, localised
+from incubator import capability
+from incubator.i18n import gettext, localised
 from incubator.notifications.models import Notification
-
-MESSAGES = {
-    "review_assigned": N_("You are an evaluator on %(review)s: declare any conflict of interest, then score."),
-    "flag": N_("New flag: %(flag)s"),
-}
 
 
 async def notify(user_id: int, kind: str, link: str = "", details: dict | None = None) -> None:
@@ -27,24 +23,25 @@ async def notify_many(user_ids: Iterable[int], kind: str, link: str = "", detail
     return len(rows)
 
 
-async def bulk_notify(kind: str, messages: list[tuple[int, str, dict]]) -> int:
-    """Many messages of one kind: (user id, link, details) each, in one statement."""
-    now = datetime.now(UTC)
+async def bulk_notify(kind: str, messages: list[tuple[int, str, dict]], at: datetime | None = None) -> int:
+    """Many messages of one kind: (user id, link, details) each, in one statement (batches of 500),
+    inside the caller's transaction. `at` dates them (by default now): the time of what caused them."""
+    if not messages:
+        return 0
+    now = at or datetime.now(UTC)
     await Notification.bulk_create([Notification(user_id=u, kind=kind, link=link[:200], details=details,
                                                  created_at=now) for u, link, details in messages], batch_size=500)
     return len(messages)
 
 
 def text(notification: Notification) -> str:
-    template = MESSAGES.get(notification.kind)
-    if template is None:
+    """A message in the reader's language; each capability declares its kinds in its manifest."""
+    kind = next((k for k in capability.message_kinds() if k.key == notification.kind), None)
+    if kind is None:
         return notification.kind
-    if notification.kind == "flag":
-        from incubator.flags.service import describe
-
-        details = notification.details
-        return gettext(template, flag=describe(details.get("flag_kind", ""), details))
-    return gettext(template, **localised(notification.details))
+    if kind.render is not None:
+        return kind.render(notification.details)
+    return gettext(kind.text, **localised(notification.details))
 
 
 async def unread_count(user_id: int) -> int:

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from incubator import events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
-from incubator.errors import DomainError, ValidationFailed
+from incubator.auth.models import ParkManager
+from incubator.errors import DomainError, Throttled, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations.models import (
     AdmissionCriterion,
@@ -40,6 +40,7 @@ from incubator.organizations.service import (
     record_stage,
 )
 from incubator.parks.models import Park, Space, SpaceKind
+from incubator.roles import Role
 from incubator.validation import Checker
 from incubator.workdays import add_months
 
@@ -55,8 +56,8 @@ DESK_KINDS = (SpaceKind.DESK, SpaceKind.OFFICE)
 MAX_CRITERIA = 12
 
 
-class TooManyApplications(DomainError):
-    status_code = 429
+class TooManyApplications(Throttled):
+    """Too many applications from one network in the last hour."""
 
 
 class LikelyDuplicate(DomainError):
@@ -123,24 +124,36 @@ async def submit_application(
     reference = secrets.token_urlsafe(12)
     registration = Registration.REGISTERED if code else Registration.UNREGISTERED
     try:
-        async with in_transaction():
+        async with events.transaction():
             organization = await Organization.create(
                 park_id=park.id, stage=Stage.APPLIED, stage_changed_at=now, credit_code=code,
                 registration=registration, **values)
             await OrganizationDomain.bulk_create(
                 [OrganizationDomain(organization_id=organization.id, domain_id=d) for d in ids])
             await Application.create(
-                organization_id=organization.id, reference=reference, plan=plan, supports=chosen,
+                organization_id=organization.id, reference=reference, name_zh=name, plan=plan, supports=chosen,
                 submitted_at=now, address=address[:64], duplicate_of="、".join(similar)[:300])
             await StageChange.create(organization_id=organization.id, to_stage=Stage.APPLIED, at=now,
-                                     actor_name=str(values["contact_person"]), reason=_("Application received"))
+                                     actor_name=str(values["contact_person"]),
+                                     details={"note": "application_received"})
             await audit.record(None, "create", organization,
                                audit.diff({}, audit.snapshot(organization, PROFILE_FIELDS)))
+            await _tell_the_managers(park, organization)
     except IntegrityError:
         # Two submissions of the same group raced; the unique constraints kept one.
         raise ValidationFailed({"name_zh": _("This park already has an application or resident organization "
                                              "with this name. Contact the park if you applied before.")}) from None
     return Submitted(organization, reference)
+
+
+async def _tell_the_managers(park: Park, organization: Organization) -> None:
+    """A new application lands in the inboxes of the park's managers (inside the transaction)."""
+    from incubator.notifications import service as notifications
+
+    managers = await ParkManager.filter(park_id=park.id, user__is_active=True).values_list("user_id", flat=True)
+    await notifications.notify_many(managers, "application_received", f"/organizations/{organization.id}", {
+        "organization": organization.name_zh, "organization_en": organization.name_en,
+        "park": park.name_zh, "park_en": park.name_en})
 
 
 # ---- admission review ------------------------------------------------------------------------
@@ -151,7 +164,7 @@ async def criteria_for(park: Park) -> list[AdmissionCriterion]:
     criteria = await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
     if criteria:
         return criteria
-    async with in_transaction():
+    async with events.transaction():
         if not await AdmissionCriterion.filter(park_id=park.id).exists():
             await AdmissionCriterion.bulk_create([
                 AdmissionCriterion(park_id=park.id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
@@ -216,7 +229,7 @@ async def decide_admission(
 
     now = datetime.now(UTC)
     try:
-        async with in_transaction():
+        async with events.transaction():
             review = await AdmissionReview.create(
                 organization_id=organization.id, reviewer_id=principal.id, scores=scores,
                 weighted_score=weighted_score(scores), decision=decision, reason=reason, at=now)
@@ -229,10 +242,6 @@ async def decide_admission(
             if space is not None:
                 await SpaceAllocation.create(agreement_id=agreement.id, space_id=space.id,
                                              allocated_on=agreement.start_on)
-            # Reviews hang on the agreement; imported here because reviews build on organizations.
-            from incubator.reviews import service as reviews
-
-            await reviews.schedule(organization, agreement)
             await record_stage(
                 principal, organization, current, Stage.ADMITTED, reason,
                 {"score": str(review.weighted_score), "term_months": agreement.term_months,
@@ -265,7 +274,7 @@ async def save_criteria(principal: Principal, park: Park, data: Mapping[str, str
         check.fail("name_zh_0", _("Keep at least one criterion."))
     check.done()
     before = [(c.name_zh, c.weight, c.max_score) for c in await criteria_for(park)]
-    async with in_transaction():
+    async with events.transaction():
         await AdmissionCriterion.filter(park_id=park.id).delete()
         await AdmissionCriterion.bulk_create([AdmissionCriterion(park_id=park.id, sort=i, **row)
                                               for i, row in enumerate(rows)])

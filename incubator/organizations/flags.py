@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from incubator.flags.service import Wanted, source
+from incubator.flags.service import Wanted
 from incubator.organizations.models import RESIDENT_STAGES, FollowUp, Organization, Registration
 from incubator.organizations.service import registration_overdue
 
@@ -12,7 +12,6 @@ TERM_ENDING_DAYS = 30
 FOLLOW_UP_NOTICE_DAYS = 7
 
 
-@source("organizations", ("term_ending", "unregistered", "follow_up_due"))
 async def organization_flags(today: date) -> list[Wanted]:
     wanted: list[Wanted] = []
     resident = await Organization.filter(stage__in=list(RESIDENT_STAGES)).select_related("park")

@@ -1,8 +1,10 @@
 """Importing a park's existing spreadsheet of organizations (.xlsx, or .csv in UTF-8 or GBK).
 
-Upload → a preview (every row valid or with its errors), kept in the database → the manager
+Upload → a preview (every row valid or with its errors, and for an organization already known
+what it was matched on and each field's old and new value), kept in the database → the manager
 confirms → every valid row is written in one transaction. Importing the same file again updates
-the same organizations: matched by credit code, then by name within the park.
+the same organizations: matched by credit code, then by name within the park; an empty cell
+never blanks a field.
 """
 
 from __future__ import annotations
@@ -11,37 +13,46 @@ import csv
 import io
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from enum import Enum
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
-from tortoise.transactions import in_transaction
 
+from incubator import events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
 from incubator.config import Settings
-from incubator.errors import DomainError, ValidationFailed
+from incubator.errors import DomainError, PermissionDenied, ValidationFailed
+from incubator.i18n import LOCALES, current_locale, reset_locale, set_locale
 from incubator.i18n import gettext as _
+from incubator.organizations.events import StageChanged
 from incubator.organizations.models import (
     KIND_LABELS,
+    Agreement,
     ImportBatch,
     Organization,
+    OrganizationDomain,
     OrganizationKind,
     Registration,
     ServiceDomain,
     Stage,
     StageChange,
+    TimelineKind,
 )
 from incubator.organizations.service import (
     PROFILE_FIELDS,
     clean_credit_code,
     clean_date,
     clean_profile,
+    domain_names,
     set_domains,
+    today,
 )
 from incubator.parks.models import Park
+from incubator.roles import Role
 from incubator.uploads import read_checked
 from incubator.validation import Checker
+from incubator.workdays import add_months
 
 # Chinese header → form field. The first column is required.
 COLUMNS = [
@@ -58,6 +69,7 @@ COLUMNS = [
     ("专职人员数", "staff_count"),
     ("志愿者数", "volunteer_count"),
     ("入驻日期", "admitted_on"),
+    ("协议期限（月）", "term_months"),
     ("简介", "description"),
 ]
 HEADER_TO_FIELD = dict(COLUMNS)
@@ -83,7 +95,7 @@ def template_workbook() -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.append(["示例：太湖邻里志愿者协会", "Taihu Neighbours", "社会团体", "", "志愿互助、养老服务",
-                  "2021-05-01", "张三", "李四", "13812345678", "contact@example.org", 3, 40, "2025-09-01",
+                  "2021-05-01", "张三", "李四", "13812345678", "contact@example.org", 3, 40, "2025-09-01", 24,
                   "（示例行，导入前请删除）"])
     for column, (header, _field) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(1, column).column_letter].width = max(12, len(header) * 2 + 4)
@@ -91,7 +103,10 @@ def template_workbook() -> bytes:
     notes.append(["组织类型可填", "、".join(KIND_NAMES)])
     notes.append(["服务领域", "多个领域用“、”分隔，名称见系统中的服务领域列表"])
     notes.append(["日期格式", "YYYY-MM-DD，例如 2025-09-01"])
-    notes.append(["重复导入", "按统一社会信用代码、再按园区内的组织名称匹配，已有的组织会被更新"])
+    notes.append(["入驻日期与协议期限", "填写入驻日期的组织按在孵组织导入：签订入驻协议并按园区评估计划安排评估；"
+                                 "协议期限留空时取园区最长的协议期限"])
+    notes.append(["重复导入", "按统一社会信用代码、再按园区内的组织名称匹配：已有组织只更新填写了的单元格，"
+                          "空白单元格不会清空原有信息"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -150,8 +165,18 @@ def _rows_as_dicts(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+# Cells that change an existing organization's profile, when they are not empty.
+UPDATABLE = [*PROFILE_FIELDS, "credit_code"]
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value.value if isinstance(value, Enum) else value)
+
+
 async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, int],
                      seen: dict[str, int]) -> dict:
+    """One row checked against the park: its errors, and whether it creates an organization or
+    updates one (matched on the credit code, then on the name in this park) and how."""
     data = dict(values)
     data["kind"] = _kind_value(data.get("kind", ""))
     check = Checker(data)
@@ -159,7 +184,8 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
     if data["kind"] is None:
         check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
     code = clean_credit_code(check)
-    admitted_on = clean_date(check, "admitted_on")
+    admitted_on = clean_date(check, "admitted_on", not_after=today())
+    term = check.integer("term_months", minimum=1, maximum=60)
     names = [n for n in data.get("domains", "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
     domain_ids = []
     for name in names:
@@ -168,30 +194,78 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
         else:
             check.fail("domains", _("Unknown service domain: %(name)s.", name=name.strip()))
     match: Organization | None = None
+    matched_on = None
     if code:
         match = await Organization.get_or_none(credit_code=code)
+        matched_on = "credit_code"
         if match is not None and match.park_id != park.id:
             check.fail("credit_code", _("This credit code belongs to an organization of another park."))
             match = None
     if match is None and clean["name_zh"]:
         match = await Organization.get_or_none(park_id=park.id, name_zh=clean["name_zh"])
+        matched_on = "name"
     for key in filter(None, [code, str(clean["name_zh"])]):
         if key in seen:
             check.fail("name_zh", _("Row %(row)s already has this organization.", row=seen[key]))
+    changes: dict[str, list[str]] = {}
+    notes: list[str] = []
+    if match is None:
+        if admitted_on is not None and term is None:
+            term = park.agreement_terms[-1] if not check.raw("term_months") else None
+        if term is not None and admitted_on is not None and term not in park.agreement_terms:
+            check.fail("term_months", _("This park's terms are %(terms)s months.",
+                                        terms="、".join(str(t) for t in park.agreement_terms)))
+    else:
+        # An empty cell never blanks a field: only what the row says replaces what is stored.
+        for name in UPDATABLE:
+            if not str(values.get(name, "")).strip() or name in check.errors:
+                continue
+            new = code if name == "credit_code" else clean[name]
+            if _shown(new) != _shown(getattr(match, name)):
+                changes[name] = [_shown(getattr(match, name)), _shown(new)]
+        if domain_ids:
+            current = sorted(await OrganizationDomain.filter(organization_id=match.id).values_list(
+                "domain_id", flat=True))
+            if current != sorted(set(domain_ids)):
+                by_id = {v: k for k, v in domains.items()}
+                changes["domains"] = ["、".join(by_id.get(d, str(d)) for d in current),
+                                      "、".join(by_id.get(d, str(d)) for d in sorted(set(domain_ids)))]
+        if admitted_on is not None or term is not None:
+            notes.append("admission_ignored")
     return {
         "values": dict(values), "errors": dict(check.errors), "domain_ids": sorted(set(domain_ids)),
-        "credit_code": code, "admitted_on": admitted_on.isoformat() if admitted_on else None,
+        "credit_code": code, "admitted_on": admitted_on.isoformat() if admitted_on and match is None else None,
+        "term_months": term if match is None else None,
         "action": "update" if match else "create", "match_id": match.id if match else None,
+        "match_name": match.name_zh if match else None, "matched_on": matched_on if match else None,
+        "changes": changes, "notes": notes,
     }
 
 
 async def _domain_names() -> dict[str, int]:
     names: dict[str, int] = {}
-    for domain in await ServiceDomain.filter(is_active=True):
-        for name in (domain.name_zh, domain.name_en, domain.code):
+    for domain in await ServiceDomain.filter(is_active=True).order_by("-sort", "-id"):
+        for name in (domain.code, domain.name_en, domain.name_zh):
             if name:
                 names[name] = domain.id
     return names
+
+
+async def _checked_in_every_language(park: Park, rows: list[tuple[int, dict[str, str]]]) -> list[dict]:
+    """The rows checked, with their error messages kept in every interface language: the preview
+    is stored, and whoever opens it reads the errors in their own language."""
+    checked = await _check_rows(park, rows)
+    by_locale = {current_locale(): [r["errors"] for r in checked]}
+    for locale in LOCALES:
+        if locale not in by_locale:
+            token = set_locale(locale)
+            try:
+                by_locale[locale] = [r["errors"] for r in await _check_rows(park, rows)]
+            finally:
+                reset_locale(token)
+    for index, row in enumerate(checked):
+        row["errors_by_locale"] = {locale: errors[index] for locale, errors in by_locale.items()}
+    return checked
 
 
 async def _check_rows(park: Park, rows: list[tuple[int, dict[str, str]]]) -> list[dict]:
@@ -207,55 +281,102 @@ async def _check_rows(park: Park, rows: list[tuple[int, dict[str, str]]]) -> lis
     return checked
 
 
+def _require_park(principal: Principal, park: Park) -> None:
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+    if not principal.manages(park.id):
+        raise PermissionDenied(_("You may import only into the parks you manage."))
+
+
 async def preview(principal: Principal, park: Park, upload: object, settings: Settings) -> ImportBatch:
     """Reads and checks the file; writes nothing but the preview itself."""
-    require_role(principal, Role.ADMIN, Role.MANAGER)
+    _require_park(principal, park)
     data, filename, _type = await read_checked(upload, ("xlsx", "csv"), settings.max_upload_bytes)
-    rows = await _check_rows(park, _rows_as_dicts(read_table(data, filename)))
+    rows = await _checked_in_every_language(park, _rows_as_dicts(read_table(data, filename)))
     return await ImportBatch.create(park_id=park.id, created_by_id=principal.id, created_at=datetime.now(UTC),
                                     filename=filename, rows=rows)
 
 
 async def confirm(principal: Principal, batch: ImportBatch) -> dict[str, int]:
     """Writes every valid row in one transaction. The rows are checked again first: the
-    database may have changed since the preview."""
-    require_role(principal, Role.ADMIN, Role.MANAGER)
+    database may have changed since the preview. New residents get their agreement and their
+    park's review schedule, as an admission gives them; every change is audited and written on
+    the organization's timeline."""
+    park = await Park.get(id=batch.park_id)
+    _require_park(principal, park)
     if batch.status != "preview":
         raise DomainError(_("This import has already been applied."))
-    park = await Park.get(id=batch.park_id)
-    rows = await _check_rows(park, [(r["row"], r["values"]) for r in batch.rows])
+    rows = await _checked_in_every_language(park, [(r["row"], r["values"]) for r in batch.rows])
     valid = [r for r in rows if not r["errors"]]
     now = datetime.now(UTC)
     summary = {"created": 0, "updated": 0, "skipped": len(rows) - len(valid)}
-    async with in_transaction():
+    async with events.transaction():
         claimed = await ImportBatch.filter(id=batch.id, status="preview").update(status="applied", applied_at=now)
         if not claimed:
             raise DomainError(_("This import has already been applied."))
         for row in valid:
-            check = Checker({**row["values"], "kind": _kind_value(row["values"].get("kind", ""))})  # type: ignore[dict-item]
-            values = clean_profile(check)
-            code = row["credit_code"]
-            if code:
-                values |= {"credit_code": code, "registration": Registration.REGISTERED}
             if row["match_id"]:
-                organization = await Organization.get(id=row["match_id"])
-                await audit.save_and_record(principal, organization, values, [*PROFILE_FIELDS, "credit_code"])
-                summary["updated"] += 1
+                summary["updated"] += await _update(principal, row, batch.filename, now)
             else:
-                admitted_on = date.fromisoformat(row["admitted_on"]) if row["admitted_on"] else None
-                stage = Stage.INCUBATING if admitted_on else Stage.APPLIED
-                organization = await Organization.create(park_id=park.id, stage=stage, stage_changed_at=now,
-                                                         admitted_on=admitted_on, **values)
-                await StageChange.create(organization_id=organization.id, to_stage=stage, at=now,
-                                         actor_id=principal.id, actor_name=str(principal.user),
-                                         reason=_("Imported from %(file)s", file=batch.filename))
-                await audit.record(principal, "create", organization,
-                                   audit.diff({}, audit.snapshot(organization, PROFILE_FIELDS)))
+                await _create(principal, park, row, batch.filename, now)
                 summary["created"] += 1
-            if row["domain_ids"]:
-                await set_domains(organization, row["domain_ids"])
         await ImportBatch.filter(id=batch.id).update(summary=summary, rows=rows)
     return summary
+
+
+def _clean_values(row: dict) -> dict[str, object]:
+    check = Checker({**row["values"], "kind": _kind_value(row["values"].get("kind", "")) or ""})
+    return clean_profile(check)
+
+
+async def _create(principal: Principal, park: Park, row: dict, filename: str, now: datetime) -> Organization:
+    values = _clean_values(row)
+    code = row["credit_code"]
+    if code:
+        values |= {"credit_code": code, "registration": Registration.REGISTERED}
+    admitted_on = date.fromisoformat(row["admitted_on"]) if row["admitted_on"] else None
+    stage = Stage.INCUBATING if admitted_on else Stage.APPLIED
+    organization = await Organization.create(park_id=park.id, stage=stage, stage_changed_at=now, **values)
+    if row["domain_ids"]:
+        await set_domains(organization, row["domain_ids"])
+    await audit.record(principal, "create", organization, audit.diff({}, audit.snapshot(organization, UPDATABLE)))
+    note = {"note": "imported", "file": filename}
+    if admitted_on is None:
+        await StageChange.create(organization_id=organization.id, to_stage=stage, at=now, actor_id=principal.id,
+                                 actor_name=str(principal.user), details=note)
+        return organization
+    term = int(row["term_months"])
+    agreement = await Agreement.create(organization_id=organization.id, start_on=admitted_on, term_months=term,
+                                       end_on=add_months(admitted_on, term), supports=[], signed_by_id=principal.id)
+    await Organization.filter(id=organization.id).update(admitted_on=admitted_on, term_end_on=agreement.end_on)
+    await StageChange.create(organization_id=organization.id, to_stage=stage, at=now, actor_id=principal.id,
+                             actor_name=str(principal.user), details={**note, "term_months": term})
+    await audit.record(principal, "create", agreement, audit.diff({}, {
+        "start_on": agreement.start_on, "end_on": agreement.end_on, "term_months": term}),
+        object_repr=f"{organization.name_zh}: {agreement.start_on.isoformat()}")
+    # The reviews capability schedules the park's reviews, as on admission.
+    events.emit(StageChanged(organization_id=organization.id, source="", target=stage.value))
+    return organization
+
+
+async def _update(principal: Principal, row: dict, filename: str, now: datetime) -> int:
+    """Applies the row's non-empty cells that differ; returns 1 when anything changed."""
+    if not row["changes"]:
+        return 0
+    organization = await Organization.get(id=row["match_id"])
+    values = {name: value for name, value in _clean_values(row).items() if name in row["changes"]}
+    if "credit_code" in row["changes"]:
+        values |= {"credit_code": row["credit_code"], "registration": Registration.REGISTERED}
+    if values:
+        await audit.save_and_record(principal, organization, values, [*UPDATABLE, "registration"])
+    if "domains" in row["changes"]:
+        before = await set_domains(organization, row["domain_ids"])
+        await audit.record(principal, "update", organization, {
+            "domains": [await domain_names(before), await domain_names(row["domain_ids"])]})
+    await StageChange.create(organization_id=organization.id, kind=TimelineKind.PROFILE,
+                             from_stage=Stage(organization.stage).value, to_stage=Stage(organization.stage).value,
+                             at=now, actor_id=principal.id, actor_name=str(principal.user),
+                             details={"note": "import_updated", "file": filename, "changes": row["changes"]})
+    return 1
 
 
 def _kind_value(text: str) -> str | None:

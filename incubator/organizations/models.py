@@ -29,6 +29,27 @@ KIND_LABELS = {
 }
 
 
+# How the profile's fields are named on pages, in previews, on the timeline and in the audit log.
+FIELD_LABELS = {
+    "name_zh": N_("Name (Chinese)"),
+    "name_en": N_("Name (English)"),
+    "kind": N_("Kind"),
+    "description": N_("Description"),
+    "founded_on": N_("Founded on"),
+    "legal_representative": N_("Legal representative"),
+    "contact_person": N_("Contact person"),
+    "mobile": N_("Mobile phone"),
+    "email": N_("Email"),
+    "website": N_("Website"),
+    "staff_count": N_("Full-time staff"),
+    "volunteer_count": N_("Volunteers"),
+    "credit_code": N_("Unified social credit code"),
+    "domains": N_("Service domains"),
+    "admitted_on": N_("Admitted on"),
+    "term_months": N_("Term (months)"),
+}
+
+
 class Stage(StrEnum):
     APPLIED = "applied"
     SCREENING = "screening"
@@ -211,6 +232,8 @@ class Application(Model):
         "incubator.Organization", related_name="application", on_delete=fields.CASCADE
     )
     reference = fields.CharField(max_length=40, unique=True)
+    # The name as applied: the applicant's receipt shows what they sent, whatever happens later.
+    name_zh = fields.CharField(max_length=150, default="", db_default="")
     plan = fields.TextField(default="")
     supports = fields.JSONField(default=list)
     submitted_at = fields.DatetimeField()
@@ -278,6 +301,9 @@ class Agreement(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     ended_on = fields.DateField(null=True)
 
+    def __str__(self) -> str:
+        return f"{self.start_on.isoformat()} – {self.end_on.isoformat()}"
+
     class Meta:
         table = "agreement"
         ordering = ["-start_on", "-id"]
@@ -301,8 +327,23 @@ class SpaceAllocation(Model):
         table = "space_allocation"
 
 
+# What the system itself writes on a timeline, translated when shown (never stored translated).
+TIMELINE_NOTES = {
+    "application_received": N_("Application received"),
+    "imported": N_("Imported from %(file)s"),
+    "import_updated": N_("Updated from the spreadsheet %(file)s"),
+}
+
+
+class TimelineKind(StrEnum):
+    STAGE = "stage"  # the organization moved from one stage to another
+    PROFILE = "profile"  # its profile changed without a stage change (an import)
+
+
 class StageChange(Model):
+    # One entry of the organization's timeline.
     id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(TimelineKind, max_length=12, default=TimelineKind.STAGE, db_default="stage")
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="stage_changes", on_delete=fields.CASCADE
     )
@@ -323,6 +364,14 @@ class StageChange(Model):
     @property
     def to_label(self) -> str:
         return gettext(STAGE_LABELS[Stage(self.to_stage)])
+
+    @property
+    def note(self) -> str:
+        """The system's own note (an import, a received application), in the reader's language."""
+        key = self.details.get("note") if isinstance(self.details, dict) else None
+        if key not in TIMELINE_NOTES:
+            return ""
+        return gettext(TIMELINE_NOTES[key], **{k: v for k, v in self.details.items() if k in ("file",)})
 
 
 class Document(Model):

@@ -3,20 +3,20 @@ form, admission, registration, documents, follow-ups and the spreadsheet import.
 
 from __future__ import annotations
 
-from datetime import date
+import re
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from tortoise.expressions import Q
 
-from incubator import access, uploads
-from incubator.auth.models import Role
+from incubator import access, capability, clock, uploads
 from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import current_locale
 from incubator.i18n import gettext as _
 from incubator.organizations import admission, graduation, importer, service
 from incubator.organizations.models import (
+    FIELD_LABELS,
     KIND_LABELS,
     REGISTRATION_LABELS,
     RESIDENT_STAGES,
@@ -37,8 +37,21 @@ from incubator.organizations.models import (
     StageChange,
 )
 from incubator.parks.models import Park
-from incubator.web import current, flash, form_data, paginate, path_int, redirect, render
+from incubator.roles import Role
+from incubator.web import (
+    current,
+    flash,
+    form_data,
+    paginate,
+    path_int,
+    query_int,
+    query_text,
+    redirect,
+    render,
+    status_for,
+)
 
+REFERENCE = re.compile(r"[A-Za-z0-9_-]{8,40}")
 SORTS = {
     "name": ("name_zh", "id"),
     "stage": ("stage", "name_zh"),
@@ -65,20 +78,21 @@ async def _domain_options() -> list[tuple[int, str]]:
 async def organization_list(request: Request) -> Response:
     principal = current(request)
     params = request.query_params
-    query = params.get("q", "").strip()
+    query = query_text(request, "q")
     organizations = access.scope(Organization, principal).select_related("park")
     if query:
         organizations = organizations.filter(
             Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(credit_code__icontains=query.upper()))
-    filters = {name: params.get(name, "") for name in ("park", "stage", "domain", "registration")}
-    if filters["park"].isdigit():
-        organizations = organizations.filter(park_id=int(filters["park"]))
+    filters = {name: query_text(request, name) for name in ("park", "stage", "domain", "registration")}
+    park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
+    if park_id is not None:
+        organizations = organizations.filter(park_id=park_id)
     if filters["stage"] in {s.value for s in Stage}:
         organizations = organizations.filter(stage=filters["stage"])
     if filters["registration"] in {r.value for r in Registration}:
         organizations = organizations.filter(registration=filters["registration"])
-    if filters["domain"].isdigit():
-        organizations = organizations.filter(domain_links__domain_id=int(filters["domain"]))
+    if domain_id is not None:
+        organizations = organizations.filter(domain_links__domain_id=domain_id)
     sort = params.get("sort", "name") if params.get("sort") in SORTS else "name"
     page = await paginate(request, organizations.order_by(*SORTS[sort]).distinct())
     context = {
@@ -102,6 +116,11 @@ async def registration_overdue(request: Request) -> Response:
 
 
 # ---- the organization's page ----------------------------------------------------------------
+
+
+async def my_organization(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    return redirect(request, f"/organizations/{principal.organization_id}")
 
 
 async def organization_detail(request: Request) -> Response:
@@ -130,8 +149,7 @@ async def _detail_page(request: Request, principal, organization: Organization, 
         "checks": await graduation.evaluate(organization),
         "documents": await Document.filter(organization_id=organization.id).select_related("uploaded_by"),
         "follow_ups": await FollowUp.filter(organization_id=organization.id).order_by("due_on"),
-        "reviews": await _reviews_of(organization),
-        "grants": await _grants_of(principal, organization),
+        "panels": await _panels(principal, organization),
         "can_edit": await access.can(principal, organization),
         "managing": managing,
         "transitions": [(s.value, _(STAGE_LABELS[s])) for s in service.available_transitions(organization)]
@@ -143,24 +161,22 @@ async def _detail_page(request: Request, principal, organization: Organization, 
     return render(request, "organizations/detail.html", context, status_code=400 if errors else 200)
 
 
-async def _reviews_of(organization: Organization) -> list:
-    from incubator.reviews.models import Review  # reviews build on organizations
-
-    return await Review.filter(organization_id=organization.id).order_by("due_on", "id")
-
-
-async def _grants_of(principal, organization: Organization) -> list:
-    from incubator.funding.models import Grant  # funding builds on organizations
-
-    return await access.scope(Grant, principal).filter(organization_id=organization.id).order_by("-created_at")
+async def _panels(principal, organization: Organization) -> list[tuple[capability.Panel, dict]]:
+    """The sections other capabilities add to the page (their manifests' panels), with their data."""
+    shown = []
+    for panel in capability.panels():
+        data = await panel.load(principal, organization)
+        if data is not None:
+            shown.append((panel, data))
+    return shown
 
 
 async def organization_timeline(request: Request) -> Response:
     principal = current(request)
     organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
     changes = await StageChange.filter(organization_id=organization.id).order_by("-at", "-id")
-    return render(request, "organizations/timeline.html", {"organization": organization, "changes": changes},
-                  block="timeline")
+    return render(request, "organizations/timeline.html", {"organization": organization, "changes": changes,
+                                                           "field_labels": FIELD_LABELS}, block="timeline")
 
 
 async def change_stage(request: Request) -> Response:
@@ -284,7 +300,7 @@ async def _admission_context(organization: Organization, values: dict, errors: d
 async def admission_form(request: Request) -> Response:
     _principal, organization = await _managed(request)
     application = await Application.get_or_none(organization_id=organization.id)
-    values = {"start_on": date.today().isoformat(), "term_months": "12", "decision": "admit",
+    values = {"start_on": clock.today().isoformat(), "term_months": "12", "decision": "admit",
               "supports": application.supports if application else []}
     return render(request, "organizations/admission.html", await _admission_context(organization, values, {}))
 
@@ -336,13 +352,15 @@ async def apply_submit(request: Request) -> Response:
                    "errors": exc.errors, "domain_options": await _domain_options(), "kinds": _choices(KIND_LABELS),
                    "supports": _choices(SUPPORT_LABELS),
                    "duplicate": isinstance(exc, admission.LikelyDuplicate)}
-        return render(request, "organizations/apply.html", context, status_code=exc.status_code)
+        return render(request, "organizations/apply.html", context, status_code=status_for(exc))
     return redirect(request, f"/applications/{submitted.reference}")
 
 
 async def application_status(request: Request) -> Response:
     """The applicant's receipt and status page, reached by the unguessable reference only."""
     reference = request.path_params["reference"]
+    if not REFERENCE.fullmatch(reference):  # what token_urlsafe(12) makes: never look up anything else
+        raise NotFound(_("Not found."))
     application = await Application.get_or_none(reference=reference).select_related("organization__park")
     if application is None:
         raise NotFound(_("Not found."))
@@ -439,7 +457,9 @@ async def import_preview(request: Request) -> Response:
     headers = dict((field, header) for header, field in importer.COLUMNS)
     valid = sum(1 for r in batch.rows if not r["errors"])
     return render(request, "organizations/import_preview.html",
-                  {"batch": batch, "headers": headers, "columns": importer.COLUMNS, "valid": valid})
+                  {"batch": batch, "headers": headers, "columns": importer.COLUMNS, "valid": valid,
+                   "field_labels": FIELD_LABELS,
+                   "column_labels": {field: _(FIELD_LABELS[field]) for _header, field in importer.COLUMNS}})
 
 
 async def import_confirm(request: Request) -> Response:
@@ -517,6 +537,7 @@ routes = [
           name="organizations:import_template"),
     Route("/organizations/check-credit-code", check_credit_code, methods=["GET"],
           name="organizations:check_credit_code"),
+    Route("/my-organization", my_organization, methods=["GET"], name="organizations:mine"),
     Route("/organizations/{id:int}", organization_detail, methods=["GET"], name="organizations:detail"),
     Route("/organizations/{id:int}/timeline", organization_timeline, methods=["GET"], name="organizations:timeline"),
     Route("/organizations/{id:int}/stage", change_stage, methods=["POST"], name="organizations:stage"),

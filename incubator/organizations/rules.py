@@ -3,8 +3,8 @@
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
+from incubator.roles import Role
 
 
 def organization_scope(p: Principal, prefix: str) -> Q | bool:

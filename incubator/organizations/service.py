@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from incubator import uploads
+from incubator import clock, events, uploads
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
 from incubator.calendar.service import overrides as calendar_overrides
 from incubator.config import Settings
 from incubator.errors import DomainError, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import credit_code, graduation
+from incubator.organizations.events import StageChanged
 from incubator.organizations.models import (
     RESIDENT_STAGES,
     STAGE_LABELS,
@@ -36,6 +35,7 @@ from incubator.organizations.models import (
     Stage,
     StageChange,
 )
+from incubator.roles import Role
 from incubator.validation import Checker
 from incubator.workdays import add_months, add_working_days
 
@@ -55,7 +55,7 @@ REGISTRATION_FIELDS = [
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 # ---- parsing helpers -------------------------------------------------------------------------
@@ -104,11 +104,7 @@ def clean_credit_code(check: Checker, name: str = "credit_code", required: bool 
 
 
 async def clean_domains(check: Checker, domain_ids: Iterable[str]) -> list[int]:
-    try:
-        ids = sorted({int(d) for d in domain_ids if str(d).strip()})
-    except ValueError:
-        check.fail("domain_ids", _("Choose one of the options."))
-        return []
+    ids = check.ids("domain_ids", domain_ids)
     if ids and await ServiceDomain.filter(id__in=ids, is_active=True).count() != len(ids):
         check.fail("domain_ids", _("Choose one of the options."))
     return ids
@@ -144,6 +140,12 @@ async def set_domains(organization: Organization, ids: list[int]) -> list[int]:
     return before
 
 
+async def domain_names(ids: list[int]) -> list[str]:
+    """Service domains by name, as the audit trail keeps them (ids mean nothing to a reader)."""
+    names = dict(await ServiceDomain.filter(id__in=ids).values_list("id", "name_zh"))
+    return [names.get(i, str(i)) for i in ids]
+
+
 def _name_taken() -> ValidationFailed:
     return ValidationFailed({"name_zh": _("Another organization in this park already has this name.")})
 
@@ -165,11 +167,12 @@ async def update_profile(
         check.fail("name_zh", _("Another organization in this park already has this name."))
     check.done()
     try:
-        async with in_transaction():
+        async with events.transaction():
             before_domains = await set_domains(organization, ids)
             await audit.save_and_record(principal, organization, values, PROFILE_FIELDS)
             if before_domains != ids:
-                await audit.record(principal, "update", organization, {"domains": [before_domains, ids]})
+                await audit.record(principal, "update", organization, {
+                    "domains": [await domain_names(before_domains), await domain_names(ids)]})
     except IntegrityError:
         raise _name_taken() from None
     return organization
@@ -198,7 +201,7 @@ async def update_registration(principal: Principal, organization: Organization, 
         check.fail("credit_code", _("Another organization already has this credit code."))
     check.done()
     try:
-        async with in_transaction():
+        async with events.transaction():
             await audit.save_and_record(principal, organization, values, REGISTRATION_FIELDS)
     except IntegrityError:
         raise ValidationFailed({"credit_code": _("Another organization already has this credit code.")}) from None
@@ -270,6 +273,9 @@ async def record_stage(
     organization.stage = target
     for name, value in fields.items():
         setattr(organization, name, value)
+    # Other capabilities react after commit: reviews are scheduled, moved or cancelled.
+    events.emit(StageChanged(organization_id=organization.id, source=source.value if source else "",
+                             target=target.value))
 
 
 async def change_stage(principal: Principal, organization: Organization, target: str, data: Mapping[str, str]) -> None:
@@ -314,15 +320,10 @@ async def change_stage(principal: Principal, organization: Organization, target:
         fields["exited_on"] = day
         fields["handback_deadline"] = add_working_days(day, HANDBACK_WORKING_DAYS, await calendar_overrides())
         details = {"handback_deadline": fields["handback_deadline"].isoformat()}  # type: ignore[union-attr]
-    from incubator.reviews import service as reviews  # reviews build on organizations
-
-    async with in_transaction():
+    async with events.transaction():
         await record_stage(principal, organization, current, stage, reason, details, **fields)
         if stage == Stage.EXTENDED and agreement is not None:
             await Agreement.filter(id=agreement.id).update(end_on=fields["term_end_on"])
-            await reviews.reschedule(organization.id)
-        if stage in (Stage.GRADUATED, Stage.EXITED):
-            await reviews.cancel_open(organization.id)
         if stage in (Stage.GRADUATED, Stage.EXITED) and agreement is not None:
             await Agreement.filter(id=agreement.id).update(ended_on=day)
             await SpaceAllocation.filter(agreement_id=agreement.id, released_on__isnull=True).update(released_on=day)
@@ -342,7 +343,7 @@ async def record_follow_up(principal: Principal, follow_up: FollowUp, data: Mapp
     notes = check.text("notes", 5000, required=True)
     done_on = clean_date(check, "done_on", not_after=today()) or today()
     check.done()
-    async with in_transaction():
+    async with events.transaction():
         await audit.save_and_record(principal, follow_up, {"notes": notes, "done_on": done_on,
                                                            "recorded_by_id": principal.id},
                                     ["notes", "done_on"])
@@ -359,7 +360,7 @@ async def add_document(principal: Principal, organization: Organization, title: 
     check.done()
     stored = await uploads.store(upload, settings)
     try:
-        async with in_transaction():
+        async with events.transaction():
             document = await Document.create(
                 organization_id=organization.id, title=clean_title or stored.filename, filename=stored.filename,
                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -388,7 +389,7 @@ async def create_domain(principal: Principal, data: Mapping[str, str]) -> Servic
     check.done()
     if await ServiceDomain.filter(code=code).exists():
         code = f"{code}_{secrets.token_hex(3)}"
-    async with in_transaction():
+    async with events.transaction():
         last = await ServiceDomain.all().order_by("-sort").first()
         domain = await ServiceDomain.create(code=code, name_zh=name_zh, name_en=name_en,
                                             sort=(last.sort + 10) if last else 10)

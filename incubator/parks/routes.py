@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.expressions import Q
 
-from incubator import access
-from incubator.auth.models import ParkManager, Role
+from incubator import access, capability
+from incubator.auth.models import ParkManager
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.parks import service
@@ -22,18 +22,19 @@ from incubator.parks.models import (
     Space,
     SpaceKind,
 )
-from incubator.web import current, flash, form_data, path_int, redirect, render
+from incubator.roles import Role
+from incubator.web import current, flash, form_data, path_int, query_text, redirect, render
 
 
 async def park_list(request: Request) -> Response:
     principal = current(request)
-    query = request.query_params.get("q", "").strip()
+    query = query_text(request, "q")
     parks = access.scope(Park, principal)
     if query:
         parks = parks.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(theme__icontains=query))
     editable = set(await access.scope(Park, principal, "change").values_list("id", flat=True))
-    context = {"parks": await service.attach_counts(await parks.order_by("id")), "q": query, "editable": editable,
-               "can_create": principal.is_(Role.ADMIN)}
+    context = {"parks": await service.attach_figures(await parks.order_by("id")), "q": query, "editable": editable,
+               "figures": capability.park_figures(), "can_create": principal.is_(Role.ADMIN)}
     return render(request, "parks/list.html", context, block="results")
 
 

@@ -3,8 +3,8 @@
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
-from incubator.auth.models import Role
 from incubator.parks.models import Park, Space
+from incubator.roles import Role
 
 
 @rule(Park, "view")

@@ -9,13 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from incubator import capability
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext
 from incubator.i18n import gettext as _
 from incubator.parks.models import WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space, SpaceKind
+from incubator.roles import Role
 from incubator.validation import Checker
 
 PARK_FIELDS = [
@@ -170,21 +171,19 @@ async def update_space(principal: Principal, space: Space, data: Mapping[str, st
     return space
 
 
-async def attach_counts(parks: list[Park]) -> list[Park]:
-    """Sets `space_count` and `organization_count` on each park: two grouped queries for any
-    number of parks (joining both relations at once would multiply their rows)."""
-    from incubator.organizations.models import Organization
-
+async def attach_figures(parks: list[Park]) -> list[Park]:
+    """Sets `figures`, [(ParkFigure, n)], on each park: one grouped query per declared figure
+    (spaces here, organizations from their capability…) for any number of parks."""
     ids = [park.id for park in parks]
-    spaces = await Space.filter(park_id__in=ids, is_active=True).group_by("park_id").annotate(
-        n=Count("id")).values_list("park_id", "n")
-    organizations = await Organization.filter(park_id__in=ids).group_by("park_id").annotate(
-        n=Count("id")).values_list("park_id", "n")
-    space_counts, organization_counts = dict(spaces), dict(organizations)
+    counted = [(figure, await figure.count(ids)) for figure in capability.park_figures()]
     for park in parks:
-        park.space_count = space_counts.get(park.id, 0)  # type: ignore[attr-defined]
-        park.organization_count = organization_counts.get(park.id, 0)  # type: ignore[attr-defined]
+        park.figures = [(figure, counts.get(park.id, 0)) for figure, counts in counted]  # type: ignore[attr-defined]
     return parks
+
+
+async def count_spaces(park_ids: list[int]) -> dict[int, int]:
+    return dict(await Space.filter(park_id__in=park_ids, is_active=True).group_by("park_id").annotate(
+        n=Count("id")).values_list("park_id", "n"))
 
 
 def opening_hours_summary(hours: dict[str, list[str] | None]) -> list[str]:

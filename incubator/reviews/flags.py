@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from incubator.flags.service import Wanted, source
+from incubator.flags.service import Wanted
 from incubator.reviews.models import OPEN_STATUSES, Review
 
 DUE_WITHIN_DAYS = 14
 
 
-@source("reviews", ("review_due", "review_overdue"))
 async def review_flags(today: date) -> list[Wanted]:
     wanted: list[Wanted] = []
     reviews = await Review.filter(status__in=list(OPEN_STATUSES),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from tortoise import fields
@@ -110,6 +111,14 @@ class Review(Model):
     @property
     def status_label(self) -> str:
         return gettext(REVIEW_STATUS_LABELS[ReviewStatus(self.status)])
+
+    def overdue_on(self, day: date) -> bool:
+        """Still open after its due date."""
+        return self.status in OPEN_STATUSES and self.due_on < day
+
+    @property
+    def decision_label(self) -> str:
+        return gettext(DECISION_LABELS[Decision(self.decision)]) if self.decision else ""
 
 
 class Panel(StrEnum):

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
-from incubator.auth.models import Role, User
+from incubator.auth.models import User
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Document
@@ -25,7 +25,8 @@ from incubator.reviews.models import (
     Review,
     ReviewAssignment,
 )
-from incubator.web import current, flash, form_data, paginate, path_int, redirect, render
+from incubator.roles import Role
+from incubator.web import current, flash, form_data, paginate, path_int, redirect, render, status_for
 
 
 async def review_list(request: Request) -> Response:
@@ -66,6 +67,7 @@ async def _page_context(principal, review: Review, errors: dict | None = None, v
         "decisions": [(d.value, _(label)) for d, label in DECISION_LABELS.items()],
         "decision_labels": DECISION_LABELS, "panel_labels": PANEL_LABELS,
         "is_open": review.status in OPEN_STATUSES,
+        "unscored": await scoring.unscored(review) if managing else [],
         "can_add_evidence": await access.can(principal, review.organization) and not principal.is_(Role.EVALUATOR),
         "errors": errors or {}, "values": values or {},
     }
@@ -85,7 +87,7 @@ async def _review_action(request: Request, action) -> Response:
         await action(principal, review, data)
     except DomainError as exc:
         context = await _page_context(principal, review, exc.errors, data)
-        return render(request, "reviews/detail.html", context, status_code=exc.status_code)
+        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
     return flash(request, redirect(request, f"/reviews/{review.id}"), _("Saved."))
 
 
@@ -128,7 +130,7 @@ async def _assignment_action(request: Request, action) -> Response:
     except DomainError as exc:
         review = await Review.get(id=assignment.review_id)
         context = await _page_context(principal, review, exc.errors, data)
-        return render(request, "reviews/detail.html", context, status_code=exc.status_code)
+        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
     return flash(request, redirect(request, f"/reviews/{assignment.review_id}"), _("Saved."))
 
 
@@ -138,6 +140,20 @@ async def assignment_conflict(request: Request) -> Response:
 
 async def assignment_score(request: Request) -> Response:
     return await _assignment_action(request, scoring.submit_scores)
+
+
+async def assignment_lift_conflict(request: Request) -> Response:
+    """A park manager lifts an evaluator's declared conflict, with a reason."""
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    assignment = await access.get_or_404(ReviewAssignment, principal, id=path_int(request, "id"))
+    review = await access.get_or_404(Review, principal, "change", id=assignment.review_id)
+    data = await form_data(request)
+    try:
+        await scoring.lift_conflict(principal, assignment, data)
+    except DomainError as exc:
+        context = await _page_context(principal, review, exc.errors, {**data, "lift_id": str(assignment.id)})
+        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
+    return flash(request, redirect(request, f"/reviews/{review.id}#panels"), _("The conflict of interest is lifted."))
 
 
 async def plan_page(request: Request) -> Response:
@@ -184,4 +200,6 @@ routes = [
     Route("/reviews/{id:int}/decide", review_decide, methods=["POST"], name="reviews:decide"),
     Route("/assignments/{id:int}/conflict", assignment_conflict, methods=["POST"], name="reviews:conflict"),
     Route("/assignments/{id:int}/score", assignment_score, methods=["POST"], name="reviews:score"),
+    Route("/assignments/{id:int}/lift-conflict", assignment_lift_conflict, methods=["POST"],
+          name="reviews:lift_conflict"),
 ]

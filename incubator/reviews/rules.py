@@ -2,10 +2,11 @@
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
-from incubator.auth.models import Role
+from incubator.access import Principal, extend, rule
+from incubator.organizations.models import Document
 from incubator.organizations.rules import organization_scope
 from incubator.reviews.models import Review, ReviewAssignment
+from incubator.roles import Role
 
 
 @rule(Review, "view")
@@ -39,3 +40,9 @@ def view_assignments(p: Principal) -> Q | bool:
 def change_assignments(p: Principal) -> Q | bool:
     # Only the evaluator declares and scores; managers act on the review, not on the scores.
     return Q(evaluator_id=p.id) if p.is_(Role.EVALUATOR) else False
+
+
+@extend(Document, "view")
+def evaluators_read_evidence(p: Principal) -> Q | bool:
+    """An evaluator reads the documents attached as evidence to the reviews assigned to them."""
+    return Q(review__assignments__evaluator_id=p.id) if p.is_(Role.EVALUATOR) else False

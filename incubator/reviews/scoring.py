@@ -12,18 +12,22 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Q
 
+from incubator import clock, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role, User
+from incubator.auth.models import ParkManager, User
 from incubator.calendar.service import overrides as calendar_overrides
 from incubator.config import Settings
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
-from incubator.organizations.graduation import Check, criterion
+from incubator.i18n import reset_locale, set_locale
+from incubator.organizations.graduation import Check
 from incubator.organizations.models import Document, Organization
+from incubator.reviews.events import ReviewDecided
 from incubator.reviews.models import (
+    DECISION_LABELS,
     OPEN_STATUSES,
     Decision,
     Indicator,
@@ -32,6 +36,7 @@ from incubator.reviews.models import (
     ReviewAssignment,
     ReviewStatus,
 )
+from incubator.roles import Role
 from incubator.validation import Checker
 from incubator.workdays import next_working_day
 
@@ -39,6 +44,15 @@ from incubator.workdays import next_working_day
 OUTLIER_POINTS = Decimal(15)
 REPEAT_AFTER_DAYS = 30
 MAX_INDICATORS = 8
+# Not declared yet, or declared without a conflict (NOT (conflict = TRUE) would drop NULLs).
+NOT_CONFLICTED = Q(conflict__isnull=True) | Q(conflict=False)
+
+
+async def _shown(review: Review) -> str:
+    """How the audit trail names a review: its organization (the review's own name is a label
+    of the park's plan, in two languages), with the review's number."""
+    name = await Organization.filter(id=review.organization_id).first().values_list("name_zh", flat=True)
+    return f"{name} · #{review.id}"
 
 
 def _open(review: Review) -> None:
@@ -65,12 +79,12 @@ async def assign(principal: Principal, review: Review, data: Mapping[str, str]) 
     check.done()
     assert evaluator is not None
     try:
-        async with in_transaction():
+        async with events.transaction():
             assignment = await ReviewAssignment.create(review_id=review.id, evaluator_id=evaluator.id, panel=panel)
             await Review.filter(id=review.id, status=ReviewStatus.SCHEDULED).update(status=ReviewStatus.IN_PROGRESS)
             await audit.record(principal, "create", assignment, {"evaluator": [None, evaluator.username],
                                                                  "panel": [None, panel]},
-                               object_repr=f"{review.name_zh} #{review.id}")
+                               object_repr=await _shown(review))
             from incubator.notifications import service as notifications
 
             await notifications.notify(evaluator.id, "review_assigned", f"/reviews/{review.id}",
@@ -94,12 +108,13 @@ async def set_indicators(principal: Principal, review: Review, data: Mapping[str
                      "actual": check.integer(f"actual_{index}", minimum=0)})
     check.done()
     before = [(i.name, i.target, i.actual) for i in await Indicator.filter(review_id=review.id)]
-    async with in_transaction():
+    async with events.transaction():
         await Indicator.filter(review_id=review.id).delete()
         await Indicator.bulk_create([Indicator(review_id=review.id, **row) for row in rows])
         after = [(r["name"], r["target"], r["actual"]) for r in rows]
         if before != after:
-            await audit.record(principal, "update", review, {"indicators": [before, after]})
+            await audit.record(principal, "update", review, {"indicators": [before, after]},
+                               object_repr=await _shown(review))
     return await Indicator.filter(review_id=review.id)
 
 
@@ -117,8 +132,16 @@ async def add_evidence(principal: Principal, review: Review, title: str, upload:
     return await organizations.add_document(principal, organization, title, upload, settings, review_id=review.id)
 
 
+async def unscored(review: Review) -> list[ReviewAssignment]:
+    """Evaluators on the review who may still score (no conflict declared) and have not."""
+    return await ReviewAssignment.filter(NOT_CONFLICTED, review_id=review.id, submitted_at__isnull=True).select_related(
+        "evaluator").order_by("panel", "id")
+
+
 async def decide(principal: Principal, review: Review, data: Mapping[str, str]) -> Review | None:
-    """Records the decision; a failed review gets its next attempt scheduled, which is returned."""
+    """Records the decision; a failed review gets its next attempt scheduled, which is returned.
+    Deciding while assigned evaluators have not scored takes an explicit confirmation and a
+    reason, both kept in the audit trail with the names of those who had not scored."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     _open(review)
     check = Checker(data)
@@ -126,10 +149,17 @@ async def decide(principal: Principal, review: Review, data: Mapping[str, str]) 
     reason = check.text("reason", 2000, required=True)
     if not await ReviewAssignment.filter(review_id=review.id, submitted_at__isnull=False).exists():
         check.fail("__all__", _("No evaluator has submitted scores yet."))
+    missing = [str(a.evaluator) for a in await unscored(review)]
+    without_reason = ""
+    if missing:
+        if not check.flag("confirm_unscored"):
+            check.fail("confirm_unscored", _("%(names)s have not scored yet. Confirm that you decide without "
+                                             "their scores.", names="、".join(missing)))
+        without_reason = check.text("unscored_reason", 500, required=True)
     check.done()
     now = datetime.now(UTC)
     repeat = None
-    async with in_transaction():
+    async with events.transaction():
         done = await Review.filter(id=review.id, status__in=list(OPEN_STATUSES)).update(
             status=ReviewStatus.DECIDED, decision=decision, decision_reason=reason, decided_at=now)
         if not done:
@@ -137,19 +167,37 @@ async def decide(principal: Principal, review: Review, data: Mapping[str, str]) 
         result = await compute(review)
         await audit.record(principal, "update", review, {
             "decision": [None, decision], "reason": [None, reason],
-            "overall": [None, str(result.overall) if result.overall is not None else None]})
+            "overall": [None, str(result.overall) if result.overall is not None else None],
+            **({"unscored": [None, missing], "unscored_reason": [None, without_reason]} if missing else {})},
+            object_repr=await _shown(review))
+        await _tell_the_organization(review, Decision(decision))
+        events.emit(ReviewDecided(review_id=review.id, organization_id=review.organization_id, code=review.code,
+                                  decision=Decision(decision).value))
         if decision == Decision.FAILED:
-            due = next_working_day(now.date() + timedelta(days=REPEAT_AFTER_DAYS), await calendar_overrides())
+            repeat_from = clock.local_date(now) + timedelta(days=REPEAT_AFTER_DAYS)
+            due = next_working_day(repeat_from, await calendar_overrides())
             repeat = await Review.create(
                 organization_id=review.organization_id, milestone_id=review.milestone_id, code=review.code,
                 name_zh=review.name_zh, name_en=review.name_en, anchor=review.anchor, amount=review.amount,
                 dimensions=review.dimensions, pass_threshold=review.pass_threshold, attempt=review.attempt + 1,
                 due_on=due)
-    # After commit: tranches waiting for this review become ready, or are held.
-    from incubator.funding import service as funding
-
-    await funding.refresh_readiness(organization_id=review.organization_id)
     return repeat
+
+
+async def _tell_the_organization(review: Review, decision: Decision) -> None:
+    """The organization's members learn the result in their inbox (inside the caller's transaction)."""
+    from incubator.notifications import service as notifications
+
+    members = await User.filter(organization_id=review.organization_id, role=Role.MEMBER,
+                                is_active=True).values_list("id", flat=True)
+    token = set_locale("zh_CN")
+    try:
+        decision_zh = _(DECISION_LABELS[decision])
+    finally:
+        reset_locale(token)
+    await notifications.notify_many(members, "review_decided", f"/reviews/{review.id}", {
+        "review": review.name_zh, "review_en": review.name_en,
+        "decision": decision_zh, "decision_en": DECISION_LABELS[decision]})
 
 
 # ---- the evaluator's side -----------------------------------------------------------------------
@@ -161,21 +209,63 @@ def _own(principal: Principal, assignment: ReviewAssignment) -> None:
 
 
 async def declare_conflict(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
+    """An evaluator declares a conflict of interest, or that there is none. A declared conflict
+    is final for the evaluator: only the park's managers can lift it (`lift_conflict`), and
+    they are told at once when one is declared."""
     _own(principal, assignment)
     review = await Review.get(id=assignment.review_id)
     _open(review)
     if assignment.submitted_at is not None:
         raise DomainError(_("Your scores are already submitted."))
+    if assignment.conflict:
+        raise DomainError(_("You declared a conflict of interest. Only the park's managers can lift it."))
     check = Checker(data)
     answer = check.one_of("conflict", ("yes", "no"))
     note = check.text("conflict_note", 300, required=answer == "yes")
     check.done()
-    async with in_transaction():
-        await ReviewAssignment.filter(id=assignment.id, submitted_at__isnull=True).update(
-            conflict=answer == "yes", conflict_note=note)
-        await audit.record(principal, "update", assignment, {"conflict": [assignment.conflict, answer == "yes"],
+    conflicted = answer == "yes"
+    async with events.transaction():
+        # The condition holds against another tab: a conflict once declared is not undone here.
+        done = await ReviewAssignment.filter(NOT_CONFLICTED, id=assignment.id, submitted_at__isnull=True).update(
+            conflict=conflicted, conflict_note=note)
+        if not done:
+            raise DomainError(_("You declared a conflict of interest. Only the park's managers can lift it."))
+        await audit.record(principal, "update", assignment, {"conflict": [assignment.conflict, conflicted],
                                                              "conflict_note": [assignment.conflict_note, note]},
-                           object_repr=f"{review.name_zh} #{review.id}")
+                           object_repr=await _shown(review))
+        if conflicted:
+            organization = await Organization.get(id=review.organization_id)
+            managers = await ParkManager.filter(park_id=organization.park_id).values_list("user_id", flat=True)
+            from incubator.notifications import service as notifications
+
+            await notifications.notify_many(managers, "conflict_declared", f"/reviews/{review.id}#panels", {
+                "evaluator": str(principal.user), "review": review.name_zh, "review_en": review.name_en,
+                "organization": organization.name_zh, "organization_en": organization.name_en})
+
+
+async def lift_conflict(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
+    """A manager of the review's park lifts a declared conflict, with a reason: the evaluator
+    declares again and may then score. The caller fetched the review through the change scope."""
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+    review = await Review.get(id=assignment.review_id)
+    _open(review)
+    check = Checker(data)
+    reason = check.text("lift_reason", 500, required=True)
+    if not assignment.conflict:
+        check.fail("lift_reason", _("This evaluator has not declared a conflict of interest."))
+    check.done()
+    async with events.transaction():
+        done = await ReviewAssignment.filter(id=assignment.id, conflict=True).update(conflict=None, conflict_note="")
+        if not done:
+            raise DomainError(_("Someone changed this review meanwhile. Reload the page and try again."))
+        await audit.record(principal, "update", assignment, {"conflict": [True, None],
+                                                             "conflict_note": [assignment.conflict_note, ""],
+                                                             "reason": [None, reason]},
+                           object_repr=await _shown(review))
+        from incubator.notifications import service as notifications
+
+        await notifications.notify(assignment.evaluator_id, "conflict_lifted", f"/reviews/{review.id}#my-part",
+                                   {"review": review.name_zh, "review_en": review.name_en, "reason": reason})
 
 
 async def submit_scores(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
@@ -191,14 +281,14 @@ async def submit_scores(principal: Principal, assignment: ReviewAssignment, data
               for i, d in enumerate(review.dimensions)]
     comment = check.text("comment", 5000)
     check.done()
-    async with in_transaction():
+    async with events.transaction():
         # Submitted once: the condition keeps a second submission (another tab) from rewriting it.
         done = await ReviewAssignment.filter(id=assignment.id, submitted_at__isnull=True, conflict=False).update(
             scores=scores, comment=comment, submitted_at=datetime.now(UTC))
         if not done:
             raise DomainError(_("Your scores are already submitted."))
         await audit.record(principal, "update", assignment, {"scores": [None, scores]},
-                           object_repr=f"{review.name_zh} #{review.id}")
+                           object_repr=await _shown(review))
 
 
 # ---- the result ------------------------------------------------------------------------------------
@@ -270,10 +360,9 @@ async def outcome(review_id: int) -> Outcome:
     result = await compute(review)
     passed = review.decision in (Decision.PASSED, Decision.PASSED_WITH_CONDITIONS)
     return Outcome(review.id, review.code, review.attempt, ReviewStatus(review.status).value, review.decision,
-                   passed, result.overall, review.decided_at.date() if review.decided_at else None)
+                   passed, result.overall, clock.local_date(review.decided_at) if review.decided_at else None)
 
 
-@criterion("graduation_review")
 async def graduation_review_passed(organization: Organization) -> Check:
     passed = await Review.filter(organization_id=organization.id, code="graduation",
                                  decision__in=[Decision.PASSED, Decision.PASSED_WITH_CONDITIONS]).exists()

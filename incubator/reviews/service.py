@@ -6,14 +6,15 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Subquery
 
+from incubator import events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
-from incubator.auth.models import Role
 from incubator.calendar.service import overrides as calendar_overrides
 from incubator.i18n import gettext as _
-from incubator.organizations.models import Agreement, Organization
+from incubator.organizations.events import StageChanged
+from incubator.organizations.models import RESIDENT_STAGES, Agreement, Organization, Stage
 from incubator.parks.models import Park
 from incubator.reviews.models import (
     DEFAULT_DIMENSIONS,
@@ -24,6 +25,7 @@ from incubator.reviews.models import (
     Review,
     ReviewStatus,
 )
+from incubator.roles import Role
 from incubator.validation import Checker
 from incubator.workdays import add_months, next_working_day
 
@@ -33,7 +35,7 @@ async def plan_for(park: Park) -> list[Milestone]:
     milestones = await Milestone.filter(park_id=park.id).order_by("sort", "id")
     if milestones:
         return milestones
-    async with in_transaction():
+    async with events.transaction():
         if not await Milestone.filter(park_id=park.id).exists():
             await Milestone.bulk_create([
                 Milestone(park_id=park.id, code=code, name_zh=zh, name_en=en, anchor=anchor, amount=amount,
@@ -65,6 +67,42 @@ async def schedule(organization: Organization, agreement: Agreement) -> list[Rev
     ]
     await Review.bulk_create(reviews)
     return reviews
+
+
+async def schedule_if_missing(organization_id: int) -> list[Review]:
+    """The organization's reviews from its park's plan, if it holds an agreement and has none yet
+    (idempotent: admission, an import, or the repairing job may ask twice)."""
+    agreement = await Agreement.filter(organization_id=organization_id, ended_on__isnull=True).order_by(
+        "-start_on", "-id").first()
+    if agreement is None or await Review.filter(organization_id=organization_id).exists():
+        return []
+    organization = await Organization.get(id=organization_id)
+    async with events.transaction():
+        return await schedule(organization, agreement)
+
+
+async def on_stage_changed(event: StageChanged) -> None:
+    """After an organization moved: admitted (or imported as a resident) → its reviews are scheduled;
+    extended → reviews on the term move; graduated or exited → open reviews are cancelled."""
+    target = Stage(event.target)
+    if target in (Stage.GRADUATED, Stage.EXITED):
+        await cancel_open(event.organization_id)
+    elif target == Stage.EXTENDED:
+        await reschedule(event.organization_id)
+    elif target in RESIDENT_STAGES:
+        await schedule_if_missing(event.organization_id)
+
+
+async def schedule_missing(settings: object = None) -> dict:
+    """The scheduled job's half of `on_stage_changed`: residents holding an agreement and no review
+    (the process stopped between the admission and its reaction) get their plan's reviews."""
+    with_reviews = Review.all().values("organization_id")
+    waiting = await Agreement.filter(ended_on__isnull=True, organization__stage__in=list(RESIDENT_STAGES)).exclude(
+        organization_id__in=Subquery(with_reviews)).values_list("organization_id", flat=True)
+    scheduled = 0
+    for organization_id in sorted(set(waiting)):
+        scheduled += bool(await schedule_if_missing(organization_id))
+    return {"scheduled": scheduled}
 
 
 async def reschedule(organization_id: int) -> int:
@@ -146,7 +184,7 @@ async def save_plan(principal: Principal, park: Park, data: Mapping[str, str]) -
         check.fail("name_zh_0", _("Two rows are the same milestone."))
     check.done()
     before = [(m.code, m.name_zh, m.anchor, m.amount, m.pass_threshold) for m in await plan_for(park)]
-    async with in_transaction():
+    async with events.transaction():
         kept = [r["code"] for r in rows]
         await Milestone.filter(park_id=park.id).exclude(code__in=kept).delete()
         for row in rows:

@@ -7,6 +7,7 @@ import pytest
 
 from incubator.audit.models import AuditEntry
 from incubator.auth import service
+from incubator.auth.commands import ChangePassword
 from incubator.auth.models import LoginFailure, User, UserSession
 from incubator.errors import DomainError, ValidationFailed
 from tests.conftest import PASSWORD
@@ -104,11 +105,8 @@ async def test_password_change_ends_every_session(settings, admin):
     await service.login(settings, "admin", PASSWORD, "10.0.0.1", "")
     await service.login(settings, "admin", PASSWORD, "10.0.0.2", "")
     principal = await service.load_principal(admin)
-    await service.change_password(principal, {
-        "current_password": PASSWORD,
-        "new_password": "a-new-long-password",
-        "new_password_again": "a-new-long-password",
-    })
+    await service.change_password(principal, ChangePassword(
+        current_password=PASSWORD, new_password="a-new-long-password", new_password_again="a-new-long-password"))
     assert not await UserSession.filter(user_id=admin.id).exists()
     assert (await service.login(settings, "admin", "a-new-long-password", "10.0.0.1", "")).user.id == admin.id
 
@@ -116,9 +114,8 @@ async def test_password_change_ends_every_session(settings, admin):
 async def test_password_change_reports_every_problem(admin):
     principal = await service.load_principal(admin)
     with pytest.raises(ValidationFailed) as failed:
-        await service.change_password(principal, {
-            "current_password": "wrong", "new_password": "short", "new_password_again": "short",
-        })
+        await service.change_password(principal, ChangePassword(
+            current_password="wrong", new_password="short", new_password_again="short"))
     assert set(failed.value.errors) == {"current_password", "new_password"}
 
 
@@ -132,3 +129,18 @@ async def test_purge_removes_only_expired_sessions_and_old_failures(settings, ad
     assert await service.purge_expired(settings) == (1, 1)
     assert await service.purge_expired(settings) == (0, 0)  # idempotent
     assert await service.resolve_session(settings, live.token) is not None
+
+
+async def test_every_change_to_ones_own_account_is_audited(settings, admin, make_user, park):
+    from incubator.access import Principal
+    from tests.helpers import assert_audited
+
+    user = await make_user("li.manager", "manager", parks=[park])
+    await service.login(settings, "li.manager", PASSWORD, "10.0.0.8", "pytest")
+    await assert_audited(user, "login", actor=user)
+    fresh = await User.get(id=user.id)
+    await service.set_language(fresh, "en")
+    await assert_audited(user, "update", actor=fresh, changes={"language": "en"})
+    await service.login(settings, "li.manager", PASSWORD, "10.0.0.9", "pytest")
+    await service.end_all_sessions(Principal(fresh, frozenset({park.id})))
+    await assert_audited(user, "sessions_end", actor=fresh, changes={"sessions": 0})

@@ -101,6 +101,7 @@ def test_manager_admits_an_applicant_and_moves_it_to_incubating(page):
     expect(row).to_have_count(1)
     row.get_by_role("link", name="蠡湖读书会").click()
     page.get_by_role("link", name="入驻评审").click()
+    expect(page.locator("input[name^='score_']").first).to_be_visible()  # the admission form has loaded
     for score in page.locator("input[name^='score_']").all():
         score.fill("8")
     page.get_by_label("同意入驻并签订协议").check()
@@ -151,6 +152,7 @@ def test_an_evaluator_scores_a_review_and_the_manager_decides(page, chromium, se
     other.goto(review_url)
     other.get_by_label("不存在利益冲突").check()
     other.get_by_role("button", name="申报").click()
+    expect(other.locator("input[name^='score_']").first).to_be_visible()  # the scoring form has loaded
     for field in other.locator("input[name^='score_']").all():
         field.fill("8")
     other.fill("#f-comment", "服务台账完整，志愿者培训到位。")
@@ -179,7 +181,7 @@ def test_a_manager_proposes_a_grant_an_official_approves_and_the_first_tranche_i
     page.select_option("#f-condition_0", "on_signing")
     page.fill("#f-amount_1", "40000")
     page.select_option("#f-condition_1", "after_review")
-    page.fill("#f-review_code_1", "midterm")
+    page.select_option("#f-review_code_1", "midterm")
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".flash")).to_contain_text("资助草稿已保存")
     page.get_by_role("button", name="提交审批").click()

@@ -2,14 +2,18 @@
 job that raises them is idempotent, survives a crash half-way, and catches up after downtime."""
 
 import asyncio
+from collections import Counter
 from datetime import date
 
 import pytest
 
 from incubator.flags import service
 from incubator.flags.models import Flag
+from incubator.notifications import service as notifications
+from incubator.notifications.models import Notification
 from incubator.organizations.models import FollowUp, Organization
 from incubator.reviews.models import Review, ReviewStatus
+from incubator.roles import Role
 
 
 async def open_flags(kind: str | None = None) -> list[Flag]:
@@ -69,10 +73,77 @@ async def test_a_crash_half_way_leaves_no_duplicate_and_the_rerun_completes(admi
     assert len(keys) == len(set(keys)) == 4  # three overdue reviews and the registration
 
 
-async def test_concurrent_runs_raise_each_flag_once(admitted):
+async def inboxes_match_the_flags(manager_ids: list[int]) -> None:
+    """Every manager of the park has exactly one inbox message per open flag."""
+    flags = Counter((f.kind, f.due_on.isoformat() if f.due_on else "", f.details.get("review", ""))
+                    for f in await open_flags())
+    assert flags
+    for user_id in manager_ids:
+        inbox = Counter((n.details["flag_kind"], n.details["due"], n.details.get("review", ""))
+                        for n in await Notification.filter(user_id=user_id, kind="flag"))
+        assert inbox == flags
+
+
+def crash_after(real, calls: dict):
+    async def write_then_die(*args, **kwargs):
+        result = await real(*args, **kwargs)
+        if not calls:
+            calls["crashed"] = True
+            raise RuntimeError("the process died")
+        return result
+
+    return write_then_die
+
+
+@pytest.mark.parametrize("instant", ["after the flags are written", "before their notifications",
+                                     "after their notifications are written"])
+async def test_a_crash_at_any_instant_loses_no_notification(admitted, manager, park, make_user, monkeypatch,
+                                                            instant):
+    deputy = await make_user("deputy", Role.MANAGER, parks=[park])
+    calls: dict = {}
+    if instant == "after the flags are written":
+        monkeypatch.setattr(Flag, "bulk_create", classmethod(crash_after(Flag.bulk_create.__func__, calls)))
+    elif instant == "before their notifications":
+        async def die(*args, **kwargs):
+            calls["crashed"] = True
+            raise RuntimeError("the process died")
+
+        monkeypatch.setattr(notifications, "bulk_notify", die)
+    else:
+        monkeypatch.setattr(notifications, "bulk_notify", crash_after(notifications.bulk_notify, calls))
+    with pytest.raises(RuntimeError):
+        await service.refresh_all(date(2026, 9, 15))
+    assert calls == {"crashed": True}
+    monkeypatch.undo()
+    await service.refresh_all(date(2026, 9, 15))  # the rerun after the crash
+    await service.refresh_all(date(2026, 9, 15))  # and the next hourly run
+    assert len(await open_flags()) == 4
+    await inboxes_match_the_flags([manager.id, deputy.id])
+
+
+async def test_concurrent_runs_raise_each_flag_once(admitted, manager):
     await asyncio.gather(*(service.refresh_all(date(2026, 9, 15)) for _ in range(4)))
     keys = await Flag.all().values_list("kind", "target_type", "target_id", "period")
     assert len(keys) == len(set(keys)) == 4
+    await inboxes_match_the_flags([manager.id])
+
+
+async def test_a_flag_another_runner_just_raised_is_skipped_with_its_notifications(admitted, manager,
+                                                                                   monkeypatch):
+    """The unique constraint sends the bulk insert to the one-row-at-a-time path: the other
+    runner's flag (and its notifications, written with it) stay; the rest are raised here."""
+    real_raise = service._raise
+
+    async def other_runner_first(missing, now):
+        if missing:
+            await real_raise(missing[:1], now)
+        return await real_raise(missing, now)
+
+    monkeypatch.setattr(service, "_raise", other_runner_first)
+    counts = await service.refresh_all(date(2026, 9, 15))
+    assert len(await open_flags()) == 4
+    await inboxes_match_the_flags([manager.id])
+    assert counts["open"] == 4
 
 
 async def test_term_ending_and_follow_ups(incubating):

@@ -3,7 +3,7 @@ from datetime import date
 import pytest_asyncio
 
 from incubator.access import Principal
-from incubator.funding import service
+from incubator.funding import forms, service
 from incubator.funding.models import Fund
 from tests.organizations.conftest import admitted, applicant, desk, incubating, manager_principal  # noqa: F401
 
@@ -29,7 +29,7 @@ def grant_form(fund, amount="30000", tranches=(("10000", "on_signing", {}), ("20
 
 
 async def approved_grant(principal, organization, fund, settings, **kwargs):
-    grant = await service.draft_grant(principal, organization, grant_form(fund, **kwargs))
+    grant = await service.draft_grant(principal, organization, forms.draft_grant(grant_form(fund, **kwargs)))
     await service.propose(principal, grant, settings.grant_approval_threshold_fen)
     await service.approve(principal, grant)
     return grant

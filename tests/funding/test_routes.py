@@ -4,6 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
+from incubator.funding import forms
 from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheStatus
 
 
@@ -63,7 +64,8 @@ async def test_organization_sees_its_own_grant_only(browser, member, organizatio
     organization = await Organization.get(id=organization.id)
     from tests.funding.conftest import approved_grant
 
-    grant = await approved_grant(manager_principal, organization, fund, settings)
+    grant = await approved_grant(manager_principal, organization, fund, settings,
+                                 tranches=(("30000", "on_signing", {}),))
     await browser.login("member")
     page = await browser.get(f"/grants/{grant.id}")
     assert page.status_code == 200 and "社区志愿服务项目" in page.text
@@ -98,7 +100,7 @@ async def test_a_ready_tranche_is_flagged_for_the_manager(manager, admitted, man
     tranche = await Tranche.get(grant_id=grant.id, sequence=1)
     from incubator.funding import service
 
-    await service.disburse(manager_principal, tranche, {"paid_on": "2026-05-01", "voucher": "记-1"})
+    await service.disburse(manager_principal, tranche, forms.disburse({"paid_on": "2026-05-01", "voucher": "记-1"}))
     await flags.refresh_all()
     assert not await Flag.filter(kind="tranche_ready", resolved_at__isnull=True).exists()
 
@@ -128,3 +130,66 @@ async def test_payment_and_repayment_errors_keep_what_was_typed(browser, manager
     bad_repay = await browser.post(f"/grants/{grant.id}/repay", {"amount": "99999", "on_date": "2026-06-01",
                                                                  "reason": "结余退回"})
     assert bad_repay.status_code == 400 and 'value="结余退回"' in bad_repay.text and 'id="e-amount"' in bad_repay.text
+
+
+async def test_a_manager_reads_only_their_parks_entries_of_a_district_fund(
+        new_browser, manager, admitted, manager_principal, fund, settings, other_park, make_user):
+    from incubator.access import Principal
+    from incubator.funding import service
+    from incubator.funding.models import Tranche
+    from incubator.organizations.models import Organization
+    from incubator.roles import Role
+    from tests.funding.conftest import approved_grant
+
+    await approved_grant(manager_principal, admitted, fund, settings, amount="30000",
+                                tranches=(("30000", "on_signing", {}),))
+    other_manager = await make_user("manager.rong", Role.MANAGER, parks=[other_park])
+    theirs_org = await Organization.create(park=other_park, name_zh="荣巷阳光助残服务社", stage="incubating")
+    theirs = await service.draft_grant(Principal(other_manager, frozenset({other_park.id})), theirs_org,
+                                       forms.draft_grant({"fund_id": str(fund.id), "purpose": "无障碍出行陪护",
+                                                          "amount": "20000", "amount_0": "20000",
+                                                          "condition_0": "on_signing"}))
+    other_principal = Principal(other_manager, frozenset({other_park.id}))
+    await service.propose(other_principal, theirs, settings.grant_approval_threshold_fen)
+    await service.approve(other_principal, theirs)
+    tranche = await Tranche.get(grant_id=theirs.id)
+    await service.disburse(other_principal, tranche,
+                           forms.disburse({"paid_on": "2026-03-02", "voucher": "RX-2026-0042"}))
+
+    boss = new_browser()
+    await boss.login("manager")
+    page = await boss.get(f"/funds/{fund.id}")
+    assert page.status_code == 200
+    assert admitted.name_zh in page.text
+    for secret in ("荣巷阳光助残服务社", "无障碍出行陪护", "RX-2026-0042", f"/grants/{theirs.id}"):
+        assert secret not in page.text
+    assert "¥20,000.00" in page.text  # the other park's commitment and payment, as totals only
+    workbook = load_workbook(io.BytesIO((await boss.get(f"/funds/{fund.id}?format=xlsx")).content)).active
+    cells = [str(c.value) for row in workbook.iter_rows() for c in row if c.value is not None]
+    assert admitted.name_zh in cells and not any("荣巷" in c or "RX-2026" in c or "无障碍" in c for c in cells)
+
+    official_view = new_browser()
+    await make_user("official", Role.OFFICIAL)
+    await official_view.login("official")
+    assert "RX-2026-0042" in (await official_view.get(f"/funds/{fund.id}")).text  # officials read it whole
+
+
+async def test_members_never_see_payment_vouchers(new_browser, member, organization, manager_principal, fund,
+                                                  settings):
+    from incubator.funding import service
+    from incubator.funding.models import Tranche
+    from incubator.organizations.models import Organization
+    from tests.funding.conftest import approved_grant
+
+    await Organization.filter(id=organization.id).update(stage="incubating")
+    grant = await approved_grant(manager_principal, await Organization.get(id=organization.id), fund, settings,
+                                 amount="10000", tranches=(("10000", "on_signing", {}),))
+    await service.disburse(manager_principal, await Tranche.get(grant_id=grant.id),
+                           forms.disburse({"paid_on": "2026-03-02", "voucher": "LS-2026-0007"}))
+    org = new_browser()
+    await org.login("member")
+    page = await org.get(f"/grants/{grant.id}")
+    assert page.status_code == 200 and "LS-2026-0007" not in page.text
+    manager_view = new_browser()
+    await manager_view.login("manager")
+    assert "LS-2026-0007" in (await manager_view.get(f"/grants/{grant.id}")).text

@@ -5,10 +5,11 @@ from datetime import date, timedelta
 import pytest
 
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
-from incubator.funding import service
+from incubator.funding import forms, service
 from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheStatus
 from incubator.reviews.models import Review
 from tests.funding.conftest import approved_grant, grant_form
+from tests.helpers import assert_audited
 
 
 async def ledger_sums(fund_id: int) -> tuple[int, int]:
@@ -17,21 +18,30 @@ async def ledger_sums(fund_id: int) -> tuple[int, int]:
 
 
 async def test_fund_form_checks_amounts_and_dates(official_principal):
-    with pytest.raises(ValidationFailed) as failed:
-        await service.create_fund(official_principal, {"name": "", "source": "donation", "fiscal_year": "2026",
-                                                       "budget": "-5", "valid_from": "2026-12-31",
-                                                       "valid_to": "2026-01-01"})
-    assert {"name", "budget", "valid_to"} <= set(failed.value.errors)
-    fund = await service.create_fund(official_principal, {
+    typed = {"name": "", "source": "donation", "fiscal_year": "2026", "budget": "-5", "valid_from": "2026-12-31",
+             "valid_to": "2026-01-01"}
+    with pytest.raises(ValidationFailed) as failed:  # what was typed wrongly, all at once
+        forms.create_fund(typed)
+    assert set(failed.value.errors) == {"name", "budget"}
+    with pytest.raises(ValidationFailed) as failed:  # then the rules
+        await service.create_fund(official_principal, forms.create_fund({**typed, "name": "福彩", "budget": "5"}))
+    assert set(failed.value.errors) == {"valid_to"}
+    assert not await Fund.exists()
+    fund = await service.create_fund(official_principal, forms.create_fund({
         "name": "福彩公益金", "source": "welfare_lottery", "fiscal_year": "2026", "budget": "1.2万",
-        "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
+        "valid_from": "2026-01-01", "valid_to": "2026-12-31"}))
     assert fund.budget_fen == 1_200_000 and fund.park_id is None
+    await assert_audited(fund, "create", actor=official_principal, changes={"budget_fen": 1_200_000})
 
 
 async def test_grant_tranches_must_add_up(admitted, manager_principal, fund):
     with pytest.raises(ValidationFailed) as failed:
-        await service.draft_grant(manager_principal, admitted, grant_form(fund, amount="40000"))
-    assert "amount_0" in failed.value.errors
+        await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund, amount="40000")))
+    assert set(failed.value.errors) == {"tranches"}
+    assert not await Grant.exists()
+    grant = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund, amount="30000")))
+    await assert_audited(grant, "create", actor=manager_principal,
+                         changes={"amount_fen": 30_000_00, "tranches": 2, "fund": fund.name})
 
 
 async def test_workflow_small_grant_manager_approves(admitted, manager_principal, fund, settings):
@@ -45,8 +55,8 @@ async def test_workflow_small_grant_manager_approves(admitted, manager_principal
 
 
 async def test_large_grant_needs_an_official(admitted, manager_principal, official_principal, fund, settings):
-    grant = await service.draft_grant(manager_principal, admitted, grant_form(
-        fund, amount="80000", tranches=(("80000", "on_signing", {}),)))
+    grant = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(
+        fund, amount="80000", tranches=(("80000", "on_signing", {}),))))
     await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
     grant = await Grant.get(id=grant.id)
     assert grant.needs_official
@@ -97,18 +107,28 @@ async def test_disbursement_repayment_and_cancellation_keep_the_sums(admitted, m
     grant = await approved_grant(manager_principal, admitted, fund, settings)
     first = await Tranche.get(grant_id=grant.id, sequence=1)
     with pytest.raises(ValidationFailed):
-        await service.disburse(manager_principal, first, {"paid_on": "2026-05-01"})  # no voucher
-    await service.disburse(manager_principal, first, {"paid_on": "2026-05-01", "voucher": "记-2026-051"})
+        await service.disburse(manager_principal, first, forms.disburse({"paid_on": "2026-05-01"}))  # no voucher
+    await service.disburse(manager_principal, first,
+                           forms.disburse({"paid_on": "2026-05-01", "voucher": "记-2026-051"}))
+    await assert_audited(first, "update", actor=manager_principal,
+                         changes={"status": "paid", "voucher": "记-2026-051", "amount_fen": 10_000_00})
     with pytest.raises(DomainError):
         await service.disburse(manager_principal, await Tranche.get(id=first.id),
-                               {"paid_on": "2026-05-01", "voucher": "again"})
+                               forms.disburse({"paid_on": "2026-05-01", "voucher": "again"}))
     second = await Tranche.get(grant_id=grant.id, sequence=2)
     with pytest.raises(DomainError):  # still waiting for its review
-        await service.disburse(manager_principal, second, {"paid_on": "2026-05-01", "voucher": "x"})
+        await service.disburse(manager_principal, second, forms.disburse({"paid_on": "2026-05-01", "voucher": "x"}))
     with pytest.raises(ValidationFailed):
-        await service.repay(manager_principal, grant, {"amount": "20000", "on_date": "2026-06-01", "reason": "多付"})
-    await service.repay(manager_principal, grant, {"amount": "2500", "on_date": "2026-06-01", "reason": "结余退回"})
-    await service.cancel(manager_principal, await Grant.get(id=grant.id), {"reason": "组织退出园区"})
+        await service.repay(manager_principal, grant,
+                            forms.repay({"amount": "20000", "on_date": "2026-06-01", "reason": "多付"}))
+    await service.repay(manager_principal, grant,
+                        forms.repay({"amount": "2500", "on_date": "2026-06-01", "reason": "结余退回"}))
+    await assert_audited(grant, "update", actor=manager_principal,
+                         changes={"repaid_fen": 2_500_00, "reason": "结余退回"})
+    await service.cancel(manager_principal, await Grant.get(id=grant.id),
+                         forms.end_grant({"reason": "组织退出园区"}, reason_required=True))
+    await assert_audited(grant, "update", actor=manager_principal, changes={"status": "cancelled",
+                                                                            "reason": "组织退出园区"})
     grant = await Grant.get(id=grant.id)
     fund = await Fund.get(id=fund.id)
     assert grant.status == GrantStatus.CANCELLED and grant.disbursed_fen == 7_500_00
@@ -121,10 +141,71 @@ async def test_disbursement_repayment_and_cancellation_keep_the_sums(admitted, m
 
 async def test_only_resident_organizations_get_grants(applicant, manager_principal, fund):
     with pytest.raises(ValidationFailed):
-        await service.draft_grant(manager_principal, applicant, grant_form(fund))
+        await service.draft_grant(manager_principal, applicant, forms.draft_grant(grant_form(fund)))
 
 
 async def test_an_expired_fund_cannot_be_drafted_against(admitted, manager_principal, fund):
     await Fund.filter(id=fund.id).update(valid_to=date.today() - timedelta(days=1))
     with pytest.raises(ValidationFailed):
-        await service.draft_grant(manager_principal, admitted, grant_form(await Fund.get(id=fund.id)))
+        await service.draft_grant(manager_principal, admitted,
+                                  forms.draft_grant(grant_form(await Fund.get(id=fund.id))))
+
+
+async def test_a_proposed_grant_reaches_those_who_may_approve_it(admitted, manager_principal, fund, official, make_user,
+                                                                 park):
+    from incubator.notifications.models import Notification
+    from incubator.roles import Role
+    from tests.funding.conftest import grant_form
+
+    colleague = await make_user("manager.two", Role.MANAGER, parks=[park])
+    small = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund, amount="30000")))
+    await service.propose(manager_principal, small, threshold_fen=50_000_00)
+    assert await Notification.filter(user_id=colleague.id, kind="grant_proposed", link=f"/grants/{small.id}").exists()
+    assert not await Notification.filter(user_id=manager_principal.id).exists()  # not the proposer
+    assert not await Notification.filter(user_id=official.id).exists()
+    large = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(
+        fund, amount="80000", tranches=(("80000", "on_signing", {}),))))
+    await service.propose(manager_principal, large, threshold_fen=50_000_00)
+    note = await Notification.get(user_id=official.id, kind="grant_proposed")
+    assert note.link == f"/grants/{large.id}" and note.details["amount"] == "¥80,000.00"
+
+
+async def test_a_tranche_waits_only_for_a_review_the_organization_has(admitted, manager_principal, fund):
+    options = dict(await service.review_options(admitted))
+    assert list(options) == ["onboarding", "registration", "midterm", "graduation"]
+    with pytest.raises(ValidationFailed) as refused:
+        await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(
+            fund, tranches=(("10000", "on_signing", {}), ("20000", "after_review", {"review_code": "final_audit"})))))
+    assert set(refused.value.errors) == {"tranches[1].review_code"}  # a form shows it beside review_code_1
+
+
+async def test_a_grant_draws_only_on_the_districts_fund_or_its_own_parks(admitted, manager_principal, fund, park,
+                                                                         other_park):
+    elsewhere = await Fund.create(name="荣巷园区运营经费", source="operator_budget", fiscal_year=2026, park=other_park,
+                                  budget_fen=100_000_00, valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31))
+    own = await Fund.create(name="灵山园区运营经费", source="operator_budget", fiscal_year=2026, park=park,
+                            budget_fen=100_000_00, valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31))
+    with pytest.raises(ValidationFailed) as refused:
+        await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(elsewhere)))
+    assert set(refused.value.errors) == {"fund_id"}
+    assert await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(own)))
+    assert await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund)))  # the district's
+
+
+async def test_approval_commits_the_amount_is_audited_and_releases_what_is_due(admitted, manager_principal, fund,
+                                                                               settings, evaluator):
+    from tests.organizations.conftest import pass_review
+
+    # The review passed and the date came before the grant was approved: approval itself releases them.
+    await pass_review(await Review.get(organization_id=admitted.id, code="midterm"), manager_principal, evaluator)
+    grant = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(
+        fund, amount="30000", tranches=(
+        ("10000", "on_signing", {}), ("10000", "after_review", {"review_code": "midterm"}),
+        ("10000", "on_date", {"release_on": "2026-01-02"})))))
+    await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
+    await assert_audited(grant, "update", actor=manager_principal, changes={"status": "proposed"})
+    await service.approve(manager_principal, await Grant.get(id=grant.id))
+    await assert_audited(grant, "update", actor=manager_principal,
+                         changes={"status": "active", "committed_fen": 30_000_00})
+    statuses = await Tranche.filter(grant_id=grant.id).order_by("sequence").values_list("status", flat=True)
+    assert statuses == [TrancheStatus.READY] * 3

@@ -31,9 +31,9 @@ def csv_file(text: str, encoding: str) -> UploadFile:
 
 GOOD = [
     ["太湖邻里志愿者协会", "Taihu Neighbours", "社会团体", CODE, "志愿互助、养老服务", "2021-05-01", "张三", "李四",
-     "138 1234 5678", "a@example.org", 3, 40, "2025-09-01", "社区志愿服务"],
+     "138 1234 5678", "a@example.org", 3, 40, "2025-09-01", 24, "社区志愿服务"],
     ["滨湖绿色环保志愿服务队", "", "备案社区社会组织", "", "环境保护", "", "", "王五", "13912345678", "", 0, 12, "",
-     ""],
+     "", ""],
 ]
 
 
@@ -60,7 +60,7 @@ async def test_preview_writes_nothing_and_confirm_writes_every_valid_row(park, m
 async def test_bad_rows_show_their_errors_and_are_skipped(park, manager_principal):
     bad = [[""] * len(HEADERS),  # a blank row is ignored
            ["坏数据组织", "", "公司", CODE[:-1] + "0", "不存在的领域", "2099-01-01", "", "", "12345", "x@", -1, "",
-            "", ""],
+            "", "", ""],
            GOOD[1]]
     batch = await importer.preview(manager_principal, park, xlsx(bad), settings_stub())
     errors = batch.rows[0]["errors"]
@@ -72,7 +72,7 @@ async def test_bad_rows_show_their_errors_and_are_skipped(park, manager_principa
 
 
 async def test_gbk_csv_is_read(park, manager_principal):
-    row = "荣巷阳光助残服务社,,民办非企业单位,,助残服务,2019-03-01,赵六,钱七,13700000000,,5,30,2024-01-01,"
+    row = "荣巷阳光助残服务社,,民办非企业单位,,助残服务,2019-03-01,赵六,钱七,13700000000,,5,30,2024-01-01,12,"
     text = ",".join(HEADERS) + "\n" + row + "\n"
     batch = await importer.preview(manager_principal, park, csv_file(text, "gbk"), settings_stub())
     assert batch.rows[0]["errors"] == {}
@@ -121,3 +121,100 @@ def settings_stub():
     from incubator.config import Settings
 
     return Settings(database_url="unused", secret_key="x" * 40)
+
+
+def row_of(**cells) -> list:
+    """A spreadsheet row with only the given cells filled in."""
+    fields = [field for _, field in importer.COLUMNS]
+    return [cells.get(field, "") for field in fields]
+
+
+async def imported(principal, park, rows) -> dict:
+    return await importer.confirm(principal, await importer.preview(principal, park, xlsx(rows), settings_stub()))
+
+
+async def test_an_empty_cell_never_blanks_a_field(park, manager_principal):
+    await imported(manager_principal, park, GOOD[:1])
+    sparse = row_of(name_zh="太湖邻里志愿者协会", credit_code=CODE, volunteer_count=55)
+    batch = await importer.preview(manager_principal, park, xlsx([sparse]), settings_stub())
+    assert batch.rows[0]["changes"] == {"volunteer_count": ["40", "55"]}
+    assert await importer.confirm(manager_principal, batch) == {"created": 0, "updated": 1, "skipped": 0}
+    kept = await Organization.get(credit_code=CODE)
+    assert kept.volunteer_count == 55
+    assert (kept.name_en, kept.legal_representative, kept.email, kept.founded_on.isoformat(), kept.kind.value) == (
+        "Taihu Neighbours", "张三", "a@example.org", "2021-05-01", "social_association")
+    assert await OrganizationDomain.filter(organization_id=kept.id).count() == 2
+
+
+async def test_the_preview_shows_what_matched_and_each_old_and_new_value(park, manager_principal):
+    from incubator.organizations.models import StageChange
+    from tests.helpers import assert_audited
+
+    await imported(manager_principal, park, GOOD[:1])
+    renamed = row_of(name_zh="太湖邻里互助协会", credit_code=CODE, email="new@example.org", domains="环境保护")
+    batch = await importer.preview(manager_principal, park, xlsx([renamed]), settings_stub())
+    [row] = batch.rows
+    assert (row["action"], row["matched_on"], row["match_name"]) == ("update", "credit_code", "太湖邻里志愿者协会")
+    assert row["changes"] == {"name_zh": ["太湖邻里志愿者协会", "太湖邻里互助协会"],
+                              "email": ["a@example.org", "new@example.org"],
+                              "domains": ["养老服务、志愿互助", "环境保护"]}
+    await importer.confirm(manager_principal, batch)
+    organization = await Organization.get(credit_code=CODE)
+    await assert_audited(organization, "update", actor=manager_principal,
+                         changes={"name_zh": "太湖邻里互助协会", "email": "new@example.org"})
+    entry = await StageChange.filter(organization_id=organization.id, kind="profile").get()
+    assert entry.details["changes"]["name_zh"] == ["太湖邻里志愿者协会", "太湖邻里互助协会"]
+    assert entry.details["file"] == "名单.xlsx"
+
+
+async def test_a_manager_imports_only_into_the_parks_they_manage(park, other_park, manager_principal):
+    from incubator.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        await importer.preview(manager_principal, other_park, xlsx(GOOD), settings_stub())
+    batch = await importer.preview(manager_principal, park, xlsx(GOOD), settings_stub())
+    moved = type(manager_principal)(manager_principal.user, frozenset({other_park.id}))
+    with pytest.raises(PermissionDenied):  # no longer the park's manager when confirming
+        await importer.confirm(moved, batch)
+    assert not await Organization.exists()
+
+
+async def test_imported_residents_get_their_agreement_and_their_parks_reviews(park, manager_principal):
+    from datetime import date
+
+    from incubator.flags import service as flags
+    from incubator.flags.models import Flag
+    from incubator.organizations.models import Agreement
+    from incubator.reviews.models import Review
+
+    await imported(manager_principal, park, GOOD)
+    resident = await Organization.get(credit_code=CODE)
+    agreement = await Agreement.get(organization_id=resident.id)
+    assert (agreement.start_on, agreement.term_months, agreement.end_on) == (date(2025, 9, 1), 24, date(2027, 9, 1))
+    assert resident.term_end_on == date(2027, 9, 1)
+    codes = await Review.filter(organization_id=resident.id).order_by("due_on").values_list("code", flat=True)
+    assert codes == ["onboarding", "registration", "midterm", "graduation"]
+    applicant = await Organization.get(name_zh="滨湖绿色环保志愿服务队")
+    assert not await Agreement.filter(organization_id=applicant.id).exists()
+    await flags.refresh_all(date(2026, 9, 1))
+    assert await Flag.filter(organization_id=resident.id, kind="review_due").exists()  # the mid-term review
+
+
+async def test_an_imported_term_must_be_one_of_the_parks_terms(park, manager_principal):
+    row = list(GOOD[0])
+    row[13] = 18
+    batch = await importer.preview(manager_principal, park, xlsx([row]), settings_stub())
+    assert "term_months" in batch.rows[0]["errors"]
+    row[13] = ""  # blank: the park's longest term
+    batch = await importer.preview(manager_principal, park, xlsx([row]), settings_stub())
+    assert batch.rows[0]["errors"] == {} and batch.rows[0]["term_months"] == 24
+
+
+async def test_the_applicants_receipt_keeps_the_name_they_applied_with(browser, park, applicant, manager_principal):
+    from incubator.organizations.models import Application
+
+    application = await Application.get(organization_id=applicant.id)
+    await imported(manager_principal, park, [row_of(name_zh=applicant.name_zh, name_en="Renamed")])
+    await Organization.filter(id=applicant.id).update(name_zh="别的名字")
+    receipt = await browser.get(f"/applications/{application.reference}")
+    assert applicant.name_zh in receipt.text and "别的名字" not in receipt.text

@@ -170,7 +170,7 @@ async def test_graduation_is_guarded_by_the_criteria(incubating, manager_princip
     await service.change_stage(manager_principal, incubating, "graduation_review", {})
     with pytest.raises(ValidationFailed) as failed:
         await service.change_stage(manager_principal, incubating, "graduated", {})
-    assert "登记" in failed.value.errors["__all__"] or "Registered" in failed.value.errors["__all__"]
+    assert "已在民政部门登记" in failed.value.errors["__all__"]  # services speak the default language, Chinese
     assert (await Organization.get(id=incubating.id)).stage == Stage.GRADUATION_REVIEW
 
 
@@ -211,3 +211,69 @@ async def test_members_cannot_move_stages(incubating, member):
     with pytest.raises(PermissionDenied):
         await service.change_stage(Principal(member, organization_id=member.organization_id), incubating,
                                    "midterm_review", {})
+
+
+async def test_a_new_application_reaches_the_parks_managers(park, manager, other_park, make_user):
+    from incubator.notifications.models import Notification
+    from incubator.roles import Role
+    from tests.organizations.conftest import APPLICATION
+
+    elsewhere = await make_user("manager.elsewhere", Role.MANAGER, parks=[other_park])
+    submitted = await admission.submit_application(park, APPLICATION, [], [], "10.9.9.9")
+    note = await Notification.get(user_id=manager.id, kind="application_received")
+    assert note.link == f"/organizations/{submitted.organization.id}"
+    assert note.details["organization"] == APPLICATION["name_zh"]
+    assert not await Notification.filter(user_id=elsewhere.id).exists()
+
+
+async def test_admission_offers_only_the_parks_agreement_terms(applicant, park, manager_principal, desk):
+    criteria = await admission.criteria_for(park)
+    with pytest.raises(ValidationFailed) as refused:
+        await admission.decide_admission(manager_principal, applicant, admission_form(criteria, term_months="18"), [])
+    assert set(refused.value.errors) == {"term_months"}
+    await admission.decide_admission(manager_principal, applicant, admission_form(criteria, term_months="24"), [])
+    assert (await Agreement.get(organization_id=applicant.id)).term_months == 24
+
+
+async def test_admission_audits_the_agreement_it_signs(admitted, manager_principal, desk):
+    from tests.helpers import assert_audited
+
+    agreement = await Agreement.get(organization_id=admitted.id)
+    await assert_audited(agreement, "create", actor=manager_principal,
+                         changes={"start_on": "2026-03-01", "end_on": "2027-03-01", "supports": ["office_space"],
+                                  "space": desk.name})
+
+
+async def test_profile_changes_audit_the_service_domains(organization, member):
+    from incubator.organizations.models import ServiceDomain
+    from tests.helpers import assert_audited
+
+    elderly, youth = await ServiceDomain.filter(code__in=["elderly", "youth"]).order_by("code")
+    me = Principal(member, organization_id=organization.id)
+    values = {"name_zh": organization.name_zh, "kind": "unregistered"}
+    await service.update_profile(me, organization, values, [str(elderly.id)])
+    await service.update_profile(me, organization, {**values, "email": "a@example.org"}, [str(youth.id)])
+    await assert_audited(organization, "update", actor=me, changes={"domains": [youth.name_zh]})
+    await assert_audited(organization, "update", actor=me, changes={"email": "a@example.org"})
+
+
+async def test_a_follow_up_keeps_who_recorded_it(organization, manager_principal):
+    from tests.helpers import assert_audited
+
+    follow_up = await FollowUp.create(organization=organization, due_on=date(2026, 6, 1))
+    await service.record_follow_up(manager_principal, follow_up, {"notes": "项目持续运营", "done_on": "2026-06-02"})
+    saved = await FollowUp.get(id=follow_up.id)
+    assert saved.recorded_by_id == manager_principal.id and saved.done_on == date(2026, 6, 2)
+    await assert_audited(follow_up, "update", actor=manager_principal, changes={"notes": "项目持续运营"})
+
+
+def test_the_graduation_review_is_a_graduation_criterion_of_the_installed_app():
+    """The checklist comes from the manifests of the installed capabilities, not from some module
+    happening to have been imported first: a fresh process that only builds the app has it."""
+    import subprocess
+    import sys
+
+    check = ("import incubator.app\nfrom incubator.organizations import graduation\n"
+             "print(','.join(graduation.registered_criteria()))")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().split(",") == ["registered", "profile", "graduation_review"]

@@ -8,6 +8,7 @@ from incubator.audit.models import AuditEntry
 from incubator.errors import PermissionDenied, ValidationFailed
 from incubator.parks import service
 from incubator.parks.models import Park, ParkKind, Space
+from tests.helpers import assert_audited
 
 PARK = {"kind": "park", "name_zh": "新园区", "resident_slots": "10", "floor_area_m2": "1,200"}
 
@@ -77,6 +78,7 @@ SPACE = {"kind": "meeting_room", "name": "二号会议室", "capacity": "12", "a
 
 async def test_space_keeps_opening_hours_per_weekday(admin, park):
     space = await service.create_space(Principal(admin), park, SPACE)
+    await assert_audited(space, "create", actor=admin, fields=("opening_hours", "capacity"))
     assert space.opening_hours["mon"] == ["08:30", "17:30"]
     assert space.opening_hours["tue"] == ["09:00", "18:00"]
     assert space.opening_hours["sun"] is None

@@ -85,3 +85,34 @@ async def test_manager_edits_the_review_plan(browser, manager, park):
     assert (plan[0].code, plan[0].amount) == ("onboarding", 2)
     assert plan[1].code.startswith("custom_") and plan[1].dimensions[1]["max"] == 5
     assert len(plan) == 2
+    from tests.helpers import assert_audited
+
+    await assert_audited(park, "update", fields=("review_plan",), actor=manager)
+
+
+async def test_reviews_follow_the_organization_through_events_and_the_job_repairs_a_lost_one(
+        applicant, park, manager_principal, desk, monkeypatch):
+    """Admission tells the reviews capability after commit; if the process stopped in between,
+    the scheduled job schedules them."""
+    from incubator import events
+    from incubator.organizations import admission
+    from incubator.organizations.models import Organization
+    from tests.organizations.conftest import admission_form
+
+    async def lost(event):
+        return None
+
+    monkeypatch.setattr(events, "deliver", lost)
+    criteria = await admission.criteria_for(park)
+    await admission.decide_admission(manager_principal, applicant, admission_form(criteria), [])
+    assert not await Review.filter(organization_id=applicant.id).exists()
+    assert await service.schedule_missing() == {"scheduled": 1}
+    assert await Review.filter(organization_id=applicant.id).count() == 4
+    assert await service.schedule_missing() == {"scheduled": 0}
+    monkeypatch.undo()
+    from incubator.organizations import service as organizations
+
+    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id), "incubating", {})
+    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id), "exited",
+                                     {"reason": "停止活动"})
+    assert not await Review.filter(organization_id=applicant.id, status__in=["scheduled", "in_progress"]).exists()

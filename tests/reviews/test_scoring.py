@@ -13,6 +13,7 @@ from incubator.organizations import graduation
 from incubator.reviews import scoring
 from incubator.reviews.models import Review, ReviewAssignment, ReviewStatus
 from incubator.workdays import is_working_day
+from tests.helpers import assert_audited
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ async def midterm(admitted) -> Review:
 
 @pytest.fixture
 async def evaluators(make_user):
-    from incubator.auth.models import Role
+    from incubator.roles import Role
 
     return [await make_user(f"evaluator{n}", Role.EVALUATOR) for n in range(1, 5)]
 
@@ -39,7 +40,9 @@ async def score(assignment: ReviewAssignment, evaluator, value: int, comment: st
 
 
 async def test_assigning_notifies_the_evaluator_and_starts_the_review(midterm, manager_principal, evaluators):
-    await assign(midterm, manager_principal, evaluators[0])
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    await assert_audited(assignment, "create", actor=manager_principal,
+                         changes={"evaluator": evaluators[0].username, "panel": "expert"})
     assert (await Review.get(id=midterm.id)).status == ReviewStatus.IN_PROGRESS
     note = await Notification.get(user_id=evaluators[0].id)
     assert note.kind == "review_assigned" and note.link == f"/reviews/{midterm.id}"
@@ -73,6 +76,8 @@ async def test_the_database_refuses_scores_from_a_conflicted_evaluator(midterm, 
 async def test_scores_are_final_once_submitted(midterm, manager_principal, evaluators):
     assignment = await assign(midterm, manager_principal, evaluators[0])
     await score(assignment, evaluators[0], 8)
+    await assert_audited(assignment, "update", actor=evaluators[0], changes={"conflict": False})
+    await assert_audited(assignment, "update", actor=evaluators[0], changes={"scores": [8, 8, 8, 8, 8]})
     with pytest.raises(DomainError):
         await scoring.submit_scores(Principal(evaluators[0]), await ReviewAssignment.get(id=assignment.id),
                                     {f"score_{i}": "1" for i in range(5)})
@@ -130,3 +135,107 @@ async def test_a_passed_graduation_review_meets_the_graduation_criterion(admitte
     await scoring.decide(manager_principal, review, {"decision": "pass_conditions", "reason": "需补充财务制度"})
     check = {c.key: c for c in await graduation.evaluate(admitted)}["graduation_review"]
     assert check.met
+
+
+async def test_a_declared_conflict_is_final_for_the_evaluator_and_managers_are_told(midterm, manager_principal,
+                                                                                   evaluators, manager):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    me = Principal(evaluators[0])
+    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "曾任该组织理事"})
+    told = await Notification.get(user_id=manager.id, kind="conflict_declared")
+    assert told.link == f"/reviews/{midterm.id}#panels" and told.details["evaluator"] == str(evaluators[0])
+    with pytest.raises(DomainError):  # withdrawing it is refused...
+        await scoring.declare_conflict(me, await ReviewAssignment.get(id=assignment.id), {"conflict": "no"})
+    with pytest.raises(DomainError):  # ...also from a page loaded before the declaration
+        await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    fresh = await ReviewAssignment.get(id=assignment.id)
+    assert fresh.conflict is True and fresh.conflict_note == "曾任该组织理事"
+    with pytest.raises(DomainError):
+        await scoring.submit_scores(me, fresh, {f"score_{i}": "9" for i in range(5)})
+
+
+async def test_saying_no_conflict_tells_nobody(midterm, manager_principal, evaluators, manager):
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    await scoring.declare_conflict(Principal(evaluators[0]), assignment, {"conflict": "no"})
+    assert not await Notification.filter(kind="conflict_declared").exists()
+
+
+async def test_only_a_manager_lifts_a_conflict_with_a_reason_and_it_is_audited(midterm, manager_principal, evaluators):
+    from incubator.errors import PermissionDenied
+
+    assignment = await assign(midterm, manager_principal, evaluators[0])
+    me = Principal(evaluators[0])
+    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "亲属任职"})
+    declared = await ReviewAssignment.get(id=assignment.id)
+    with pytest.raises(PermissionDenied):
+        await scoring.lift_conflict(me, declared, {"lift_reason": "我弄错了"})
+    with pytest.raises(ValidationFailed):
+        await scoring.lift_conflict(manager_principal, declared, {"lift_reason": ""})
+    await scoring.lift_conflict(manager_principal, declared, {"lift_reason": "亲属已于去年离职，经核实无利益冲突"})
+    await assert_audited(declared, "update", actor=manager_principal,
+                         changes={"conflict": None, "reason": "亲属已于去年离职，经核实无利益冲突"})
+    lifted = await ReviewAssignment.get(id=assignment.id)
+    assert lifted.conflict is None  # the evaluator declares again, then scores
+    assert await Notification.filter(user_id=evaluators[0].id, kind="conflict_lifted").exists()
+    await score(lifted, evaluators[0], 8)
+    assert (await ReviewAssignment.get(id=assignment.id)).submitted_at is not None
+
+
+async def test_deciding_before_everyone_scored_needs_a_confirmation_and_a_reason(midterm, manager_principal,
+                                                                                 evaluators):
+
+    await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 8)
+    await assign(midterm, manager_principal, evaluators[1])  # has not scored
+    conflicted = await assign(midterm, manager_principal, evaluators[2])
+    await scoring.declare_conflict(Principal(evaluators[2]), conflicted, {"conflict": "yes", "conflict_note": "x"})
+    assert [a.evaluator_id for a in await scoring.unscored(midterm)] == [evaluators[1].id]  # not the conflicted one
+    with pytest.raises(ValidationFailed) as refused:
+        await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "达标"})
+    assert set(refused.value.errors) == {"confirm_unscored", "unscored_reason"}
+    assert str(evaluators[1]) in refused.value.errors["confirm_unscored"]
+    with pytest.raises(ValidationFailed):  # the confirmation alone is not enough
+        await scoring.decide(manager_principal, midterm,
+                             {"decision": "pass", "reason": "达标", "confirm_unscored": "1"})
+    assert (await Review.get(id=midterm.id)).decision is None
+    await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "达标", "confirm_unscored": "1",
+                                                      "unscored_reason": "该专家出差，无法按期评分"})
+    await assert_audited(midterm, "update", actor=manager_principal,
+                         changes={"unscored": [str(evaluators[1])], "unscored_reason": "该专家出差，无法按期评分"})
+
+
+async def test_the_organizations_members_learn_the_result(midterm, manager_principal, evaluators, make_user, admitted):
+    from incubator.roles import Role
+
+    member = await make_user("member.zhou", Role.MEMBER, organization=admitted)
+    await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 4)
+    await scoring.decide(manager_principal, midterm, {"decision": "fail", "reason": "财务制度不健全"})
+    note = await Notification.get(user_id=member.id, kind="review_decided")
+    assert note.link == f"/reviews/{midterm.id}"
+    assert note.details["decision"] == "未通过" and note.details["decision_en"] == "Failed"
+
+
+async def test_service_indicators_are_replaced_as_a_whole_and_audited(midterm, manager_principal):
+    await scoring.set_indicators(manager_principal, midterm, {
+        "name_0": "入户探访", "target_0": "240", "actual_0": "180", "name_1": "个案档案", "target_1": "35"})
+    await assert_audited(midterm, "update", actor=manager_principal,
+                         changes={"indicators": [["入户探访", 240, 180], ["个案档案", 35, None]]})
+    with pytest.raises(ValidationFailed):
+        await scoring.set_indicators(manager_principal, midterm, {"name_0": "入户探访", "target_0": "-1"})
+    await scoring.set_indicators(manager_principal, midterm, {"name_0": "入户探访", "target_0": "240",
+                                                              "actual_0": "240"})
+    from incubator.reviews.models import Indicator
+
+    assert await Indicator.filter(review_id=midterm.id).values_list("name", "actual") == [("入户探访", 240)]
+
+
+async def test_evidence_is_a_document_of_the_review_and_audited(midterm, manager_principal, settings, evaluators):
+    from incubator.errors import PermissionDenied
+    from incubator.organizations.models import Document
+    from tests.helpers import upload
+
+    document = await scoring.add_evidence(manager_principal, midterm, "自评报告", upload("自评.pdf"), settings)
+    assert (await Document.get(id=document.id)).review_id == midterm.id
+    await assert_audited(document, "create", actor=manager_principal, fields=("filename", "sha256"))
+    await assign(midterm, manager_principal, evaluators[0])
+    with pytest.raises(PermissionDenied):
+        await scoring.add_evidence(Principal(evaluators[0]), midterm, "x", upload("x.pdf"), settings)

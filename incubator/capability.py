@@ -1,0 +1,261 @@
+"""Capabilities and what each adds to the app, declared in one manifest per package.
+
+A capability (parks, organizations, reviews, funding…) lives in its own package and declares in
+`<package>/manifest.py` everything it contributes: models, access rules, routes, navigation,
+flag sources, inbox messages, audit labels, graduation criteria, scheduled jobs, panels on the
+organization page, event subscriptions and demo data. `app.py` holds the one list of installed
+capabilities; `install()` files their contributions here, and the lower capabilities read them
+from here (the flag job its sources, the inbox its messages, the organization page its panels),
+so no capability imports a higher one and adding one never means editing another's registry.
+
+This module imports nothing of the capabilities: it sits at the bottom of the house.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+from incubator import events
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation for the given roles (role values), in `order`."""
+
+    route: str
+    label: str  # marked with N_, translated when shown
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    key: str
+    name: str  # short, for the flag list's filter (N_)
+    sentence: str  # the flag in a sentence, with %(placeholders)s from its details (N_)
+
+
+@dataclass(frozen=True)
+class FlagSource:
+    """Says which flags the current state calls for; the flag job reconciles them with what is stored."""
+
+    name: str
+    kinds: tuple[FlagKind, ...]
+    find: Callable[[date], Awaitable[list[Any]]]  # → list of flags.service.Wanted
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """One kind of inbox message: a sentence with %(placeholders)s from its details, or a renderer."""
+
+    key: str
+    text: str  # N_
+    render: Callable[[dict], str] | None = None
+
+
+@dataclass(frozen=True)
+class AuditKind:
+    """How the audit trail names one kind of object, its fields and their coded values."""
+
+    object_type: str
+    label: str  # N_
+    fields: Mapping[str, Any] = field(default_factory=dict)  # name → audit.labels.Field or a label
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One check of the graduation checklist: an async function of the organization → Check."""
+
+    key: str
+    check: Callable[[Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: it picks its targets and calls a service; idempotent, run hourly."""
+
+    name: str
+    run: Callable[[Any], Awaitable[dict]]  # (settings) → counts
+    label: str  # N_
+    count_labels: Mapping[str, str] = field(default_factory=dict)  # count key → N_ label
+    minutes: int = 60
+    order: int = 100  # jobs run in this order: what others read from is brought up to date first
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the organization page: `load(principal, organization)` returns the template's
+    context, or None when the panel has nothing to show this principal."""
+
+    key: str
+    template: str
+    load: Callable[[Any, Any], Awaitable[dict | None]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ParkFigure:
+    """A count shown for each park on the park list and the home page's park cards: `count(park_ids)`
+    answers {park id: n} in one grouped query, whatever the number of parks."""
+
+    key: str
+    column: str  # the list's column heading (N_)
+    sentence: str  # on a card, with %(n)s (N_)
+    count: Callable[[list[int]], Awaitable[dict[int, int]]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SignInPanel:
+    """A section of the public sign-in page (where applicants arrive too): `load()` returns the
+    template's context, or None when there is nothing to show."""
+
+    key: str
+    template: str
+    load: Callable[[], Awaitable[dict | None]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Subscription:
+    event: type[events.Event]
+    handler: Callable[[Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Part of the demo story, run in `order` with a shared dictionary of what earlier steps made."""
+
+    run: Callable[[dict], Awaitable[None]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    models: str | None = None  # module of Tortoise models
+    rules: str | None = None  # module registering access rules (incubator.access.rule)
+    routes: Callable[[], Sequence[BaseRoute]] | None = None  # imported when the app is built
+    nav: Sequence[NavItem] = ()
+    flag_sources: Sequence[FlagSource] = ()
+    messages: Sequence[MessageKind] = ()
+    audit: Sequence[AuditKind] = ()
+    criteria: Sequence[Criterion] = ()
+    jobs: Sequence[Job] = ()
+    panels: Sequence[Panel] = ()
+    sign_in_panels: Sequence[SignInPanel] = ()
+    park_figures: Sequence[ParkFigure] = ()
+    subscriptions: Sequence[Subscription] = ()
+    demo: Sequence[DemoStep] = ()
+
+
+# ---- the registry --------------------------------------------------------------------------------
+
+_installed: list[Capability] = []
+_generation = 0  # bumped by each install, so readers can cache what they derive from the registry
+
+
+def load(names: Iterable[str]) -> list[Capability]:
+    """The manifests of the named capability packages (`incubator.<name>` or a dotted package)."""
+    manifests = []
+    for name in names:
+        package = name if "." in name else f"incubator.{name}"
+        manifests.append(importlib.import_module(f"{package}.manifest").capability)
+    return manifests
+
+
+def install(capabilities: Sequence[Capability]) -> None:
+    """Files every contribution (again: installing twice the same list changes nothing)."""
+    names = [c.name for c in capabilities]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"a capability is listed twice: {names}")
+    global _generation
+    _installed[:] = list(capabilities)
+    _generation += 1
+    events.unsubscribe_all()
+    for capability in capabilities:
+        if capability.rules:
+            importlib.import_module(capability.rules)
+        for subscription in capability.subscriptions:
+            events.subscribe(subscription.event, subscription.handler)
+    _check_unique("flag kind", [k.key for s in flag_sources() for k in s.kinds])
+    _check_unique("message kind", [m.key for m in message_kinds()])
+    _check_unique("criterion", [c.key for c in criteria()])
+    _check_unique("job", [j.name for j in jobs()])
+    _check_unique("panel", [p.key for p in panels()])
+    _check_unique("sign-in panel", [p.key for p in sign_in_panels()])
+    _check_unique("park figure", [f.key for f in park_figures()])
+
+
+def _check_unique(what: str, keys: list[str]) -> None:
+    seen = set()
+    for key in keys:
+        if key in seen:
+            raise RuntimeError(f"two capabilities declare the {what} {key!r}")
+        seen.add(key)
+
+
+def installed() -> list[Capability]:
+    return list(_installed)
+
+
+def generation() -> int:
+    return _generation
+
+
+def model_modules(capabilities: Sequence[Capability] | None = None) -> list[str]:
+    return [c.models for c in (capabilities if capabilities is not None else _installed) if c.models]
+
+
+def routes() -> list[BaseRoute]:
+    return [route for c in _installed if c.routes for route in c.routes()]
+
+
+def nav_items() -> list[NavItem]:
+    return sorted((item for c in _installed for item in c.nav), key=lambda item: item.order)
+
+
+def flag_sources() -> list[FlagSource]:
+    return [source for c in _installed for source in c.flag_sources]
+
+
+def flag_kinds() -> dict[str, FlagKind]:
+    return {kind.key: kind for source in flag_sources() for kind in source.kinds}
+
+
+def message_kinds() -> list[MessageKind]:
+    return [m for c in _installed for m in c.messages]
+
+
+def audit_kinds() -> list[AuditKind]:
+    return [a for c in _installed for a in c.audit]
+
+
+def criteria() -> list[Criterion]:
+    return [item for c in _installed for item in c.criteria]
+
+
+def jobs() -> list[Job]:
+    return sorted((job for c in _installed for job in c.jobs), key=lambda job: job.order)
+
+
+def panels() -> list[Panel]:
+    return sorted((p for c in _installed for p in c.panels), key=lambda p: p.order)
+
+
+def sign_in_panels() -> list[SignInPanel]:
+    return sorted((p for c in _installed for p in c.sign_in_panels), key=lambda p: p.order)
+
+
+def park_figures() -> list[ParkFigure]:
+    return sorted((f for c in _installed for f in c.park_figures), key=lambda f: f.order)
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted((s for c in _installed for s in c.demo), key=lambda s: s.order)

@@ -1,0 +1,45 @@
+"""Small helpers the tests share: uploaded files and audit assertions."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from starlette.datastructures import Headers, UploadFile
+
+from incubator.audit.models import AuditEntry
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def upload(filename: str, data: bytes = PDF, content_type: str = "application/pdf") -> UploadFile:
+    """A file as the multipart parser hands it to a service."""
+    return UploadFile(io.BytesIO(data), filename=filename,
+                      headers=Headers({"content-type": content_type}))
+
+
+async def assert_audited(obj: Any = None, action: str | None = None, *, object_type: str | None = None,
+                         object_id: Any = None, actor: Any = None, changes: dict[str, Any] | None = None,
+                         fields: tuple[str, ...] = ()) -> AuditEntry:
+    """The newest audit entry about `obj` (or object_type/object_id) exists, by `actor`
+    ("system" for jobs), for `action`, naming `fields` and, for `changes`, the values after.
+    Returns the entry for further checks."""
+    object_type = object_type or type(obj).__name__
+    object_id = str(object_id if object_id is not None else obj.pk)
+    entries = AuditEntry.filter(object_type=object_type, object_id=object_id)
+    if action is not None:
+        entries = entries.filter(action=action)
+    found = await entries.order_by("-at", "-id")
+    assert found, f"no {action or ''} audit entry for {object_type} #{object_id}"
+    for entry in found:
+        if actor == "system" and entry.actor_id is not None:
+            continue
+        if actor not in (None, "system") and entry.actor_id != getattr(getattr(actor, "user", actor), "id", None):
+            continue
+        if any(name not in entry.changes for name in (*fields, *(changes or {}))):
+            continue
+        if changes and any(entry.changes[name][1] != value for name, value in changes.items()):
+            continue
+        return entry
+    raise AssertionError(f"no audit entry for {object_type} #{object_id} matching actor={actor!r} "
+                         f"fields={fields} changes={changes}; found {[e.changes for e in found]}")
