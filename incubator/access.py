@@ -29,9 +29,12 @@ Rule = Callable[["Principal"], RuleResult]
 class Account(Protocol):
     """What a principal needs of an account (auth.models.User is one)."""
 
-    id: int
-    role: str
-    display_name: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,15 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from incubator import capability, clock, db, jobs
+from incubator import capability, clock, db, jobs, middleware
 from incubator.config import STATIC_DIR, Settings, cli_tortoise_config
 from incubator.errors import DomainError, LoginRequired
 from incubator.home import home
-from incubator.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from incubator.web import error_page, redirect, status_for
 
 # The capabilities of the app, lowest first: each is a package with a manifest.py declaring
@@ -115,8 +113,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware, settings=settings),
-            Middleware(RequestContextMiddleware, settings=settings),
+            *middleware.stack(settings),
         ],
         exception_handlers={
             HTTPException: _http_exception,

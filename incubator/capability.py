@@ -153,6 +153,9 @@ class Capability:
     park_figures: Sequence[ParkFigure] = ()
     subscriptions: Sequence[Subscription] = ()
     demo: Sequence[DemoStep] = ()
+    # A folder of the capability's own templates, for one that lives outside this project (a
+    # plug-in); the project's capabilities keep theirs in templates/<name>/.
+    templates: str | None = None
 
 
 # ---- the registry --------------------------------------------------------------------------------

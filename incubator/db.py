@@ -7,12 +7,18 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.migrations.api import migrate as migrate_api
 
 from incubator.config import is_sqlite, sqlite_path, tortoise_config
+
+
+async def flat(query: Any) -> list[Any]:
+    """The values of a `values_list(field, flat=True)` query (Tortoise types them as tuples)."""
+    return list(await query)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

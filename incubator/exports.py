@@ -114,7 +114,8 @@ def workbook(
             raise TypeError("workbook() needs title and headers, or sheets")
         sheets = [(title, headers, rows or ())]
     book = Workbook()
-    book.remove(book.active)
+    for default in book.worksheets:  # the empty sheet a new workbook starts with
+        book.remove(default)
     titles: list[str] = []
     for number, (sheet_name, sheet_headers, sheet_rows) in enumerate(sheets, start=1):
         titles.append(sheet_title(sheet_name, titles, fallback=f"Sheet{number}"))

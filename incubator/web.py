@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from incubator import clock, i18n
+from incubator import capability, clock, i18n
 from incubator.config import TEMPLATES_DIR
 from incubator.errors import Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
 from incubator.navigation import items_for
@@ -27,15 +27,18 @@ FLASH_COOKIE = "incubator_flash"
 
 
 def _environment() -> Environment:
+    # The project's templates/, then the folders of capabilities that bring their own.
+    folders = [TEMPLATES_DIR, *(c.templates for c in capability.installed() if c.templates)]
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader(folders),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
     # newstyle: _("Hello %(name)s", name=x) escapes and formats safely.
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(
         datetime=i18n.format_datetime,
         date=i18n.format_date,
@@ -48,9 +51,14 @@ def _environment() -> Environment:
     return env
 
 
-@cache
 def templates() -> Jinja2Templates:
-    """Built on first use: importing the app (the `tortoise` command does) needs no templates."""
+    """Built on first use (importing the app, as the `tortoise` command does, needs no templates),
+    and again when another set of capabilities is installed."""
+    return _templates(capability.generation())
+
+
+@cache
+def _templates(generation: int) -> Jinja2Templates:
     return Jinja2Templates(env=_environment())
 
 
@@ -83,7 +91,7 @@ def render(
     fragment = block is not None and is_htmx(request)
     # Only a whole page shows (and so uses up) the flash messages; a fragment leaves them.
     context.setdefault("flashes", [] if fragment else pop_flashes(request))
-    if fragment:
+    if block is not None and fragment:
         tmpl = templates().get_template(template)
         ctx = tmpl.new_context({**_base_context(request), **context})
         html = "".join(tmpl.blocks[block](ctx))

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.expressions import Q
 
-from incubator import access
+from incubator import access, db
 from incubator.accounts import forms, service
 from incubator.accounts.pages import AccountFormPage, AccountsPage, UsernameCheck
 from incubator.auth.models import ParkManager, User
@@ -94,7 +94,7 @@ def _user_values(user: User, park_ids: list[int]) -> dict:
 
 
 async def _park_ids(principal, user: User) -> list[int]:
-    return list(await access.scope(ParkManager, principal).filter(user_id=user.id).values_list("park_id", flat=True))
+    return await db.flat(access.scope(ParkManager, principal).filter(user_id=user.id).values_list("park_id", flat=True))
 
 
 async def user_edit(request: Request) -> Response:

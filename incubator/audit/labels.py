@@ -16,7 +16,7 @@ from incubator.i18n import N_, format_money, gettext, list_separator
 @dataclass(frozen=True)
 class Field:
     label: str  # marked with N_, translated when shown
-    values: Mapping[str, str] = field(default_factory=dict)  # code → label (N_)
+    values: Mapping[Any, str] = field(default_factory=dict)  # code (str or StrEnum) → label (N_)
     money: bool = False  # integer fen
     show: Callable[[Any], str] | None = None  # for structured values
 

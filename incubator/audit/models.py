@@ -15,13 +15,14 @@ class AuditEntry(Model):
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="audit_entries", on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_name = fields.CharField(max_length=100, default="")
     action = fields.CharField(max_length=40)
     object_type = fields.CharField(max_length=40)
     object_id = fields.CharField(max_length=40)
     object_repr = fields.CharField(max_length=200, default="")
     # {"field": [before, after], ...}
-    changes = fields.JSONField(default=dict)
+    changes: fields.JSONField[dict] = fields.JSONField(default=dict)
     address = fields.CharField(max_length=64, default="")
 
     class Meta:

@@ -23,6 +23,7 @@ class User(Model):
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.Organization", null=True, related_name="members", on_delete=fields.RESTRICT
     )
+    organization_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     password_changed_at = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -52,9 +53,11 @@ class ParkManager(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="manager_links", on_delete=fields.CASCADE
     )
+    park_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "incubator.User", related_name="park_links", on_delete=fields.CASCADE
     )
+    user_id: int
 
     class Meta:
         table = "park_manager"
@@ -69,6 +72,7 @@ class UserSession(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "incubator.User", related_name="sessions", on_delete=fields.CASCADE
     )
+    user_id: int
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
     expires_at = fields.DatetimeField(db_index=True)

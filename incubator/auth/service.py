@@ -10,9 +10,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
+from incubator import db
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.auth.commands import ChangePassword
@@ -100,7 +102,7 @@ async def _refuse_if_throttled(
         (LoginFailure.filter(address=address, at__gte=since), settings.login_max_failures_per_address),
     ]
     for failures, limit in checks:
-        recent = await failures.order_by("-at").limit(limit).values_list("at", flat=True)
+        recent: list[datetime] = await db.flat(failures.order_by("-at").limit(limit).values_list("at", flat=True))
         if len(recent) >= limit:
             # Locked until the oldest of the last `limit` failures leaves the window.
             unlock = min(recent) + window
@@ -131,8 +133,13 @@ async def resolve_session(settings: Settings, token: str) -> UserSession | None:
 async def load_principal(user: User) -> Principal:
     park_ids: frozenset[int] = frozenset()
     if user.role == Role.MANAGER:
-        park_ids = frozenset(await ParkManager.filter(user_id=user.id).values_list("park_id", flat=True))
+        park_ids = frozenset(await db.flat(ParkManager.filter(user_id=user.id).values_list("park_id", flat=True)))
     return Principal(user=user, park_ids=park_ids, organization_id=user.organization_id)
+
+
+def _user(principal: Principal) -> User:
+    """The principal's account: a User here, where accounts are kept."""
+    return cast(User, principal.user)
 
 
 async def logout(session: UserSession) -> None:
@@ -147,13 +154,13 @@ async def end_session(principal: Principal, session_id: int) -> None:
         deleted = await UserSession.filter(id=session_id, user_id=principal.id).delete()
         if not deleted:
             raise NotFound(_("Not found."))
-        await audit.record(principal, "sessions_end", principal.user, {"sessions": [1, 0]})
+        await audit.record(principal, "sessions_end", _user(principal), {"sessions": [1, 0]})
 
 
 async def end_all_sessions(principal: Principal) -> int:
     async with in_transaction():
         count = await UserSession.filter(user_id=principal.id).delete()
-        await audit.record(principal, "sessions_end", principal.user, {"sessions": [count, 0]})
+        await audit.record(principal, "sessions_end", _user(principal), {"sessions": [count, 0]})
     return count
 
 

@@ -18,11 +18,13 @@ class Flag(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="flags", on_delete=fields.CASCADE
     )
+    park_id: int
     organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.Organization", null=True, related_name="flags", on_delete=fields.CASCADE
     )
+    organization_id: int | None
     due_on = fields.DateField(null=True)
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict] = fields.JSONField(default=dict)
     raised_at = fields.DatetimeField()
     resolved_at = fields.DatetimeField(null=True, db_index=True)
 

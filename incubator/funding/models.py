@@ -88,6 +88,7 @@ class Fund(Model):
     park: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.Park", null=True, related_name="funds", on_delete=fields.RESTRICT
     )
+    park_id: int | None
     fiscal_year = fields.IntField()
     budget_fen = fields.BigIntField()
     committed_fen = fields.BigIntField(default=0)
@@ -123,9 +124,11 @@ class Grant(Model):
     fund: fields.ForeignKeyRelation[Fund] = fields.ForeignKeyField(
         "incubator.Fund", related_name="grants", on_delete=fields.RESTRICT
     )
+    fund_id: int
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Organization", related_name="grants", on_delete=fields.RESTRICT
     )
+    organization_id: int
     purpose = fields.CharField(max_length=300)
     amount_fen = fields.BigIntField()
     disbursed_fen = fields.BigIntField(default=0)
@@ -134,9 +137,11 @@ class Grant(Model):
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="drafted_grants", on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     approved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="approved_grants", on_delete=fields.SET_NULL
     )
+    approved_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     proposed_at = fields.DatetimeField(null=True)
     approved_at = fields.DatetimeField(null=True)
@@ -163,6 +168,7 @@ class Tranche(Model):
     grant: fields.ForeignKeyRelation[Grant] = fields.ForeignKeyField(
         "incubator.Grant", related_name="tranches", on_delete=fields.CASCADE
     )
+    grant_id: int
     sequence = fields.IntField()
     amount_fen = fields.BigIntField()
     condition = fields.CharEnumField(TrancheCondition, max_length=16)
@@ -216,12 +222,15 @@ class LedgerEntry(Model):
     fund: fields.ForeignKeyRelation[Fund] = fields.ForeignKeyField(
         "incubator.Fund", related_name="entries", on_delete=fields.RESTRICT
     )
+    fund_id: int
     grant: fields.ForeignKeyNullableRelation[Grant] = fields.ForeignKeyField(
         "incubator.Grant", null=True, related_name="entries", on_delete=fields.RESTRICT
     )
+    grant_id: int | None
     tranche: fields.ForeignKeyNullableRelation[Tranche] = fields.ForeignKeyField(
         "incubator.Tranche", null=True, related_name="entries", on_delete=fields.RESTRICT
     )
+    tranche_id: int | None
     kind = fields.CharField(max_length=10)
     committed_delta_fen = fields.BigIntField(default=0)
     disbursed_delta_fen = fields.BigIntField(default=0)
@@ -231,6 +240,7 @@ class LedgerEntry(Model):
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="ledger_entries", on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     at = fields.DatetimeField(db_index=True)
 
     class Meta:

@@ -1,6 +1,8 @@
 """Officials see every fund; managers their park's funds and the district's, and the grants to
 their park's organizations; organizations only their own grants, never the ledger."""
 
+from typing import Any
+
 from tortoise.expressions import Q
 
 from incubator.access import Principal, rule
@@ -40,12 +42,15 @@ def change_ledger(p: Principal) -> Q | bool:
 
 
 def _grants(p: Principal, prefix: str) -> Q | bool:
+    filters: dict[str, Any]
     if p.is_(Role.ADMIN, Role.OFFICIAL):
         return True
     if p.is_(Role.MANAGER):
-        return Q(**{f"{prefix}organization__park_id__in": list(p.park_ids)})
+        filters = {f"{prefix}organization__park_id__in": list(p.park_ids)}
+        return Q(**filters)
     if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(**{f"{prefix}organization_id": p.organization_id})
+        filters = {f"{prefix}organization_id": p.organization_id}
+        return Q(**filters)
     return False
 
 

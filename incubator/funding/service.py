@@ -13,7 +13,7 @@ from datetime import date
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from incubator import access, clock, events
+from incubator import access, clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import User
@@ -225,7 +225,7 @@ async def _tell_the_approvers(principal: Principal, grant: Grant, needs_official
     else:
         approvers = User.filter(park_links__park_id=organization.park_id, role=Role.MANAGER,
                                 is_active=True).exclude(id=principal.id)
-    await notifications.notify_many(await approvers.values_list("id", flat=True), "grant_proposed",
+    await notifications.notify_many(await db.flat(approvers.values_list("id", flat=True)), "grant_proposed",
                                     f"/grants/{grant.id}", {
                                         "organization": organization.name_zh, "organization_en": organization.name_en,
                                         "purpose": grant.purpose, "amount": _yuan(grant.amount_fen)})

@@ -21,7 +21,7 @@ class JobRun(Model):
     started_at = fields.DatetimeField(db_index=True)
     finished_at = fields.DatetimeField(null=True)
     status = fields.CharField(max_length=12, default="running")  # running, ok, error, skipped, abandoned
-    counts = fields.JSONField(default=dict)
+    counts: fields.JSONField[dict] = fields.JSONField(default=dict)
     error = fields.TextField(default="")
 
     class Meta:

@@ -9,6 +9,7 @@ class Notification(Model):
     user: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.User", related_name="notifications", on_delete=fields.CASCADE
     )
+    user_id: int
     kind = fields.CharField(max_length=32)
     link = fields.CharField(max_length=200, default="")
     details = fields.JSONField(default=dict)

@@ -147,6 +147,7 @@ class Organization(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="organizations", on_delete=fields.RESTRICT
     )
+    park_id: int
     name_zh = fields.CharField(max_length=150)
     name_en = fields.CharField(max_length=200, default="")
     kind = fields.CharEnumField(OrganizationKind, max_length=32, default=OrganizationKind.UNREGISTERED,
@@ -216,9 +217,11 @@ class OrganizationDomain(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="domain_links", on_delete=fields.CASCADE
     )
+    organization_id: int
     domain: fields.ForeignKeyRelation[ServiceDomain] = fields.ForeignKeyField(
         "incubator.ServiceDomain", related_name="organization_links", on_delete=fields.RESTRICT
     )
+    domain_id: int
 
     class Meta:
         table = "organization_domain"
@@ -231,6 +234,7 @@ class Application(Model):
     organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
         "incubator.Organization", related_name="application", on_delete=fields.CASCADE
     )
+    organization_id: int
     reference = fields.CharField(max_length=40, unique=True)
     # The name as applied: the applicant's receipt shows what they sent, whatever happens later.
     name_zh = fields.CharField(max_length=150, default="", db_default="")
@@ -249,6 +253,7 @@ class AdmissionCriterion(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="admission_criteria", on_delete=fields.CASCADE
     )
+    park_id: int
     name_zh = fields.CharField(max_length=60)
     name_en = fields.CharField(max_length=80, default="")
     weight = fields.IntField()
@@ -269,9 +274,11 @@ class AdmissionReview(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="admission_reviews", on_delete=fields.CASCADE
     )
+    organization_id: int
     reviewer: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="admission_reviews", on_delete=fields.SET_NULL
     )
+    reviewer_id: int | None
     # [{"criterion": "…", "weight": 30, "max": 10, "score": 8}, …]: a copy, so later changes to
     # the park's criteria do not rewrite past reviews.
     scores = fields.JSONField(default=list)
@@ -291,6 +298,7 @@ class Agreement(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="agreements", on_delete=fields.CASCADE
     )
+    organization_id: int
     start_on = fields.DateField()
     term_months = fields.IntField()
     end_on = fields.DateField()
@@ -298,6 +306,7 @@ class Agreement(Model):
     signed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="signed_agreements", on_delete=fields.SET_NULL
     )
+    signed_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     ended_on = fields.DateField(null=True)
 
@@ -317,9 +326,11 @@ class SpaceAllocation(Model):
     agreement: fields.ForeignKeyRelation[Agreement] = fields.ForeignKeyField(
         "incubator.Agreement", related_name="allocations", on_delete=fields.CASCADE
     )
+    agreement_id: int
     space: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Space", related_name="allocations", on_delete=fields.RESTRICT
     )
+    space_id: int
     allocated_on = fields.DateField()
     released_on = fields.DateField(null=True)
 
@@ -347,11 +358,13 @@ class StageChange(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="stage_changes", on_delete=fields.CASCADE
     )
+    organization_id: int
     from_stage = fields.CharField(max_length=24, default="")
     to_stage = fields.CharField(max_length=24)
     actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="stage_changes", on_delete=fields.SET_NULL
     )
+    actor_id: int | None
     actor_name = fields.CharField(max_length=100, default="")
     at = fields.DatetimeField(db_index=True)
     reason = fields.TextField(default="")
@@ -379,6 +392,7 @@ class Document(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="documents", on_delete=fields.CASCADE
     )
+    organization_id: int
     title = fields.CharField(max_length=150)
     filename = fields.CharField(max_length=200)
     content_type = fields.CharField(max_length=100)
@@ -389,9 +403,11 @@ class Document(Model):
     review: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.Review", null=True, related_name="documents", on_delete=fields.SET_NULL
     )
+    review_id: int | None
     uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="documents", on_delete=fields.SET_NULL
     )
+    uploaded_by_id: int | None
     uploaded_at = fields.DatetimeField()
 
     class Meta:
@@ -405,12 +421,14 @@ class FollowUp(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "incubator.Organization", related_name="follow_ups", on_delete=fields.CASCADE
     )
+    organization_id: int
     due_on = fields.DateField()
     done_on = fields.DateField(null=True)
     notes = fields.TextField(default="")
     recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="follow_ups", on_delete=fields.SET_NULL
     )
+    recorded_by_id: int | None
 
     class Meta:
         table = "follow_up"
@@ -425,9 +443,11 @@ class ImportBatch(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="import_batches", on_delete=fields.CASCADE
     )
+    park_id: int
     created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="import_batches", on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField()
     filename = fields.CharField(max_length=200)
     rows = fields.JSONField(default=list)

@@ -102,6 +102,7 @@ class Space(Model):
     park: fields.ForeignKeyRelation[Park] = fields.ForeignKeyField(
         "incubator.Park", related_name="spaces", on_delete=fields.RESTRICT
     )
+    park_id: int
     kind = fields.CharEnumField(SpaceKind, max_length=16)
     name = fields.CharField(max_length=100)
     capacity = fields.IntField()

@@ -55,6 +55,7 @@ class Milestone(Model):
     park: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Park", related_name="milestones", on_delete=fields.CASCADE
     )
+    park_id: int
     code = fields.CharField(max_length=40)
     name_zh = fields.CharField(max_length=60)
     name_en = fields.CharField(max_length=80, default="")
@@ -81,9 +82,11 @@ class Review(Model):
     organization: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.Organization", related_name="reviews", on_delete=fields.CASCADE
     )
+    organization_id: int
     milestone: fields.ForeignKeyNullableRelation[Milestone] = fields.ForeignKeyField(
         "incubator.Milestone", null=True, related_name="reviews", on_delete=fields.SET_NULL
     )
+    milestone_id: int | None
     # A copy of the plan entry: later edits of the plan do not rewrite scheduled reviews.
     code = fields.CharField(max_length=40)
     name_zh = fields.CharField(max_length=60)
@@ -155,9 +158,11 @@ class ReviewAssignment(Model):
     review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
         "incubator.Review", related_name="assignments", on_delete=fields.CASCADE
     )
+    review_id: int
     evaluator: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "incubator.User", related_name="review_assignments", on_delete=fields.RESTRICT
     )
+    evaluator_id: int
     panel = fields.CharEnumField(Panel, max_length=12)
     conflict = fields.BooleanField(null=True)  # None: not declared yet
     conflict_note = fields.CharField(max_length=300, default="")
@@ -186,6 +191,7 @@ class Indicator(Model):
     review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
         "incubator.Review", related_name="indicators", on_delete=fields.CASCADE
     )
+    review_id: int
     name = fields.CharField(max_length=80)
     target = fields.IntField()
     actual = fields.IntField(null=True)

@@ -1,0 +1,85 @@
+"""Capabilities are wired from their manifests alone: every declared contribution reaches the app,
+and a new capability is one folder plus one entry in the list of capabilities."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jinja2 import TemplateNotFound
+from tortoise import Tortoise
+
+from incubator import access, capability, events
+from incubator.access import Principal
+from incubator.app import CAPABILITIES
+from incubator.audit import labels
+from incubator.navigation import items_for
+from incubator.web import templates
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_app_installs_exactly_the_listed_capabilities():
+    assert [c.name for c in capability.installed()] == list(CAPABILITIES)
+
+
+def test_every_declared_route_and_nav_item_is_served(app):
+    served = {route.name for route in app.routes}
+    for cap in capability.installed():
+        declared = {route.name for route in (cap.routes() if cap.routes else [])}
+        assert declared <= served, cap.name
+    for item in capability.nav_items():
+        assert app.url_path_for(item.route)
+
+
+def test_every_declared_model_is_known_to_the_orm_and_guarded_by_a_rule(app):
+    models = {m.__module__ + "." + m.__name__: m for m in Tortoise.apps["incubator"].values()}
+    guarded = {model for model, action in access.registered() if action == "view"}
+    for cap in capability.installed():
+        if not cap.models:
+            continue
+        own = [m for name, m in models.items() if name.startswith(cap.models + ".")]
+        assert own, f"{cap.name} declares {cap.models} but the ORM has none of its models"
+        assert set(own) & guarded, f"no access rule guards the models of {cap.name}"
+
+
+def test_every_declared_label_template_and_handler_is_registered(app):
+    env = templates().env
+    for panel in [*capability.panels(), *capability.sign_in_panels()]:
+        try:
+            env.get_template(panel.template)
+        except TemplateNotFound as missing:
+            raise AssertionError(f"panel {panel.key}: no template {panel.template}") from missing
+    for kind in capability.audit_kinds():
+        assert labels.kinds()[kind.object_type] == kind.label
+    for cap in capability.installed():
+        for subscription in cap.subscriptions:
+            assert subscription.handler in events.subscribers(subscription.event)
+
+
+def test_navigation_is_read_from_the_manifests(admin, member):
+    admin_routes = [route for route, _ in items_for(Principal(admin))]
+    assert "users:list" in admin_routes and "funding:funds" in admin_routes
+    member_routes = [route for route, _ in items_for(Principal(member, organization_id=member.organization_id))]
+    assert "organizations:mine" in member_routes and "users:list" not in member_routes
+
+
+def test_a_new_capability_is_one_folder_and_one_line(tmp_path):
+    """tests/sample_capability declares a model, a page, a nav item, a flag kind and a job; added to
+    the list, each reaches the app: the schema, the page and its link (for the roles named), the
+    flag raised by the flag job and described on the flag page, the job run and listed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("INCUBATOR_TEST_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "tests.sample_capability.drive", str(tmp_path)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["flags"] == ["lantern_out"]
+    assert seen["checked"] == [1, 1]
+    assert seen["nav_link"] and not seen["member_nav_link"]
+    assert seen["page"] == [200, 2]
+    assert seen["member_page"] == 0
+    assert seen["flag_page_says"] and seen["job_listed"]
