@@ -22,14 +22,15 @@ from incubator.web import error_page, redirect, status_for
 # The capabilities of the app, lowest first: each is a package with a manifest.py declaring
 # everything it adds. A new capability is a new package and one more name here.
 CAPABILITIES = (
+    # Each capability imports only capabilities listed before it (tests/test_capabilities.py).
+    "audit",
     "auth",
     "parks",
     "calendar",
-    "audit",
     "notifications",
+    "flags",
     "organizations",
     "accounts",
-    "flags",
     "reviews",
     "funding",
     "jobs",

@@ -4,20 +4,22 @@ with their spaces, and one account per role. Loading it twice changes nothing.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from incubator import clock
+from incubator import clock, db, events
 from incubator.access import Principal
 from incubator.auth.models import User
 from incubator.auth.service import create_user_plain
 from incubator.funding.models import Grant, Tranche
 from incubator.organizations import admission, credit_code
+from incubator.organizations import forms as organization_forms
 from incubator.organizations import service as organization_service
-from incubator.organizations.models import Application, Organization, ServiceDomain, StageChange
+from incubator.organizations.models import Application, Organization, OrganizationDomain, ServiceDomain, StageChange
+from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 from incubator.reviews import scoring
-from incubator.reviews.models import Review, ReviewAssignment
+from incubator.reviews.commands import AssignEvaluator, Decide, DeclareConflict, DimensionScore, SubmitScores
+from incubator.reviews.models import Decision, Panel, Review, ReviewAssignment
 from incubator.roles import Role
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
@@ -29,7 +31,7 @@ LONG_HOURS = {d: ["08:30", "21:00"] for d in ("mon", "tue", "wed", "thu", "fri")
     "sat": ["09:00", "17:00"], "sun": None,
 }
 
-PARKS = [
+PARKS: list[dict[str, Any]] = [
     {
         "kind": ParkKind.PARK, "name_zh": "灵山·太湖社区公益园",
         "name_en": "Lingshan-Taihu Community Welfare Park",
@@ -133,9 +135,12 @@ async def load() -> bool:
     if await User.filter(username="admin").exists():
         return False
     parks = []
-    async with in_transaction():
+    async with events.transaction():
         for index, values in enumerate(PARKS):
-            park = await Park.get_or_none(name_zh=values["name_zh"]) or await Park.create(**values)
+            park = await Park.get_or_none(name_zh=values["name_zh"])
+            if park is None:
+                park = await Park.create(**values)
+                events.emit(ParkCreated(park_id=park.id))  # its scorecard and review plan follow
             parks.append(park)
             prefix = ["灵山", "益巢", "荣巷", "中心"][index]
             for space in _spaces(prefix):
@@ -169,9 +174,9 @@ async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: li
             "mobile": f"1380000{number:04d}", "legal_representative": "负责人" + name_zh[:2],
             "plan": "面向社区居民开展常态化公益服务，一年内完成登记并形成品牌项目。",
             "staff_count": str(2 + number % 4), "volunteer_count": str(15 + number * 7)}
-    submitted = await admission.submit_application(park, form, [str(d) for d in domains],
-                                                   ["office_space", "registration", "capacity_building"],
-                                                   address=f"demo-{number}")
+    submitted = await admission.submit_application(
+        park, organization_forms.apply(form, domains, ["office_space", "registration", "capacity_building"]),
+        address=f"demo-{number}")
     organization = submitted.organization
     start = clock.today() - timedelta(days=days_ago or 20)
     for step in path:
@@ -183,26 +188,28 @@ async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: li
                 "decision": step, "reason": REASONS[step], "start_on": start.isoformat(),
                 "term_months": "24" if (days_ago or 0) > 300 and "extended" not in path else "12",
                 "space_id": str(desks[0].id) if desks and step == "admit" else ""}
-            await admission.decide_admission(admin, organization, decision, ["office_space", "registration"])
+            await admission.decide_admission(admin, organization, organization_forms.decide_admission(
+                decision, [c.id for c in criteria], ["office_space", "registration"]))
             continue
-        data = {"reason": REASONS.get(step, "")}
+        data = {"stage": step, "reason": REASONS.get(step, "")}
         if step == "extended":
+            assert organization.term_end_on is not None  # a resident organization has a term
             data["new_end_on"] = (organization.term_end_on + timedelta(days=183)).isoformat()
         if step == "graduated":
             await _register(admin, organization, number)
             graduation = await Review.get(organization_id=organization.id, code="graduation", status__in=["scheduled",
                                                                                                       "in_progress"])
             await _conduct(admin, graduation, evaluators, number)
-        await organization_service.change_stage(admin, organization, step, data)
+        await organization_service.change_stage(admin, organization, organization_forms.change_stage(data))
     organization = await Organization.get(id=organization.id)
     if registration == "registered" and organization.registration != "registered":
         await _register(admin, organization, number)
     elif registration in ("preparing", "filed"):
-        await organization_service.update_registration(admin, organization, {
+        await organization_service.update_registration(admin, organization, organization_forms.update_registration({
             "registration": registration, "name_preapproval": f"滨民名预〔2025〕{number:03d}号",
             "filing_number": f"滨社备〔2025〕{number:03d}号" if registration == "filed" else "",
             "filing_authority": "太湖街道办事处" if registration == "filed" else "",
-            "filed_on": (start + timedelta(days=30)).isoformat() if registration == "filed" else ""})
+            "filed_on": (start + timedelta(days=30)).isoformat() if registration == "filed" else ""}))
     # Reviews that fell due more than a month ago have been held; recent ones are still open,
     # so the demo shows reviews due and overdue.
     for review in await Review.filter(organization_id=organization.id, status__in=["scheduled", "in_progress"],
@@ -213,14 +220,15 @@ async def _walk(admin: Principal, parks: list[Park], number: int, evaluators: li
 
 async def _conduct(admin: Principal, review: Review, evaluators: list[User], number: int) -> None:
     for index, (evaluator, panel) in enumerate(zip(evaluators, ("expert", "media", "resident"), strict=True)):
-        assignment = await scoring.assign(admin, review, {"evaluator_id": str(evaluator.id), "panel": panel})
+        assignment = await scoring.assign(admin, review, AssignEvaluator(evaluator_id=evaluator.id, panel=Panel(panel)))
         me = Principal(evaluator)
-        await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+        await scoring.declare_conflict(me, assignment, DeclareConflict(conflict=False))
         assignment = await ReviewAssignment.get(id=assignment.id)
-        value = str(6 + (number + index) % 4)
-        await scoring.submit_scores(me, assignment, {**{f"score_{i}": value for i in range(len(review.dimensions))},
-                                                     "comment": "材料齐全，服务记录清晰。"})
-    await scoring.decide(admin, review, {"decision": "pass", "reason": "达到本阶段目标。"})
+        value = 6 + (number + index) % 4
+        await scoring.submit_scores(me, assignment, SubmitScores(
+            scores=tuple(DimensionScore(dimension=i, score=value) for i in range(len(review.dimensions))),
+            comment="材料齐全，服务记录清晰。"))
+    await scoring.decide(admin, review, Decide(decision=Decision.PASSED, reason="达到本阶段目标。"))
 
 
 async def _funding(admin: Principal, parks: list[Park]) -> None:
@@ -237,7 +245,8 @@ async def _funding(admin: Principal, parks: list[Park]) -> None:
         "name": f"{year}年灵山园区运营方种子基金", "source": "operator_budget", "fiscal_year": str(year),
         "budget": "20万", "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31", "park_id": str(parks[0].id)}))
     threshold = Settings.grant_approval_threshold_fen  # the default: ¥50,000
-    plans = [  # organization, purpose, tranches (amount, condition, extra), how far it goes
+    plans: list[tuple[str, str, list[tuple[str, str, dict[str, str]]], str]] = [  # organization, purpose,
+        # tranches (amount, condition, extra), how far it goes
         ("太湖邻里志愿者协会", "“邻里守望”社区志愿服务项目", [("20000", "on_signing", {}),
                                                    ("30000", "after_review", {"review_code": "midterm"})], "paid"),
         ("益巢独居老人关爱中心", "独居老人探访与个案服务", [("40000", "on_signing", {}),
@@ -267,14 +276,15 @@ async def _funding(admin: Principal, parks: list[Park]) -> None:
 
 
 async def _register(admin: Principal, organization: Organization, number: int) -> None:
-    domain_ids = await organization.domain_links.all().values_list("domain_id", flat=True)
+    domain_ids: list[int] = await db.flat(
+        OrganizationDomain.filter(organization_id=organization.id).values_list("domain_id", flat=True))
     profile = {name: str(getattr(organization, name) or "") for name in organization_service.PROFILE_FIELDS}
     profile["kind"] = str(organization.kind.value)
-    await organization_service.update_profile(admin, organization, profile, [str(d) for d in domain_ids])
-    await organization_service.update_registration(admin, organization, {
+    await organization_service.update_profile(admin, organization, organization_forms.profile(profile, domain_ids))
+    await organization_service.update_registration(admin, organization, organization_forms.update_registration({
         "registration": "registered", "credit_code": credit_code.make(f"51320211MJ57{number:05d}"),
         "registration_authority": "无锡市滨湖区民政局",
-        "registered_on": (clock.today() - timedelta(days=60)).isoformat()})
+        "registered_on": (clock.today() - timedelta(days=60)).isoformat()}))
 
 
 async def _backdate(organization_id: int, first: date) -> None:

@@ -24,6 +24,7 @@ from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheS
 from incubator.organizations.models import STAGE_LABELS, Organization, Stage
 from incubator.parks.models import Park, Space
 from incubator.parks.service import attach_figures
+from incubator.reviews import service as review_service
 from incubator.reviews.models import OPEN_STATUSES, Review, ReviewAssignment
 from incubator.roles import Role
 from incubator.web import current, render
@@ -82,13 +83,14 @@ async def _approvals(principal: Principal) -> list[Grant]:
     return await grants.select_related("organization").order_by("proposed_at", "id").limit(LIST_LIMIT)
 
 
-async def _evaluator_context(principal: Principal) -> dict:
+async def _evaluator_context(principal: Principal, today: date) -> dict:
     pending = await access.scope(ReviewAssignment, principal).filter(
         Q(conflict__isnull=True) | Q(conflict=False), submitted_at__isnull=True,
         review__status__in=list(OPEN_STATUSES)).select_related("review__organization").order_by(
         "review__due_on", "id").limit(LIST_LIMIT)
     done = await access.scope(ReviewAssignment, principal).filter(submitted_at__isnull=False).count()
-    return {"to_score": pending, "scored_count": done}
+    overdue = {a.id for a in pending if review_service.is_overdue(a.review, today)}
+    return {"to_score": pending, "scored_count": done, "overdue_assignments": overdue}
 
 
 async def _member_context(principal: Principal, today: date) -> dict:
@@ -100,9 +102,11 @@ async def _member_context(principal: Principal, today: date) -> dict:
         grant_id__in=[g.id for g in grants], status__in=[TrancheStatus.PENDING, TrancheStatus.READY,
                                                            TrancheStatus.HELD]).order_by("-sequence")}
     flags, flag_count = await _flags(principal, organization_id=organization.id)
+    next_review = await reviews.filter(status__in=list(OPEN_STATUSES)).order_by("due_on", "id").first()
     return {
         "organization": organization,
-        "next_review": await reviews.filter(status__in=list(OPEN_STATUSES)).order_by("due_on", "id").first(),
+        "next_review": next_review,
+        "next_review_overdue": next_review is not None and review_service.is_overdue(next_review, today),
         "last_decided": await reviews.filter(decision__isnull=False).order_by("-decided_at").first(),
         "grants": grants, "next_tranches": next_tranches,
         "flags": flags, "flag_count": flag_count,
@@ -125,7 +129,7 @@ async def home(request: Request) -> Response:
     context: dict = {"today": today, "label": flag_label, "managed_park_ids": principal.park_ids,
                      "role": principal.role.value}
     if principal.is_(Role.EVALUATOR):
-        context |= await _evaluator_context(principal)
+        context |= await _evaluator_context(principal, today)
     elif principal.is_(Role.MEMBER):
         context |= await _member_context(principal, today)
     else:

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,7 +29,7 @@ FLASH_COOKIE = "incubator_flash"
 
 def _environment() -> Environment:
     # The project's templates/, then the folders of capabilities that bring their own.
-    folders = [TEMPLATES_DIR, *(c.templates for c in capability.installed() if c.templates)]
+    folders: list[str | Path] = [TEMPLATES_DIR, *(c.templates for c in capability.installed() if c.templates)]
     env = Environment(
         loader=FileSystemLoader(folders),
         autoescape=select_autoescape(["html", "xml"]),

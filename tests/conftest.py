@@ -20,13 +20,14 @@ from argon2 import PasswordHasher
 from tortoise import Tortoise
 from tortoise.connection import connections
 
-from incubator import db
+from incubator import db, events
 from incubator.app import create_app
 from incubator.auth import passwords
 from incubator.auth.models import Role, User
 from incubator.auth.service import create_user_plain
 from incubator.config import Settings, sqlite_url
 from incubator.organizations.models import Organization
+from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park, Space, SpaceKind
 
 DEFAULT_DOMAINS = importlib.import_module("incubator.migrations.0004_default_service_domains").DOMAINS
@@ -191,16 +192,24 @@ async def new_browser(app):
 # ---- the world ---------------------------------------------------------------------------
 
 
+async def open_park(**values) -> Park:
+    """A park as the parks service opens one: stored, then ParkCreated delivered (its admission
+    scorecard and review plan are seeded by the capabilities that own them)."""
+    park = await Park.create(**values)
+    await events.deliver(ParkCreated(park_id=park.id))
+    return park
+
+
 @pytest_asyncio.fixture
 async def park(clean: None) -> Park:
-    return await Park.create(name_zh="灵山·太湖社区公益园", name_en="Lingshan Park", theme="志愿服务",
-                             floor_area_m2=2200, resident_slots=20)
+    return await open_park(name_zh="灵山·太湖社区公益园", name_en="Lingshan Park", theme="志愿服务",
+                           floor_area_m2=2200, resident_slots=20)
 
 
 @pytest_asyncio.fixture
 async def other_park(clean: None) -> Park:
-    return await Park.create(name_zh="荣巷助残孵化园", name_en="Rongxiang Park", theme="助残服务",
-                             floor_area_m2=1100, resident_slots=12)
+    return await open_park(name_zh="荣巷助残孵化园", name_en="Rongxiang Park", theme="助残服务",
+                           floor_area_m2=1100, resident_slots=12)
 
 
 @pytest_asyncio.fixture

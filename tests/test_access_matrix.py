@@ -1,5 +1,6 @@
 """Every route × every role × someone else's object: outside one's scope the answer is
-403 or 404, the other object's data never shows, and nothing changes.
+403 or 404, the other object's data never shows, and nothing changes; and every page about an
+object shows each role the objects of its own (MUST_SEE).
 
 A new route must be added to ROUTES below (the completeness test fails until it is)."""
 
@@ -20,7 +21,7 @@ from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, open_park
 
 
 @dataclass
@@ -54,8 +55,8 @@ class World:
 
 @pytest_asyncio.fixture
 async def world(make_user, browser) -> World:
-    park_a = await Park.create(name_zh="甲园区SECRET-PARK-A", resident_slots=5)
-    park_b = await Park.create(name_zh="乙园区SECRET-PARK-B", resident_slots=5)
+    park_a = await open_park(name_zh="甲园区SECRET-PARK-A", resident_slots=5)
+    park_b = await open_park(name_zh="乙园区SECRET-PARK-B", resident_slots=5)
     space_a = await Space.create(park=park_a, kind=SpaceKind.OFFICE, name="SECRET-SPACE-A", capacity=4)
     space_b = await Space.create(park=park_b, kind=SpaceKind.OFFICE, name="SECRET-SPACE-B", capacity=4)
     org_a = await Organization.create(park=park_a, name_zh="SECRET-ORG-A")
@@ -73,10 +74,12 @@ async def world(make_user, browser) -> World:
     stranger_session = await UserSession.get(user_id=stranger.id)
     # Something for the audit timeline to show.
     from incubator.access import Principal
+    from incubator.parks.commands import UpdatePark
+    from incubator.parks.models import ParkKind
     from incubator.parks.service import update_park
 
-    await update_park(Principal(users[Role.ADMIN]), park_a, {"name_zh": park_a.name_zh, "kind": "park",
-                                                            "resident_slots": "6", "is_active": "on"})
+    await update_park(Principal(users[Role.ADMIN]), park_a, UpdatePark(name_zh=park_a.name_zh, kind=ParkKind.PARK,
+                                                                      resident_slots=6, is_active=True))
     now = datetime.now(UTC)
     documents = [
         await Document.create(organization=org, title=f"SECRET-DOC-{org.name_zh}", filename="x.pdf",
@@ -465,3 +468,64 @@ async def test_manager_sees_only_their_parks_organizations(world, new_browser):
     page = await b.get("/organizations")
     assert "SECRET-ORG-A2" in page.text
     assert "SECRET-ORG-B" not in page.text
+
+
+# The other half of the matrix: for each page about one object, the roles that must reach such an
+# object of their own, which one (in the world), and what of it the page must show.
+AD, OF, MG, MB, EV = Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER, Role.EVALUATOR
+Own = tuple[Callable[[World], int], str]
+MUST_SEE: dict[str, dict[Role, Own]] = {
+    "parks:detail": {role: (lambda w: w.park_a.id, "SECRET-PARK-A") for role in Role},
+    "parks:edit": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "parks:space_new": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "parks:space_edit": {AD: (lambda w: w.space_b.id, "SECRET-SPACE-B"),
+                         MG: (lambda w: w.space_a.id, "SECRET-SPACE-A")},
+    "organizations:detail": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"), OF: (lambda w: w.org_b.id, "SECRET-ORG-B"),
+                             MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2"), MB: (lambda w: w.org_a.id, "SECRET-ORG-A")},
+    "organizations:timeline": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"), OF: (lambda w: w.org_b.id, "SECRET-ORG-B"),
+                               MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2"),
+                               MB: (lambda w: w.org_a.id, "SECRET-ORG-A")},
+    "organizations:edit": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"), MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2"),
+                           MB: (lambda w: w.org_a.id, "SECRET-ORG-A")},
+    "organizations:registration": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"),
+                                   MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2")},
+    "organizations:admission": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"),
+                                MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2")},
+    "organizations:import_preview": {AD: (lambda w: w.import_b.id, "SECRET-IMPORT")},
+    "organizations:criteria": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"),
+                               MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "reviews:detail": {AD: (lambda w: w.review_b.id, "SECRET-REVIEW-SECRET-ORG-B"),
+                       OF: (lambda w: w.review_b.id, "SECRET-REVIEW-SECRET-ORG-B"),
+                       MG: (lambda w: w.review_a.id, "SECRET-REVIEW-SECRET-ORG-A"),
+                       MB: (lambda w: w.review_a.id, "SECRET-REVIEW-SECRET-ORG-A"),
+                       EV: (lambda w: w.review_a.id, "SECRET-REVIEW-SECRET-ORG-A")},
+    "reviews:plan": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "funding:fund": {AD: (lambda w: w.fund_b.id, "SECRET-FUND-B"), OF: (lambda w: w.fund_b.id, "SECRET-FUND-B")},
+    "funding:grant": {AD: (lambda w: w.grant_b.id, "SECRET-GRANT-B"), OF: (lambda w: w.grant_b.id, "SECRET-GRANT-B"),
+                      MG: (lambda w: w.grant_a.id, "grant a"), MB: (lambda w: w.grant_a.id, "grant a")},
+    "funding:grant_new": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"), MG: (lambda w: w.org_a.id, "SECRET-ORG-A")},
+    "users:edit": {AD: (lambda w: w.stranger.id, "stranger-secret")},
+    "audit:timeline": {AD: (lambda w: w.park_a.id, "SECRET-PARK-A"), OF: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+}
+# Pages about one object that no role reads as a page: a file download, and the POST-only actions.
+NOT_PAGES = {"organizations:document"}
+
+
+def test_every_page_about_an_object_has_must_see_cases(app):
+    pages = {name for name in ROUTES if _method(app, name) == "GET"} - NOT_PAGES
+    assert pages == set(MUST_SEE), sorted(pages ^ set(MUST_SEE))
+
+
+OWN_CASES = [pytest.param(name, role, id=f"{name}-{role.value}")
+             for name in sorted(MUST_SEE) for role in MUST_SEE[name]]
+
+
+@pytest.mark.parametrize(("name", "role"), OWN_CASES)
+async def test_own_object_is_shown(app, world, new_browser, role, name):
+    """What a role is there for: its own park, organization, review or grant answers 200 and shows it."""
+    find, marker = MUST_SEE[name][role]
+    b = new_browser()
+    await b.login(role.value)
+    response = await b.get(_url(app, name, find(world)))
+    assert response.status_code == 200, (name, role, response.status_code)
+    assert marker in response.text, (name, role)

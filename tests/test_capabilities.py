@@ -83,3 +83,22 @@ def test_a_new_capability_is_one_folder_and_one_line(tmp_path):
     assert seen["page"] == [200, 2]
     assert seen["member_page"] == 0
     assert seen["flag_page_says"] and seen["job_listed"]
+
+
+def test_no_capability_imports_one_listed_after_it():
+    """The list in app.py is also the order of the house: a capability may use those before it
+    (through imports) and reacts to those after it only through events."""
+    import ast
+
+    position = {name: index for index, name in enumerate(CAPABILITIES)}
+    upward = []
+    for name in CAPABILITIES:
+        for path in (ROOT / "incubator" / name).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                    [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+                for module in modules:
+                    parts = module.split(".")
+                    if len(parts) > 1 and parts[0] == "incubator" and position.get(parts[1], -1) > position[name]:
+                        upward.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not upward, "\n".join(upward)

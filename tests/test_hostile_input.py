@@ -43,7 +43,7 @@ from incubator.organizations.models import Application, Document, FollowUp, Impo
 from incubator.parks.models import Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Review, ReviewAssignment
 from incubator.validation import Checker, parse_int
-from tests.conftest import PASSWORD, TEST_SERVER, Browser
+from tests.conftest import PASSWORD, TEST_SERVER, Browser, open_park
 from tests.helpers import PDF
 
 HUGE = "99999999999999999999"  # beyond 64 bits
@@ -116,7 +116,7 @@ class ServerBrowser(Browser):
 
 @pytest_asyncio.fixture
 async def world(app, make_user) -> AsyncIterator[World]:
-    park = await Park.create(name_zh="灵山园区", name_en="Lingshan", resident_slots=10, agreement_terms=[6, 12, 24])
+    park = await open_park(name_zh="灵山园区", name_en="Lingshan", resident_slots=10, agreement_terms=[6, 12, 24])
     space = await Space.create(park=park, kind=SpaceKind.MEETING_ROOM, name="会议室", capacity=8,
                                opening_hours={"mon": ["08:30", "17:30"]}, bookable=True)
     await Space.create(park=park, kind=SpaceKind.DESK, name="工位 01", capacity=2)

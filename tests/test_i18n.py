@@ -10,6 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from incubator import i18n
+from tests.conftest import open_park
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "incubator" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
@@ -207,16 +208,19 @@ async def ascii_world(clean, make_user, settings):
     from incubator.funding import service as funding
     from incubator.funding.models import Fund, Tranche
     from incubator.organizations import admission, importer
+    from incubator.organizations import forms as organization_forms
     from incubator.organizations import service as organizations
-    from incubator.organizations.models import Organization
-    from incubator.parks.models import Park, Space, SpaceKind
+    from incubator.organizations.commands import ChangeStage
+    from incubator.organizations.models import Organization, Stage
+    from incubator.parks.models import Space, SpaceKind
+    from incubator.reviews import forms as review_forms
     from incubator.reviews import scoring
     from incubator.reviews.models import Review
     from incubator.roles import Role
     from tests.helpers import upload
     from tests.organizations.test_import import xlsx
 
-    park = await Park.create(name_zh="Lingshan Park", name_en="Lingshan Park", theme="Volunteering",
+    park = await open_park(name_zh="Lingshan Park", name_en="Lingshan Park", theme="Volunteering",
                              floor_area_m2=2200, resident_slots=20)
     desk = await Space.create(park=park, kind=SpaceKind.DESK, name="Desk A1", capacity=2)
     await Space.create(park=park, kind=SpaceKind.MEETING_ROOM, name="Room Taihu", capacity=12, bookable=True,
@@ -226,26 +230,31 @@ async def ascii_world(clean, make_user, settings):
     li = await make_user("lisi", Role.MANAGER, parks=[park], language="en")
     zhao = await make_user("zhaos", Role.EVALUATOR, language="en")
     boss = Principal(li, frozenset({park.id}))
-    submitted = await admission.submit_application(park, {
+    submitted = await admission.submit_application(park, organization_forms.apply({
         "name_zh": "Taihu Neighbours", "name_en": "Taihu Neighbours", "kind": "social_association",
         "contact_person": "Zhou Min", "mobile": "13812345678", "email": "zhou@example.org",
-        "plan": "After-school tutoring", "staff_count": "3", "volunteer_count": "25"}, [], ["office_space"], "10.0.0.1")
+        "plan": "After-school tutoring", "staff_count": "3", "volunteer_count": "25"}, [], ["office_space"]),
+        address="10.0.0.1")
     organization = submitted.organization
     qian = await make_user("qians", Role.MEMBER, organization=organization, language="en")
     criteria = await admission.criteria_for(park)
-    await admission.decide_admission(boss, organization, {
+    await admission.decide_admission(boss, organization, organization_forms.decide_admission({
         **{f"score_{c.id}": "8" for c in criteria}, "decision": "admit", "reason": "Clear need",
-        "start_on": "2026-03-01", "term_months": "12", "space_id": str(desk.id)}, ["office_space"])
+        "start_on": "2026-03-01", "term_months": "12", "space_id": str(desk.id)}, [c.id for c in criteria],
+        ["office_space"]))
     organization = await Organization.get(id=organization.id)
-    await organizations.change_stage(boss, organization, "incubating", {})
+    await organizations.change_stage(boss, organization, ChangeStage(target=Stage.INCUBATING))
     review = await Review.get(organization_id=organization.id, code="midterm")
-    assignment = await scoring.assign(boss, review, {"evaluator_id": str(zhao.id), "panel": "expert"})
-    await scoring.declare_conflict(Principal(zhao), assignment, {"conflict": "no"})
+    assignment = await scoring.assign(boss, review, review_forms.assign({"evaluator_id": str(zhao.id),
+                                                                         "panel": "expert"}))
+    await scoring.declare_conflict(Principal(zhao), assignment, review_forms.declare_conflict({"conflict": "no"}))
     from incubator.reviews.models import ReviewAssignment
 
     await scoring.submit_scores(Principal(zhao), await ReviewAssignment.get(id=assignment.id),
-                                {f"score_{i}": "8" for i in range(len(review.dimensions))} | {"comment": "Good"})
-    await scoring.set_indicators(boss, review, {"name_0": "Home visits", "target_0": "240", "actual_0": "200"})
+                                review_forms.submit_scores({f"score_{i}": "8" for i in range(len(review.dimensions))}
+                                                           | {"comment": "Good"}, len(review.dimensions)))
+    await scoring.set_indicators(boss, review, review_forms.set_indicators({"name_0": "Home visits", "target_0": "240",
+                                                                             "actual_0": "200"}))
     await scoring.add_evidence(Principal(qian, organization_id=organization.id), review, "Self assessment",
                                upload("self.pdf"), settings)
     fund = await Fund.create(name="District Fund 2026", source="district_special", fiscal_year=2026,
@@ -258,7 +267,7 @@ async def ascii_world(clean, make_user, settings):
     await funding.approve(boss, grant)
     await funding.disburse(boss, await Tranche.get(grant_id=grant.id, sequence=1),
                            funding_forms.disburse({"paid_on": "2026-03-02", "voucher": "V-1"}))
-    await scoring.decide(boss, review, {"decision": "pass", "reason": "Met the targets"})
+    await scoring.decide(boss, review, review_forms.decide({"decision": "pass", "reason": "Met the targets"}))
     spreadsheet = xlsx([["Green Team", "", "", "", "", "", "", "Wu", "13912345678", "", 0, 12, "", "", ""],
                         ["Broken Row", "", "Company", "", "Nowhere", "", "", "", "123", "", -1, "", "", "", ""]])
     spreadsheet.filename = "list.xlsx"
@@ -341,3 +350,25 @@ async def test_the_public_pages_speak_english_to_a_visitor_who_chose_it(ascii_wo
         problems += [(url, text) for text in visible(page.text).parts
                      if CJK.search(WAN.sub("", text)) and text not in ALLOWED_CJK]
     assert not problems, "\n".join(map(str, problems))
+
+
+async def _row_counts() -> dict[str, int]:
+    from tortoise import Tortoise
+
+    return {model._meta.db_table: await model.all().count() for model in Tortoise.apps["incubator"].values()}
+
+
+@pytest.mark.parametrize("username", ["zhangs", "lisi", "zhaos", "qians"])
+async def test_get_pages_never_write(ascii_world, new_browser, username):
+    """Showing a page stores nothing: not even a park's default scorecard or review plan, which
+    the capabilities seed when a park is created (and migration 0011 for older parks)."""
+    from incubator.parks.models import Park
+
+    bare = await Park.create(name_zh="Bare Park", name_en="Bare Park")  # created without its defaults
+    browser = new_browser()
+    await browser.login(username)
+    before = await _row_counts()
+    pages = await crawl(browser, "/", "/imports/1", f"/parks/{bare.id}/admission-criteria",
+                        f"/parks/{bare.id}/review-plan")
+    assert len(pages) > 5
+    assert await _row_counts() == before

@@ -146,3 +146,47 @@ async def test_a_database_migrated_under_the_old_module_name_is_not_migrated_aga
     finally:
         if POSTGRES_URL:
             await drop_postgres_database(POSTGRES_URL, url)
+
+
+async def test_parks_opened_before_the_defaults_were_seeded_get_them_from_a_migration(tmp_path):
+    """0011 gives every existing park without them the default scorecard and review plan, and
+    leaves a park's own scorecard alone; pages only read them."""
+    url = await create_postgres_database(POSTGRES_URL) if POSTGRES_URL else sqlite_url(tmp_path / "up.sqlite3")
+    script = (
+        "import asyncio, sys\n"
+        "from tortoise import Tortoise\n"
+        "from tortoise.connection import connections\n"
+        "from tortoise.migrations.api import migrate\n"
+        "import incubator.app\n"
+        "from incubator.config import tortoise_config\n"
+        "async def main():\n"
+        "    config = tortoise_config(sys.argv[1])\n"
+        "    await migrate(config=config, target='incubator.0010_import_and_timeline')\n"
+        "    await Tortoise.init(config=config)\n"
+        "    db = connections.get('default')\n"
+        "    for name in ('Plain Park', 'Own Scorecard Park'):\n"
+        "        await db.execute_query(\"INSERT INTO park (name_zh, name_en, kind, theme, address, floor_area_m2, \"\n"
+        "            \"resident_slots, operator, description, is_active, created_at, updated_at) VALUES \"\n"
+        "            f\"('{name}', '', 'park', '', '', NULL, 0, '', '', TRUE, \"\n"
+        "            \"CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)\")\n"
+        "    await db.execute_query(\"INSERT INTO admission_criterion \"\n"
+        "        \"(park_id, name_zh, name_en, weight, max_score, sort) \"\n"
+        "        \"SELECT id, 'Own', '', 100, 10, 0 FROM park WHERE name_zh = 'Own Scorecard Park'\")\n"
+        "    await Tortoise.close_connections()\n"
+        "    await migrate(config=config)\n"
+        "    await Tortoise.init(config=config)\n"
+        "    db = connections.get('default')\n"
+        "    for table in ('admission_criterion', 'milestone'):\n"
+        "        _, rows = await db.execute_query(f'SELECT p.name_zh, COUNT(t.id) AS n FROM park p JOIN {table} t '\n"
+        "                                         'ON t.park_id = p.id GROUP BY p.name_zh ORDER BY p.name_zh')\n"
+        "        print(table, [(r['name_zh'], r['n']) for r in rows])\n"
+        "    await Tortoise.close_connections()\n"
+        "asyncio.run(main())\n"
+    )
+    try:
+        out = await _run(sys.executable, "-c", script, url, cwd=PROJECT_ROOT, env={})
+        assert "admission_criterion [('Own Scorecard Park', 1), ('Plain Park', 4)]" in out, out
+        assert "milestone [('Own Scorecard Park', 4), ('Plain Park', 4)]" in out, out
+    finally:
+        if POSTGRES_URL:
+            await drop_postgres_database(POSTGRES_URL, url)

@@ -9,10 +9,12 @@ from incubator.access import Principal
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant
 from incubator.organizations.models import Organization
+from incubator.parks import forms as park_forms
 from incubator.parks import service as parks
 from incubator.parks.models import Park, Space
 from incubator.reviews.models import Review
 from incubator.roles import Role
+from tests.conftest import open_park
 
 
 class QueryCounter(logging.Handler):
@@ -39,12 +41,13 @@ def count_queries():
 async def grow(admin, make_user, n: int) -> None:
     start = await Park.all().count()
     for i in range(start, start + n):
-        park = await Park.create(name_zh=f"园区{i}", resident_slots=5)
+        park = await open_park(name_zh=f"园区{i}", resident_slots=5)
         await Space.create(park=park, kind="office", name=f"办公室{i}", capacity=3)
         org = await Organization.create(park=park, name_zh=f"组织{i}")
         await make_user(f"member{i}", Role.MEMBER, organization=org)
         await make_user(f"manager{i}", Role.MANAGER, parks=[park])
-        await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": f"主题{i}"})
+        await parks.update_park(Principal(admin), park, park_forms.update_park(
+            {**park_forms.park_values(park), "theme": f"主题{i}"}, classify=True))
         await Review.create(organization=org, code="midterm", name_zh="中期评估", anchor="term", amount=50,
                             due_on=date(2026, 1, 5))
         fund = await Fund.create(name=f"资金{i}", source="other", fiscal_year=2026, budget_fen=100, park=park,

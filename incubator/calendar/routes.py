@@ -7,32 +7,35 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
+from incubator.access import Principal
+from incubator.calendar import forms
 from incubator.calendar import service as calendar
 from incubator.calendar.models import WorkdayOverride
-from incubator.errors import ValidationFailed
+from incubator.calendar.pages import CalendarPage
+from incubator.errors import DomainError
 from incubator.i18n import gettext as _
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, path_int, redirect, render
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
 
 
-async def _calendar_context(principal, values: dict, errors: dict) -> dict:
-    return {"overrides": await access.scope(WorkdayOverride, principal).order_by("-day"), "values": values,
-            "errors": errors, "can_change": principal.is_(Role.ADMIN)}
+async def _calendar_page(principal: Principal, values: dict, errors: dict) -> CalendarPage:
+    return CalendarPage(overrides=await access.scope(WorkdayOverride, principal).order_by("-day"),
+                        may_correct=calendar.may_correct(principal), values=values, errors=errors)
 
 
 async def calendar_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
-    return render(request, "calendar/overrides.html", await _calendar_context(principal, {"is_working": "1"}, {}))
+    return render(request, "calendar/overrides.html", await _calendar_page(principal, {"is_working": "1"}, {}))
 
 
 async def calendar_save(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     data = await form_data(request)
     try:
-        await calendar.set_override(principal, data)
-    except ValidationFailed as exc:
-        return render(request, "calendar/overrides.html", await _calendar_context(principal, data, exc.errors),
-                      status_code=400)
+        await calendar.set_override(principal, forms.set_override(data))
+    except DomainError as exc:
+        page = await _calendar_page(principal, data, form_errors(exc, forms.FIELDS))
+        return render(request, "calendar/overrides.html", page, status_code=status_for(exc))
     return flash(request, redirect(request, "/calendar"), _("The calendar has been corrected."))
 
 

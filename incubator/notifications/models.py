@@ -12,7 +12,7 @@ class Notification(Model):
     user_id: int
     kind = fields.CharField(max_length=32)
     link = fields.CharField(max_length=200, default="")
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(db_index=True)
     read_at = fields.DatetimeField(null=True)
 

@@ -7,22 +7,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
-from incubator.notifications import service
+from incubator.notifications import forms, service
 from incubator.notifications.models import Notification
-from incubator.validation import Checker
+from incubator.notifications.pages import InboxPage, UnreadBadge
 from incubator.web import current, form_data, paginate, redirect, render
 
 
 async def inbox(request: Request) -> Response:
     principal = current(request)
     page = await paginate(request, access.scope(Notification, principal).order_by("-created_at", "-id"))
-    return render(request, "notifications/inbox.html", {"notifications": page.rows, "page": page,
-                                                        "text": service.text})
+    return render(request, "notifications/inbox.html",
+                  InboxPage(notifications=page.rows, page=page, texts={n.id: service.text(n) for n in page.rows}))
 
 
 async def unread_badge(request: Request) -> Response:
-    principal = current(request)
-    response = render(request, "notifications/_badge.html", {"unread": await service.unread_count(principal.id)})
+    response = render(request, "notifications/_badge.html", UnreadBadge(await service.unread_count(current(request))))
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -30,12 +29,8 @@ async def unread_badge(request: Request) -> Response:
 async def mark_read(request: Request) -> Response:
     principal = current(request)
     data = await form_data(request)
-    check = Checker(data)
-    target = check.integer("id", minimum=1)  # none: all of them
-    check.done()  # a wrong id is a 400, not "mark everything read"
-    await service.mark_read(principal.id, target)
-    link = data.get("next", "")
-    return redirect(request, link if link.startswith("/") and not link.startswith("//") else "/inbox")
+    await service.mark_read(principal, forms.mark_read(data))  # a wrong id: 400
+    return redirect(request, forms.return_to(data))
 
 
 routes = [

@@ -1,12 +1,17 @@
-"""Putting messages in users' inboxes (inside the caller's transaction), and reading them."""
+"""Putting messages in users' inboxes (inside the caller's transaction), and reading them.
+
+What each kind of message says is declared by the capability that sends it (a MessageKind in
+its manifest), so the inbox imports none of them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from incubator import capability
+from incubator import access, capability
+from incubator.access import Principal
 from incubator.i18n import gettext, localised
+from incubator.notifications.commands import MarkRead
 from incubator.notifications.models import Notification
 
 
@@ -44,12 +49,14 @@ def text(notification: Notification) -> str:
     return gettext(kind.text, **localised(notification.details))
 
 
-async def unread_count(user_id: int) -> int:
-    return await Notification.filter(user_id=user_id, read_at__isnull=True).count()
+async def unread_count(principal: Principal) -> int:
+    return await access.scope(Notification, principal).filter(read_at__isnull=True).count()
 
 
-async def mark_read(user_id: int, notification_id: int | None = None) -> int:
-    query = Notification.filter(user_id=user_id, read_at__isnull=True)
-    if notification_id is not None:
-        query = query.filter(id=notification_id)
+async def mark_read(principal: Principal, command: MarkRead) -> int:
+    """Marks the message (or every unread one) of the principal's inbox read; another's message
+    is outside the scope and stays as it is."""
+    query = access.scope(Notification, principal, "change").filter(read_at__isnull=True)
+    if command.notification_id is not None:
+        query = query.filter(id=command.notification_id)
     return await query.update(read_at=datetime.now(UTC))

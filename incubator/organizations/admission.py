@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from incubator import events
+from incubator import db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import ParkManager
 from incubator.errors import DomainError, Throttled, ValidationFailed
 from incubator.i18n import gettext as _
+from incubator.organizations import forms
+from incubator.organizations.commands import Apply, DecideAdmission, SaveCriteria
 from incubator.organizations.models import (
     AdmissionCriterion,
     AdmissionReview,
@@ -28,22 +30,21 @@ from incubator.organizations.models import (
     SpaceAllocation,
     Stage,
     StageChange,
-    Support,
 )
 from incubator.organizations.service import (
+    DECIDABLE_STAGES,
     PROFILE_FIELDS,
-    clean_credit_code,
-    clean_date,
-    clean_domains,
-    clean_mobile,
-    clean_profile,
+    check_domains,
+    check_profile,
+    credit_code_problem,
     record_stage,
 )
+from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park, Space, SpaceKind
 from incubator.roles import Role
-from incubator.validation import Checker
 from incubator.workdays import add_months
 
+REFERENCE = re.compile(r"[A-Za-z0-9_-]{8,40}")
 # A public form: one address may send this many applications an hour.
 APPLICATIONS_PER_HOUR = 5
 DEFAULT_CRITERIA = [
@@ -53,7 +54,7 @@ DEFAULT_CRITERIA = [
     ("发展潜力", "Potential to grow", 20),
 ]
 DESK_KINDS = (SpaceKind.DESK, SpaceKind.OFFICE)
-MAX_CRITERIA = 12
+MAX_CRITERIA = forms.MAX_CRITERIA
 
 
 class TooManyApplications(Throttled):
@@ -80,7 +81,7 @@ async def _similar_names(park: Park, name: str) -> list[str]:
     core = _core_name(name)
     if len(core) < 2:
         return []
-    names = await Organization.filter(park_id=park.id).values_list("name_zh", flat=True)
+    names: list[str] = await db.flat(Organization.filter(park_id=park.id).values_list("name_zh", flat=True))
     return [n for n in names if _core_name(n) and (core in _core_name(n) or _core_name(n) in core)]
 
 
@@ -90,10 +91,9 @@ class Submitted:
     reference: str
 
 
-async def submit_application(
-    park: Park, data: Mapping[str, str], domain_ids: Iterable[str], supports: Iterable[str], address: str,
-) -> Submitted:
-    """The public application form of one park (no account needed)."""
+async def submit_application(park: Park, command: Apply, *, address: str) -> Submitted:
+    """The public application form of one park (no account needed); `address` is the sender's
+    network address, for throttling."""
     if not park.is_active or not park.accepts_applications:
         raise DomainError(_("This park is not accepting applications at the moment."))
     now = datetime.now(UTC)
@@ -101,40 +101,40 @@ async def submit_application(
     if address and recent >= APPLICATIONS_PER_HOUR:
         raise TooManyApplications(_("Too many applications from your network in the last hour. Try again later."))
 
-    check = Checker(data)
-    values = clean_profile(check)
-    values["mobile"] = clean_mobile(check, required=True)
-    values["contact_person"] = check.text("contact_person", 60, required=True)
-    code = clean_credit_code(check)
-    plan = check.text("plan", 5000, required=True)
-    ids = await clean_domains(check, domain_ids)
-    chosen = [s for s in supports if s in {x.value for x in Support}]
-    name = str(values["name_zh"])
-    if name and await Organization.filter(park_id=park.id, name_zh=name).exists():
-        check.fail("name_zh", _("This park already has an application or resident organization with this name. "
-                                "Contact the park if you applied before."))
-    if code and (other := await Organization.get_or_none(credit_code=code).select_related("park")):
-        check.fail("credit_code", _("An organization with this credit code is already known to %(park)s. "
-                                    "Contact that park.", park=other.park.name_zh))
-    check.done()
+    errors: dict[str, str] = {}
+    check_profile(errors, command)
+    ids = await check_domains(errors, command.domain_ids)
+    code = command.credit_code
+    name = command.name_zh
+    if await Organization.filter(park_id=park.id, name_zh=name).exists():
+        errors["name_zh"] = _("This park already has an application or resident organization with this name. "
+                              "Contact the park if you applied before.")
+    if problem := credit_code_problem(code):
+        errors["credit_code"] = problem
+    elif code and (other := await Organization.get_or_none(credit_code=code).select_related("park")):
+        errors["credit_code"] = _("An organization with this credit code is already known to %(park)s. "
+                                  "Contact that park.", park=other.park.name_zh)
+    if errors:
+        raise ValidationFailed(errors)
     similar = await _similar_names(park, name)
-    if similar and not check.flag("confirm_duplicate"):
+    if similar and not command.confirm_duplicate:
         raise LikelyDuplicate(similar)
 
     reference = secrets.token_urlsafe(12)
     registration = Registration.REGISTERED if code else Registration.UNREGISTERED
+    chosen = [s.value for s in command.supports]
     try:
         async with events.transaction():
             organization = await Organization.create(
                 park_id=park.id, stage=Stage.APPLIED, stage_changed_at=now, credit_code=code,
-                registration=registration, **values)
+                registration=registration, **command.values())
             await OrganizationDomain.bulk_create(
                 [OrganizationDomain(organization_id=organization.id, domain_id=d) for d in ids])
             await Application.create(
-                organization_id=organization.id, reference=reference, name_zh=name, plan=plan, supports=chosen,
-                submitted_at=now, address=address[:64], duplicate_of="、".join(similar)[:300])
+                organization_id=organization.id, reference=reference, name_zh=name, plan=command.plan,
+                supports=chosen, submitted_at=now, address=address[:64], duplicate_of="、".join(similar)[:300])
             await StageChange.create(organization_id=organization.id, to_stage=Stage.APPLIED, at=now,
-                                     actor_name=str(values["contact_person"]),
+                                     actor_name=command.contact_person,
                                      details={"note": "application_received"})
             await audit.record(None, "create", organization,
                                audit.diff({}, audit.snapshot(organization, PROFILE_FIELDS)))
@@ -146,11 +146,34 @@ async def submit_application(
     return Submitted(organization, reference)
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What the applicant's status page shows: the application, and why it was rejected if it was."""
+
+    application: Application  # `organization__park` fetched
+    rejection: StageChange | None
+
+
+async def receipt(reference: str) -> Receipt | None:
+    """The application with this reference (what token_urlsafe(12) makes; nothing else is looked up)."""
+    if not REFERENCE.fullmatch(reference):
+        return None
+    application = await Application.get_or_none(reference=reference).select_related("organization__park")
+    if application is None:
+        return None
+    rejection = None
+    if application.organization.stage == Stage.REJECTED:
+        rejection = await StageChange.filter(organization_id=application.organization_id,
+                                             to_stage=Stage.REJECTED).first()
+    return Receipt(application, rejection)
+
+
 async def _tell_the_managers(park: Park, organization: Organization) -> None:
     """A new application lands in the inboxes of the park's managers (inside the transaction)."""
     from incubator.notifications import service as notifications
 
-    managers = await ParkManager.filter(park_id=park.id, user__is_active=True).values_list("user_id", flat=True)
+    managers: list[int] = await db.flat(
+        ParkManager.filter(park_id=park.id, user__is_active=True).values_list("user_id", flat=True))
     await notifications.notify_many(managers, "application_received", f"/organizations/{organization.id}", {
         "organization": organization.name_zh, "organization_en": organization.name_en,
         "park": park.name_zh, "park_en": park.name_en})
@@ -160,17 +183,24 @@ async def _tell_the_managers(park: Park, organization: Organization) -> None:
 
 
 async def criteria_for(park: Park) -> list[AdmissionCriterion]:
-    """The park's scorecard, created from the defaults the first time it is needed."""
-    criteria = await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
-    if criteria:
-        return criteria
+    """The park's scorecard (read only: pages never write)."""
+    return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
+
+
+async def ensure_criteria(park_id: int) -> list[AdmissionCriterion]:
+    """The park's scorecard, seeded from the defaults if it has none: when a park is created (the
+    ParkCreated subscription), and before a decision or an edit of a park created otherwise."""
     async with events.transaction():
-        if not await AdmissionCriterion.filter(park_id=park.id).exists():
+        if not await AdmissionCriterion.filter(park_id=park_id).exists():
             await AdmissionCriterion.bulk_create([
-                AdmissionCriterion(park_id=park.id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
+                AdmissionCriterion(park_id=park_id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
                 for i, (zh, en, weight) in enumerate(DEFAULT_CRITERIA)
             ])
-    return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
+    return await AdmissionCriterion.filter(park_id=park_id).order_by("sort", "id")
+
+
+async def on_park_created(event: ParkCreated) -> None:
+    await ensure_criteria(event.park_id)
 
 
 def weighted_score(scores: list[dict]) -> Decimal:
@@ -189,43 +219,49 @@ async def free_desks(park: Park) -> list[Space]:
 
 
 async def decide_admission(
-    principal: Principal, organization: Organization, data: Mapping[str, str], supports: Iterable[str],
+    principal: Principal, organization: Organization, command: DecideAdmission,
 ) -> AdmissionReview:
     """Records the admission review. Admitting signs the agreement and allocates the desk in the
     same transaction; the database refuses a desk that someone else took meanwhile."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     current = Stage(organization.stage)
-    if current not in (Stage.APPLIED, Stage.SCREENING):
+    if current not in DECIDABLE_STAGES:
         raise DomainError(_("Only an application that is new or in screening can be decided."))
     park = await Park.get(id=organization.park_id)
-    criteria = await criteria_for(park)
-    check = Checker(data)
+    criteria = await ensure_criteria(park.id)
+    errors: dict[str, str] = {}
+    given = {s.criterion_id: (index, s.score) for index, s in enumerate(command.scores)}
+    if set(given) != {c.id for c in criteria}:
+        errors["scores"] = _("Score every criterion of the park's scorecard.")
     scores = []
     for criterion in criteria:
-        score = check.integer(f"score_{criterion.id}", minimum=0, maximum=criterion.max_score, required=True)
+        index, score = given.get(criterion.id, (None, 0))
+        if index is not None and score > criterion.max_score:
+            errors[f"scores[{index}].score"] = _("Enter a number of at most %(n)s.", n=criterion.max_score)
         scores.append({"criterion": criterion.name_zh, "criterion_en": criterion.name_en, "weight": criterion.weight,
-                       "max": criterion.max_score, "score": score or 0})
-    decision = check.one_of("decision", ("admit", "reject"))
-    reason = check.text("reason", 2000, required=True)
-    agreement_values: dict[str, object] = {}
+                       "max": criterion.max_score, "score": score})
+    decision, reason = command.decision, command.reason.strip()
+    if not reason:
+        errors["reason"] = _("This field is required.")
+    agreement_values: dict[str, Any] = {}
     space: Space | None = None
-    if decision == "admit":
-        start_on = clean_date(check, "start_on", required=True)
-        term = check.integer("term_months", required=True)
-        if term is not None and term not in park.agreement_terms:
-            check.fail("term_months", _("Choose one of the options."))
-        granted = sorted({s for s in supports if s in {x.value for x in Support}})
-        space_id = check.integer("space_id", minimum=1)
-        if space_id is not None:
-            space = await Space.get_or_none(id=space_id, park_id=park.id, kind__in=list(DESK_KINDS))
+    terms = command.agreement
+    if decision == "admit" and terms is None:
+        errors["agreement"] = _("Give the agreement's start date and term to admit.")
+    if decision == "admit" and terms is not None:
+        if terms.term_months not in park.agreement_terms:
+            errors["agreement.term_months"] = _("Choose one of the options.")
+        if terms.space_id is not None:
+            space = await Space.get_or_none(id=terms.space_id, park_id=park.id, kind__in=list(DESK_KINDS))
             if space is None:
-                check.fail("space_id", _("Choose one of the options."))
-            elif await SpaceAllocation.filter(space_id=space_id, released_on__isnull=True).exists():
-                check.fail("space_id", _("This desk is already allocated to another organization."))
-        if start_on and term:
-            agreement_values = {"start_on": start_on, "term_months": term, "end_on": add_months(start_on, term),
-                                "supports": granted}
-    check.done()
+                errors["agreement.space_id"] = _("Choose one of the options.")
+            elif await SpaceAllocation.filter(space_id=terms.space_id, released_on__isnull=True).exists():
+                errors["agreement.space_id"] = _("This desk is already allocated to another organization.")
+        agreement_values = {"start_on": terms.start_on, "term_months": terms.term_months,
+                            "end_on": add_months(terms.start_on, terms.term_months),
+                            "supports": sorted({s.value for s in terms.supports})}
+    if errors:
+        raise ValidationFailed(errors)
 
     now = datetime.now(UTC)
     try:
@@ -251,28 +287,18 @@ async def decide_admission(
                 "start_on": agreement.start_on, "end_on": agreement.end_on, "supports": agreement.supports,
                 "space": space.name if space else None}))
     except IntegrityError:
-        raise ValidationFailed({"space_id": _("This desk is already allocated to another organization.")}) from None
+        raise ValidationFailed({"agreement.space_id": _("This desk is already allocated to another organization.")}) \
+            from None
     return review
 
 
-async def save_criteria(principal: Principal, park: Park, data: Mapping[str, str]) -> list[AdmissionCriterion]:
-    """Replaces the park's scorecard. Rows are numbered fields (name_zh_0, weight_0, max_score_0…);
-    a row whose name is empty is dropped. Past reviews keep their own copy of the criteria."""
+async def save_criteria(principal: Principal, park: Park, command: SaveCriteria) -> list[AdmissionCriterion]:
+    """Replaces the park's scorecard. Past reviews keep their own copy of the criteria."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
-    check = Checker(data)
-    rows = []
-    for index in range(MAX_CRITERIA):
-        name = check.text(f"name_zh_{index}", 60)
-        if not name:
-            continue
-        rows.append({
-            "name_zh": name, "name_en": check.text(f"name_en_{index}", 80),
-            "weight": check.integer(f"weight_{index}", minimum=1, maximum=100, required=True),
-            "max_score": check.integer(f"max_score_{index}", minimum=1, maximum=100, required=True),
-        })
-    if not rows:
-        check.fail("name_zh_0", _("Keep at least one criterion."))
-    check.done()
+    if not command.criteria:
+        raise ValidationFailed({"criteria": _("Keep at least one criterion.")})
+    rows = [{"name_zh": c.name_zh, "name_en": c.name_en, "weight": c.weight, "max_score": c.max_score}
+            for c in command.criteria]
     before = [(c.name_zh, c.weight, c.max_score) for c in await criteria_for(park)]
     async with events.transaction():
         await AdmissionCriterion.filter(park_id=park.id).delete()

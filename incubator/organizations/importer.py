@@ -14,11 +14,13 @@ import io
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from incubator import events
+from incubator import db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.config import Settings
@@ -26,6 +28,7 @@ from incubator.errors import DomainError, PermissionDenied, ValidationFailed
 from incubator.i18n import LOCALES, current_locale, reset_locale, set_locale
 from incubator.i18n import gettext as _
 from incubator.organizations.events import StageChanged
+from incubator.organizations.forms import clean_credit_code, clean_date, profile_values
 from incubator.organizations.models import (
     KIND_LABELS,
     Agreement,
@@ -41,9 +44,6 @@ from incubator.organizations.models import (
 )
 from incubator.organizations.service import (
     PROFILE_FIELDS,
-    clean_credit_code,
-    clean_date,
-    clean_profile,
     domain_names,
     set_domains,
     today,
@@ -90,6 +90,7 @@ def template_workbook() -> bytes:
     """The .xlsx a manager fills in: Chinese headers, one example row, and the allowed values."""
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet
     sheet.title = "组织名单"
     sheet.append([header for header, _field in COLUMNS])
     for cell in sheet[1]:
@@ -98,7 +99,7 @@ def template_workbook() -> bytes:
                   "2021-05-01", "张三", "李四", "13812345678", "contact@example.org", 3, 40, "2025-09-01", 24,
                   "（示例行，导入前请删除）"])
     for column, (header, _field) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(1, column).column_letter].width = max(12, len(header) * 2 + 4)
+        sheet.column_dimensions[get_column_letter(column)].width = max(12, len(header) * 2 + 4)
     notes = book.create_sheet("填写说明")
     notes.append(["组织类型可填", "、".join(KIND_NAMES)])
     notes.append(["服务领域", "多个领域用“、”分隔，名称见系统中的服务领域列表"])
@@ -178,9 +179,9 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
     """One row checked against the park: its errors, and whether it creates an organization or
     updates one (matched on the credit code, then on the name in this park) and how."""
     data = dict(values)
-    data["kind"] = _kind_value(data.get("kind", ""))
+    data["kind"] = _kind_value(data.get("kind", "")) or ""
     check = Checker(data)
-    clean = clean_profile(check)
+    clean = profile_values(check, founded_not_after=today())
     if data["kind"] is None:
         check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
     code = clean_credit_code(check)
@@ -224,8 +225,8 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
             if _shown(new) != _shown(getattr(match, name)):
                 changes[name] = [_shown(getattr(match, name)), _shown(new)]
         if domain_ids:
-            current = sorted(await OrganizationDomain.filter(organization_id=match.id).values_list(
-                "domain_id", flat=True))
+            current: list[int] = sorted(await db.flat(OrganizationDomain.filter(organization_id=match.id).values_list(
+                "domain_id", flat=True)))
             if current != sorted(set(domain_ids)):
                 by_id = {v: k for k, v in domains.items()}
                 changes["domains"] = ["、".join(by_id.get(d, str(d)) for d in current),
@@ -281,6 +282,11 @@ async def _check_rows(park: Park, rows: list[tuple[int, dict[str, str]]]) -> lis
     return checked
 
 
+def may_confirm(principal: Principal, batch: ImportBatch) -> bool:
+    """A preview is applied once, by someone who manages its park."""
+    return batch.status == "preview" and principal.is_(Role.ADMIN, Role.MANAGER) and principal.manages(batch.park_id)
+
+
 def _require_park(principal: Principal, park: Park) -> None:
     require_role(principal, Role.ADMIN, Role.MANAGER)
     if not principal.manages(park.id):
@@ -323,9 +329,9 @@ async def confirm(principal: Principal, batch: ImportBatch) -> dict[str, int]:
     return summary
 
 
-def _clean_values(row: dict) -> dict[str, object]:
+def _clean_values(row: dict) -> dict[str, Any]:
     check = Checker({**row["values"], "kind": _kind_value(row["values"].get("kind", "")) or ""})
-    return clean_profile(check)
+    return profile_values(check, founded_not_after=today())
 
 
 async def _create(principal: Principal, park: Park, row: dict, filename: str, now: datetime) -> Organization:

@@ -11,9 +11,10 @@ from incubator.capability import (
     NavItem,
     ParkFigure,
     SignInPanel,
+    Subscription,
 )
 from incubator.i18n import N_
-from incubator.organizations import graduation
+from incubator.organizations import admission, graduation
 from incubator.organizations.flags import organization_flags
 from incubator.organizations.models import (
     FIELD_LABELS,
@@ -22,6 +23,7 @@ from incubator.organizations.models import (
     STAGE_LABELS,
     SUPPORT_LABELS,
 )
+from incubator.parks.events import ParkCreated
 from incubator.roles import Role
 
 
@@ -68,6 +70,7 @@ capability = Capability(
     messages=[MessageKind("application_received", N_("%(organization)s applied to %(park)s."))],
     park_figures=[ParkFigure("organizations", N_("Organizations"), N_("%(n)s organizations"),
                              _organizations_per_park, order=10)],
+    subscriptions=[Subscription(ParkCreated, admission.on_park_created)],
     sign_in_panels=[SignInPanel("apply", "organizations/_apply_panel.html", _open_parks)],
     criteria=[Criterion("registered", graduation.registered), Criterion("profile", graduation.profile_complete)],
     audit=[

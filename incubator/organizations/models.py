@@ -239,7 +239,7 @@ class Application(Model):
     # The name as applied: the applicant's receipt shows what they sent, whatever happens later.
     name_zh = fields.CharField(max_length=150, default="", db_default="")
     plan = fields.TextField(default="")
-    supports = fields.JSONField(default=list)
+    supports: fields.JSONField[list] = fields.JSONField(default=list)
     submitted_at = fields.DatetimeField()
     address = fields.CharField(max_length=64, default="")
     duplicate_of = fields.CharField(max_length=300, default="")
@@ -281,7 +281,7 @@ class AdmissionReview(Model):
     reviewer_id: int | None
     # [{"criterion": "…", "weight": 30, "max": 10, "score": 8}, …]: a copy, so later changes to
     # the park's criteria do not rewrite past reviews.
-    scores = fields.JSONField(default=list)
+    scores: fields.JSONField[list] = fields.JSONField(default=list)
     weighted_score = fields.DecimalField(max_digits=5, decimal_places=1)
     decision = fields.CharField(max_length=8)
     reason = fields.TextField(default="")
@@ -302,7 +302,7 @@ class Agreement(Model):
     start_on = fields.DateField()
     term_months = fields.IntField()
     end_on = fields.DateField()
-    supports = fields.JSONField(default=list)
+    supports: fields.JSONField[list] = fields.JSONField(default=list)
     signed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="signed_agreements", on_delete=fields.SET_NULL
     )
@@ -368,7 +368,7 @@ class StageChange(Model):
     actor_name = fields.CharField(max_length=100, default="")
     at = fields.DatetimeField(db_index=True)
     reason = fields.TextField(default="")
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict] = fields.JSONField(default=dict)
 
     class Meta:
         table = "stage_change"
@@ -450,10 +450,10 @@ class ImportBatch(Model):
     created_by_id: int | None
     created_at = fields.DatetimeField()
     filename = fields.CharField(max_length=200)
-    rows = fields.JSONField(default=list)
+    rows: fields.JSONField[list] = fields.JSONField(default=list)
     status = fields.CharField(max_length=12, default="preview")
     applied_at = fields.DatetimeField(null=True)
-    summary = fields.JSONField(default=dict)
+    summary: fields.JSONField[dict] = fields.JSONField(default=dict)
 
     class Meta:
         table = "import_batch"

@@ -1,17 +1,20 @@
 """Rules for an organization's profile, registration track, stages and follow-ups.
-Each public function is one transaction with its audit entry and, for stages, a timeline row."""
+Each public function is one transaction with its audit entry and, for stages, a timeline row.
+
+Services take typed commands (`commands.py`), never request data, and say what a principal may
+do with an organization now (`organization_actions`, `stage_targets`), so no page repeats a rule."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from tortoise.exceptions import IntegrityError
 
-from incubator import clock, events, uploads
+from incubator import clock, db, events, uploads
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.calendar.service import overrides as calendar_overrides
@@ -19,6 +22,14 @@ from incubator.config import Settings
 from incubator.errors import DomainError, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import credit_code, graduation
+from incubator.organizations.commands import (
+    PROFILE_COLUMNS,
+    ChangeStage,
+    CreateDomain,
+    Profile,
+    RecordFollowUp,
+    UpdateRegistration,
+)
 from incubator.organizations.events import StageChanged
 from incubator.organizations.models import (
     RESIDENT_STAGES,
@@ -28,7 +39,6 @@ from incubator.organizations.models import (
     FollowUp,
     Organization,
     OrganizationDomain,
-    OrganizationKind,
     Registration,
     ServiceDomain,
     SpaceAllocation,
@@ -36,18 +46,13 @@ from incubator.organizations.models import (
     StageChange,
 )
 from incubator.roles import Role
-from incubator.validation import Checker
+from incubator.validation import has_control_characters
 from incubator.workdays import add_months, add_working_days
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-WEBSITE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.I)
 HANDBACK_WORKING_DAYS = 15
 FOLLOW_UP_MONTHS = (3, 6, 9, 12)
 
-PROFILE_FIELDS = [
-    "name_zh", "name_en", "kind", "description", "founded_on", "legal_representative", "contact_person",
-    "mobile", "email", "website", "staff_count", "volunteer_count",
-]
+PROFILE_FIELDS = list(PROFILE_COLUMNS)
 REGISTRATION_FIELDS = [
     "registration", "name_preapproval", "filing_number", "filing_authority", "filed_on", "credit_code",
     "registration_authority", "registered_on",
@@ -58,81 +63,40 @@ def today() -> date:
     return clock.today()
 
 
-# ---- parsing helpers -------------------------------------------------------------------------
+# ---- checks the forms cannot make: they need the database or today's date --------------------
 
 
-def clean_mobile(check: Checker, name: str = "mobile", required: bool = False) -> str:
-    raw = re.sub(r"[\s\-()（）]", "", check.raw(name))
-    raw = raw.removeprefix("+86").removeprefix("0086")
-    if not raw:
-        if required:
-            check.fail(name, _("This field is required."))
-        return ""
-    if not MOBILE.match(raw):
-        check.fail(name, _("Enter an 11-digit mainland mobile number starting with 1, for example 13812345678."))
-    return raw
+def _not_in_future(errors: dict[str, str], field: str, value: date | None) -> None:
+    if value is not None and value > today():
+        errors[field] = _("This date is in the future.")
 
 
-def clean_date(check: Checker, name: str, required: bool = False, not_after: date | None = None) -> date | None:
-    raw = check.raw(name).replace("/", "-").replace(".", "-")
-    if not raw:
-        if required:
-            check.fail(name, _("This field is required."))
+def credit_code_problem(code: str | None) -> str | None:
+    """A command from JSON carries the code as sent: its check character is checked here too."""
+    if code is None:
         return None
     try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        check.fail(name, _("Enter a date as YYYY-MM-DD, for example 2026-03-01."))
-        return None
-    if not_after is not None and value > not_after:
-        check.fail(name, _("This date is in the future."))
-        return None
-    return value
-
-
-def clean_credit_code(check: Checker, name: str = "credit_code", required: bool = False) -> str | None:
-    raw = check.raw(name)
-    if not raw:
-        if required:
-            check.fail(name, _("Enter the 18-character unified social credit code."))
-        return None
-    try:
-        return credit_code.parse(raw).code
+        credit_code.parse(code)
     except credit_code.CreditCodeError as exc:
-        check.fail(name, exc.message)
-        return None
+        return exc.message
+    return None
 
 
-async def clean_domains(check: Checker, domain_ids: Iterable[str]) -> list[int]:
-    ids = check.ids("domain_ids", domain_ids)
-    if ids and await ServiceDomain.filter(id__in=ids, is_active=True).count() != len(ids):
-        check.fail("domain_ids", _("Choose one of the options."))
-    return ids
+async def check_domains(errors: dict[str, str], ids: Iterable[int]) -> list[int]:
+    """The chosen service domains, sorted and distinct; each must be an active one."""
+    chosen = sorted(set(ids))
+    if chosen and await ServiceDomain.filter(id__in=chosen, is_active=True).count() != len(chosen):
+        errors["domain_ids"] = _("Choose one of the options.")
+    return chosen
 
 
-def clean_profile(check: Checker) -> dict[str, object]:
-    values: dict[str, object] = {
-        "name_zh": check.text("name_zh", 150, required=True),
-        "name_en": check.text("name_en", 200),
-        "kind": check.choice("kind", OrganizationKind),
-        "description": check.text("description", 5000),
-        "founded_on": clean_date(check, "founded_on", not_after=today()),
-        "legal_representative": check.text("legal_representative", 60),
-        "contact_person": check.text("contact_person", 60),
-        "mobile": clean_mobile(check),
-        "email": check.email("email"),
-        "website": check.text("website", 300),
-        "staff_count": check.integer("staff_count", minimum=0, maximum=100_000) or 0,
-        "volunteer_count": check.integer("volunteer_count", minimum=0, maximum=1_000_000) or 0,
-    }
-    if values["website"] and not WEBSITE.match(str(values["website"])):
-        check.fail("website", _("Enter a web address starting with http:// or https://."))
-    return values
+def check_profile(errors: dict[str, str], command: Profile) -> None:
+    _not_in_future(errors, "founded_on", command.founded_on)
 
 
 async def set_domains(organization: Organization, ids: list[int]) -> list[int]:
     links = OrganizationDomain.filter(organization_id=organization.id)
-    before = sorted(await links.values_list("domain_id", flat=True))
+    before: list[int] = sorted(await db.flat(links.values_list("domain_id", flat=True)))
     if before != ids:
         await OrganizationDomain.filter(organization_id=organization.id).delete()
         await OrganizationDomain.bulk_create([OrganizationDomain(organization_id=organization.id, domain_id=d)
@@ -153,23 +117,21 @@ def _name_taken() -> ValidationFailed:
 # ---- profile --------------------------------------------------------------------------------
 
 
-async def update_profile(
-    principal: Principal, organization: Organization, data: Mapping[str, str], domain_ids: Iterable[str]
-) -> Organization:
+async def update_profile(principal: Principal, organization: Organization, command: Profile) -> Organization:
     """Members of the organization and its park's managers; the caller fetched it through the
     change scope."""
-    check = Checker(data)
-    values = clean_profile(check)
-    ids = await clean_domains(check, domain_ids)
-    name = values["name_zh"]
-    if name and await Organization.filter(park_id=organization.park_id, name_zh=name).exclude(
+    errors: dict[str, str] = {}
+    check_profile(errors, command)
+    ids = await check_domains(errors, command.domain_ids)
+    if await Organization.filter(park_id=organization.park_id, name_zh=command.name_zh).exclude(
             id=organization.id).exists():
-        check.fail("name_zh", _("Another organization in this park already has this name."))
-    check.done()
+        errors["name_zh"] = _("Another organization in this park already has this name.")
+    if errors:
+        raise ValidationFailed(errors)
     try:
         async with events.transaction():
             before_domains = await set_domains(organization, ids)
-            await audit.save_and_record(principal, organization, values, PROFILE_FIELDS)
+            await audit.save_and_record(principal, organization, command.values(), PROFILE_FIELDS)
             if before_domains != ids:
                 await audit.record(principal, "update", organization, {
                     "domains": [await domain_names(before_domains), await domain_names(ids)]})
@@ -181,25 +143,30 @@ async def update_profile(
 # ---- registration track ------------------------------------------------------------------------
 
 
-async def update_registration(principal: Principal, organization: Organization, data: Mapping[str, str]) -> None:
+async def update_registration(principal: Principal, organization: Organization,
+                              command: UpdateRegistration) -> None:
     """Managers and administrators record (and correct) the legal registration track."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
-    check = Checker(data)
-    status = check.choice("registration", Registration)
-    values: dict[str, object] = {"registration": status}
-    values["name_preapproval"] = check.text("name_preapproval", 100)
-    filed = status in (Registration.FILED,)
-    registered = status == Registration.REGISTERED
-    values["filing_number"] = check.text("filing_number", 60, required=filed)
-    values["filing_authority"] = check.text("filing_authority", 100, required=filed)
-    values["filed_on"] = clean_date(check, "filed_on", required=filed, not_after=today())
-    code = clean_credit_code(check, required=registered)
-    values["credit_code"] = code
-    values["registration_authority"] = check.text("registration_authority", 100, required=registered)
-    values["registered_on"] = clean_date(check, "registered_on", required=registered, not_after=today())
-    if code and await Organization.filter(credit_code=code).exclude(id=organization.id).exists():
-        check.fail("credit_code", _("Another organization already has this credit code."))
-    check.done()
+    errors: dict[str, str] = {}
+    filed = command.registration == Registration.FILED
+    registered = command.registration == Registration.REGISTERED
+    required = {"filing_number": filed, "filing_authority": filed, "filed_on": filed,
+                "registration_authority": registered, "registered_on": registered}
+    for name, needed in required.items():
+        if needed and not getattr(command, name):
+            errors[name] = _("This field is required.")
+    _not_in_future(errors, "filed_on", command.filed_on)
+    _not_in_future(errors, "registered_on", command.registered_on)
+    code = command.credit_code
+    if registered and not code:
+        errors["credit_code"] = _("Enter the 18-character unified social credit code.")
+    elif problem := credit_code_problem(code):
+        errors["credit_code"] = problem
+    elif code and await Organization.filter(credit_code=code).exclude(id=organization.id).exists():
+        errors["credit_code"] = _("Another organization already has this credit code.")
+    if errors:
+        raise ValidationFailed(errors)
+    values = {name: getattr(command, name) for name in REGISTRATION_FIELDS}
     try:
         async with events.transaction():
             await audit.save_and_record(principal, organization, values, REGISTRATION_FIELDS)
@@ -249,6 +216,49 @@ def available_transitions(organization: Organization) -> list[Stage]:
     return [target for target, t in TRANSITIONS.items() if Stage(organization.stage) in t.source]
 
 
+# Where the admission review decides (admission.py).
+DECIDABLE_STAGES = frozenset({Stage.APPLIED, Stage.SCREENING})
+
+
+# ---- what a principal may do ------------------------------------------------------------------
+
+
+def may_change(principal: Principal, organization: Organization) -> bool:
+    """Members change their own organization, managers their parks' (as rules.change_organizations
+    allows; officials read only)."""
+    return principal.manages(organization.park_id) or (
+        principal.is_(Role.MEMBER) and principal.organization_id == organization.id)
+
+
+def stage_targets(principal: Principal, organization: Organization) -> list[Stage]:
+    """The stages the principal may move the organization to now, in the path's order."""
+    return available_transitions(organization) if principal.manages(organization.park_id) else []
+
+
+def organization_actions(principal: Principal, organization: Organization) -> frozenset[str]:
+    """What `principal` may do with `organization` now: edit_profile, upload_document,
+    edit_registration, change_stage (to `stage_targets`), decide_admission, record_follow_up,
+    read_application."""
+    actions = set()
+    if may_change(principal, organization):
+        actions |= {"edit_profile", "upload_document"}
+    if principal.manages(organization.park_id):
+        actions |= {"edit_registration", "change_stage", "record_follow_up", "read_application"}
+        if Stage(organization.stage) in DECIDABLE_STAGES:
+            actions.add("decide_admission")
+    return frozenset(actions)
+
+
+def list_actions(principal: Principal) -> frozenset[str]:
+    """What the organization list offers: import from a spreadsheet, manage the service domains."""
+    actions = set()
+    if principal.is_(Role.ADMIN, Role.MANAGER):
+        actions.add("import")
+    if principal.is_(Role.ADMIN):
+        actions.add("manage_domains")
+    return frozenset(actions)
+
+
 async def record_stage(
     principal: Principal | None, organization: Organization, source: Stage, target: Stage,
     reason: str = "", details: dict | None = None, **fields: object,
@@ -278,48 +288,51 @@ async def record_stage(
                              target=target.value))
 
 
-async def change_stage(principal: Principal, organization: Organization, target: str, data: Mapping[str, str]) -> None:
+async def change_stage(principal: Principal, organization: Organization, command: ChangeStage) -> None:
     """The caller fetched `organization` through the change scope; only managers and
     administrators move stages."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
-    try:
-        stage = Stage(target)
-    except ValueError:
-        raise DomainError(_("Choose one of the options.")) from None
+    stage = command.target
     transition = TRANSITIONS.get(stage)
     current = Stage(organization.stage)
     if transition is None or current not in transition.source:
         raise DomainError(_("An organization cannot move from %(source)s to %(target)s.",
                             source=_(STAGE_LABELS[current]), target=_(STAGE_LABELS[stage])))
-    check = Checker(data)
-    reason = check.text("reason", 2000, required=transition.reason_required)
+    errors: dict[str, str] = {}
+    reason = command.reason.strip()
+    if transition.reason_required and not reason:
+        errors["reason"] = _("This field is required.")
     fields: dict[str, object] = {}
     details: dict[str, object] = {}
     agreement = await Agreement.filter(organization_id=organization.id, ended_on__isnull=True).first()
     if stage == Stage.INCUBATING and agreement is None:
-        check.fail("__all__", _("Sign the incubation agreement (admit the organization) first."))
+        errors.setdefault("__all__", _("Sign the incubation agreement (admit the organization) first."))
     if stage == Stage.EXTENDED:
-        new_end = clean_date(check, "new_end_on", required=True)
+        new_end = command.new_end_on
         current_end = organization.term_end_on or (agreement.end_on if agreement else None)
-        if new_end and current_end and new_end <= current_end:
-            check.fail("new_end_on", _("The new end date must be after the current one (%(date)s).",
-                                       date=current_end.isoformat()))
+        if new_end is None:
+            errors["new_end_on"] = _("This field is required.")
+        elif current_end and new_end <= current_end:
+            errors["new_end_on"] = _("The new end date must be after the current one (%(date)s).",
+                                     date=current_end.isoformat())
         fields["term_end_on"] = new_end
         details = {"old_end_on": current_end.isoformat() if current_end else None,
                    "new_end_on": new_end.isoformat() if new_end else None}
     if stage == Stage.GRADUATED:
         missing = await graduation.unmet(organization)
         if missing:
-            check.fail("__all__", _("Not all graduation criteria are met: %(items)s",
-                                    items="; ".join(c.label for c in missing)))
-    check.done()
+            errors.setdefault("__all__", _("Not all graduation criteria are met: %(items)s",
+                                           items="; ".join(c.label for c in missing)))
+    if errors:
+        raise ValidationFailed(errors)
     day = today()
     if stage == Stage.GRADUATED:
         fields["graduated_on"] = day
     if stage == Stage.EXITED:
         fields["exited_on"] = day
-        fields["handback_deadline"] = add_working_days(day, HANDBACK_WORKING_DAYS, await calendar_overrides())
-        details = {"handback_deadline": fields["handback_deadline"].isoformat()}  # type: ignore[union-attr]
+        handback = add_working_days(day, HANDBACK_WORKING_DAYS, await calendar_overrides())
+        fields["handback_deadline"] = handback
+        details = {"handback_deadline": handback.isoformat()}
     async with events.transaction():
         await record_stage(principal, organization, current, stage, reason, details, **fields)
         if stage == Stage.EXTENDED and agreement is not None:
@@ -337,16 +350,17 @@ async def change_stage(principal: Principal, organization: Organization, target:
 # ---- follow-ups ------------------------------------------------------------------------------
 
 
-async def record_follow_up(principal: Principal, follow_up: FollowUp, data: Mapping[str, str]) -> None:
+async def record_follow_up(principal: Principal, follow_up: FollowUp, command: RecordFollowUp) -> None:
     require_role(principal, Role.ADMIN, Role.MANAGER)
-    check = Checker(data)
-    notes = check.text("notes", 5000, required=True)
-    done_on = clean_date(check, "done_on", not_after=today()) or today()
-    check.done()
+    errors: dict[str, str] = {}
+    if not command.notes.strip():
+        errors["notes"] = _("This field is required.")
+    _not_in_future(errors, "done_on", command.done_on)
+    if errors:
+        raise ValidationFailed(errors)
     async with events.transaction():
-        await audit.save_and_record(principal, follow_up, {"notes": notes, "done_on": done_on,
-                                                           "recorded_by_id": principal.id},
-                                    ["notes", "done_on"])
+        values = {"notes": command.notes, "done_on": command.done_on or today(), "recorded_by_id": principal.id}
+        await audit.save_and_record(principal, follow_up, values, ["notes", "done_on"])
 
 
 # ---- documents -------------------------------------------------------------------------------
@@ -355,9 +369,12 @@ async def record_follow_up(principal: Principal, follow_up: FollowUp, data: Mapp
 async def add_document(principal: Principal, organization: Organization, title: str, upload: object,
                        settings: Settings, review_id: int | None = None) -> Document:
     """Members of the organization and its park's managers attach agreement scans, certificates…"""
-    check = Checker({"title": title})
-    clean_title = check.text("title", 150)
-    check.done()
+    clean_title = title.strip()
+    if has_control_characters(clean_title):
+        message = _("Remove the invisible control characters (often copied along with the text).")
+        raise ValidationFailed({"title": message})
+    if len(clean_title) > 150:
+        raise ValidationFailed({"title": _("At most %(n)s characters.", n=150)})
     stored = await uploads.store(upload, settings)
     try:
         async with events.transaction():
@@ -378,15 +395,12 @@ async def add_document(principal: Principal, organization: Organization, title: 
 # ---- service domains -------------------------------------------------------------------------
 
 
-async def create_domain(principal: Principal, data: Mapping[str, str]) -> ServiceDomain:
+async def create_domain(principal: Principal, command: CreateDomain) -> ServiceDomain:
     require_role(principal, Role.ADMIN)
-    check = Checker(data)
-    name_zh = check.text("name_zh", 60, required=True)
-    name_en = check.text("name_en", 80)
+    name_zh, name_en = command.name_zh, command.name_en
+    if await ServiceDomain.filter(name_zh=name_zh).exists():
+        raise ValidationFailed({"name_zh": _("This service domain already exists.")})
     code = re.sub(r"[^a-z0-9_]+", "_", (name_en or "").lower()).strip("_") or f"domain_{secrets.token_hex(3)}"
-    if name_zh and await ServiceDomain.filter(name_zh=name_zh).exists():
-        check.fail("name_zh", _("This service domain already exists."))
-    check.done()
     if await ServiceDomain.filter(code=code).exists():
         code = f"{code}_{secrets.token_hex(3)}"
     async with events.transaction():

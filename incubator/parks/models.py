@@ -69,7 +69,8 @@ class Park(Model):
     description = fields.TextField(default="")
     is_active = fields.BooleanField(default=True)
     # Park rules for the incubation path.
-    agreement_terms = fields.JSONField(default=default_agreement_terms, db_default="[6, 12, 24]")
+    agreement_terms: fields.JSONField[list] = fields.JSONField(
+        default=default_agreement_terms, db_default="[6, 12, 24]")
     registration_due_months = fields.IntField(default=6, db_default=6)
     accepts_applications = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -108,7 +109,7 @@ class Space(Model):
     capacity = fields.IntField()
     area_m2 = fields.IntField(null=True)
     # {"mon": ["08:30", "17:30"], "sat": null, ...}: closed days are null.
-    opening_hours = fields.JSONField(default=dict)
+    opening_hours: fields.JSONField[dict] = fields.JSONField(default=dict)
     bookable = fields.BooleanField(default=False)
     needs_approval = fields.BooleanField(default=False)
     is_active = fields.BooleanField(default=True)

@@ -8,22 +8,15 @@ from starlette.routing import Route
 from tortoise.expressions import Q
 
 from incubator import access, capability
+from incubator.access import Principal
 from incubator.auth.models import ParkManager
-from incubator.errors import ValidationFailed
+from incubator.errors import DomainError
 from incubator.i18n import gettext as _
-from incubator.parks import service
-from incubator.parks.models import (
-    PARK_KIND_LABELS,
-    SPACE_KIND_LABELS,
-    WEEKDAY_LABELS,
-    WEEKDAYS,
-    Park,
-    ParkKind,
-    Space,
-    SpaceKind,
-)
+from incubator.parks import forms, service
+from incubator.parks.models import PARK_KIND_LABELS, SPACE_KIND_LABELS, WEEKDAY_LABELS, WEEKDAYS, Park, Space
+from incubator.parks.pages import ParkFormPage, ParkPage, ParksPage, SpaceFormPage
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, path_int, query_text, redirect, render
+from incubator.web import current, flash, form_data, form_errors, path_int, query_text, redirect, render, status_for
 
 
 async def park_list(request: Request) -> Response:
@@ -32,81 +25,80 @@ async def park_list(request: Request) -> Response:
     parks = access.scope(Park, principal)
     if query:
         parks = parks.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(theme__icontains=query))
-    editable = set(await access.scope(Park, principal, "change").values_list("id", flat=True))
-    context = {"parks": await service.attach_figures(await parks.order_by("id")), "q": query, "editable": editable,
-               "figures": capability.park_figures(), "can_create": principal.is_(Role.ADMIN)}
-    return render(request, "parks/list.html", context, block="results")
+    found = await service.attach_figures(await parks.order_by("id"))
+    page = ParksPage(parks=found, q=query, figures=capability.park_figures(),
+                     actions={park.id: service.park_actions(principal, park) for park in found},
+                     may_create=service.may_create_parks(principal))
+    return render(request, "parks/list.html", page, block="results")
 
 
 async def park_detail(request: Request) -> Response:
     principal = current(request)
     park = await access.get_or_404(Park, principal, id=path_int(request, "id"))
     spaces = await access.scope(Space, principal).filter(park_id=park.id)
-    managers = await ParkManager.filter(park_id=park.id).select_related("user")
-    context = {
-        "park": park,
-        "spaces": spaces,
-        "managers": [link.user for link in managers],
-        "can_edit": await access.can(principal, park),
-        "can_read_audit": principal.is_(Role.ADMIN, Role.OFFICIAL),
-        "hours_summary": service.opening_hours_summary,
-    }
-    return render(request, "parks/detail.html", context)
+    links = await access.scope(ParkManager, principal).filter(park_id=park.id).select_related("user")
+    page = ParkPage(
+        park=park, actions=service.park_actions(principal, park), spaces=spaces,
+        space_actions={s.id: service.space_actions(principal, s) for s in spaces},
+        hours={s.id: service.opening_hours_summary(s.opening_hours) for s in spaces},
+        managers=[link.user for link in links],
+    )
+    return render(request, "parks/detail.html", page)
 
 
-def _park_form(values: dict, errors: dict, park: Park | None, admin: bool) -> dict:
-    return {
-        "values": values, "errors": errors, "park": park, "admin": admin,
-        "kinds": [(k.value, _(PARK_KIND_LABELS[k])) for k in ParkKind],
-    }
+def _park_form(park: Park | None, values: dict, errors: dict, classify: bool) -> ParkFormPage:
+    return ParkFormPage(park=park, values=values, errors=errors, classify=classify,
+                        kinds=[(k.value, _(label)) for k, label in PARK_KIND_LABELS.items()])
 
 
 async def park_new(request: Request) -> Response:
     access.require_role(current(request), Role.ADMIN)
-    return render(request, "parks/form.html", _park_form(service.park_form_values(None), {}, None, True))
+    return render(request, "parks/form.html", _park_form(None, forms.park_values(None), {}, True))
 
 
 async def park_create(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     data = await form_data(request)
     try:
-        park = await service.create_park(principal, data)
-    except ValidationFailed as exc:
-        return render(request, "parks/form.html", _park_form(data, exc.errors, None, True), status_code=400)
+        park = await service.create_park(principal, forms.create_park(data))
+    except DomainError as exc:
+        return render(request, "parks/form.html", _park_form(None, data, form_errors(exc, forms.FIELDS), True),
+                      status_code=status_for(exc))
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been created."))
 
 
-async def park_edit(request: Request) -> Response:
+async def _park_to_change(request: Request) -> tuple[Principal, Park, bool]:
     principal = current(request)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
-    admin = principal.is_(Role.ADMIN)
-    return render(request, "parks/form.html", _park_form(service.park_form_values(park), {}, park, admin))
+    return principal, park, "classify" in service.park_actions(principal, park)
+
+
+async def park_edit(request: Request) -> Response:
+    _principal, park, classify = await _park_to_change(request)
+    return render(request, "parks/form.html", _park_form(park, forms.park_values(park), {}, classify))
 
 
 async def park_update(request: Request) -> Response:
-    principal = current(request)
-    park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
+    principal, park, classify = await _park_to_change(request)
     data = await form_data(request)
-    admin = principal.is_(Role.ADMIN)
     try:
-        await service.update_park(principal, park, data)
-    except ValidationFailed as exc:
-        return render(request, "parks/form.html", _park_form(data, exc.errors, park, admin), status_code=400)
+        await service.update_park(principal, park, forms.update_park(data, classify=classify))
+    except DomainError as exc:
+        return render(request, "parks/form.html", _park_form(park, data, form_errors(exc, forms.FIELDS), classify),
+                      status_code=status_for(exc))
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been saved."))
 
 
-def _space_form(values: dict, errors: dict, park: Park, space: Space | None) -> dict:
-    return {
-        "values": values, "errors": errors, "park": park, "space": space,
-        "kinds": [(k.value, _(SPACE_KIND_LABELS[k])) for k in SpaceKind],
-        "weekdays": WEEKDAYS, "weekday_labels": WEEKDAY_LABELS,
-    }
+def _space_form(park: Park, space: Space | None, values: dict, errors: dict) -> SpaceFormPage:
+    return SpaceFormPage(park=park, space=space, values=values, errors=errors,
+                         kinds=[(k.value, _(label)) for k, label in SPACE_KIND_LABELS.items()],
+                         weekdays=[(day, _(WEEKDAY_LABELS[day])) for day in WEEKDAYS])
 
 
 async def space_new(request: Request) -> Response:
     principal = current(request)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
-    return render(request, "parks/space_form.html", _space_form(service.space_form_values(None), {}, park, None))
+    return render(request, "parks/space_form.html", _space_form(park, None, forms.space_values(None), {}))
 
 
 async def space_create(request: Request) -> Response:
@@ -114,28 +106,32 @@ async def space_create(request: Request) -> Response:
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
     data = await form_data(request)
     try:
-        await service.create_space(principal, park, data)
-    except ValidationFailed as exc:
-        return render(request, "parks/space_form.html", _space_form(data, exc.errors, park, None), status_code=400)
+        await service.create_space(principal, park, forms.space(data, existing=False))
+    except DomainError as exc:
+        return render(request, "parks/space_form.html", _space_form(park, None, data, form_errors(exc, forms.FIELDS)),
+                      status_code=status_for(exc))
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been added."))
 
 
-async def space_edit(request: Request) -> Response:
+async def _space_to_change(request: Request) -> tuple[Principal, Space, Park]:
     principal = current(request)
     space = await access.get_or_404(Space, principal, "change", id=path_int(request, "id"))
-    park = await Park.get(id=space.park_id)
-    return render(request, "parks/space_form.html", _space_form(service.space_form_values(space), {}, park, space))
+    return principal, space, await access.get_or_404(Park, principal, "change", id=space.park_id)
+
+
+async def space_edit(request: Request) -> Response:
+    _principal, space, park = await _space_to_change(request)
+    return render(request, "parks/space_form.html", _space_form(park, space, forms.space_values(space), {}))
 
 
 async def space_update(request: Request) -> Response:
-    principal = current(request)
-    space = await access.get_or_404(Space, principal, "change", id=path_int(request, "id"))
-    park = await Park.get(id=space.park_id)
+    principal, space, park = await _space_to_change(request)
     data = await form_data(request)
     try:
-        await service.update_space(principal, space, data)
-    except ValidationFailed as exc:
-        return render(request, "parks/space_form.html", _space_form(data, exc.errors, park, space), status_code=400)
+        await service.update_space(principal, space, forms.space(data, existing=True))
+    except DomainError as exc:
+        return render(request, "parks/space_form.html", _space_form(park, space, data, form_errors(exc, forms.FIELDS)),
+                      status_code=status_for(exc))
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been saved."))
 
 

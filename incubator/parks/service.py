@@ -1,23 +1,26 @@
-"""Rules for parks and spaces. Each public function is one transaction with its audit entry."""
+"""Rules for parks and spaces. Each public function is one transaction with its audit entry.
+
+Services take typed commands (`commands.py`), never request data, and say what a principal may
+do with a park or a space now (`park_actions`, `space_actions`), so no page repeats a rule."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
-from incubator import capability
+from incubator import capability, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext
 from incubator.i18n import gettext as _
-from incubator.parks.models import WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space, SpaceKind
+from incubator.parks.commands import CreatePark, ParkDetails, SpaceDetails, UpdatePark
+from incubator.parks.events import ParkCreated
+from incubator.parks.forms import park_values as park_form_values  # noqa: F401  (kept for tests/organizations/test_routes.py and tests/test_security.py)
+from incubator.parks.models import WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space
 from incubator.roles import Role
-from incubator.validation import Checker
 
 PARK_FIELDS = [
     "kind", "name_zh", "name_en", "theme", "address", "floor_area_m2",
@@ -29,49 +32,48 @@ SPACE_FIELDS = [
 ]
 
 
-def _agreement_terms(check: Checker) -> list[int]:
-    """"6, 12, 24" (any separator) → [6, 12, 24]: the incubation terms a park offers, in months."""
-    raw = check.raw("agreement_terms")
-    if not raw:
-        return [6, 12, 24]
-    parts = [p for p in re.split(r"[\s,，、;；/]+", raw) if p]
-    try:
-        terms = sorted({int(p) for p in parts})
-    except ValueError:
-        check.fail("agreement_terms", _("List the terms in months, for example: 6, 12, 24."))
-        return []
-    if not terms or terms[0] < 1 or terms[-1] > 60:
-        check.fail("agreement_terms", _("Each term is between 1 and 60 months."))
-    return terms
+# ---- what a principal may do -----------------------------------------------------------------------
 
 
-async def _clean_park(data: Mapping[str, str], park: Park | None, *, admin: bool) -> dict[str, object]:
-    check = Checker(data)
-    values: dict[str, object] = {
-        "name_zh": check.text("name_zh", 100, required=True),
-        "name_en": check.text("name_en", 150),
-        "theme": check.text("theme", 200),
-        "address": check.text("address", 300),
-        "floor_area_m2": check.integer("floor_area_m2", minimum=1, maximum=1_000_000),
-        "resident_slots": check.integer("resident_slots", minimum=0, maximum=10_000) or 0,
-        "operator": check.text("operator", 200),
-        "description": check.text("description", 5000),
-        "agreement_terms": _agreement_terms(check),
-        "registration_due_months": check.integer("registration_due_months", minimum=1, maximum=60) or 6,
-        "accepts_applications": check.flag("accepts_applications"),
-    }
-    # Only administrators decide what kind a park is and whether it is open.
-    if admin:
-        values["kind"] = check.choice("kind", ParkKind)
-        values["is_active"] = check.flag("is_active") if park is not None else True
-    name = values["name_zh"]
-    if name and await Park.filter(name_zh=name).exclude(id=park.id if park else 0).exists():
-        check.fail("name_zh", _("Another park already has this name."))
-    if admin and values.get("kind") == ParkKind.HUB:
-        if await Park.filter(kind=ParkKind.HUB).exclude(id=park.id if park else 0).exists():
-            check.fail("kind", _("The district already has a hub service center."))
-    check.done()
+def may_create_parks(principal: Principal) -> bool:
+    return principal.is_(Role.ADMIN)
+
+
+def park_actions(principal: Principal, park: Park) -> frozenset[str]:
+    """What `principal` may do with `park` now: "edit" its details (and its scorecard and review
+    plan), "add_space", "classify" (set its kind and whether it is open), read its "history"."""
+    actions = set()
+    if principal.manages(park.id):
+        actions |= {"edit", "add_space"}
+    if principal.is_(Role.ADMIN):
+        actions.add("classify")
+    if principal.is_(Role.ADMIN, Role.OFFICIAL):  # the audit trail's readers (audit/rules.py)
+        actions.add("history")
+    return frozenset(actions)
+
+
+def space_actions(principal: Principal, space: Space) -> frozenset[str]:
+    return frozenset({"edit"}) if principal.manages(space.park_id) else frozenset()
+
+
+# ---- parks -----------------------------------------------------------------------------------------
+
+
+def _park_values(command: ParkDetails) -> dict[str, Any]:
+    values = {name: getattr(command, name) for name in ParkDetails.__struct_fields__}
+    values["agreement_terms"] = sorted(set(command.agreement_terms))
     return values
+
+
+async def _check_park(command: CreatePark | UpdatePark, park: Park | None) -> None:
+    errors = {}
+    others = Park.exclude(id=park.id) if park else Park.all()
+    if await others.filter(name_zh=command.name_zh).exists():
+        errors["name_zh"] = _("Another park already has this name.")
+    if command.kind == ParkKind.HUB and await others.filter(kind=ParkKind.HUB).exists():
+        errors["kind"] = _("The district already has a hub service center.")
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _integrity_error_for_park(exc: IntegrityError) -> ValidationFailed:
@@ -81,76 +83,62 @@ def _integrity_error_for_park(exc: IntegrityError) -> ValidationFailed:
     return ValidationFailed({"name_zh": _("Another park already has this name.")})
 
 
-async def create_park(principal: Principal, data: Mapping[str, str]) -> Park:
+async def create_park(principal: Principal, command: CreatePark) -> Park:
     require_role(principal, Role.ADMIN)
-    values = await _clean_park(data, None, admin=True)
+    await _check_park(command, None)
     try:
-        async with in_transaction():
-            park = await Park.create(**values)
+        async with events.transaction():
+            park = await Park.create(kind=command.kind, is_active=True, **_park_values(command))
             await audit.record(principal, "create", park, audit.diff({}, audit.snapshot(park, PARK_FIELDS)))
+            events.emit(ParkCreated(park_id=park.id))
     except IntegrityError as exc:
         # The check above races with other writers; the unique indexes decide.
         raise _integrity_error_for_park(exc) from None
     return park
 
 
-async def update_park(principal: Principal, park: Park, data: Mapping[str, str]) -> Park:
-    """The caller has fetched `park` through the change scope (admin or its manager)."""
-    values = await _clean_park(data, park, admin=principal.is_(Role.ADMIN))
+async def update_park(principal: Principal, park: Park, command: UpdatePark) -> Park:
+    """The caller has fetched `park` through the change scope (admin or its manager); only an
+    administrator changes its kind or status."""
+    if command.kind is not None or command.is_active is not None:
+        require_role(principal, Role.ADMIN)
+    await _check_park(command, park)
+    values = _park_values(command)
+    if command.kind is not None:
+        values["kind"] = command.kind
+    if command.is_active is not None:
+        values["is_active"] = command.is_active
     try:
-        async with in_transaction():
+        async with events.transaction():
             await audit.save_and_record(principal, park, values, PARK_FIELDS)
     except IntegrityError as exc:
         raise _integrity_error_for_park(exc) from None
     return park
 
 
-def _opening_hours(check: Checker) -> dict[str, list[str] | None]:
-    hours: dict[str, list[str] | None] = {}
-    for day in WEEKDAYS:
-        opens = check.time_of_day(f"open_{day}")
-        closes = check.time_of_day(f"close_{day}")
-        if opens is None and closes is None:
-            hours[day] = None
-        elif opens is None or closes is None:
-            check.fail(f"open_{day}", _("Give both the opening and the closing time, or neither."))
-            hours[day] = None
-        elif closes <= opens:
-            check.fail(f"open_{day}", _("The closing time must be after the opening time."))
-            hours[day] = None
-        else:
-            hours[day] = [opens, closes]
-    return hours
+# ---- spaces ----------------------------------------------------------------------------------------
 
 
-async def _clean_space(data: Mapping[str, str], park: Park, space: Space | None) -> dict[str, object]:
-    check = Checker(data)
-    values: dict[str, object] = {
-        "kind": check.choice("kind", SpaceKind),
-        "name": check.text("name", 100, required=True),
-        "capacity": check.integer("capacity", minimum=1, maximum=10_000, required=True),
-        "area_m2": check.integer("area_m2", minimum=1, maximum=100_000),
-        "opening_hours": _opening_hours(check),
-        "bookable": check.flag("bookable"),
-        "needs_approval": check.flag("needs_approval"),
-        "is_active": check.flag("is_active") if space is not None else True,
-    }
-    if values["needs_approval"] and not values["bookable"]:
-        check.fail("needs_approval", _("Only a bookable space can need approval."))
-    if values["bookable"] and not any(values["opening_hours"].values()):  # type: ignore[union-attr]
-        check.fail("bookable", _("A bookable space needs opening hours on at least one day."))
-    name = values["name"]
-    if name and await Space.filter(park_id=park.id, name=name).exclude(id=space.id if space else 0).exists():
-        check.fail("name", _("This park already has a space with this name."))
-    check.done()
-    return values
+async def _checked_space_values(command: SpaceDetails, park_id: int, space: Space | None) -> dict[str, Any]:
+    errors = {}
+    if command.needs_approval and not command.bookable:
+        errors["needs_approval"] = _("Only a bookable space can need approval.")
+    if command.bookable and not command.opening_hours.any_open():
+        errors["bookable"] = _("A bookable space needs opening hours on at least one day.")
+    if await Space.filter(park_id=park_id, name=command.name).exclude(id=space.id if space else 0).exists():
+        errors["name"] = _("This park already has a space with this name.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {"kind": command.kind, "name": command.name, "capacity": command.capacity, "area_m2": command.area_m2,
+            "opening_hours": command.opening_hours.as_stored(), "bookable": command.bookable,
+            "needs_approval": command.needs_approval, "is_active": command.is_active}
 
 
-async def create_space(principal: Principal, park: Park, data: Mapping[str, str]) -> Space:
+async def create_space(principal: Principal, park: Park, command: SpaceDetails) -> Space:
     """The caller has fetched `park` through the change scope."""
-    values = await _clean_space(data, park, None)
+    values = await _checked_space_values(command, park.id, None)
     try:
-        async with in_transaction():
+        async with events.transaction():
             space = await Space.create(park_id=park.id, **values)
             await audit.record(
                 principal, "create", space, audit.diff({}, audit.snapshot(space, SPACE_FIELDS))
@@ -160,11 +148,11 @@ async def create_space(principal: Principal, park: Park, data: Mapping[str, str]
     return space
 
 
-async def update_space(principal: Principal, space: Space, data: Mapping[str, str]) -> Space:
-    park = await Park.get(id=space.park_id)
-    values = await _clean_space(data, park, space)
+async def update_space(principal: Principal, space: Space, command: SpaceDetails) -> Space:
+    """The caller has fetched `space` through the change scope."""
+    values = await _checked_space_values(command, space.park_id, space)
     try:
-        async with in_transaction():
+        async with events.transaction():
             await audit.save_and_record(principal, space, values, SPACE_FIELDS)
     except IntegrityError:
         raise ValidationFailed({"name": _("This park already has a space with this name.")}) from None
@@ -177,7 +165,7 @@ async def attach_figures(parks: list[Park]) -> list[Park]:
     ids = [park.id for park in parks]
     counted = [(figure, await figure.count(ids)) for figure in capability.park_figures()]
     for park in parks:
-        park.figures = [(figure, counts.get(park.id, 0)) for figure, counts in counted]  # type: ignore[attr-defined]
+        park.figures = [(figure, counts.get(park.id, 0)) for figure, counts in counted]
     return parks
 
 
@@ -202,44 +190,3 @@ def opening_hours_summary(hours: dict[str, list[str] | None]) -> list[str]:
             days = _("%(first)s to %(last)s", first=days, last=gettext(WEEKDAY_LABELS[last]))
         summary.append(f"{days} {span[0]}–{span[1]}")
     return summary
-
-
-def space_form_values(space: Space | None) -> dict[str, str]:
-    """A space as the strings its form shows."""
-    if space is None:
-        return {"kind": SpaceKind.MEETING_ROOM.value, "capacity": "", "bookable": ""}
-    values = {
-        "kind": str(space.kind.value if hasattr(space.kind, "value") else space.kind),
-        "name": space.name,
-        "capacity": str(space.capacity),
-        "area_m2": "" if space.area_m2 is None else str(space.area_m2),
-        "bookable": "on" if space.bookable else "",
-        "needs_approval": "on" if space.needs_approval else "",
-        "is_active": "on" if space.is_active else "",
-    }
-    for day in WEEKDAYS:
-        hours = (space.opening_hours or {}).get(day)
-        values[f"open_{day}"] = hours[0] if hours else ""
-        values[f"close_{day}"] = hours[1] if hours else ""
-    return values
-
-
-def park_form_values(park: Park | None) -> dict[str, str]:
-    if park is None:
-        return {"kind": ParkKind.PARK.value, "resident_slots": "0", "agreement_terms": "6, 12, 24",
-                "registration_due_months": "6", "accepts_applications": "on"}
-    return {
-        "kind": str(park.kind.value if hasattr(park.kind, "value") else park.kind),
-        "name_zh": park.name_zh,
-        "name_en": park.name_en,
-        "theme": park.theme,
-        "address": park.address,
-        "floor_area_m2": "" if park.floor_area_m2 is None else str(park.floor_area_m2),
-        "resident_slots": str(park.resident_slots),
-        "operator": park.operator,
-        "description": park.description,
-        "is_active": "on" if park.is_active else "",
-        "agreement_terms": ", ".join(str(t) for t in park.agreement_terms),
-        "registration_due_months": str(park.registration_due_months),
-        "accepts_applications": "on" if park.accepts_applications else "",
-    }

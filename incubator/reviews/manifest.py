@@ -15,6 +15,7 @@ from incubator.capability import (
 )
 from incubator.i18n import N_
 from incubator.organizations.events import StageChanged
+from incubator.parks.events import ParkCreated
 from incubator.reviews import panels, scoring, service
 from incubator.reviews.flags import review_flags
 from incubator.reviews.models import DECISION_LABELS, PANEL_LABELS, REVIEW_STATUS_LABELS
@@ -59,7 +60,8 @@ capability = Capability(
                                           "Declare again, then score.")),
     ],
     criteria=[Criterion("graduation_review", scoring.graduation_review_passed)],
-    subscriptions=[Subscription(StageChanged, service.on_stage_changed)],
+    subscriptions=[Subscription(StageChanged, service.on_stage_changed),
+                   Subscription(ParkCreated, service.on_park_created)],
     jobs=[Job("schedule_reviews", service.schedule_missing, N_("Schedule the reviews of new residents"),
               {"scheduled": N_("organizations scheduled")}, order=5)],
     audit=[

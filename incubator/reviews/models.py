@@ -61,7 +61,7 @@ class Milestone(Model):
     name_en = fields.CharField(max_length=80, default="")
     anchor = fields.CharEnumField(Anchor, max_length=12)
     amount = fields.IntField()  # months after admission, or percent of the term
-    dimensions = fields.JSONField(default=list)
+    dimensions: fields.JSONField[list] = fields.JSONField(default=list)
     pass_threshold = fields.IntField(default=60)
     sort = fields.IntField(default=0)
 
@@ -93,7 +93,7 @@ class Review(Model):
     name_en = fields.CharField(max_length=80, default="")
     anchor = fields.CharEnumField(Anchor, max_length=12)
     amount = fields.IntField()
-    dimensions = fields.JSONField(default=list)
+    dimensions: fields.JSONField[list] = fields.JSONField(default=list)
     pass_threshold = fields.IntField(default=60)
     attempt = fields.IntField(default=1)
     due_on = fields.DateField(db_index=True)
@@ -166,7 +166,7 @@ class ReviewAssignment(Model):
     panel = fields.CharEnumField(Panel, max_length=12)
     conflict = fields.BooleanField(null=True)  # None: not declared yet
     conflict_note = fields.CharField(max_length=300, default="")
-    scores = fields.JSONField(default=list)  # one number per dimension of the review
+    scores: fields.JSONField[list] = fields.JSONField(default=list)  # one number per dimension of the review
     comment = fields.TextField(default="")
     submitted_at = fields.DatetimeField(null=True)
     assigned_at = fields.DatetimeField(auto_now_add=True)

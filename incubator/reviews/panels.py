@@ -5,6 +5,7 @@ from __future__ import annotations
 from incubator import access, clock
 from incubator.access import Principal
 from incubator.organizations.models import Organization
+from incubator.reviews import service
 from incubator.reviews.models import Review
 
 
@@ -13,4 +14,4 @@ async def organization_reviews(principal: Principal, organization: Organization)
     if not reviews:
         return None
     today = clock.today()
-    return {"rows": [(review, review.overdue_on(today)) for review in reviews]}
+    return {"rows": [(review, service.is_overdue(review, today)) for review in reviews]}  # (review, overdue)

@@ -8,12 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
-from incubator.auth.models import User
+from incubator.access import Principal
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Document
 from incubator.parks.models import Park
-from incubator.reviews import scoring
+from incubator.reviews import forms, scoring
 from incubator.reviews import service as review_service
 from incubator.reviews.models import (
     DECISION_LABELS,
@@ -25,8 +25,9 @@ from incubator.reviews.models import (
     Review,
     ReviewAssignment,
 )
+from incubator.reviews.pages import PlanPage, ReviewListPage, ReviewPage
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, paginate, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, form_errors, paginate, path_int, redirect, render, status_for
 
 
 async def review_list(request: Request) -> Response:
@@ -36,47 +37,43 @@ async def review_list(request: Request) -> Response:
     if show != "all":
         reviews = reviews.filter(status__in=list(OPEN_STATUSES))
     page = await paginate(request, reviews.order_by("due_on", "id").distinct())
-    mine = {}
-    if principal.is_(Role.EVALUATOR):
-        mine = {a.review_id: a for a in await ReviewAssignment.filter(
-            evaluator_id=principal.id, review_id__in=[r.id for r in page.rows])}
-    return render(request, "reviews/list.html", {"reviews": page.rows, "page": page, "show": show, "mine": mine})
+    # The principal's own part in each review, when they are an evaluator on it.
+    mine = {a.review_id: a for a in await access.scope(ReviewAssignment, principal).filter(
+        evaluator_id=principal.id, review_id__in=[r.id for r in page.rows])}
+    overdue = frozenset(r.id for r in page.rows if review_service.is_overdue(r))
+    return render(request, "reviews/list.html", ReviewListPage(page.rows, page, show, mine, overdue))
 
 
-async def _page_context(principal, review: Review, errors: dict | None = None, values: dict | None = None) -> dict:
+async def _review_page(principal: Principal, review: Review, errors: dict | None = None,
+                       values: dict | None = None) -> ReviewPage:
+    """The review's page; after a wrong form, its errors with what was typed."""
     await review.fetch_related("organization__park")
-    managing = principal.manages(review.organization.park_id)
-    assignments = await ReviewAssignment.filter(review_id=review.id).select_related("evaluator").order_by("panel", "id")
+    park_id = review.organization.park_id
+    assignments = await access.scope(ReviewAssignment, principal).filter(review_id=review.id).select_related(
+        "evaluator").order_by("panel", "id")
     mine = next((a for a in assignments if a.evaluator_id == principal.id), None)
-    # Blind scoring: an evaluator sees the others' scores only after submitting their own;
-    # the organization sees the result once it is decided.
-    if principal.is_(Role.EVALUATOR):
-        show_scores = mine is not None and mine.submitted_at is not None
-    elif principal.is_(Role.MEMBER):
-        show_scores = review.decision is not None
-    else:
-        show_scores = True
-    evaluators = await User.filter(role=Role.EVALUATOR, is_active=True).order_by("display_name") if managing else []
-    indicators = await Indicator.filter(review_id=review.id)
-    return {
-        "review": review, "managing": managing, "assignments": assignments, "mine": mine,
-        "show_scores": show_scores, "result": await scoring.compute(review) if show_scores else None,
-        "indicators": indicators, "indicator_rows": range(min(len(indicators) + 2, scoring.MAX_INDICATORS)),
-        "documents": await Document.filter(review_id=review.id),
-        "evaluators": evaluators, "panels": [(p.value, _(label)) for p, label in PANEL_LABELS.items()],
-        "decisions": [(d.value, _(label)) for d, label in DECISION_LABELS.items()],
-        "decision_labels": DECISION_LABELS, "panel_labels": PANEL_LABELS,
-        "is_open": review.status in OPEN_STATUSES,
-        "unscored": await scoring.unscored(review) if managing else [],
-        "can_add_evidence": await access.can(principal, review.organization) and not principal.is_(Role.EVALUATOR),
-        "errors": errors or {}, "values": values or {},
-    }
+    actions = await scoring.review_actions(principal, review, review.organization, mine)
+    indicators = await access.scope(Indicator, principal).filter(review_id=review.id).order_by("id")
+    return ReviewPage(
+        review=review, actions=actions, assignments=assignments, mine=mine,
+        my_actions=scoring.assignment_actions(principal, mine, review, park_id) if mine else frozenset(),
+        assignment_actions={a.id: scoring.assignment_actions(principal, a, review, park_id) for a in assignments},
+        result=await scoring.compute(review) if "view_result" in actions else None,
+        indicators=indicators, indicator_rows=range(min(len(indicators) + 2, forms.MAX_INDICATORS)),
+        documents=await access.scope(Document, principal).filter(review_id=review.id).order_by("id"),
+        evaluators=await scoring.evaluator_options() if "assign" in actions else [],
+        panels=[(p.value, _(label)) for p, label in PANEL_LABELS.items()],
+        decisions=[(d.value, _(label)) for d, label in DECISION_LABELS.items()],
+        decision_labels=DECISION_LABELS, panel_labels=PANEL_LABELS,
+        unscored=await scoring.unscored(review) if "decide" in actions else [],
+        errors=errors or {}, values=values or {},
+    )
 
 
 async def review_detail(request: Request) -> Response:
     principal = current(request)
     review = await access.get_or_404(Review, principal, id=path_int(request, "id"))
-    return render(request, "reviews/detail.html", await _page_context(principal, review))
+    return render(request, "reviews/detail.html", await _review_page(principal, review))
 
 
 async def _review_action(request: Request, action) -> Response:
@@ -86,21 +83,21 @@ async def _review_action(request: Request, action) -> Response:
     try:
         await action(principal, review, data)
     except DomainError as exc:
-        context = await _page_context(principal, review, exc.errors, data)
-        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
+        page = await _review_page(principal, review, form_errors(exc, forms.FIELDS), data)
+        return render(request, "reviews/detail.html", page, status_code=status_for(exc))
     return flash(request, redirect(request, f"/reviews/{review.id}"), _("Saved."))
 
 
 async def review_assign(request: Request) -> Response:
-    return await _review_action(request, scoring.assign)
+    return await _review_action(request, lambda p, r, d: scoring.assign(p, r, forms.assign(d)))
 
 
 async def review_indicators(request: Request) -> Response:
-    return await _review_action(request, scoring.set_indicators)
+    return await _review_action(request, lambda p, r, d: scoring.set_indicators(p, r, forms.set_indicators(d)))
 
 
 async def review_decide(request: Request) -> Response:
-    return await _review_action(request, scoring.decide)
+    return await _review_action(request, lambda p, r, d: scoring.decide(p, r, forms.decide(d)))
 
 
 async def review_evidence(request: Request) -> Response:
@@ -122,24 +119,27 @@ async def review_evidence(request: Request) -> Response:
 
 
 async def _assignment_action(request: Request, action) -> Response:
+    """The evaluator's own assignment (fetched through the change scope): declare, then score."""
     principal = access.require_role(current(request), Role.EVALUATOR)
     assignment = await access.get_or_404(ReviewAssignment, principal, "change", id=path_int(request, "id"))
+    review = await access.get_or_404(Review, principal, id=assignment.review_id)
     data = await form_data(request)
     try:
-        await action(principal, assignment, data)
+        await action(principal, assignment, review, data)
     except DomainError as exc:
-        review = await Review.get(id=assignment.review_id)
-        context = await _page_context(principal, review, exc.errors, data)
-        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/reviews/{assignment.review_id}"), _("Saved."))
+        page = await _review_page(principal, review, form_errors(exc, forms.FIELDS), data)
+        return render(request, "reviews/detail.html", page, status_code=status_for(exc))
+    return flash(request, redirect(request, f"/reviews/{review.id}"), _("Saved."))
 
 
 async def assignment_conflict(request: Request) -> Response:
-    return await _assignment_action(request, scoring.declare_conflict)
+    return await _assignment_action(
+        request, lambda p, a, r, d: scoring.declare_conflict(p, a, forms.declare_conflict(d)))
 
 
 async def assignment_score(request: Request) -> Response:
-    return await _assignment_action(request, scoring.submit_scores)
+    return await _assignment_action(
+        request, lambda p, a, r, d: scoring.submit_scores(p, a, forms.submit_scores(d, len(r.dimensions))))
 
 
 async def assignment_lift_conflict(request: Request) -> Response:
@@ -149,32 +149,32 @@ async def assignment_lift_conflict(request: Request) -> Response:
     review = await access.get_or_404(Review, principal, "change", id=assignment.review_id)
     data = await form_data(request)
     try:
-        await scoring.lift_conflict(principal, assignment, data)
+        await scoring.lift_conflict(principal, assignment, forms.lift_conflict(data))
     except DomainError as exc:
-        context = await _page_context(principal, review, exc.errors, {**data, "lift_id": str(assignment.id)})
-        return render(request, "reviews/detail.html", context, status_code=status_for(exc))
+        page = await _review_page(principal, review, form_errors(exc, forms.LIFT_FIELDS),
+                                  {**data, "lift_id": str(assignment.id)})
+        return render(request, "reviews/detail.html", page, status_code=status_for(exc))
     return flash(request, redirect(request, f"/reviews/{review.id}#panels"), _("The conflict of interest is lifted."))
+
+
+def _plan_page(park: Park, values: dict, errors: dict, rows: int) -> PlanPage:
+    return PlanPage(park, values, errors, range(min(rows, forms.MAX_MILESTONES)),
+                    [("admission", _("months after admission")), ("term", _("percent of the term"))])
 
 
 async def plan_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
     plan = await review_service.plan_for(park)
-    values = {}
+    values: dict[str, str] = {}
     for index, m in enumerate(plan):
         values |= {f"code_{index}": m.code, f"name_zh_{index}": m.name_zh, f"name_en_{index}": m.name_en,
                    f"anchor_{index}": Anchor(m.anchor).value, f"amount_{index}": str(m.amount),
                    f"threshold_{index}": str(m.pass_threshold),
-                   f"dimensions_{index}": review_service.dimensions_text(m.dimensions)}
-    values[f"dimensions_{len(plan)}"] = review_service.dimensions_text(DEFAULT_DIMENSIONS)
+                   f"dimensions_{index}": forms.dimensions_text(m.dimensions)}
+    values[f"dimensions_{len(plan)}"] = forms.dimensions_text(DEFAULT_DIMENSIONS)
     values[f"threshold_{len(plan)}"] = "60"
-    return render(request, "reviews/plan.html", _plan_context(park, values, {}, len(plan) + 1))
-
-
-def _plan_context(park: Park, values: dict, errors: dict, rows: int) -> dict:
-    return {"park": park, "values": values, "errors": errors,
-            "rows": range(min(rows, review_service.MAX_MILESTONES)),
-            "anchors": [("admission", _("months after admission")), ("term", _("percent of the term"))]}
+    return render(request, "reviews/plan.html", _plan_page(park, values, {}, len(plan) + 1))
 
 
 async def plan_save(request: Request) -> Response:
@@ -182,10 +182,10 @@ async def plan_save(request: Request) -> Response:
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
     data = await form_data(request)
     try:
-        await review_service.save_plan(principal, park, data)
+        await review_service.save_plan(principal, park, forms.save_plan(data))
     except DomainError as exc:
         return render(request, "reviews/plan.html",
-                      _plan_context(park, data, exc.errors, review_service.MAX_MILESTONES), status_code=400)
+                      _plan_page(park, data, form_errors(exc, forms.FIELDS), forms.MAX_MILESTONES), status_code=400)
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The review plan has been saved."))
 
 

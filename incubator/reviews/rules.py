@@ -1,28 +1,65 @@
-"""Reviews are seen by those who see the organization, and by the evaluators assigned to them."""
+"""Reviews are seen by those who see the organization, and by the evaluators assigned to them;
+their indicators likewise. A park's review plan is its managers' and the district's."""
+
+from typing import Any
 
 from tortoise.expressions import Q
 
 from incubator.access import Principal, extend, rule
 from incubator.organizations.models import Document
 from incubator.organizations.rules import organization_scope
-from incubator.reviews.models import Review, ReviewAssignment
+from incubator.reviews.models import Indicator, Milestone, Review, ReviewAssignment
 from incubator.roles import Role
+
+
+def _reviews(p: Principal, prefix: str) -> Q | bool:
+    if p.is_(Role.EVALUATOR):
+        filters: dict[str, Any] = {f"{prefix}assignments__evaluator_id": p.id}
+        return Q(**filters)
+    return organization_scope(p, f"{prefix}organization__")
+
+
+def _managed_reviews(p: Principal, prefix: str) -> Q | bool:
+    if p.is_(Role.ADMIN):
+        return True
+    if p.is_(Role.MANAGER):
+        filters: dict[str, Any] = {f"{prefix}organization__park_id__in": list(p.park_ids)}
+        return Q(**filters)
+    return False
 
 
 @rule(Review, "view")
 def view_reviews(p: Principal) -> Q | bool:
-    if p.is_(Role.EVALUATOR):
-        return Q(assignments__evaluator_id=p.id)
-    return organization_scope(p, "organization__")
+    return _reviews(p, "")
 
 
 @rule(Review, "change")
 def change_reviews(p: Principal) -> Q | bool:
+    return _managed_reviews(p, "")
+
+
+@rule(Indicator, "view")
+def view_indicators(p: Principal) -> Q | bool:
+    return _reviews(p, "review__")
+
+
+@rule(Indicator, "change")
+def change_indicators(p: Principal) -> Q | bool:
+    return _managed_reviews(p, "review__")
+
+
+@rule(Milestone, "view")
+def view_milestones(p: Principal) -> Q | bool:
+    if p.is_(Role.ADMIN, Role.OFFICIAL):
+        return True
+    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
+
+
+@rule(Milestone, "change")
+def change_milestones(p: Principal) -> Q | bool:
     if p.is_(Role.ADMIN):
         return True
-    if p.is_(Role.MANAGER):
-        return Q(organization__park_id__in=list(p.park_ids))
-    return False
+    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
 
 
 @rule(ReviewAssignment, "view")

@@ -1,12 +1,14 @@
 """Conducting a review: evaluators on panels, conflict declarations, blind scoring, service
 indicators, evidence, a transparent result and the manager's decision.
 
-`outcome()` is the service other capabilities (seed funding) call for a review's result."""
+Services take typed commands (`commands.py`), never request data, and say what a principal may
+do with a review or an assignment now (`review_actions`, `assignment_actions`), so no page
+repeats a rule. `outcome()` is the service other capabilities (seed funding) call for a review's
+result."""
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from incubator import clock, events
+from incubator import access, clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import ParkManager, User
@@ -25,6 +27,14 @@ from incubator.i18n import gettext as _
 from incubator.i18n import reset_locale, set_locale
 from incubator.organizations.graduation import Check
 from incubator.organizations.models import Document, Organization
+from incubator.reviews.commands import (
+    AssignEvaluator,
+    Decide,
+    DeclareConflict,
+    LiftConflict,
+    SetIndicators,
+    SubmitScores,
+)
 from incubator.reviews.events import ReviewDecided
 from incubator.reviews.models import (
     DECISION_LABELS,
@@ -37,13 +47,11 @@ from incubator.reviews.models import (
     ReviewStatus,
 )
 from incubator.roles import Role
-from incubator.validation import Checker
 from incubator.workdays import next_working_day
 
 # A score this far (in points out of 100) from its panel's median is flagged for a second look.
 OUTLIER_POINTS = Decimal(15)
 REPEAT_AFTER_DAYS = 30
-MAX_INDICATORS = 8
 # Not declared yet, or declared without a conflict (NOT (conflict = TRUE) would drop NULLs).
 NOT_CONFLICTED = Q(conflict__isnull=True) | Q(conflict=False)
 
@@ -60,24 +68,75 @@ def _open(review: Review) -> None:
         raise DomainError(_("This review is closed."))
 
 
+# ---- what a principal may do ---------------------------------------------------------------------
+
+
+async def review_actions(principal: Principal, review: Review, organization: Organization,
+                         mine: ReviewAssignment | None = None) -> frozenset[str]:
+    """What `principal` may do with `review` (of `organization`) now, and which of its parts
+    they see; `mine` is their own assignment on it, if any.
+
+    assign, set_indicators, decide: the park's managers while the review is open;
+    add_evidence: the organization's side (not evaluators) while it is open;
+    view_panels: who sits on the review, for the park's managers and the district;
+    view_result: the scores, blind for an evaluator until their own are in, and for the
+    organization until the review is decided; view_organization: the organization's page."""
+    managing = principal.manages(organization.park_id)
+    is_open = review.status in OPEN_STATUSES
+    actions = set()
+    if managing and is_open:
+        actions |= {"assign", "set_indicators", "decide"}
+    if managing or principal.is_(Role.ADMIN, Role.OFFICIAL):
+        actions.add("view_panels")
+    if principal.is_(Role.EVALUATOR):
+        if mine is not None and mine.submitted_at is not None:
+            actions.add("view_result")
+    else:
+        actions.add("view_organization")
+        if not principal.is_(Role.MEMBER) or review.decision is not None:
+            actions.add("view_result")
+        if is_open and await access.can(principal, organization):
+            actions.add("add_evidence")
+    return frozenset(actions)
+
+
+def assignment_actions(principal: Principal, assignment: ReviewAssignment, review: Review,
+                       park_id: int) -> frozenset[str]:
+    """What `principal` may do with one evaluator's assignment on `review` (of a park) now.
+
+    evaluate: it is their own, the review is open and nothing is submitted yet (their part of
+    the page); declare_conflict: until a conflict is declared; score: once they declared none;
+    lift_conflict: a manager of the park, on a declared conflict of an open review."""
+    is_open = review.status in OPEN_STATUSES
+    actions = set()
+    if assignment.evaluator_id == principal.id and is_open and assignment.submitted_at is None:
+        actions.add("evaluate")
+        if not assignment.conflict:
+            actions.add("declare_conflict")
+        if assignment.conflict is False:
+            actions.add("score")
+    if principal.manages(park_id) and is_open and assignment.conflict:
+        actions.add("lift_conflict")
+    return frozenset(actions)
+
+
 # ---- the manager's side -------------------------------------------------------------------------
 
 
-async def assign(principal: Principal, review: Review, data: Mapping[str, str]) -> ReviewAssignment:
+async def evaluator_options() -> list[User]:
+    """The evaluators a manager may put on a review: every active evaluator account."""
+    return await User.filter(role=Role.EVALUATOR, is_active=True).order_by("display_name")
+
+
+async def assign(principal: Principal, review: Review, command: AssignEvaluator) -> ReviewAssignment:
     require_role(principal, Role.ADMIN, Role.MANAGER)
     _open(review)
-    check = Checker(data)
-    evaluator_id = check.integer("evaluator_id", minimum=1, required=True)
-    panel = check.choice("panel", Panel)
-    evaluator = None
-    if evaluator_id is not None:
-        evaluator = await User.get_or_none(id=evaluator_id, role=Role.EVALUATOR, is_active=True)
-        if evaluator is None:
-            check.fail("evaluator_id", _("Choose one of the options."))
-        elif await ReviewAssignment.filter(review_id=review.id, evaluator_id=evaluator_id).exists():
-            check.fail("evaluator_id", _("This evaluator is already on the review."))
-    check.done()
-    assert evaluator is not None
+    evaluator = await User.get_or_none(id=command.evaluator_id, role=Role.EVALUATOR, is_active=True)
+    if evaluator is None:
+        raise ValidationFailed({"evaluator_id": _("Choose one of the options.")})
+    if await ReviewAssignment.filter(review_id=review.id, evaluator_id=evaluator.id).exists():
+        raise ValidationFailed({"evaluator_id": _("This evaluator is already on the review.")})
+    panel = command.panel
     try:
         async with events.transaction():
             assignment = await ReviewAssignment.create(review_id=review.id, evaluator_id=evaluator.id, panel=panel)
@@ -94,26 +153,18 @@ async def assign(principal: Principal, review: Review, data: Mapping[str, str]) 
     return assignment
 
 
-async def set_indicators(principal: Principal, review: Review, data: Mapping[str, str]) -> list[Indicator]:
-    """Rows name_N / target_N / actual_N; a row without a name is dropped."""
+async def set_indicators(principal: Principal, review: Review, command: SetIndicators) -> list[Indicator]:
+    """Replaces the review's service indicators with the command's, as a whole."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     _open(review)
-    check = Checker(data)
-    rows = []
-    for index in range(MAX_INDICATORS):
-        name = check.text(f"name_{index}", 80)
-        if not name:
-            continue
-        rows.append({"name": name, "target": check.integer(f"target_{index}", minimum=0, required=True),
-                     "actual": check.integer(f"actual_{index}", minimum=0)})
-    check.done()
+    rows = [(i.name, i.target, i.actual) for i in command.indicators]
     before = [(i.name, i.target, i.actual) for i in await Indicator.filter(review_id=review.id)]
     async with events.transaction():
         await Indicator.filter(review_id=review.id).delete()
-        await Indicator.bulk_create([Indicator(review_id=review.id, **row) for row in rows])
-        after = [(r["name"], r["target"], r["actual"]) for r in rows]
-        if before != after:
-            await audit.record(principal, "update", review, {"indicators": [before, after]},
+        await Indicator.bulk_create([Indicator(review_id=review.id, name=name, target=target, actual=actual)
+                                     for name, target, actual in rows])
+        if before != rows:
+            await audit.record(principal, "update", review, {"indicators": [before, rows]},
                                object_repr=await _shown(review))
     return await Indicator.filter(review_id=review.id)
 
@@ -122,7 +173,6 @@ async def add_evidence(principal: Principal, review: Review, title: str, upload:
                        settings: Settings) -> Document:
     """The organization's self-assessment and evidence (or the manager's, on its behalf).
     Evaluators read the evidence; they do not add to it."""
-    from incubator import access
     from incubator.organizations import service as organizations
 
     organization = await Organization.get(id=review.organization_id)
@@ -138,25 +188,29 @@ async def unscored(review: Review) -> list[ReviewAssignment]:
         "evaluator").order_by("panel", "id")
 
 
-async def decide(principal: Principal, review: Review, data: Mapping[str, str]) -> Review | None:
+async def decide(principal: Principal, review: Review, command: Decide) -> Review | None:
     """Records the decision; a failed review gets its next attempt scheduled, which is returned.
     Deciding while assigned evaluators have not scored takes an explicit confirmation and a
     reason, both kept in the audit trail with the names of those who had not scored."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     _open(review)
-    check = Checker(data)
-    decision = check.choice("decision", Decision)
-    reason = check.text("reason", 2000, required=True)
+    decision, reason = command.decision, command.reason
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["reason"] = _("This field is required.")
     if not await ReviewAssignment.filter(review_id=review.id, submitted_at__isnull=False).exists():
-        check.fail("__all__", _("No evaluator has submitted scores yet."))
+        errors["__all__"] = _("No evaluator has submitted scores yet.")
     missing = [str(a.evaluator) for a in await unscored(review)]
     without_reason = ""
     if missing:
-        if not check.flag("confirm_unscored"):
-            check.fail("confirm_unscored", _("%(names)s have not scored yet. Confirm that you decide without "
-                                             "their scores.", names="、".join(missing)))
-        without_reason = check.text("unscored_reason", 500, required=True)
-    check.done()
+        if not command.confirm_unscored:
+            errors["confirm_unscored"] = _("%(names)s have not scored yet. Confirm that you decide without "
+                                           "their scores.", names="、".join(missing))
+        without_reason = command.unscored_reason.strip()
+        if not without_reason:
+            errors["unscored_reason"] = _("This field is required.")
+    if errors:
+        raise ValidationFailed(errors)
     now = datetime.now(UTC)
     repeat = None
     async with events.transaction():
@@ -188,8 +242,8 @@ async def _tell_the_organization(review: Review, decision: Decision) -> None:
     """The organization's members learn the result in their inbox (inside the caller's transaction)."""
     from incubator.notifications import service as notifications
 
-    members = await User.filter(organization_id=review.organization_id, role=Role.MEMBER,
-                                is_active=True).values_list("id", flat=True)
+    members = await db.flat(User.filter(organization_id=review.organization_id, role=Role.MEMBER,
+                                        is_active=True).values_list("id", flat=True))
     token = set_locale("zh_CN")
     try:
         decision_zh = _(DECISION_LABELS[decision])
@@ -208,7 +262,8 @@ def _own(principal: Principal, assignment: ReviewAssignment) -> None:
         raise PermissionDenied(_("Only the evaluator named on the review may do this."))
 
 
-async def declare_conflict(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
+async def declare_conflict(principal: Principal, assignment: ReviewAssignment,
+                           command: DeclareConflict) -> None:
     """An evaluator declares a conflict of interest, or that there is none. A declared conflict
     is final for the evaluator: only the park's managers can lift it (`lift_conflict`), and
     they are told at once when one is declared."""
@@ -219,11 +274,9 @@ async def declare_conflict(principal: Principal, assignment: ReviewAssignment, d
         raise DomainError(_("Your scores are already submitted."))
     if assignment.conflict:
         raise DomainError(_("You declared a conflict of interest. Only the park's managers can lift it."))
-    check = Checker(data)
-    answer = check.one_of("conflict", ("yes", "no"))
-    note = check.text("conflict_note", 300, required=answer == "yes")
-    check.done()
-    conflicted = answer == "yes"
+    conflicted, note = command.conflict, command.conflict_note.strip()
+    if conflicted and not note:
+        raise ValidationFailed({"conflict_note": _("This field is required.")})
     async with events.transaction():
         # The condition holds against another tab: a conflict once declared is not undone here.
         done = await ReviewAssignment.filter(NOT_CONFLICTED, id=assignment.id, submitted_at__isnull=True).update(
@@ -235,7 +288,7 @@ async def declare_conflict(principal: Principal, assignment: ReviewAssignment, d
                            object_repr=await _shown(review))
         if conflicted:
             organization = await Organization.get(id=review.organization_id)
-            managers = await ParkManager.filter(park_id=organization.park_id).values_list("user_id", flat=True)
+            managers = await db.flat(ParkManager.filter(park_id=organization.park_id).values_list("user_id", flat=True))
             from incubator.notifications import service as notifications
 
             await notifications.notify_many(managers, "conflict_declared", f"/reviews/{review.id}#panels", {
@@ -243,17 +296,17 @@ async def declare_conflict(principal: Principal, assignment: ReviewAssignment, d
                 "organization": organization.name_zh, "organization_en": organization.name_en})
 
 
-async def lift_conflict(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
+async def lift_conflict(principal: Principal, assignment: ReviewAssignment, command: LiftConflict) -> None:
     """A manager of the review's park lifts a declared conflict, with a reason: the evaluator
     declares again and may then score. The caller fetched the review through the change scope."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     review = await Review.get(id=assignment.review_id)
     _open(review)
-    check = Checker(data)
-    reason = check.text("lift_reason", 500, required=True)
+    reason = command.reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": _("This field is required.")})
     if not assignment.conflict:
-        check.fail("lift_reason", _("This evaluator has not declared a conflict of interest."))
-    check.done()
+        raise ValidationFailed({"reason": _("This evaluator has not declared a conflict of interest.")})
     async with events.transaction():
         done = await ReviewAssignment.filter(id=assignment.id, conflict=True).update(conflict=None, conflict_note="")
         if not done:
@@ -268,7 +321,8 @@ async def lift_conflict(principal: Principal, assignment: ReviewAssignment, data
                                    {"review": review.name_zh, "review_en": review.name_en, "reason": reason})
 
 
-async def submit_scores(principal: Principal, assignment: ReviewAssignment, data: Mapping[str, str]) -> None:
+async def submit_scores(principal: Principal, assignment: ReviewAssignment, command: SubmitScores) -> None:
+    """One score per dimension of the review's scorecard, each within that dimension's maximum."""
     _own(principal, assignment)
     review = await Review.get(id=assignment.review_id)
     _open(review)
@@ -276,11 +330,24 @@ async def submit_scores(principal: Principal, assignment: ReviewAssignment, data
         raise DomainError(_("Declare whether you have a conflict of interest first."))
     if assignment.conflict:
         raise DomainError(_("You declared a conflict of interest: you cannot score this review."))
-    check = Checker(data)
-    scores = [check.integer(f"score_{i}", minimum=0, maximum=d["max"], required=True)
-              for i, d in enumerate(review.dimensions)]
-    comment = check.text("comment", 5000)
-    check.done()
+    errors: dict[str, str] = {}
+    by_dimension: dict[int, int] = {}
+    for index, row in enumerate(command.scores):
+        if not 0 <= row.dimension < len(review.dimensions) or row.dimension in by_dimension:
+            errors[f"scores[{index}].dimension"] = _("Choose one of the options.")
+            continue
+        maximum = review.dimensions[row.dimension]["max"]
+        if row.score < 0:
+            errors[f"scores[{index}].score"] = _("Enter a number of at least %(n)s.", n=0)
+        elif row.score > maximum:
+            errors[f"scores[{index}].score"] = _("Enter a number of at most %(n)s.", n=maximum)
+        by_dimension[row.dimension] = row.score
+    if not errors and len(by_dimension) != len(review.dimensions):
+        errors["scores"] = _("Score every dimension.")
+    if errors:
+        raise ValidationFailed(errors)
+    scores = [by_dimension[index] for index in range(len(review.dimensions))]
+    comment = command.comment
     async with events.transaction():
         # Submitted once: the condition keeps a second submission (another tab) from rewriting it.
         done = await ReviewAssignment.filter(id=assignment.id, submitted_at__isnull=True, conflict=False).update(
@@ -335,9 +402,9 @@ async def compute(review: Review) -> ReviewResult:
         median = Decimal(statistics.median(totals))
         for row in rows:
             row.outlier = len(rows) >= 3 and abs(row.total - median) > OUTLIER_POINTS
-        result.panels[panel] = (sum(totals) / len(totals)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        result.panels[panel] = (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if result.panels:
-        result.overall = (sum(result.panels.values()) / len(result.panels)).quantize(
+        result.overall = (sum(result.panels.values(), Decimal(0)) / len(result.panels)).quantize(
             Decimal("0.1"), rounding=ROUND_HALF_UP)
     return result
 

@@ -1,21 +1,25 @@
-"""Review plans and the reviews scheduled from them. Due dates are working days."""
+"""Review plans and the reviews scheduled from them. Due dates are working days; a review still
+open after its due date is overdue (`is_overdue`, which every page asks)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from tortoise.expressions import Subquery
 
-from incubator import events
+from incubator import clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.calendar.service import overrides as calendar_overrides
+from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations.events import StageChanged
 from incubator.organizations.models import RESIDENT_STAGES, Agreement, Organization, Stage
+from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park
+from incubator.reviews.commands import SavePlan
 from incubator.reviews.models import (
     DEFAULT_DIMENSIONS,
     DEFAULT_MILESTONES,
@@ -26,23 +30,29 @@ from incubator.reviews.models import (
     ReviewStatus,
 )
 from incubator.roles import Role
-from incubator.validation import Checker
 from incubator.workdays import add_months, next_working_day
 
 
 async def plan_for(park: Park) -> list[Milestone]:
-    """The park's review plan, created from the defaults the first time it is needed."""
-    milestones = await Milestone.filter(park_id=park.id).order_by("sort", "id")
-    if milestones:
-        return milestones
+    """The park's review plan (read only: pages never write)."""
+    return await Milestone.filter(park_id=park.id).order_by("sort", "id")
+
+
+async def ensure_plan(park_id: int) -> list[Milestone]:
+    """The park's review plan, seeded from the defaults if it has none: when a park is created (the
+    ParkCreated subscription), and before scheduling or an edit for a park created otherwise."""
     async with events.transaction():
-        if not await Milestone.filter(park_id=park.id).exists():
+        if not await Milestone.filter(park_id=park_id).exists():
             await Milestone.bulk_create([
-                Milestone(park_id=park.id, code=code, name_zh=zh, name_en=en, anchor=anchor, amount=amount,
+                Milestone(park_id=park_id, code=code, name_zh=zh, name_en=en, anchor=anchor, amount=amount,
                           dimensions=DEFAULT_DIMENSIONS, pass_threshold=60, sort=index)
                 for index, (code, zh, en, anchor, amount) in enumerate(DEFAULT_MILESTONES)
             ])
-    return await Milestone.filter(park_id=park.id).order_by("sort", "id")
+    return await Milestone.filter(park_id=park_id).order_by("sort", "id")
+
+
+async def on_park_created(event: ParkCreated) -> None:
+    await ensure_plan(event.park_id)
 
 
 def due_date(anchor: Anchor, amount: int, start: date, end: date, holidays: dict[date, bool]) -> date:
@@ -54,6 +64,11 @@ def due_date(anchor: Anchor, amount: int, start: date, end: date, holidays: dict
     return next_working_day(day, holidays)
 
 
+def is_overdue(review: Review, today: date | None = None) -> bool:
+    """Still open after its due date: the lists and the organization page mark it."""
+    return review.overdue_on(today or clock.today())
+
+
 async def schedule(organization: Organization, agreement: Agreement) -> list[Review]:
     """Creates the organization's reviews from its park's plan (inside the caller's transaction)."""
     park = await Park.get(id=organization.park_id)
@@ -63,7 +78,7 @@ async def schedule(organization: Organization, agreement: Agreement) -> list[Rev
                name_en=m.name_en, anchor=m.anchor, amount=m.amount, dimensions=m.dimensions,
                pass_threshold=m.pass_threshold,
                due_on=due_date(Anchor(m.anchor), m.amount, agreement.start_on, agreement.end_on, holidays))
-        for m in await plan_for(park)
+        for m in await ensure_plan(park.id)
     ]
     await Review.bulk_create(reviews)
     return reviews
@@ -97,8 +112,9 @@ async def schedule_missing(settings: object = None) -> dict:
     """The scheduled job's half of `on_stage_changed`: residents holding an agreement and no review
     (the process stopped between the admission and its reaction) get their plan's reviews."""
     with_reviews = Review.all().values("organization_id")
-    waiting = await Agreement.filter(ended_on__isnull=True, organization__stage__in=list(RESIDENT_STAGES)).exclude(
-        organization_id__in=Subquery(with_reviews)).values_list("organization_id", flat=True)
+    waiting = await db.flat(Agreement.filter(
+        ended_on__isnull=True, organization__stage__in=list(RESIDENT_STAGES)).exclude(
+        organization_id__in=Subquery(with_reviews)).values_list("organization_id", flat=True))
     scheduled = 0
     for organization_id in sorted(set(waiting)):
         scheduled += bool(await schedule_if_missing(organization_id))
@@ -132,57 +148,39 @@ async def cancel_open(organization_id: int) -> int:
 
 # ---- editing the plan -------------------------------------------------------------------------------
 
-MAX_MILESTONES = 8
+# The longest a milestone may wait after admission, in months (the others are percents of the term).
+MAX_MONTHS = 60
 
 
-def parse_dimensions(check: Checker, name: str) -> list[dict]:
-    """One dimension per line: "基础条件 | Basic conditions | weight | maximum"."""
-    dimensions = []
-    for number, line in enumerate(check.raw(name).splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
-        if len(parts) != 4 or not parts[0] or not parts[2].isdigit() or not parts[3].isdigit():
-            check.fail(name, _("Line %(n)s: write “Chinese name | English name | weight | maximum score”.", n=number))
-            continue
-        weight, maximum = int(parts[2]), int(parts[3])
-        if not (1 <= weight <= 100 and 1 <= maximum <= 100):
-            check.fail(name, _("Line %(n)s: weight and maximum are between 1 and 100.", n=number))
-            continue
-        dimensions.append({"name_zh": parts[0][:60], "name_en": parts[1][:80], "weight": weight, "max": maximum})
-    if not dimensions and name not in check.errors:
-        check.fail(name, _("A scorecard needs at least one dimension."))
-    return dimensions
+def _plan_problems(command: SavePlan) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for index, milestone in enumerate(command.milestones):
+        limit = MAX_MONTHS if milestone.anchor == Anchor.ADMISSION else 100
+        if not 0 <= milestone.amount <= limit:
+            errors[f"milestones[{index}].amount"] = _("Enter a number of at most %(n)s.", n=limit)
+        if not milestone.dimensions:
+            errors[f"milestones[{index}].dimensions"] = _("A scorecard needs at least one dimension.")
+    codes = [m.code for m in command.milestones if m.code]
+    if not command.milestones:
+        errors["milestones"] = _("Keep at least one milestone.")
+    elif len(set(codes)) != len(codes):
+        errors["milestones"] = _("Two rows are the same milestone.")
+    return errors
 
 
-def dimensions_text(dimensions: list[dict]) -> str:
-    return "\n".join(f"{d['name_zh']} | {d.get('name_en', '')} | {d['weight']} | {d['max']}" for d in dimensions)
-
-
-async def save_plan(principal: Principal, park: Park, data: Mapping[str, str]) -> list[Milestone]:
-    """Rows name_zh_N, name_en_N, anchor_N, amount_N, threshold_N, dimensions_N, code_N. A row
-    without a name is removed. Reviews already scheduled keep their own copy of the plan."""
+async def save_plan(principal: Principal, park: Park, command: SavePlan) -> list[Milestone]:
+    """Replaces the park's plan with the command's milestones, in order: a milestone without a
+    code is new, one left out is removed. Reviews already scheduled keep their own copy of the plan."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
-    check = Checker(data)
-    rows = []
-    for index in range(MAX_MILESTONES):
-        name = check.text(f"name_zh_{index}", 60)
-        if not name:
-            continue
-        anchor = check.choice(f"anchor_{index}", Anchor)
-        limit = 60 if anchor == Anchor.ADMISSION else 100
-        rows.append({
-            "code": check.raw(f"code_{index}")[:40] or f"custom_{secrets.token_hex(3)}",
-            "name_zh": name, "name_en": check.text(f"name_en_{index}", 80), "anchor": anchor,
-            "amount": check.integer(f"amount_{index}", minimum=0, maximum=limit, required=True),
-            "pass_threshold": check.integer(f"threshold_{index}", minimum=0, maximum=100, required=True),
-            "dimensions": parse_dimensions(check, f"dimensions_{index}"), "sort": index,
-        })
-    if not rows:
-        check.fail("name_zh_0", _("Keep at least one milestone."))
-    if len({r["code"] for r in rows}) != len(rows):
-        check.fail("name_zh_0", _("Two rows are the same milestone."))
-    check.done()
+    errors = _plan_problems(command)
+    if errors:
+        raise ValidationFailed(errors)
+    rows: list[dict[str, Any]] = [{
+        "code": m.code or f"custom_{secrets.token_hex(3)}", "name_zh": m.name_zh, "name_en": m.name_en,
+        "anchor": m.anchor, "amount": m.amount, "pass_threshold": m.pass_threshold, "sort": index,
+        "dimensions": [{"name_zh": d.name_zh, "name_en": d.name_en, "weight": d.weight, "max": d.maximum}
+                       for d in m.dimensions],
+    } for index, m in enumerate(command.milestones)]
     before = [(m.code, m.name_zh, m.anchor, m.amount, m.pass_threshold) for m in await plan_for(park)]
     async with events.transaction():
         kept = [r["code"] for r in rows]

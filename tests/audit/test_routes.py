@@ -1,11 +1,17 @@
 """Reading the audit trail."""
 
 from incubator.access import Principal
+from incubator.parks import forms
 from incubator.parks import service as parks
 
 
+async def _set_theme(admin, park, theme: str) -> None:
+    command = forms.update_park({**forms.park_values(park), "theme": theme}, classify=True)
+    await parks.update_park(Principal(admin), park, command)
+
+
 async def test_official_reads_the_audit_log_with_before_and_after(browser, admin, official, park):
-    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "新主题"})
+    await _set_theme(admin, park, "新主题")
     await browser.login("official")
     page = await browser.get("/audit")
     assert page.status_code == 200
@@ -14,7 +20,7 @@ async def test_official_reads_the_audit_log_with_before_and_after(browser, admin
 
 
 async def test_object_timeline_is_an_htmx_fragment(browser, admin, park):
-    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "新主题"})
+    await _set_theme(admin, park, "新主题")
     await browser.login("admin")
     response = await browser.get(f"/audit/Park/{park.id}", headers={"HX-Request": "true"})
     assert "<html" not in response.text and "新主题" in response.text
@@ -23,7 +29,7 @@ async def test_object_timeline_is_an_htmx_fragment(browser, admin, park):
 
 
 async def test_audit_log_filters_by_object_type(browser, admin, park, space):
-    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "甲"})
+    await _set_theme(admin, park, "甲")
     await browser.login("admin")
     response = await browser.get("/audit?type=Space")
     assert "<ins>甲</ins>" not in response.text
@@ -40,7 +46,7 @@ async def test_every_audited_kind_of_object_has_a_translated_name(clean):
 
 
 async def test_audit_log_names_objects_in_the_users_language(browser, admin, park):
-    await parks.update_park(Principal(admin), park, {**parks.park_form_values(park), "theme": "甲"})
+    await _set_theme(admin, park, "甲")
     await browser.login("admin")
     page = await browser.get("/audit?type=Park")
     assert "园区 #" in page.text and ">Park #" not in page.text

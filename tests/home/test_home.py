@@ -8,6 +8,7 @@ from incubator.access import Principal
 from incubator.funding import forms as funding_forms
 from incubator.funding import service as funding
 from incubator.funding.models import Fund
+from incubator.reviews import forms as review_forms
 from incubator.reviews import scoring
 from incubator.reviews.models import Review, ReviewAssignment
 from incubator.roles import Role
@@ -23,15 +24,15 @@ async def fund(clean) -> Fund:
 async def test_an_evaluator_sees_the_reviews_waiting_for_their_scores(browser, admitted, manager_principal,
                                                                      evaluator):
     review = await Review.get(organization_id=admitted.id, code="midterm")
-    assignment = await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id),
-                                                                  "panel": "expert"})
+    assignment = await scoring.assign(manager_principal, review, review_forms.assign({
+        "evaluator_id": str(evaluator.id), "panel": "expert"}))
     await browser.login("evaluator")
     home = await browser.get("/")
     assert f"/reviews/{review.id}" in home.text and "申报利益冲突" in home.text
     me = Principal(evaluator)
-    await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    await scoring.declare_conflict(me, assignment, review_forms.declare_conflict({"conflict": "no"}))
     await scoring.submit_scores(me, await ReviewAssignment.get(id=assignment.id),
-                                {f"score_{i}": "8" for i in range(5)})
+                                review_forms.submit_scores({f"score_{i}": "8" for i in range(5)}, 5))
     home = await browser.get("/")
     assert f"/reviews/{review.id}" not in home.text and "没有等待您评分的评估" in home.text
     assert "您已提交的评分：1 份" in home.text
@@ -75,11 +76,11 @@ async def test_a_member_sees_their_next_review_their_flags_and_funding(browser, 
 
 async def test_a_manager_sees_new_applications_and_grants_to_approve(browser, manager, admitted, manager_principal,
                                                                     fund, make_user, park):
-    from incubator.organizations import admission
+    from incubator.organizations import admission, forms
     from tests.organizations.conftest import APPLICATION
 
-    applicant = (await admission.submit_application(park, {**APPLICATION, "name_zh": "湖滨长者互助会"}, [], [],
-                                                    "10.2.2.2")).organization
+    applicant = (await admission.submit_application(park, forms.apply({**APPLICATION, "name_zh": "湖滨长者互助会"}),
+                                                    address="10.2.2.2")).organization
     colleague = await make_user("manager.two", Role.MANAGER, parks=[park])
     grant = await funding.draft_grant(Principal(colleague, frozenset({park.id})), admitted,
                                       funding_forms.draft_grant(grant_form(fund)))

@@ -5,8 +5,9 @@ from datetime import date
 import pytest_asyncio
 
 from incubator.access import Principal
-from incubator.organizations import admission
-from incubator.organizations.models import Organization
+from incubator.organizations import admission, forms
+from incubator.organizations.commands import ChangeStage, DecideAdmission
+from incubator.organizations.models import Organization, Stage
 from incubator.parks.models import Space, SpaceKind
 
 APPLICATION = {
@@ -23,8 +24,8 @@ async def desk(park) -> Space:
 
 @pytest_asyncio.fixture
 async def applicant(park) -> Organization:
-    submitted = await admission.submit_application(park, APPLICATION, [], ["office_space", "registration"],
-                                                   "10.1.1.1")
+    submitted = await admission.submit_application(
+        park, forms.apply(APPLICATION, supports=["office_space", "registration"]), address="10.1.1.1")
     return submitted.organization
 
 
@@ -39,11 +40,16 @@ def admission_form(criteria, decision="admit", **extra) -> dict:
     return form | extra
 
 
+def admission_command(criteria, decision="admit", supports=(), **extra) -> DecideAdmission:
+    """The admission form's command: every criterion scored 8, admitted from 2026-03-01 for 12 months."""
+    return forms.decide_admission(admission_form(criteria, decision, **extra), [c.id for c in criteria], supports)
+
+
 @pytest_asyncio.fixture
 async def admitted(applicant, park, manager_principal, desk) -> Organization:
     criteria = await admission.criteria_for(park)
-    await admission.decide_admission(manager_principal, applicant, admission_form(criteria, space_id=str(desk.id)),
-                                     ["office_space"])
+    await admission.decide_admission(manager_principal, applicant,
+                                     admission_command(criteria, space_id=str(desk.id), supports=["office_space"]))
     return await Organization.get(id=applicant.id)
 
 
@@ -51,7 +57,7 @@ async def admitted(applicant, park, manager_principal, desk) -> Organization:
 async def incubating(admitted, manager_principal) -> Organization:
     from incubator.organizations import service
 
-    await service.change_stage(manager_principal, admitted, "incubating", {})
+    await service.change_stage(manager_principal, admitted, ChangeStage(target=Stage.INCUBATING))
     organization = await Organization.get(id=admitted.id)
     assert organization.admitted_on == date(2026, 3, 1)
     return organization
@@ -60,13 +66,16 @@ async def incubating(admitted, manager_principal) -> Organization:
 async def pass_review(review, manager_principal, evaluator, score: str = "8", decision: str = "pass") -> None:
     """Takes a review through one evaluator's conflict declaration and scores to a decision."""
     from incubator.access import Principal
+    from incubator.reviews import forms as review_forms
     from incubator.reviews import scoring
     from incubator.reviews.models import ReviewAssignment
 
-    assignment = await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id),
-                                                                  "panel": "expert"})
+    assignment = await scoring.assign(manager_principal, review, review_forms.assign({
+        "evaluator_id": str(evaluator.id), "panel": "expert"}))
     me = Principal(evaluator)
-    await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    await scoring.declare_conflict(me, assignment, review_forms.declare_conflict({"conflict": "no"}))
     assignment = await ReviewAssignment.get(id=assignment.id)
-    await scoring.submit_scores(me, assignment, {f"score_{i}": score for i in range(len(review.dimensions))})
-    await scoring.decide(manager_principal, review, {"decision": decision, "reason": "评审通过"})
+    dimensions = len(review.dimensions)
+    await scoring.submit_scores(me, assignment, review_forms.submit_scores(
+        {f"score_{i}": score for i in range(dimensions)}, dimensions))
+    await scoring.decide(manager_principal, review, review_forms.decide({"decision": decision, "reason": "评审通过"}))

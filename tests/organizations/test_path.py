@@ -7,7 +7,8 @@ import pytest
 from incubator.access import Principal
 from incubator.audit.models import AuditEntry
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
-from incubator.organizations import admission, credit_code, service
+from incubator.organizations import admission, credit_code, forms, service
+from incubator.organizations.commands import ChangeStage, RecordFollowUp
 from incubator.organizations.models import (
     AdmissionReview,
     Agreement,
@@ -20,15 +21,22 @@ from incubator.organizations.models import (
     StageChange,
 )
 from incubator.workdays import add_working_days
-from tests.organizations.conftest import APPLICATION, admission_form
+from tests.organizations.conftest import APPLICATION, admission_command
+
+apply = forms.apply
+
+
+def stage(target: str, data: dict | None = None) -> ChangeStage:
+    """The stage form's command (the form parses the target: an unknown one is refused there)."""
+    return forms.change_stage({**(data or {}), "stage": target})
 
 CODE = credit_code.make("51320211MJ5704981")  # a valid civil-affairs code
 
 
 async def test_application_creates_an_applied_organization_with_a_receipt(park):
     domain = await ServiceDomain.get(code="youth")
-    submitted = await admission.submit_application(park, APPLICATION, [str(domain.id)], ["registration", "bogus"],
-                                                   "10.0.0.5")
+    submitted = await admission.submit_application(
+        park, apply(APPLICATION, [str(domain.id)], ["registration", "bogus"]), address="10.0.0.5")
     organization = submitted.organization
     assert organization.stage == Stage.APPLIED and organization.park_id == park.id
     application = await Application.get(organization_id=organization.id)
@@ -38,33 +46,34 @@ async def test_application_creates_an_applied_organization_with_a_receipt(park):
 
 async def test_application_reports_every_wrong_field(park):
     with pytest.raises(ValidationFailed) as failed:
-        await admission.submit_application(park, {**APPLICATION, "mobile": "12345", "name_zh": "", "plan": "",
-                                                  "credit_code": "123"}, [], [], "10.0.0.5")
+        await admission.submit_application(park, apply({**APPLICATION, "mobile": "12345", "name_zh": "", "plan": "",
+                                                  "credit_code": "123"}), address="10.0.0.5")
     assert {"mobile", "name_zh", "plan", "credit_code"} <= set(failed.value.errors)
     assert not await Organization.exists()
 
 
 async def test_application_is_throttled_per_address(park):
     for n in range(admission.APPLICATIONS_PER_HOUR):
-        await admission.submit_application(park, {**APPLICATION, "name_zh": f"第{n}号组织"}, [], [], "10.0.0.9")
+        await admission.submit_application(park, apply({**APPLICATION, "name_zh": f"第{n}号组织"}), address="10.0.0.9")
     with pytest.raises(admission.TooManyApplications):
-        await admission.submit_application(park, {**APPLICATION, "name_zh": "又一个组织"}, [], [], "10.0.0.9")
+        await admission.submit_application(park, apply({**APPLICATION, "name_zh": "又一个组织"}), address="10.0.0.9")
 
 
 async def test_a_similar_name_needs_confirmation(park, applicant):
     similar = {**APPLICATION, "name_zh": "湖滨青少年成长服务社（筹）"}
     with pytest.raises(admission.LikelyDuplicate) as warned:
-        await admission.submit_application(park, similar, [], [], "10.0.0.6")
+        await admission.submit_application(park, apply(similar), address="10.0.0.6")
     assert warned.value.matches == [applicant.name_zh]
-    confirmed = await admission.submit_application(park, {**similar, "confirm_duplicate": "on"}, [], [], "10.0.0.6")
+    confirmed = await admission.submit_application(park, apply({**similar, "confirm_duplicate": "on"}),
+                                                   address="10.0.0.6")
     assert confirmed.organization.id != applicant.id
 
 
 async def test_the_same_credit_code_is_refused_anywhere(park, other_park):
-    await admission.submit_application(park, {**APPLICATION, "credit_code": CODE}, [], [], "10.0.0.7")
+    await admission.submit_application(park, apply({**APPLICATION, "credit_code": CODE}), address="10.0.0.7")
     with pytest.raises(ValidationFailed) as failed:
-        await admission.submit_application(other_park, {**APPLICATION, "name_zh": "别名", "credit_code": CODE},
-                                           [], [], "10.0.0.7")
+        await admission.submit_application(other_park, apply({**APPLICATION, "name_zh": "别名", "credit_code": CODE}),
+                                           address="10.0.0.7")
     assert park.name_zh in failed.value.errors["credit_code"]
 
 
@@ -88,13 +97,13 @@ async def test_admitting_signs_the_agreement_and_allocates_the_desk(admitted, de
 
 
 async def test_an_occupied_desk_cannot_be_given_twice(admitted, park, manager_principal, desk):
-    second = (await admission.submit_application(park, {**APPLICATION, "name_zh": "第二家"}, [], [],
-                                                 "10.0.0.8")).organization
+    second = (await admission.submit_application(park, apply({**APPLICATION, "name_zh": "第二家"}),
+                                                 address="10.0.0.8")).organization
     criteria = await admission.criteria_for(park)
     with pytest.raises(ValidationFailed) as failed:
         await admission.decide_admission(manager_principal, second,
-                                         admission_form(criteria, space_id=str(desk.id)), [])
-    assert "space_id" in failed.value.errors
+                                         admission_command(criteria, space_id=str(desk.id)))
+    assert "agreement.space_id" in failed.value.errors
     assert (await Organization.get(id=second.id)).stage == Stage.APPLIED
     assert not await Agreement.filter(organization_id=second.id).exists()
 
@@ -110,7 +119,7 @@ async def test_the_database_refuses_a_second_open_allocation(admitted, desk):
 async def test_rejection_keeps_the_record_and_the_reason(applicant, park, manager_principal):
     criteria = await admission.criteria_for(park)
     await admission.decide_admission(manager_principal, applicant,
-                                     admission_form(criteria, decision="reject", reason="服务领域与园区定位不符"), [])
+                                     admission_command(criteria, decision="reject", reason="服务领域与园区定位不符"))
     organization = await Organization.get(id=applicant.id)
     assert organization.stage == Stage.REJECTED
     change = await StageChange.get(organization_id=applicant.id, to_stage="rejected")
@@ -121,44 +130,44 @@ async def test_only_managers_and_administrators_decide(applicant, park, member):
     criteria = await admission.criteria_for(park)
     with pytest.raises(PermissionDenied):
         await admission.decide_admission(Principal(member, organization_id=member.organization_id), applicant,
-                                         admission_form(criteria), [])
+                                         admission_command(criteria))
 
 
 async def test_incubating_needs_an_agreement(applicant, manager_principal):
     with pytest.raises(DomainError):
-        await service.change_stage(manager_principal, applicant, "incubating", {})
-    await service.change_stage(manager_principal, applicant, "screening", {})
+        await service.change_stage(manager_principal, applicant, stage("incubating"))
+    await service.change_stage(manager_principal, applicant, stage("screening"))
     assert (await Organization.get(id=applicant.id)).stage == Stage.SCREENING
 
 
 @pytest.mark.parametrize("target", ["graduated", "applied", "rejected", "admitted", "nonsense"])
 async def test_stages_cannot_be_skipped(incubating, manager_principal, target):
     with pytest.raises(DomainError):
-        await service.change_stage(manager_principal, incubating, target, {})
+        await service.change_stage(manager_principal, incubating, stage(target))
     assert (await Organization.get(id=incubating.id)).stage == Stage.INCUBATING
 
 
 async def test_a_stale_page_cannot_move_the_stage_twice(incubating, manager_principal):
     stale = await Organization.get(id=incubating.id)
-    await service.change_stage(manager_principal, incubating, "midterm_review", {})
+    await service.change_stage(manager_principal, incubating, stage("midterm_review"))
     with pytest.raises(DomainError):
-        await service.change_stage(manager_principal, stale, "midterm_review", {})
+        await service.change_stage(manager_principal, stale, stage("midterm_review"))
     assert await StageChange.filter(organization_id=incubating.id, to_stage="midterm_review").count() == 1
 
 
 async def test_extension_moves_the_end_date_and_needs_a_reason(incubating, manager_principal):
     with pytest.raises(ValidationFailed) as failed:
-        await service.change_stage(manager_principal, incubating, "extended", {"new_end_on": "2027-01-01"})
+        await service.change_stage(manager_principal, incubating, stage("extended", {"new_end_on": "2027-01-01"}))
     assert {"reason", "new_end_on"} <= set(failed.value.errors)
-    await service.change_stage(manager_principal, incubating, "extended",
-                               {"new_end_on": "2027-09-01", "reason": "登记材料仍在审批"})
+    await service.change_stage(manager_principal, incubating,
+                               stage("extended", {"new_end_on": "2027-09-01", "reason": "登记材料仍在审批"}))
     organization = await Organization.get(id=incubating.id)
     assert organization.stage == Stage.EXTENDED and organization.term_end_on == date(2027, 9, 1)
     assert (await Agreement.get(organization_id=incubating.id)).end_on == date(2027, 9, 1)
 
 
 async def test_exit_releases_the_desk_and_sets_the_handback_deadline(incubating, manager_principal, desk):
-    await service.change_stage(manager_principal, incubating, "exited", {"reason": "组织解散"})
+    await service.change_stage(manager_principal, incubating, stage("exited", {"reason": "组织解散"}))
     organization = await Organization.get(id=incubating.id)
     assert organization.stage == Stage.EXITED
     assert organization.handback_deadline == add_working_days(organization.exited_on, 15)
@@ -167,9 +176,9 @@ async def test_exit_releases_the_desk_and_sets_the_handback_deadline(incubating,
 
 
 async def test_graduation_is_guarded_by_the_criteria(incubating, manager_principal):
-    await service.change_stage(manager_principal, incubating, "graduation_review", {})
+    await service.change_stage(manager_principal, incubating, stage("graduation_review"))
     with pytest.raises(ValidationFailed) as failed:
-        await service.change_stage(manager_principal, incubating, "graduated", {})
+        await service.change_stage(manager_principal, incubating, stage("graduated"))
     assert "已在民政部门登记" in failed.value.errors["__all__"]  # services speak the default language, Chinese
     assert (await Organization.get(id=incubating.id)).stage == Stage.GRADUATION_REVIEW
 
@@ -180,14 +189,14 @@ async def test_graduation_when_criteria_are_met_schedules_a_year_of_follow_ups(i
     from tests.organizations.conftest import pass_review
 
     domain = await ServiceDomain.get(code="youth")
-    await service.update_profile(manager_principal, incubating, {
-        **service_profile(incubating), "legal_representative": "周敏"}, [str(domain.id)])
-    await service.update_registration(manager_principal, incubating, {
+    await service.update_profile(manager_principal, incubating, forms.profile({
+        **service_profile(incubating), "legal_representative": "周敏"}, [str(domain.id)]))
+    await service.update_registration(manager_principal, incubating, forms.update_registration({
         "registration": "registered", "credit_code": CODE, "registration_authority": "滨湖区民政局",
-        "registered_on": "2026-06-01"})
-    await service.change_stage(manager_principal, incubating, "graduation_review", {})
+        "registered_on": "2026-06-01"}))
+    await service.change_stage(manager_principal, incubating, stage("graduation_review"))
     await pass_review(await Review.get(organization_id=incubating.id, code="graduation"), manager_principal, evaluator)
-    await service.change_stage(manager_principal, incubating, "graduated", {})
+    await service.change_stage(manager_principal, incubating, stage("graduated"))
     organization = await Organization.get(id=incubating.id)
     assert organization.stage == Stage.GRADUATED and organization.graduated_on is not None
     due = await FollowUp.filter(organization_id=incubating.id).values_list("due_on", flat=True)
@@ -210,7 +219,7 @@ async def test_every_transition_is_on_the_timeline_and_in_the_audit(incubating):
 async def test_members_cannot_move_stages(incubating, member):
     with pytest.raises(PermissionDenied):
         await service.change_stage(Principal(member, organization_id=member.organization_id), incubating,
-                                   "midterm_review", {})
+                                   stage("midterm_review"))
 
 
 async def test_a_new_application_reaches_the_parks_managers(park, manager, other_park, make_user):
@@ -219,7 +228,7 @@ async def test_a_new_application_reaches_the_parks_managers(park, manager, other
     from tests.organizations.conftest import APPLICATION
 
     elsewhere = await make_user("manager.elsewhere", Role.MANAGER, parks=[other_park])
-    submitted = await admission.submit_application(park, APPLICATION, [], [], "10.9.9.9")
+    submitted = await admission.submit_application(park, apply(APPLICATION), address="10.9.9.9")
     note = await Notification.get(user_id=manager.id, kind="application_received")
     assert note.link == f"/organizations/{submitted.organization.id}"
     assert note.details["organization"] == APPLICATION["name_zh"]
@@ -229,9 +238,9 @@ async def test_a_new_application_reaches_the_parks_managers(park, manager, other
 async def test_admission_offers_only_the_parks_agreement_terms(applicant, park, manager_principal, desk):
     criteria = await admission.criteria_for(park)
     with pytest.raises(ValidationFailed) as refused:
-        await admission.decide_admission(manager_principal, applicant, admission_form(criteria, term_months="18"), [])
-    assert set(refused.value.errors) == {"term_months"}
-    await admission.decide_admission(manager_principal, applicant, admission_form(criteria, term_months="24"), [])
+        await admission.decide_admission(manager_principal, applicant, admission_command(criteria, term_months="18"))
+    assert set(refused.value.errors) == {"agreement.term_months"}
+    await admission.decide_admission(manager_principal, applicant, admission_command(criteria, term_months="24"))
     assert (await Agreement.get(organization_id=applicant.id)).term_months == 24
 
 
@@ -251,8 +260,8 @@ async def test_profile_changes_audit_the_service_domains(organization, member):
     elderly, youth = await ServiceDomain.filter(code__in=["elderly", "youth"]).order_by("code")
     me = Principal(member, organization_id=organization.id)
     values = {"name_zh": organization.name_zh, "kind": "unregistered"}
-    await service.update_profile(me, organization, values, [str(elderly.id)])
-    await service.update_profile(me, organization, {**values, "email": "a@example.org"}, [str(youth.id)])
+    await service.update_profile(me, organization, forms.profile(values, [str(elderly.id)]))
+    await service.update_profile(me, organization, forms.profile({**values, "email": "a@example.org"}, [str(youth.id)]))
     await assert_audited(organization, "update", actor=me, changes={"domains": [youth.name_zh]})
     await assert_audited(organization, "update", actor=me, changes={"email": "a@example.org"})
 
@@ -261,7 +270,8 @@ async def test_a_follow_up_keeps_who_recorded_it(organization, manager_principal
     from tests.helpers import assert_audited
 
     follow_up = await FollowUp.create(organization=organization, due_on=date(2026, 6, 1))
-    await service.record_follow_up(manager_principal, follow_up, {"notes": "项目持续运营", "done_on": "2026-06-02"})
+    await service.record_follow_up(manager_principal, follow_up,
+                                   RecordFollowUp(notes="项目持续运营", done_on=date(2026, 6, 2)))
     saved = await FollowUp.get(id=follow_up.id)
     assert saved.recorded_by_id == manager_principal.id and saved.done_on == date(2026, 6, 2)
     await assert_audited(follow_up, "update", actor=manager_principal, changes={"notes": "项目持续运营"})

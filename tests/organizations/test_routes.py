@@ -44,11 +44,11 @@ async def test_a_likely_duplicate_asks_for_confirmation(browser, park, applicant
 
 
 async def test_rejected_applicants_can_read_why(browser, park, applicant, manager_principal):
-    from tests.organizations.conftest import admission_form
+    from tests.organizations.conftest import admission_command
 
     criteria = await admission.criteria_for(park)
     await admission.decide_admission(manager_principal, applicant,
-                                     admission_form(criteria, decision="reject", reason="名额已满"), [])
+                                     admission_command(criteria, decision="reject", reason="名额已满"))
     reference = (await applicant.application).reference
     page = await browser.get(f"/applications/{reference}")
     assert "名额已满" in page.text

@@ -43,8 +43,12 @@ async def test_park_form_error_keeps_the_input(browser, admin, park):
     response = await browser.post("/parks", {"kind": "park", "name_zh": park.name_zh, "theme": "我的主题",
                                              "resident_slots": "abc"})
     assert response.status_code == 400
-    assert 'value="我的主题"' in response.text
-    assert 'id="e-name_zh"' in response.text and 'id="e-resident_slots"' in response.text
+    assert 'value="我的主题"' in response.text and 'id="e-resident_slots"' in response.text
+    # Once the form reads, the service's own refusals show on the same form.
+    response = await browser.post("/parks", {"kind": "park", "name_zh": park.name_zh, "theme": "我的主题",
+                                             "resident_slots": "3"})
+    assert response.status_code == 400
+    assert 'value="我的主题"' in response.text and 'id="e-name_zh"' in response.text
     assert await Park.all().count() == 1
 
 
@@ -73,3 +77,36 @@ async def test_manager_adds_and_edits_a_space(browser, manager, park):
     assert response.status_code == 303
     space = await Space.get(id=space.id)
     assert (space.name, space.capacity, space.needs_approval) == ("大培训室", 45, True)
+
+
+async def test_a_bookable_space_without_hours_is_refused_on_its_form(browser, manager, park):
+    await browser.login("manager")
+    response = await browser.post(f"/parks/{park.id}/spaces", {
+        "kind": "meeting_room", "name": "会议室", "capacity": "8", "bookable": "on", "needs_approval": "on"})
+    assert response.status_code == 400
+    assert 'id="e-bookable"' in response.text and 'value="会议室"' in response.text
+    assert not await Space.exists()
+
+
+async def test_pages_offer_only_what_the_principal_may_do(browser, manager, official, park, other_park, space):
+    await browser.login("manager")
+    listing = await browser.get("/parks")
+    assert f"/parks/{park.id}/edit" in listing.text and f"/parks/{other_park.id}/edit" not in listing.text
+    assert "/parks/new" not in listing.text
+    own = await browser.get(f"/parks/{park.id}")
+    assert f"/spaces/{space.id}/edit" in own.text and f"/parks/{park.id}/spaces/new" in own.text
+    assert "/audit/Park" not in own.text
+    other = await browser.get(f"/parks/{other_park.id}")
+    assert f"/parks/{other_park.id}/spaces/new" not in other.text
+    form = await browser.get(f"/parks/{park.id}/edit")
+    assert 'name="kind"' not in form.text and 'name="is_active"' not in form.text
+
+
+async def test_who_manages_a_park_is_shown_to_those_the_rule_tells(browser, new_browser, manager, official, member,
+                                                                   park):
+    await browser.login("official")
+    assert "<dd>Manager</dd>" in (await browser.get(f"/parks/{park.id}")).text
+    member_browser = new_browser()
+    await member_browser.login("member")
+    page = await member_browser.get(f"/parks/{park.id}")
+    assert page.status_code == 200 and park.name_zh in page.text and "Manager</dd>" not in page.text

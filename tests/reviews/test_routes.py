@@ -5,6 +5,7 @@ import re
 import pytest
 
 from incubator.notifications.models import Notification
+from incubator.reviews import forms
 from incubator.reviews.models import Review, ReviewAssignment
 from incubator.roles import Role
 
@@ -58,8 +59,8 @@ async def test_blind_scoring_through_the_pages(new_browser, manager, midterm, ma
 async def test_score_errors_keep_the_input(browser, manager_principal, midterm, evaluator):
     from incubator.reviews import scoring
 
-    assignment = await scoring.assign(manager_principal, midterm, {"evaluator_id": str(evaluator.id),
-                                                                   "panel": "resident"})
+    assignment = await scoring.assign(manager_principal, midterm, forms.assign({
+        "evaluator_id": str(evaluator.id), "panel": "resident"}))
     await browser.login("evaluator")
     await browser.post(f"/assignments/{assignment.id}/conflict", {"conflict": "no"})
     response = await browser.post(f"/assignments/{assignment.id}/score", {"score_0": "7", "score_1": "99",
@@ -72,9 +73,10 @@ async def test_score_errors_keep_the_input(browser, manager_principal, midterm, 
 async def test_the_inbox_counts_and_marks_messages(browser, manager_principal, midterm, evaluator, make_user):
     from incubator.reviews import scoring
 
-    await scoring.assign(manager_principal, midterm, {"evaluator_id": str(evaluator.id), "panel": "expert"})
+    await scoring.assign(manager_principal, midterm, forms.assign({"evaluator_id": str(evaluator.id),
+                                                                   "panel": "expert"}))
     someone = await make_user("someone.else", Role.EVALUATOR)
-    await scoring.assign(manager_principal, midterm, {"evaluator_id": str(someone.id), "panel": "media"})
+    await scoring.assign(manager_principal, midterm, forms.assign({"evaluator_id": str(someone.id), "panel": "media"}))
     await browser.login("evaluator")
     badge = await browser.get("/inbox/unread", headers={"HX-Request": "true"})
     assert re.search(r">\s*1\s*<", badge.text), badge.text
@@ -110,7 +112,7 @@ async def test_the_organization_adds_evidence_and_the_evaluator_cannot(new_brows
     await Review.filter(id=midterm.id).update(organization_id=organization.id)
     await Organization.filter(id=organization.id).update(stage="incubating")
     await scoring.assign(manager_principal, await Review.get(id=midterm.id),
-                         {"evaluator_id": str(evaluator.id), "panel": "expert"})
+                         forms.assign({"evaluator_id": str(evaluator.id), "panel": "expert"}))
     pdf = b"%PDF-1.4\n%%EOF\n"
     org = new_browser()
     await org.login("member")
@@ -139,7 +141,8 @@ async def test_the_assigned_evaluator_reads_the_evidence_and_nothing_else(new_br
 
     await Review.filter(id=midterm.id).update(organization_id=organization.id)
     review = await Review.get(id=midterm.id)
-    await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id), "panel": "expert"})
+    await scoring.assign(manager_principal, review, forms.assign({"evaluator_id": str(evaluator.id),
+                                                                  "panel": "expert"}))
     stranger = await make_user("expert.zhao", Role.EVALUATOR)
     org = await Organization.get(id=organization.id)
     evidence = await scoring.add_evidence(Principal(member, organization_id=organization.id), review, "自评报告",
@@ -162,7 +165,7 @@ async def test_the_decision_form_names_who_has_not_scored_and_keeps_the_input(br
     from incubator.reviews import scoring
 
     late = await make_user("expert.late", Role.EVALUATOR)
-    await scoring.assign(manager_principal, midterm, {"evaluator_id": str(late.id), "panel": "expert"})
+    await scoring.assign(manager_principal, midterm, forms.assign({"evaluator_id": str(late.id), "panel": "expert"}))
     await browser.login("manager")
     page = await browser.get(f"/reviews/{midterm.id}")
     assert "Expert.Late" in page.text and 'name="confirm_unscored"' in page.text
@@ -175,9 +178,10 @@ async def test_a_manager_lifts_a_conflict_from_the_review_page(new_browser, mana
     from incubator.access import Principal
     from incubator.reviews import scoring
 
-    assignment = await scoring.assign(manager_principal, midterm, {"evaluator_id": str(evaluator.id),
-                                                                   "panel": "expert"})
-    await scoring.declare_conflict(Principal(evaluator), assignment, {"conflict": "yes", "conflict_note": "亲属"})
+    assignment = await scoring.assign(manager_principal, midterm, forms.assign({
+        "evaluator_id": str(evaluator.id), "panel": "expert"}))
+    await scoring.declare_conflict(Principal(evaluator), assignment,
+                                   forms.declare_conflict({"conflict": "yes", "conflict_note": "亲属"}))
     judge = new_browser()
     await judge.login("evaluator")
     page = await judge.get(f"/reviews/{midterm.id}")

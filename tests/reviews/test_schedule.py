@@ -4,7 +4,8 @@ from datetime import date
 
 from incubator.calendar.models import WorkdayOverride
 from incubator.organizations import service as organizations
-from incubator.organizations.models import Organization
+from incubator.organizations.commands import ChangeStage
+from incubator.organizations.models import Organization, Stage
 from incubator.reviews import service
 from incubator.reviews.models import Anchor, Milestone, Review, ReviewStatus
 from incubator.workdays import is_working_day
@@ -41,19 +42,19 @@ async def test_admission_schedules_the_reviews(admitted):
 
 async def test_calendar_overrides_shift_new_due_dates(applicant, park, manager_principal, desk):
     from incubator.organizations import admission
-    from tests.organizations.conftest import admission_form
+    from tests.organizations.conftest import admission_command
 
     await WorkdayOverride.create(day=date(2026, 4, 1), is_working=False, note="测试")
     criteria = await admission.criteria_for(park)
-    await admission.decide_admission(manager_principal, applicant, admission_form(criteria), [])
+    await admission.decide_admission(manager_principal, applicant, admission_command(criteria))
     onboarding = await Review.get(organization_id=applicant.id, code="onboarding")
     assert onboarding.due_on == date(2026, 4, 2)
 
 
 async def test_extension_moves_only_the_term_reviews_not_yet_done(incubating, manager_principal):
     await Review.filter(organization_id=incubating.id, code="midterm").update(status=ReviewStatus.DECIDED)
-    await organizations.change_stage(manager_principal, incubating, "extended",
-                                     {"new_end_on": "2027-09-01", "reason": "登记仍在办理"})
+    await organizations.change_stage(manager_principal, incubating, ChangeStage(
+        target=Stage.EXTENDED, new_end_on=date(2027, 9, 1), reason="登记仍在办理"))
     reviews = {r.code: r for r in await Review.filter(organization_id=incubating.id)}
     assert reviews["graduation"].due_on == date(2027, 9, 1)
     assert reviews["midterm"].due_on == date(2026, 8, 31)  # decided: left alone
@@ -61,7 +62,7 @@ async def test_extension_moves_only_the_term_reviews_not_yet_done(incubating, ma
 
 
 async def test_exit_cancels_the_open_reviews(incubating, manager_principal):
-    await organizations.change_stage(manager_principal, incubating, "exited", {"reason": "停止活动"})
+    await organizations.change_stage(manager_principal, incubating, ChangeStage(target=Stage.EXITED, reason="停止活动"))
     statuses = set(await Review.filter(organization_id=incubating.id).values_list("status", flat=True))
     assert statuses == {ReviewStatus.CANCELLED}
     assert (await Organization.get(id=incubating.id)).stage == "exited"
@@ -97,14 +98,14 @@ async def test_reviews_follow_the_organization_through_events_and_the_job_repair
     from incubator import events
     from incubator.organizations import admission
     from incubator.organizations.models import Organization
-    from tests.organizations.conftest import admission_form
+    from tests.organizations.conftest import admission_command
 
     async def lost(event):
         return None
 
     monkeypatch.setattr(events, "deliver", lost)
     criteria = await admission.criteria_for(park)
-    await admission.decide_admission(manager_principal, applicant, admission_form(criteria), [])
+    await admission.decide_admission(manager_principal, applicant, admission_command(criteria))
     assert not await Review.filter(organization_id=applicant.id).exists()
     assert await service.schedule_missing() == {"scheduled": 1}
     assert await Review.filter(organization_id=applicant.id).count() == 4
@@ -112,7 +113,8 @@ async def test_reviews_follow_the_organization_through_events_and_the_job_repair
     monkeypatch.undo()
     from incubator.organizations import service as organizations
 
-    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id), "incubating", {})
-    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id), "exited",
-                                     {"reason": "停止活动"})
+    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id),
+                                     ChangeStage(target=Stage.INCUBATING))
+    await organizations.change_stage(manager_principal, await Organization.get(id=applicant.id),
+                                     ChangeStage(target=Stage.EXITED, reason="停止活动"))
     assert not await Review.filter(organization_id=applicant.id, status__in=["scheduled", "in_progress"]).exists()

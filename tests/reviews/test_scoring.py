@@ -11,7 +11,17 @@ from incubator.errors import DomainError, ValidationFailed
 from incubator.notifications.models import Notification
 from incubator.organizations import graduation
 from incubator.reviews import scoring
-from incubator.reviews.models import Review, ReviewAssignment, ReviewStatus
+from incubator.reviews.commands import (
+    AssignEvaluator,
+    Decide,
+    DeclareConflict,
+    DimensionScore,
+    IndicatorTerms,
+    LiftConflict,
+    SetIndicators,
+    SubmitScores,
+)
+from incubator.reviews.models import Decision, Panel, Review, ReviewAssignment, ReviewStatus
 from incubator.workdays import is_working_day
 from tests.helpers import assert_audited
 
@@ -28,15 +38,28 @@ async def evaluators(make_user):
     return [await make_user(f"evaluator{n}", Role.EVALUATOR) for n in range(1, 5)]
 
 
+NO_CONFLICT = DeclareConflict(conflict=False)
+
+
+def scores(value: int, comment: str = "", dimensions: int = 5) -> SubmitScores:
+    return SubmitScores(scores=tuple(DimensionScore(dimension=i, score=value) for i in range(dimensions)),
+                        comment=comment)
+
+
+def decide(decision: str, reason: str, **confirmation) -> Decide:
+    return Decide(decision=Decision(decision), reason=reason, **confirmation)
+
+
 async def assign(review, manager_principal, evaluator, panel="expert") -> ReviewAssignment:
-    return await scoring.assign(manager_principal, review, {"evaluator_id": str(evaluator.id), "panel": panel})
+    return await scoring.assign(manager_principal, review, AssignEvaluator(evaluator_id=evaluator.id,
+                                                                           panel=Panel(panel)))
 
 
 async def score(assignment: ReviewAssignment, evaluator, value: int, comment: str = "") -> None:
     me = Principal(evaluator)
-    await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+    await scoring.declare_conflict(me, assignment, NO_CONFLICT)
     fresh = await ReviewAssignment.get(id=assignment.id)
-    await scoring.submit_scores(me, fresh, {**{f"score_{i}": str(value) for i in range(5)}, "comment": comment})
+    await scoring.submit_scores(me, fresh, scores(value, comment))
 
 
 async def test_assigning_notifies_the_evaluator_and_starts_the_review(midterm, manager_principal, evaluators):
@@ -54,13 +77,13 @@ async def test_a_conflicted_evaluator_cannot_score(midterm, manager_principal, e
     assignment = await assign(midterm, manager_principal, evaluators[0])
     me = Principal(evaluators[0])
     with pytest.raises(DomainError):  # must declare first
-        await scoring.submit_scores(me, assignment, {f"score_{i}": "5" for i in range(5)})
+        await scoring.submit_scores(me, assignment, scores(5))
     with pytest.raises(ValidationFailed):  # saying yes needs the reason
-        await scoring.declare_conflict(me, assignment, {"conflict": "yes"})
-    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "曾任该组织理事"})
+        await scoring.declare_conflict(me, assignment, DeclareConflict(conflict=True))
+    await scoring.declare_conflict(me, assignment, DeclareConflict(conflict=True, conflict_note="曾任该组织理事"))
     with pytest.raises(DomainError):
         await scoring.submit_scores(me, await ReviewAssignment.get(id=assignment.id),
-                                    {f"score_{i}": "5" for i in range(5)})
+                                    scores(5))
     assert (await ReviewAssignment.get(id=assignment.id)).submitted_at is None
 
 
@@ -80,7 +103,7 @@ async def test_scores_are_final_once_submitted(midterm, manager_principal, evalu
     await assert_audited(assignment, "update", actor=evaluators[0], changes={"scores": [8, 8, 8, 8, 8]})
     with pytest.raises(DomainError):
         await scoring.submit_scores(Principal(evaluators[0]), await ReviewAssignment.get(id=assignment.id),
-                                    {f"score_{i}": "1" for i in range(5)})
+                                    scores(1))
     assert (await ReviewAssignment.get(id=assignment.id)).scores == [8, 8, 8, 8, 8]
 
 
@@ -89,7 +112,7 @@ async def test_only_the_named_evaluator_scores(midterm, manager_principal, evalu
     from incubator.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        await scoring.declare_conflict(Principal(evaluators[1]), assignment, {"conflict": "no"})
+        await scoring.declare_conflict(Principal(evaluators[1]), assignment, NO_CONFLICT)
 
 
 async def test_result_has_panel_means_an_overall_mean_and_outliers(midterm, manager_principal, evaluators, make_user):
@@ -108,9 +131,9 @@ async def test_result_has_panel_means_an_overall_mean_and_outliers(midterm, mana
 
 async def test_deciding_needs_scores_and_closes_the_review(midterm, manager_principal, evaluators):
     with pytest.raises(ValidationFailed):
-        await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "好"})
+        await scoring.decide(manager_principal, midterm, decide("pass", "好"))
     await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 9)
-    assert await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "服务成效明显"}) is None
+    assert await scoring.decide(manager_principal, midterm, decide("pass", "服务成效明显")) is None
     review = await Review.get(id=midterm.id)
     assert review.status == ReviewStatus.DECIDED and review.decision == "pass"
     with pytest.raises(DomainError):
@@ -121,7 +144,7 @@ async def test_deciding_needs_scores_and_closes_the_review(midterm, manager_prin
 
 async def test_a_failed_review_is_scheduled_again(midterm, manager_principal, evaluators):
     await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 3)
-    repeat = await scoring.decide(manager_principal, midterm, {"decision": "fail", "reason": "财务制度不健全"})
+    repeat = await scoring.decide(manager_principal, midterm, decide("fail", "财务制度不健全"))
     assert repeat is not None and repeat.attempt == 2 and repeat.code == "midterm"
     assert repeat.due_on >= date.today() + timedelta(days=30) and is_working_day(repeat.due_on)
     assert not (await scoring.outcome(midterm.id)).passed
@@ -132,7 +155,7 @@ async def test_a_passed_graduation_review_meets_the_graduation_criterion(admitte
     check = {c.key: c for c in await graduation.evaluate(admitted)}["graduation_review"]
     assert not check.met
     await score(await assign(review, manager_principal, evaluators[0]), evaluators[0], 7)
-    await scoring.decide(manager_principal, review, {"decision": "pass_conditions", "reason": "需补充财务制度"})
+    await scoring.decide(manager_principal, review, decide("pass_conditions", "需补充财务制度"))
     check = {c.key: c for c in await graduation.evaluate(admitted)}["graduation_review"]
     assert check.met
 
@@ -141,22 +164,22 @@ async def test_a_declared_conflict_is_final_for_the_evaluator_and_managers_are_t
                                                                                    evaluators, manager):
     assignment = await assign(midterm, manager_principal, evaluators[0])
     me = Principal(evaluators[0])
-    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "曾任该组织理事"})
+    await scoring.declare_conflict(me, assignment, DeclareConflict(conflict=True, conflict_note="曾任该组织理事"))
     told = await Notification.get(user_id=manager.id, kind="conflict_declared")
     assert told.link == f"/reviews/{midterm.id}#panels" and told.details["evaluator"] == str(evaluators[0])
     with pytest.raises(DomainError):  # withdrawing it is refused...
-        await scoring.declare_conflict(me, await ReviewAssignment.get(id=assignment.id), {"conflict": "no"})
+        await scoring.declare_conflict(me, await ReviewAssignment.get(id=assignment.id), NO_CONFLICT)
     with pytest.raises(DomainError):  # ...also from a page loaded before the declaration
-        await scoring.declare_conflict(me, assignment, {"conflict": "no"})
+        await scoring.declare_conflict(me, assignment, NO_CONFLICT)
     fresh = await ReviewAssignment.get(id=assignment.id)
     assert fresh.conflict is True and fresh.conflict_note == "曾任该组织理事"
     with pytest.raises(DomainError):
-        await scoring.submit_scores(me, fresh, {f"score_{i}": "9" for i in range(5)})
+        await scoring.submit_scores(me, fresh, scores(9))
 
 
 async def test_saying_no_conflict_tells_nobody(midterm, manager_principal, evaluators, manager):
     assignment = await assign(midterm, manager_principal, evaluators[0])
-    await scoring.declare_conflict(Principal(evaluators[0]), assignment, {"conflict": "no"})
+    await scoring.declare_conflict(Principal(evaluators[0]), assignment, NO_CONFLICT)
     assert not await Notification.filter(kind="conflict_declared").exists()
 
 
@@ -165,13 +188,13 @@ async def test_only_a_manager_lifts_a_conflict_with_a_reason_and_it_is_audited(m
 
     assignment = await assign(midterm, manager_principal, evaluators[0])
     me = Principal(evaluators[0])
-    await scoring.declare_conflict(me, assignment, {"conflict": "yes", "conflict_note": "亲属任职"})
+    await scoring.declare_conflict(me, assignment, DeclareConflict(conflict=True, conflict_note="亲属任职"))
     declared = await ReviewAssignment.get(id=assignment.id)
     with pytest.raises(PermissionDenied):
-        await scoring.lift_conflict(me, declared, {"lift_reason": "我弄错了"})
+        await scoring.lift_conflict(me, declared, LiftConflict(reason="我弄错了"))
     with pytest.raises(ValidationFailed):
-        await scoring.lift_conflict(manager_principal, declared, {"lift_reason": ""})
-    await scoring.lift_conflict(manager_principal, declared, {"lift_reason": "亲属已于去年离职，经核实无利益冲突"})
+        await scoring.lift_conflict(manager_principal, declared, LiftConflict(reason=""))
+    await scoring.lift_conflict(manager_principal, declared, LiftConflict(reason="亲属已于去年离职，经核实无利益冲突"))
     await assert_audited(declared, "update", actor=manager_principal,
                          changes={"conflict": None, "reason": "亲属已于去年离职，经核实无利益冲突"})
     lifted = await ReviewAssignment.get(id=assignment.id)
@@ -187,18 +210,18 @@ async def test_deciding_before_everyone_scored_needs_a_confirmation_and_a_reason
     await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 8)
     await assign(midterm, manager_principal, evaluators[1])  # has not scored
     conflicted = await assign(midterm, manager_principal, evaluators[2])
-    await scoring.declare_conflict(Principal(evaluators[2]), conflicted, {"conflict": "yes", "conflict_note": "x"})
+    await scoring.declare_conflict(Principal(evaluators[2]), conflicted,
+                                   DeclareConflict(conflict=True, conflict_note="x"))
     assert [a.evaluator_id for a in await scoring.unscored(midterm)] == [evaluators[1].id]  # not the conflicted one
     with pytest.raises(ValidationFailed) as refused:
-        await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "达标"})
+        await scoring.decide(manager_principal, midterm, decide("pass", "达标"))
     assert set(refused.value.errors) == {"confirm_unscored", "unscored_reason"}
     assert str(evaluators[1]) in refused.value.errors["confirm_unscored"]
     with pytest.raises(ValidationFailed):  # the confirmation alone is not enough
-        await scoring.decide(manager_principal, midterm,
-                             {"decision": "pass", "reason": "达标", "confirm_unscored": "1"})
+        await scoring.decide(manager_principal, midterm, decide("pass", "达标", confirm_unscored=True))
     assert (await Review.get(id=midterm.id)).decision is None
-    await scoring.decide(manager_principal, midterm, {"decision": "pass", "reason": "达标", "confirm_unscored": "1",
-                                                      "unscored_reason": "该专家出差，无法按期评分"})
+    await scoring.decide(manager_principal, midterm, decide("pass", "达标", confirm_unscored=True,
+                                                            unscored_reason="该专家出差，无法按期评分"))
     await assert_audited(midterm, "update", actor=manager_principal,
                          changes={"unscored": [str(evaluators[1])], "unscored_reason": "该专家出差，无法按期评分"})
 
@@ -208,21 +231,19 @@ async def test_the_organizations_members_learn_the_result(midterm, manager_princ
 
     member = await make_user("member.zhou", Role.MEMBER, organization=admitted)
     await score(await assign(midterm, manager_principal, evaluators[0]), evaluators[0], 4)
-    await scoring.decide(manager_principal, midterm, {"decision": "fail", "reason": "财务制度不健全"})
+    await scoring.decide(manager_principal, midterm, decide("fail", "财务制度不健全"))
     note = await Notification.get(user_id=member.id, kind="review_decided")
     assert note.link == f"/reviews/{midterm.id}"
     assert note.details["decision"] == "未通过" and note.details["decision_en"] == "Failed"
 
 
 async def test_service_indicators_are_replaced_as_a_whole_and_audited(midterm, manager_principal):
-    await scoring.set_indicators(manager_principal, midterm, {
-        "name_0": "入户探访", "target_0": "240", "actual_0": "180", "name_1": "个案档案", "target_1": "35"})
+    await scoring.set_indicators(manager_principal, midterm, SetIndicators(indicators=(
+        IndicatorTerms(name="入户探访", target=240, actual=180), IndicatorTerms(name="个案档案", target=35))))
     await assert_audited(midterm, "update", actor=manager_principal,
                          changes={"indicators": [["入户探访", 240, 180], ["个案档案", 35, None]]})
-    with pytest.raises(ValidationFailed):
-        await scoring.set_indicators(manager_principal, midterm, {"name_0": "入户探访", "target_0": "-1"})
-    await scoring.set_indicators(manager_principal, midterm, {"name_0": "入户探访", "target_0": "240",
-                                                              "actual_0": "240"})
+    await scoring.set_indicators(manager_principal, midterm, SetIndicators(indicators=(
+        IndicatorTerms(name="入户探访", target=240, actual=240),)))
     from incubator.reviews.models import Indicator
 
     assert await Indicator.filter(review_id=midterm.id).values_list("name", "actual") == [("入户探访", 240)]

@@ -1,0 +1,16 @@
+"""What an administrator asks of the working-day calendar, as typed, immutable commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+
+class SetOverride(Struct, frozen=True, kw_only=True):
+    """Correct one day: a working day (an official make-up day) or a day off (a holiday)."""
+
+    day: date
+    is_working: bool
+    note: Annotated[str, Meta(max_length=100)] = ""

@@ -1,0 +1,188 @@
+"""The organization list, the organization's page with its path (timeline, stage changes), and
+the list of those unregistered too long."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from tortoise.expressions import Q
+
+from incubator import access, capability
+from incubator.access import Principal
+from incubator.errors import DomainError, NotFound, PermissionDenied
+from incubator.i18n import gettext as _
+from incubator.organizations import forms, graduation, service
+from incubator.organizations.models import (
+    FIELD_LABELS,
+    REGISTRATION_LABELS,
+    RESIDENT_STAGES,
+    STAGE_LABELS,
+    SUPPORT_LABELS,
+    Agreement,
+    Application,
+    Document,
+    FollowUp,
+    Organization,
+    Registration,
+    ServiceDomain,
+    SpaceAllocation,
+    Stage,
+    StageChange,
+)
+from incubator.organizations.pages import DetailPage, ListPage, OverduePage, TimelinePage
+from incubator.organizations.routes._common import active_domains, choices, organization_url
+from incubator.parks.models import Park
+from incubator.roles import Role
+from incubator.web import (
+    current,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    query_int,
+    query_text,
+    redirect,
+    render,
+    status_for,
+)
+
+SORTS = {
+    "name": ("name_zh", "id"),
+    "stage": ("stage", "name_zh"),
+    "admitted": ("-admitted_on", "name_zh"),
+    "updated": ("-updated_at", "id"),
+}
+
+
+async def organization_list(request: Request) -> Response:
+    principal = current(request)
+    params = request.query_params
+    query = query_text(request, "q")
+    organizations = access.scope(Organization, principal).select_related("park")
+    if query:
+        organizations = organizations.filter(
+            Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(credit_code__icontains=query.upper()))
+    filters = {name: query_text(request, name) for name in ("park", "stage", "domain", "registration")}
+    park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
+    if park_id is not None:
+        organizations = organizations.filter(park_id=park_id)
+    if filters["stage"] in {s.value for s in Stage}:
+        organizations = organizations.filter(stage=filters["stage"])
+    if filters["registration"] in {r.value for r in Registration}:
+        organizations = organizations.filter(registration=filters["registration"])
+    if domain_id is not None:
+        organizations = organizations.filter(domain_links__domain_id=domain_id)
+    sort = params.get("sort", "name") if params.get("sort") in SORTS else "name"
+    page = await paginate(request, organizations.order_by(*SORTS[sort]).distinct())
+    return render(request, "organizations/list.html", ListPage(
+        organizations=page.rows, page=page, q=query, filters=filters, sort=sort,
+        parks=await access.scope(Park, principal).order_by("id"),
+        stages=choices(STAGE_LABELS), registrations=choices(REGISTRATION_LABELS),
+        domains=await active_domains(principal),
+        actions=service.list_actions(principal),
+        page_params={"q": query, **filters, "sort": sort},
+    ), block="results")
+
+
+async def registration_overdue(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER, Role.OFFICIAL)
+    candidates = await access.scope(Organization, principal).filter(
+        stage__in=list(RESIDENT_STAGES), admitted_on__isnull=False).exclude(
+        registration=Registration.REGISTERED).select_related("park").order_by("admitted_on")
+    return render(request, "organizations/overdue.html", OverduePage(await service.registration_overdue(candidates)))
+
+
+async def my_organization(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    if principal.organization_id is None:
+        raise NotFound(_("Not found."))
+    return redirect(request, organization_url(principal.organization_id))
+
+
+async def organization_detail(request: Request) -> Response:
+    principal = current(request)
+    organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
+    return await _detail_page(request, principal, organization)
+
+
+async def _detail_page(request: Request, principal: Principal, organization: Organization,
+                       errors: dict[str, str] | None = None, values: dict | None = None,
+                       status_code: int = 200) -> Response:
+    """The organization's page; after a refused stage change, its form shows why with what was typed."""
+    await organization.fetch_related("park")
+    actions = service.organization_actions(principal, organization)
+    of_it = {"organization_id": organization.id}
+    agreement = await access.scope(Agreement, principal).filter(**of_it).order_by("-start_on", "-id").first()
+    allocation = None
+    if agreement is not None:
+        allocation = await access.scope(SpaceAllocation, principal).filter(agreement_id=agreement.id).select_related(
+            "space").order_by("-allocated_on", "-id").first()
+    application = None
+    if "read_application" in actions:
+        application = await access.scope(Application, principal).get_or_none(**of_it)
+    page = DetailPage(
+        organization=organization,
+        actions=actions,
+        transitions=[(s.value, _(STAGE_LABELS[s])) for s in service.stage_targets(principal, organization)],
+        domains=await access.scope(ServiceDomain, principal).filter(
+            organization_links__organization_id=organization.id),
+        application=application,
+        agreement=agreement,
+        allocation=allocation,
+        support_labels=SUPPORT_LABELS,
+        checks=await graduation.evaluate(organization),
+        documents=await access.scope(Document, principal).filter(**of_it).select_related("uploaded_by"),
+        follow_ups=await access.scope(FollowUp, principal).filter(**of_it).order_by("due_on"),
+        panels=await _panels(principal, organization),
+        errors=errors or {},
+        values=values or {},
+    )
+    return render(request, "organizations/detail.html", page, status_code=status_code)
+
+
+async def _panels(principal: Principal, organization: Organization) -> list[tuple[capability.Panel, dict]]:
+    """The sections other capabilities add to the page (their manifests' panels), with their data."""
+    shown = []
+    for panel in capability.panels():
+        data = await panel.load(principal, organization)
+        if data is not None:
+            shown.append((panel, data))
+    return shown
+
+
+async def organization_timeline(request: Request) -> Response:
+    principal = current(request)
+    organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
+    changes = await access.scope(StageChange, principal).filter(organization_id=organization.id).order_by("-at", "-id")
+    return render(request, "organizations/timeline.html", TimelinePage(organization, changes, FIELD_LABELS),
+                  block="timeline")
+
+
+async def change_stage(request: Request) -> Response:
+    principal = current(request)
+    organization = await access.get_or_404(Organization, principal, "change", id=path_int(request, "id"))
+    if "change_stage" not in service.organization_actions(principal, organization):
+        raise PermissionDenied(_("Your role may not do this."))
+    data = await form_data(request)
+    try:
+        await service.change_stage(principal, organization, forms.change_stage(data))
+    except PermissionDenied:
+        raise  # a 403 page, not a message on the organization
+    except DomainError as exc:
+        return await _detail_page(request, principal, organization, form_errors(exc, forms.FIELDS), data,
+                                  status_for(exc))
+    return flash(request, redirect(request, organization_url(organization.id)),
+                 _("The stage is now %(stage)s.", stage=organization.stage_label))
+
+
+routes = [
+    Route("/organizations", organization_list, methods=["GET"], name="organizations:list"),
+    Route("/organizations/registration-overdue", registration_overdue, methods=["GET"],
+          name="organizations:overdue"),
+    Route("/my-organization", my_organization, methods=["GET"], name="organizations:mine"),
+    Route("/organizations/{id:int}", organization_detail, methods=["GET"], name="organizations:detail"),
+    Route("/organizations/{id:int}/timeline", organization_timeline, methods=["GET"], name="organizations:timeline"),
+    Route("/organizations/{id:int}/stage", change_stage, methods=["POST"], name="organizations:stage"),
+]

@@ -1,0 +1,338 @@
+"""Side-by-side benchmark: Incubator's main pages against the framework's ceiling and Datasette,
+on the same generated city, in the same run. Prints figures; asserts nothing.
+
+    python scripts/bench.py [--scale 1.0] [--database-url URL] [--connections 16] [--duration 10]
+                            [--only NAME ...] [--no-datasette] [--write docs/performance.md]
+
+Without --database-url it generates a city (scripts/generate.py) into a temporary SQLite file.
+The app runs as one uvicorn worker in its own process; the load comes from wrk (Debian's `wrk`),
+which runs outside Python so it does not take the CPU it measures. For each page it reports
+requests per second, p50 and p95 latency, queries per request (counted in-process, once) and the
+share of the ceiling: bare Starlette returning the same bytes of the filtered organization list
+from memory. Datasette (the `bench` extra) serves the same table, facets and count off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import generate  # noqa: E402  (scripts/generate.py)
+
+LUA = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+                 + summary.errors.write + summary.errors.timeout
+  io.write(string.format('JSON {"requests": %d, "seconds": %.3f, "p50": %.3f, "p95": %.3f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, errors))
+end
+"""
+
+CEILING = '''
+import os
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+BODY = open(os.environ["CEILING_FILE"], "rb").read()
+
+
+async def page(request):
+    return Response(BODY, media_type="text/html; charset=utf-8")
+
+app = Starlette(routes=[Route("/{path:path}", page)])
+'''
+
+
+@dataclass
+class Page:
+    name: str
+    role: str
+    path: str
+
+
+@dataclass
+class Result:
+    name: str
+    role: str
+    path: str
+    rps: float
+    p50: float
+    p95: float
+    errors: int
+    queries: int | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def start(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def sign_in(base: str, username: str) -> str:
+    """The Cookie header of a signed-in session."""
+    with httpx.Client(base_url=base, headers={"Origin": base}) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf-token" content="(\w+)"', page.text)
+        assert token, "no CSRF token on the sign-in page"
+        response = client.post("/login", data={"username": username, "password": generate.BENCH_PASSWORD,
+                                               "csrf_token": token.group(1)})
+        assert response.status_code == 303, (username, response.status_code)
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def wrk(url: str, cookie: str, connections: int, duration: int, script: Path) -> dict:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"^JSON (.*)$", out, re.M)
+    assert found, out
+    figures = json.loads(found.group(1))
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def first(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    if not found:
+        raise RuntimeError(f"no {pattern} on the page")
+    return found.group(1)
+
+
+def discover(base: str, cookies: dict[str, str], park_id: int) -> list[Page]:
+    """The main pages of every role, with real ids taken from the pages themselves."""
+    with httpx.Client(base_url=base, headers={"Cookie": cookies["admin"]}) as client:
+        listing = client.get(f"/organizations?park={park_id}").text
+        organization = first(r'href="(?:http://[^/"]+)?/organizations/(\d+)"', listing)
+        reviews = client.get("/reviews").text
+        review = first(r'href="(?:http://[^/"]+)?/reviews/(\d+)"', reviews)
+        funds = client.get("/funds").text
+        fund = first(r'href="(?:http://[^/"]+)?/funds/(\d+)"', funds)
+    return [
+        Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
+        Page("organization list, all", "admin", "/organizations"),
+        Page("organization page", "admin", f"/organizations/{organization}"),
+        Page("review page", "admin", f"/reviews/{review}"),
+        Page("fund page", "admin", f"/funds/{fund}"),
+        Page("flags", "manager", "/flags"),
+        Page("inbox", "manager", "/inbox"),
+        Page("home, official", "official", "/"),
+        Page("home, manager", "manager", "/"),
+        Page("home, member", "member", "/"),
+        Page("home, evaluator", "evaluator", "/"),
+    ]
+
+
+class QueryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: dict[str, str]) -> dict[str, int]:
+    """Queries per request of each page, in-process, after one warm-up request."""
+    from incubator import db
+    from incubator.app import create_app
+    from incubator.config import Settings
+
+    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir)
+    counts: dict[str, int] = {}
+    logger = logging.getLogger("tortoise.db_client")
+    async with db.connected(url):
+        app = create_app(settings, manage_database=False)
+        for page in pages:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                         headers={"Cookie": cookies[page.role]}) as client:
+                await client.get(page.path)
+                handler = QueryCounter()
+                logger.setLevel(logging.DEBUG)
+                logger.addHandler(handler)
+                try:
+                    response = await client.get(page.path)
+                finally:
+                    logger.removeHandler(handler)
+                assert response.status_code == 200, (page.path, response.status_code)
+                counts[page.path + "@" + page.role] = handler.count
+    return counts
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="an already generated database (default: generate one)")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--park", type=int, help="the park of the filtered list (default: 7, or the first)")
+    parser.add_argument("--only", nargs="*", help="page names (substrings) to measure")
+    parser.add_argument("--no-datasette", action="store_true")
+    parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        url = args.database_url
+        if not url:
+            from incubator.config import sqlite_url
+
+            url = sqlite_url(tmp / "city.sqlite3")
+            started = time.monotonic()
+            asyncio.run(generate.generate(url, args.scale, args.seed, fresh=True, out=sys.stderr))
+            print(f"generated scale {args.scale} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        script = tmp / "report.lua"
+        script.write_text(LUA)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {"INCUBATOR_DATABASE_URL": url, "INCUBATOR_DATA_DIR": str(tmp), "INCUBATOR_RUN_SCHEDULER": "0",
+               "INCUBATOR_SECRET_KEY": "bench-" + "k" * 40, "INCUBATOR_LOGIN_MAX_FAILURES": "1000"}
+        app = start([sys.executable, "-m", "uvicorn", "incubator.app:create_app", "--factory", "--port", str(port),
+                     "--workers", "1", "--log-level", "warning", "--no-access-log"], env)
+        results: list[Result] = []
+        try:
+            wait_for(base + "/healthz")
+            cookies = {role: sign_in(base, role) for role in ("admin", "official", "manager", "member", "evaluator")}
+            if args.park is None:
+                parks = [int(i) for i in re.findall(r'/parks/(\d+)"', httpx.get(
+                    base + "/parks", headers={"Cookie": cookies["admin"]}).text)]
+                args.park = 7 if 7 in parks else parks[0]
+            pages = discover(base, cookies, args.park)
+            if args.only:
+                pages = [p for p in pages if any(word in p.name for word in args.only)]
+            queries = asyncio.run(count_queries(url, tmp, pages, cookies))
+            filtered_bytes = httpx.get(base + f"/organizations?park={args.park}",
+                                       headers={"Cookie": cookies["admin"]}).content
+            for page in pages:
+                figures = wrk(base + page.path, cookies[page.role], args.connections, args.duration, script)
+                results.append(Result(page.name, page.role, page.path, figures["rps"], figures["p50"],
+                                      figures["p95"], figures["errors"], queries[page.path + "@" + page.role]))
+                print(f"{page.name:<32}{figures['rps']:>9.1f} req/s  p50 {figures['p50']:>7.1f} ms  "
+                      f"p95 {figures['p95']:>7.1f} ms", file=sys.stderr)
+        finally:
+            stop(app)
+
+        ceiling_file = tmp / "page.html"
+        ceiling_file.write_bytes(filtered_bytes)
+        (tmp / "ceiling.py").write_text(CEILING)
+        port = free_port()
+        ceiling = start([sys.executable, "-m", "uvicorn", "ceiling:app", "--app-dir", str(tmp), "--port", str(port),
+                         "--workers", "1", "--log-level", "warning", "--no-access-log"],
+                        {"CEILING_FILE": str(ceiling_file)})
+        try:
+            wait_for(f"http://127.0.0.1:{port}/")
+            figures = wrk(f"http://127.0.0.1:{port}/organizations?park={args.park}", "", args.connections,
+                          args.duration, script)
+            top = Result("ceiling: bare Starlette, same bytes", "-", "-", figures["rps"], figures["p50"],
+                         figures["p95"], figures["errors"])
+        finally:
+            stop(ceiling)
+
+        others: list[Result] = []
+        if not args.no_datasette and url.startswith("sqlite") and shutil.which("datasette") is None:
+            print("datasette is not installed (pip install -e '.[bench]'): skipped", file=sys.stderr)
+        elif not args.no_datasette and url.startswith("sqlite"):
+            from incubator.config import sqlite_path
+
+            path = sqlite_path(url)
+            port = free_port()
+            datasette = start(["datasette", "serve", "--immutable", str(path), "--port", str(port),
+                               "--setting", "suggest_facets", "off", "--setting", "default_facet_size", "0",
+                               "--setting", "num_sql_threads", "3"], {})
+            try:
+                wait_for(f"http://127.0.0.1:{port}/-/versions.json")
+                table = f"/{path.stem}/organization?park_id={args.park}&_size=50&_nocount=1"
+                for name, target in (("Datasette table page", table),
+                                     ("Datasette JSON", table.replace("/organization?", "/organization.json?"))):
+                    figures = wrk(f"http://127.0.0.1:{port}{target}", "", args.connections, args.duration, script)
+                    others.append(Result(name, "-", target, figures["rps"], figures["p50"], figures["p95"],
+                                         figures["errors"]))
+            finally:
+                stop(datasette)
+
+    table = render(results, top, others, args)
+    print(table)
+    if args.write:
+        with args.write.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + table)
+
+
+def render(results: list[Result], top: Result, others: list[Result], args: argparse.Namespace) -> str:
+    database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    lines = [
+        f"### {date.today().isoformat()}: {database}, scale {args.scale}, one uvicorn worker, "
+        f"{args.connections} connections, {args.duration} s per page",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "| page | role | req/s | share of ceiling | p50 ms | p95 ms | queries | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in [top, *results, *others]:
+        share = f"{r.rps / top.rps * 100:.1f}%" if top.rps else "-"
+        queries = "-" if r.queries is None else str(r.queries)
+        lines.append(f"| {r.name} | {r.role} | {r.rps:,.0f} | {share} | {r.p50:.1f} | {r.p95:.1f} | {queries} "
+                     f"| {r.errors} |")
+    filtered = next((r for r in results if r.name == "organization list, one park"), None)
+    if filtered and others:
+        ratios = ", ".join(f"{filtered.rps / o.rps:.1f}× {o.name}" for o in others if o.rps)
+        lines += ["", f"Filtered organization list: {ratios}."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
