@@ -18,6 +18,7 @@ from tortoise.functions import Count, Sum
 
 from incubator import access, clock
 from incubator.access import Principal
+from incubator.flags import service as flag_service
 from incubator.flags.models import Flag
 from incubator.flags.service import label as flag_label
 from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheStatus
@@ -47,7 +48,7 @@ class Headline:
 
 async def _flags(principal: Principal, **filters) -> tuple[list[Flag], int]:
     flags = access.scope(Flag, principal).filter(resolved_at__isnull=True, **filters)
-    return (await flags.select_related("park").order_by("due_on", "id").limit(LIST_LIMIT),
+    return (await flags.only(*flag_service.LIST_COLUMNS).order_by("due_on", "id").limit(LIST_LIMIT),
             await flags.count())
 
 
@@ -109,7 +110,7 @@ async def _member_context(principal: Principal, today: date) -> dict:
         "next_review_overdue": next_review is not None and review_service.is_overdue(next_review, today),
         "last_decided": await reviews.filter(decision__isnull=False).order_by("-decided_at").first(),
         "grants": grants, "next_tranches": next_tranches,
-        "flags": flags, "flag_count": flag_count,
+        "flags": flags, "flag_count": flag_count, "flag_parks": await flag_service.parks_of(flags),
     }
 
 
@@ -134,7 +135,8 @@ async def home(request: Request) -> Response:
         context |= await _member_context(principal, today)
     else:
         flags, flag_count = await _flags(principal)
-        context |= {"flags": flags, "flag_count": flag_count, "headline": await _headline(principal, today)}
+        context |= {"flags": flags, "flag_count": flag_count, "flag_parks": await flag_service.parks_of(flags),
+                    "headline": await _headline(principal, today)}
         if principal.is_(Role.OFFICIAL):
             context["approvals"] = await _approvals(principal)
         else:

@@ -13,9 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from incubator import capability, clock, i18n
@@ -25,6 +26,43 @@ from incubator.navigation import items_for
 from incubator.validation import INT_MAX, INT_MIN, parse_int, without_control_characters
 
 FLASH_COOKIE = "incubator_flash"
+
+
+class Href(str):
+    """A path a page links to (same-origin, so relative); `.path` like Starlette's URL, which the
+    navigation reads to mark the current page."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        return str(self)
+
+
+def path_for(router: Any, name: str, /, **params: Any) -> Href:
+    """The path of the route `name` with `params`, as Starlette's url_path_for gives it. Starlette
+    tries every route in turn (raising an exception per miss: ~0.2 ms a link with 90 routes, 75
+    links on a list page); here the router's routes are indexed by name once, on the router."""
+    index: dict[str, list[BaseRoute]] | None = getattr(router, "_incubator_routes_by_name", None)
+    if index is None:
+        index = {}
+        for route in router.routes:
+            if getattr(route, "name", None):
+                index.setdefault(route.name, []).append(route)
+        router._incubator_routes_by_name = index
+    for route in index.get(name, ()):
+        try:
+            return Href(route.url_path_for(name, **params))
+        except NoMatchFound:
+            continue
+    raise NoMatchFound(name, params)
+
+
+@pass_context
+def _url_for(context: Any, name: str, /, **params: Any) -> Href:
+    scope = context["request"].scope
+    router = scope.get("router") or scope["app"].router
+    return Href(scope.get("root_path", "") + path_for(router, name, **params))
 
 
 def _environment() -> Environment:
@@ -46,7 +84,7 @@ def _environment() -> Environment:
         number=i18n.format_number,
         money=i18n.format_money,
     )
-    env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
+    env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES, url_for=_url_for)
     # Form macros as a global `f`, so a block rendered alone for htmx still has them.
     env.globals["f"] = env.get_template("_macros/forms.html").module
     return env
@@ -212,11 +250,18 @@ class Page:
     has_next: bool
 
 
-async def paginate(request: Request, queryset, size: int = 50) -> Page:
-    """One page of `queryset` by ?page=N: one query, one extra row to know if more follow."""
+async def paginate(request: Request, queryset, size: int = 50, *, deferred: bool = False) -> Page:
+    """One page of `queryset` by ?page=N: one query, one extra row to know if more follow.
+    `deferred`: first the page's ids (from a covering index, however many rows match and must be
+    sorted), then those rows with their joins: two queries instead of sorting whole rows."""
     number = query_int(request, "page", minimum=1) or 1
-    rows = await queryset.offset((number - 1) * size).limit(size + 1)
-    return Page(rows=list(rows[:size]), number=number, has_next=len(rows) > size)
+    window = queryset.offset((number - 1) * size).limit(size + 1)
+    if not deferred:
+        rows = await window
+        return Page(rows=list(rows[:size]), number=number, has_next=len(rows) > size)
+    ids: list[int] = list(await window.values_list("id", flat=True))
+    found = {row.id: row for row in await queryset.filter(id__in=ids[:size]).order_by()}
+    return Page(rows=[found[i] for i in ids[:size] if i in found], number=number, has_next=len(ids) > size)
 
 
 # ---- reading the URL: what is out of range or malformed is simply absent ----------------------

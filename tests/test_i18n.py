@@ -310,6 +310,8 @@ async def test_english_pages_show_no_untranslated_label_and_no_raw_code(ascii_wo
     await browser.login(username)
     problems = []
     for url, page in (await crawl(browser, "/", "/imports/1")).items():
+        if 'data-label=""' in page:  # a table cell's label, shown beside it on a phone, went missing
+            problems.append((url, "empty data-label", ""))
         for text in visible(page).parts:
             if CJK.search(WAN.sub("", text)) and text not in ALLOWED_CJK:
                 problems.append((url, "untranslated", text[:100]))

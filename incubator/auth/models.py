@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -37,6 +38,10 @@ class User(Model):
                 name="ck_account_member_has_organization",
             ),
         ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_account_organization"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -62,7 +67,10 @@ class ParkManager(Model):
     class Meta:
         table = "park_manager"
         constraints = [UniqueConstraint(fields=("park_id", "user_id"), name="uq_park_manager")]
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("user_id",), name="ix_park_manager_user"),
+        ]
 
 class UserSession(Model):
     # A signed-in browser. The cookie holds a random token; we keep only its hash.
@@ -81,7 +89,10 @@ class UserSession(Model):
 
     class Meta:
         table = "user_session"
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("user_id",), name="ix_user_session_user"),
+        ]
 
 class LoginFailure(Model):
     # One failed sign-in, kept for the throttling window only.

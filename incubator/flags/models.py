@@ -5,6 +5,7 @@ job that runs twice, or in two processes, unable to raise the same flag twice.""
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
@@ -33,4 +34,8 @@ class Flag(Model):
         ordering = ["due_on", "id"]
         constraints = [
             UniqueConstraint(fields=("kind", "target_type", "target_id", "period"), name="uq_flag_target_period"),
+        ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_flag_organization"),
         ]

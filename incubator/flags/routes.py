@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from incubator import access, capability
 from incubator.flags.models import Flag
-from incubator.flags.service import label
+from incubator.flags.service import LIST_COLUMNS, label, parks_of
 from incubator.i18n import gettext as _
 from incubator.parks.models import Park
 from incubator.roles import Role
@@ -18,7 +18,7 @@ from incubator.web import current, paginate, query_int, render
 async def flag_list(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
     params = request.query_params
-    flags = access.scope(Flag, principal).select_related("park", "organization")
+    flags = access.scope(Flag, principal).only(*LIST_COLUMNS)
     kind = params.get("kind", "")
     kinds = capability.flag_kinds()
     if kind in kinds:
@@ -31,9 +31,10 @@ async def flag_list(request: Request) -> Response:
     flags = flags.filter(resolved_at__isnull=not resolved)
     page = await paginate(request, flags.order_by("due_on", "id"))
     context = {
-        "flags": page.rows, "page": page, "label": label, "kind": kind, "park": park, "resolved": resolved,
+        "flags": page.rows, "flag_parks": await parks_of(page.rows), "page": page, "label": label,
+        "kind": kind, "park": park, "resolved": resolved,
         "kinds": [(key, _(known.name)) for key, known in kinds.items()],
-        "parks": await access.scope(Park, principal).order_by("id"),
+        "parks": await access.scope(Park, principal).only("id", "name_zh", "name_en").order_by("id"),
         "page_params": {"kind": kind, "park": park, "resolved": "1" if resolved else ""},
     }
     return render(request, "flags/list.html", context, block="results")

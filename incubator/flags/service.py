@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from incubator import capability, clock
 from incubator.flags.models import Flag
 from incubator.i18n import N_, gettext, localised
+from incubator.parks.models import Park
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,16 @@ def describe(kind: str, details: dict) -> str:
         return kind
     blanks = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", "due": ""}
     return gettext(known.sentence, **{**blanks, **localised(details)})
+
+
+# What a list of flags shows (label, park, link), and all it reads of a flag.
+LIST_COLUMNS = ("id", "kind", "park_id", "organization_id", "details", "due_on")
+
+
+async def parks_of(flags: list[Flag]) -> dict[int, Park]:
+    """The parks the flags belong to, for their rows (one query, names only)."""
+    ids = {flag.park_id for flag in flags}
+    return {park.id: park for park in await Park.filter(id__in=list(ids)).only("id", "name_zh", "name_en")}
 
 
 def label(flag: Flag) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -106,6 +107,10 @@ class Fund(Model):
             CheckConstraint(check="disbursed_fen >= 0 AND disbursed_fen <= committed_fen", name="ck_fund_disbursed"),
             CheckConstraint(check="valid_to >= valid_from", name="ck_fund_validity"),
         ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("park_id",), name="ix_fund_park"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -153,6 +158,11 @@ class Grant(Model):
         constraints = [
             CheckConstraint(check="amount_fen > 0", name="ck_grant_amount"),
             CheckConstraint(check="disbursed_fen >= 0 AND disbursed_fen <= amount_fen", name="ck_grant_disbursed"),
+        ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_funding_grant_organization"),
+            Index(fields=("fund_id",), name="ix_funding_grant_fund"),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +258,11 @@ class LedgerEntry(Model):
         ordering = ["at", "id"]
         constraints = [
             CheckConstraint(check="kind IN ('commit', 'release', 'disburse', 'repay')", name="ck_ledger_kind"),
+        ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("fund_id",), name="ix_ledger_entry_fund"),
+            Index(fields=("grant_id",), name="ix_ledger_entry_grant"),
         ]
 
     @property

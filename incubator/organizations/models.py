@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -186,6 +187,12 @@ class Organization(Model):
     class Meta:
         table = "organization"
         ordering = ["id"]
+        # The list's filters and sorts (by park and name: uq_organization_name).
+        indexes = [
+            Index(fields=("name_zh", "id"), name="ix_organization_name"),
+            Index(fields=("stage", "name_zh"), name="ix_organization_stage"),
+            Index(fields=("registration", "name_zh"), name="ix_organization_registration"),
+        ]
         constraints = [
             UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name"),
             CheckConstraint(check="staff_count >= 0 AND volunteer_count >= 0", name="ck_organization_counts"),
@@ -226,7 +233,10 @@ class OrganizationDomain(Model):
     class Meta:
         table = "organization_domain"
         constraints = [UniqueConstraint(fields=("organization_id", "domain_id"), name="uq_organization_domain")]
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("domain_id",), name="ix_organization_domain_domain"),
+        ]
 
 class Application(Model):
     # What the group wrote on the public application form.
@@ -264,6 +274,10 @@ class AdmissionCriterion(Model):
         table = "admission_criterion"
         ordering = ["sort", "id"]
         constraints = [CheckConstraint(check="weight > 0 AND max_score > 0", name="ck_admission_criterion")]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("park_id",), name="ix_admission_criterion_park"),
+        ]
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
@@ -291,7 +305,10 @@ class AdmissionReview(Model):
         table = "admission_review"
         ordering = ["-at"]
         constraints = [CheckConstraint(check="decision IN ('admit', 'reject')", name="ck_admission_decision")]
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_admission_review_organization"),
+        ]
 
 class Agreement(Model):
     id = fields.IntField(primary_key=True)
@@ -317,7 +334,10 @@ class Agreement(Model):
         table = "agreement"
         ordering = ["-start_on", "-id"]
         constraints = [CheckConstraint(check="end_on > start_on AND term_months > 0", name="ck_agreement_term")]
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_agreement_organization"),
+        ]
 
 class SpaceAllocation(Model):
     # A desk or office given to an organization. A partial unique index (uq_space_allocation_open,
@@ -336,7 +356,10 @@ class SpaceAllocation(Model):
 
     class Meta:
         table = "space_allocation"
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("agreement_id",), name="ix_space_allocation_agreement"),
+        ]
 
 # What the system itself writes on a timeline, translated when shown (never stored translated).
 TIMELINE_NOTES = {
@@ -373,6 +396,10 @@ class StageChange(Model):
     class Meta:
         table = "stage_change"
         ordering = ["-at", "-id"]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_stage_change_organization"),
+        ]
 
     @property
     def to_label(self) -> str:
@@ -413,7 +440,11 @@ class Document(Model):
     class Meta:
         table = "document"
         ordering = ["-uploaded_at", "-id"]
-
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("organization_id",), name="ix_document_organization"),
+            Index(fields=("review_id",), name="ix_document_review"),
+        ]
 
 class FollowUp(Model):
     # After graduation the park checks in with the organization (every 3 months for a year).
@@ -458,3 +489,7 @@ class ImportBatch(Model):
     class Meta:
         table = "import_batch"
         ordering = ["-created_at"]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("park_id",), name="ix_import_batch_park"),
+        ]

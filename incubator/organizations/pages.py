@@ -32,12 +32,13 @@ Choices = list[tuple[str, str]]  # (code, label in the reader's language)
 
 @dataclass
 class ListPage:  # organizations/list.html (block "results" for htmx)
-    organizations: list[Organization]  # this page of the results, `park` fetched
+    organizations: list[Organization]  # this page of the results, only routes.path.LIST_COLUMNS read
     page: Page
     q: str
     filters: dict[str, str]  # park, stage, domain, registration as given
     sort: str
-    parks: list[Park]
+    parks: list[Park]  # the filter's choices (id and names)
+    parks_by_id: dict[int, Park]
     stages: Choices
     registrations: Choices
     domains: list[ServiceDomain]

@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -96,7 +97,7 @@ class Review(Model):
     dimensions: fields.JSONField[list] = fields.JSONField(default=list)
     pass_threshold = fields.IntField(default=60)
     attempt = fields.IntField(default=1)
-    due_on = fields.DateField(db_index=True)
+    due_on = fields.DateField()  # indexed with the status (ix_review_status_due)
     status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.SCHEDULED)
     decision = fields.CharField(max_length=16, null=True)
     decision_reason = fields.TextField(default="")
@@ -107,6 +108,8 @@ class Review(Model):
         table = "review"
         ordering = ["due_on", "id"]
         constraints = [UniqueConstraint(fields=("organization_id", "code", "attempt"), name="uq_review_attempt")]
+        # The review list and the overdue counts: open reviews by due date.
+        indexes = [Index(fields=("status", "due_on", "id"), name="ix_review_status_due")]
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
@@ -179,6 +182,10 @@ class ReviewAssignment(Model):
             CheckConstraint(check="submitted_at IS NULL OR conflict = FALSE",
                             name="ck_assignment_no_conflicted_scores"),
         ]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("evaluator_id",), name="ix_review_assignment_evaluator"),
+        ]
 
     @property
     def panel_label(self) -> str:
@@ -200,3 +207,7 @@ class Indicator(Model):
         table = "review_indicator"
         ordering = ["id"]
         constraints = [CheckConstraint(check="target >= 0 AND (actual IS NULL OR actual >= 0)", name="ck_indicator")]
+        # Pages filter on these (SQLite does not index foreign keys by itself).
+        indexes = [
+            Index(fields=("review_id",), name="ix_review_indicator_review"),
+        ]

@@ -36,7 +36,7 @@ async def review_list(request: Request) -> Response:
     show = request.query_params.get("show", "open")
     if show != "all":
         reviews = reviews.filter(status__in=list(OPEN_STATUSES))
-    page = await paginate(request, reviews.order_by("due_on", "id").distinct())
+    page = await paginate(request, reviews.order_by("due_on", "id"), deferred=True)
     # The principal's own part in each review, when they are an evaluator on it.
     mine = {a.review_id: a for a in await access.scope(ReviewAssignment, principal).filter(
         evaluator_id=principal.id, review_id__in=[r.id for r in page.rows])}

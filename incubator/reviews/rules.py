@@ -3,7 +3,7 @@ their indicators likewise. A park's review plan is its managers' and the distric
 
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from incubator.access import Principal, extend, rule
 from incubator.organizations.models import Document
@@ -14,7 +14,9 @@ from incubator.roles import Role
 
 def _reviews(p: Principal, prefix: str) -> Q | bool:
     if p.is_(Role.EVALUATOR):
-        filters: dict[str, Any] = {f"{prefix}assignments__evaluator_id": p.id}
+        # A semi-join on their assignments: a join would repeat a review per panel member.
+        filters: dict[str, Any] = {
+            f"{prefix}id__in": Subquery(ReviewAssignment.filter(evaluator_id=p.id).values("review_id"))}
         return Q(**filters)
     return organization_scope(p, f"{prefix}organization__")
 
