@@ -88,7 +88,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def wait_for(url: str, log: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -97,12 +97,14 @@ def wait_for(url: str, seconds: float = 60) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
+    raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-2000:]}")
 
 
-def start(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A server in its own process group, its output in `log` (shown if it fails to answer)."""
+    with log.open("w") as out:
+        return subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -242,10 +244,10 @@ def main() -> None:
         env = {"INCUBATOR_DATABASE_URL": url, "INCUBATOR_DATA_DIR": str(tmp), "INCUBATOR_RUN_SCHEDULER": "0",
                "INCUBATOR_SECRET_KEY": "bench-" + "k" * 40, "INCUBATOR_LOGIN_MAX_FAILURES": "1000"}
         app = start([sys.executable, "-m", "uvicorn", "incubator.app:create_app", "--factory", "--port", str(port),
-                     "--workers", "1", "--log-level", "warning", "--no-access-log"], env)
+                     "--workers", "1", "--log-level", "warning", "--no-access-log"], env, tmp / "app.log")
         results: list[Result] = []
         try:
-            wait_for(base + "/healthz")
+            wait_for(base + "/healthz", tmp / "app.log")
             cookies = {role: sign_in(base, role) for role in ("admin", "official", "manager", "member", "evaluator")}
             if args.park is None:
                 parks = [int(i) for i in re.findall(r'/parks/(\d+)"', httpx.get(
@@ -272,9 +274,9 @@ def main() -> None:
         port = free_port()
         ceiling = start([sys.executable, "-m", "uvicorn", "ceiling:app", "--app-dir", str(tmp), "--port", str(port),
                          "--workers", "1", "--log-level", "warning", "--no-access-log"],
-                        {"CEILING_FILE": str(ceiling_file)})
+                        {"CEILING_FILE": str(ceiling_file)}, tmp / "ceiling.log")
         try:
-            wait_for(f"http://127.0.0.1:{port}/")
+            wait_for(f"http://127.0.0.1:{port}/", tmp / "ceiling.log")
             figures = wrk(f"http://127.0.0.1:{port}/organizations?park={args.park}", "", args.connections,
                           args.duration, script)
             top = Result("ceiling: bare Starlette, same bytes", "-", "-", figures["rps"], figures["p50"],
@@ -288,13 +290,13 @@ def main() -> None:
         elif not args.no_datasette and url.startswith("sqlite"):
             from incubator.config import sqlite_path
 
-            path = sqlite_path(url)
+            path = sqlite_path(url).resolve()
             port = free_port()
             datasette = start(["datasette", "serve", "--immutable", str(path), "--port", str(port),
                                "--setting", "suggest_facets", "off", "--setting", "default_facet_size", "0",
-                               "--setting", "num_sql_threads", "3"], {})
+                               "--setting", "num_sql_threads", "3"], {}, tmp / "datasette.log")
             try:
-                wait_for(f"http://127.0.0.1:{port}/-/versions.json")
+                wait_for(f"http://127.0.0.1:{port}/-/versions.json", tmp / "datasette.log")
                 table = f"/{path.stem}/organization?park_id={args.park}&_size=50&_nocount=1"
                 for name, target in (("Datasette table page", table),
                                      ("Datasette JSON", table.replace("/organization?", "/organization.json?"))):
