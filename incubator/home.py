@@ -22,7 +22,7 @@ from incubator.flags import service as flag_service
 from incubator.flags.models import Flag
 from incubator.flags.service import label as flag_label
 from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheStatus
-from incubator.organizations.models import STAGE_LABELS, Organization, Stage
+from incubator.organizations.models import RESIDENT_STAGES, STAGE_LABELS, Organization, Stage
 from incubator.parks.models import Park, Space
 from incubator.parks.service import attach_figures
 from incubator.reviews import service as review_service
@@ -58,8 +58,7 @@ async def _headline(principal: Principal, today: date) -> Headline:
     headline = Headline(
         by_stage=[(stage.value, label, counts.get(stage.value, 0)) for stage, label in STAGE_LABELS.items()
                   if counts.get(stage.value)],
-        residents=await organizations.filter(stage__in=[s.value for s in (
-            Stage.ADMITTED, Stage.INCUBATING, Stage.MIDTERM_REVIEW, Stage.GRADUATION_REVIEW, Stage.EXTENDED)]).count(),
+        residents=sum(counts.get(stage.value, 0) for stage in RESIDENT_STAGES),
         graduated_this_year=await organizations.filter(graduated_on__gte=date(today.year, 1, 1)).count(),
         overdue_reviews=await access.scope(Review, principal).filter(status__in=list(OPEN_STATUSES),
                                                                      due_on__lt=today).count(),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import platform
 import re
@@ -170,15 +169,6 @@ def discover(base: str, cookies: dict[str, str], park_id: int) -> list[Page]:
     ]
 
 
-class QueryCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
 async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: dict[str, str]) -> dict[str, int]:
     """Queries per request of each page, in-process, after one warm-up request."""
     from incubator import db
@@ -187,22 +177,16 @@ async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: di
 
     settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir)
     counts: dict[str, int] = {}
-    logger = logging.getLogger("tortoise.db_client")
     async with db.connected(url):
         app = create_app(settings, manage_database=False)
         for page in pages:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                                          headers={"Cookie": cookies[page.role]}) as client:
                 await client.get(page.path)
-                handler = QueryCounter()
-                logger.setLevel(logging.DEBUG)
-                logger.addHandler(handler)
-                try:
+                with db.counting_queries() as counter:
                     response = await client.get(page.path)
-                finally:
-                    logger.removeHandler(handler)
                 assert response.status_code == 200, (page.path, response.status_code)
-                counts[page.path + "@" + page.role] = handler.count
+                counts[page.path + "@" + page.role] = counter.count
     return counts
 
 

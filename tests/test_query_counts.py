@@ -1,10 +1,10 @@
 """List pages run a constant number of queries however much data there is (no N+1)."""
 
-import logging
 from datetime import date
 
 import pytest
 
+from incubator import db
 from incubator.access import Principal
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant
@@ -17,25 +17,10 @@ from incubator.roles import Role
 from tests.conftest import open_park
 
 
-class QueryCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
 @pytest.fixture
 def count_queries():
-    logger = logging.getLogger("tortoise.db_client")
-    handler = QueryCounter()
-    old_level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(old_level)
+    with db.counting_queries() as counter:
+        yield counter
 
 
 async def grow(admin, make_user, n: int) -> None:
