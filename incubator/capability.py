@@ -112,6 +112,18 @@ class ParkFigure:
 
 
 @dataclass(frozen=True)
+class ParkLink:
+    """A link on a park's page to a page of another capability (its admission scorecard, its review
+    plan, its public application form), shown when `shows(principal, park)` says so."""
+
+    key: str
+    route: str  # a route taking the park's id
+    label: str  # N_
+    shows: Callable[[Any, Any], bool]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SignInPanel:
     """A section of the public sign-in page (where applicants arrive too): `load()` returns the
     template's context, or None when there is nothing to show."""
@@ -151,6 +163,7 @@ class Capability:
     panels: Sequence[Panel] = ()
     sign_in_panels: Sequence[SignInPanel] = ()
     park_figures: Sequence[ParkFigure] = ()
+    park_links: Sequence[ParkLink] = ()
     subscriptions: Sequence[Subscription] = ()
     demo: Sequence[DemoStep] = ()
     # A folder of the capability's own templates, for one that lives outside this project (a
@@ -194,6 +207,7 @@ def install(capabilities: Sequence[Capability]) -> None:
     _check_unique("panel", [p.key for p in panels()])
     _check_unique("sign-in panel", [p.key for p in sign_in_panels()])
     _check_unique("park figure", [f.key for f in park_figures()])
+    _check_unique("park link", [link.key for link in park_links()])
 
 
 def _check_unique(what: str, keys: list[str]) -> None:
@@ -258,6 +272,10 @@ def sign_in_panels() -> list[SignInPanel]:
 
 def park_figures() -> list[ParkFigure]:
     return sorted((f for c in _installed for f in c.park_figures), key=lambda f: f.order)
+
+
+def park_links() -> list[ParkLink]:
+    return sorted((link for c in _installed for link in c.park_links), key=lambda link: link.order)
 
 
 def demo_steps() -> list[DemoStep]:

@@ -33,6 +33,8 @@ def test_every_declared_route_and_nav_item_is_served(app):
         assert declared <= served, cap.name
     for item in capability.nav_items():
         assert app.url_path_for(item.route)
+    for link in capability.park_links():
+        assert app.url_path_for(link.route, id=1)
 
 
 def test_every_declared_model_is_known_to_the_orm_and_guarded_by_a_rule(app):

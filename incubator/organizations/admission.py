@@ -91,10 +91,15 @@ class Submitted:
     reference: str
 
 
+def accepts_applications(park: Park) -> bool:
+    """Whether a group may apply to this park now (its public form, the sign-in page's list)."""
+    return park.is_active and park.accepts_applications
+
+
 async def submit_application(park: Park, command: Apply, *, address: str) -> Submitted:
     """The public application form of one park (no account needed); `address` is the sender's
     network address, for throttling."""
-    if not park.is_active or not park.accepts_applications:
+    if not accepts_applications(park):
         raise DomainError(_("This park is not accepting applications at the moment."))
     now = datetime.now(UTC)
     recent = await Application.filter(address=address, submitted_at__gte=now - timedelta(hours=1)).count()

@@ -10,6 +10,7 @@ from incubator.capability import (
     MessageKind,
     NavItem,
     ParkFigure,
+    ParkLink,
     SignInPanel,
     Subscription,
 )
@@ -68,6 +69,12 @@ capability = Capability(
                  N_("Follow-up check-in with %(organization)s is due on %(due)s")),
     ), organization_flags)],
     messages=[MessageKind("application_received", N_("%(organization)s applied to %(park)s."))],
+    park_links=[
+        ParkLink("admission_scorecard", "organizations:criteria", N_("Admission scorecard"),
+                 lambda principal, park: principal.manages(park.id), order=10),
+        ParkLink("application_form", "organizations:apply", N_("Public application form"),
+                 lambda principal, park: admission.accepts_applications(park), order=90),
+    ],
     park_figures=[ParkFigure("organizations", N_("Organizations"), N_("%(n)s organizations"),
                              _organizations_per_park, order=10)],
     subscriptions=[Subscription(ParkCreated, admission.on_park_created)],

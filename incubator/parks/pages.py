@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from incubator.access import Account
-from incubator.capability import ParkFigure
+from incubator.capability import ParkFigure, ParkLink
 from incubator.parks.models import Park, Space
 
 
@@ -30,6 +30,7 @@ class ParkPage:  # parks/detail.html
     space_actions: dict[int, frozenset[str]]  # space id → service.space_actions
     hours: dict[int, list[str]]  # space id → its opening hours in runs of days (service.opening_hours_summary)
     managers: list[Account]  # the park's managers the principal may know of
+    links: list[ParkLink]  # other capabilities' pages about this park, for this principal
 
 
 @dataclass

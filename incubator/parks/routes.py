@@ -42,6 +42,7 @@ async def park_detail(request: Request) -> Response:
         space_actions={s.id: service.space_actions(principal, s) for s in spaces},
         hours={s.id: service.opening_hours_summary(s.opening_hours) for s in spaces},
         managers=[link.user for link in links],
+        links=[link for link in capability.park_links() if link.shows(principal, park)],
     )
     return render(request, "parks/detail.html", page)
 

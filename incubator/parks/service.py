@@ -40,8 +40,9 @@ def may_create_parks(principal: Principal) -> bool:
 
 
 def park_actions(principal: Principal, park: Park) -> frozenset[str]:
-    """What `principal` may do with `park` now: "edit" its details (and its scorecard and review
-    plan), "add_space", "classify" (set its kind and whether it is open), read its "history"."""
+    """What `principal` may do with `park` now: "edit" its details, "add_space", "classify" (set its
+    kind and whether it is open), read its "history". Links to other capabilities' pages about the
+    park are theirs to show (capability.ParkLink)."""
     actions = set()
     if principal.manages(park.id):
         actions |= {"edit", "add_space"}

@@ -11,6 +11,7 @@ from incubator.capability import (
     MessageKind,
     NavItem,
     Panel,
+    ParkLink,
     Subscription,
 )
 from incubator.i18n import N_
@@ -60,6 +61,8 @@ capability = Capability(
                                           "Declare again, then score.")),
     ],
     criteria=[Criterion("graduation_review", scoring.graduation_review_passed)],
+    park_links=[ParkLink("review_plan", "reviews:plan", N_("Review plan"),
+                         lambda principal, park: principal.manages(park.id), order=20)],
     subscriptions=[Subscription(StageChanged, service.on_stage_changed),
                    Subscription(ParkCreated, service.on_park_created)],
     jobs=[Job("schedule_reviews", service.schedule_missing, N_("Schedule the reviews of new residents"),

@@ -110,3 +110,20 @@ async def test_who_manages_a_park_is_shown_to_those_the_rule_tells(browser, new_
     await member_browser.login("member")
     page = await member_browser.get(f"/parks/{park.id}")
     assert page.status_code == 200 and park.name_zh in page.text and "Manager</dd>" not in page.text
+
+
+async def test_the_park_page_links_to_the_scorecard_plan_and_form_only_where_they_apply(
+        new_browser, manager, official, park, other_park):
+    """Links other capabilities declare (ParkLink): the manager's scorecard and review plan, and
+    the public form only while the park takes applications (the rule admission applies)."""
+    managing = new_browser()
+    await managing.login("manager")
+    page = (await managing.get(f"/parks/{park.id}")).text
+    assert f"/parks/{park.id}/admission-criteria" in page and f"/parks/{park.id}/review-plan" in page
+    assert f"/parks/{park.id}/apply" in page
+    reading = new_browser()
+    await reading.login("official")
+    page = (await reading.get(f"/parks/{park.id}")).text
+    assert "admission-criteria" not in page and "review-plan" not in page
+    await Park.filter(id=park.id).update(is_active=False)
+    assert f"/parks/{park.id}/apply" not in (await reading.get(f"/parks/{park.id}")).text
