@@ -3,7 +3,7 @@
 A capability (parks, organizations, reviews, funding…) lives in its own package and declares in
 `<package>/manifest.py` everything it contributes: models, access rules, routes, navigation,
 flag sources, inbox messages, audit labels, graduation criteria, scheduled jobs, panels on the
-organization page, event subscriptions and demo data. `app.py` holds the one list of installed
+organization page, and event subscriptions. `app.py` holds the one list of installed
 capabilities; `install()` files their contributions here, and the lower capabilities read them
 from here (the flag job its sources, the inbox its messages, the organization page its panels),
 so no capability imports a higher one and adding one never means editing another's registry.
@@ -141,14 +141,6 @@ class Subscription:
 
 
 @dataclass(frozen=True)
-class DemoStep:
-    """Part of the demo story, run in `order` with a shared dictionary of what earlier steps made."""
-
-    run: Callable[[dict], Awaitable[None]]
-    order: int = 100
-
-
-@dataclass(frozen=True)
 class Capability:
     name: str
     models: str | None = None  # module of Tortoise models
@@ -165,7 +157,6 @@ class Capability:
     park_figures: Sequence[ParkFigure] = ()
     park_links: Sequence[ParkLink] = ()
     subscriptions: Sequence[Subscription] = ()
-    demo: Sequence[DemoStep] = ()
     # A folder of the capability's own templates, for one that lives outside this project (a
     # plug-in); the project's capabilities keep theirs in templates/<name>/.
     templates: str | None = None
@@ -276,7 +267,3 @@ def park_figures() -> list[ParkFigure]:
 
 def park_links() -> list[ParkLink]:
     return sorted((link for c in _installed for link in c.park_links), key=lambda link: link.order)
-
-
-def demo_steps() -> list[DemoStep]:
-    return sorted((s for c in _installed for s in c.demo), key=lambda s: s.order)

@@ -196,10 +196,9 @@ def _secret_key(env: dict[str, str], mode: str, data_dir: Path) -> str:
     return key
 
 
-def tortoise_config(database_url: str, migrations_module: str = MIGRATIONS_MODULE,
-                    models: list[str] | None = None) -> dict:
+def tortoise_config(database_url: str, migrations_module: str = MIGRATIONS_MODULE) -> dict:
     """The ORM's configuration: the models are those of the installed capabilities."""
-    models = models if models is not None else capability.model_modules()
+    models = capability.model_modules()
     if not models:
         raise RuntimeError("no capability is installed: call incubator.app.install_capabilities() first")
     return {

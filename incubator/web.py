@@ -215,6 +215,7 @@ def error_page(request: Request, status_code: int, message: str | None = None) -
         403: i18n.gettext("You may not do that"),
         404: i18n.gettext("Page not found"),
         405: i18n.gettext("That action is not allowed here"),
+        409: i18n.gettext("Someone changed this in the meantime"),
         413: i18n.gettext("What you sent is too large"),
         429: i18n.gettext("Too many attempts"),
         500: i18n.gettext("Something went wrong on our side"),

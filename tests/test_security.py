@@ -120,7 +120,7 @@ async def test_unexpected_errors_get_a_translated_500_page_without_details(app, 
 
 async def test_a_flash_message_is_shown_once(browser, admin, park):
     await browser.login("admin")
-    from incubator.parks.service import park_form_values
+    from incubator.parks.forms import park_values as park_form_values
 
     response = await browser.post(f"/parks/{park.id}", park_form_values(park))
     assert response.status_code == 303

@@ -93,7 +93,9 @@ async def create_user(principal: Principal, command: CreateAccount) -> User:
 
 async def update_user(principal: Principal, user: User, command: UpdateAccount) -> User:
     require_role(principal, Role.ADMIN)
-    if user.id == principal.id and (command.role != Role.ADMIN or not command.is_active):
+    actions = account_actions(principal, user)
+    if (command.role != user.role and "change_role" not in actions) or (
+            not command.is_active and "deactivate" not in actions):
         raise ValidationFailed({"role": _("You cannot remove your own administrator rights.")})
     errors = await _details_problems(command)
     if errors:

@@ -7,15 +7,14 @@ rolls back together with the change it describes.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from tortoise.models import Model
 
-from incubator.audit import labels
+from incubator import clock
 from incubator.audit.models import AuditEntry
 from incubator.i18n import N_, gettext
 
@@ -32,26 +31,6 @@ ACTION_LABELS = {
     "password_reset": N_("reset the password"),
     "sessions_end": N_("ended sessions"),
 }
-
-
-class _ObjectLabels(Mapping[str, str]):
-    """Every kind of object the services audit, as the capabilities describe them (labels.py)."""
-
-    def __getitem__(self, key: str) -> str:
-        return labels.kinds()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(labels.kinds()))
-
-    def __len__(self) -> int:
-        return len(labels.kinds())
-
-
-OBJECT_LABELS = _ObjectLabels()
-
-
-def object_label(object_type: str) -> str:
-    return labels.object_label(object_type)
 
 
 def action_label(action: str) -> str:
@@ -89,12 +68,15 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 async def save_and_record(actor: Any, obj: Model, values: dict[str, Any], fields: list[str]) -> dict:
-    """Apply `values` to `obj`, save it and record what changed (nothing when nothing did).
-    Runs inside the caller's transaction."""
+    """Apply `values` to `obj`, save them and record what changed (nothing when nothing did).
+    Runs inside the caller's transaction. Only these columns are written (and the row's auto-now
+    timestamps): a copy read earlier in the request must not write back a column someone else
+    changed meanwhile, such as an organization's stage."""
     before = snapshot(obj, fields)
     for name, value in values.items():
         setattr(obj, name, value)
-    await obj.save()
+    stamps = [name for name, field in obj._meta.fields_map.items() if getattr(field, "auto_now", False)]
+    await obj.save(update_fields=[*values, *stamps])
     changes = diff(before, snapshot(obj, fields))
     if changes:
         await record(actor, "update", obj, changes)
@@ -113,7 +95,7 @@ async def record(
 ) -> AuditEntry:
     user = getattr(actor, "user", actor)  # a Principal or a User
     return await AuditEntry.create(
-        at=datetime.now(UTC),
+        at=clock.now(),
         actor_id=getattr(user, "id", None),
         actor_name=(str(user) if user is not None else "system")[:100],
         action=action,

@@ -9,12 +9,12 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from tortoise.transactions import in_transaction
 
-from incubator import db
+from incubator import clock, db
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.auth.commands import ChangePassword
@@ -35,10 +35,6 @@ USER_FIELDS = ["username", "display_name", "email", "role", "language", "is_acti
 
 class LoginThrottled(Throttled):
     """Too many failed sign-ins for this account or address."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def hash_token(token: str) -> str:
@@ -62,7 +58,7 @@ async def login(
     # fit is no account's (usernames are at most 64 plain characters) and is not looked up.
     username = without_control_characters(typed)[:64]
     address = address[:64]
-    now = _now()
+    now = clock.now()
     window = timedelta(minutes=settings.login_lockout_minutes)
     await _refuse_if_throttled(settings, username, address, now, window)
 
@@ -119,7 +115,7 @@ async def resolve_session(settings: Settings, token: str) -> UserSession | None:
     session = await UserSession.get_or_none(key_hash=hash_token(token)).select_related("user")
     if session is None:
         return None
-    now = _now()
+    now = clock.now()
     idle = timedelta(minutes=settings.session_idle_minutes)
     if session.expires_at <= now or session.last_seen_at + idle <= now or not session.user.is_active:
         await UserSession.filter(id=session.id).delete()
@@ -166,7 +162,7 @@ async def end_all_sessions(principal: Principal) -> int:
 
 async def purge_expired(settings: Settings) -> tuple[int, int]:
     """Remove expired sessions and login failures older than the throttling window."""
-    now = _now()
+    now = clock.now()
     idle_cutoff = now - timedelta(minutes=settings.session_idle_minutes)
     async with in_transaction():
         sessions = await UserSession.filter(expires_at__lte=now).delete()
@@ -196,7 +192,7 @@ async def change_password(principal: Principal, command: ChangePassword) -> None
         raise ValidationFailed(errors)
     async with in_transaction():
         await User.filter(id=user.id).update(password_hash=hash_password(command.new_password),
-                                             password_changed_at=_now())
+                                             password_changed_at=clock.now())
         await UserSession.filter(user_id=user.id).delete()
         await audit.record(principal, "password_change", user)
 

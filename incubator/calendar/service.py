@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from incubator.access import Principal, require_role
@@ -25,6 +26,15 @@ def may_correct(principal: Principal) -> bool:
 
 async def set_override(principal: Principal, command: SetOverride) -> WorkdayOverride:
     require_role(principal, Role.ADMIN)
+    try:
+        return await _set_override(principal, command)
+    except IntegrityError:
+        # Another administrator saved the same day at the same moment: theirs is stored; this
+        # change applies over it.
+        return await _set_override(principal, command)
+
+
+async def _set_override(principal: Principal, command: SetOverride) -> WorkdayOverride:
     day, note = command.day, command.note
     async with in_transaction():
         override = await WorkdayOverride.get_or_none(day=day)

@@ -18,7 +18,6 @@ from incubator.i18n import gettext
 from incubator.i18n import gettext as _
 from incubator.parks.commands import CreatePark, ParkDetails, SpaceDetails, UpdatePark
 from incubator.parks.events import ParkCreated
-from incubator.parks.forms import park_values as park_form_values  # noqa: F401  (kept for tests/organizations/test_routes.py and tests/test_security.py)
 from incubator.parks.models import WEEKDAY_LABELS, WEEKDAYS, Park, ParkKind, Space
 from incubator.roles import Role
 
@@ -78,8 +77,9 @@ async def _check_park(command: CreatePark | UpdatePark, park: Park | None) -> No
 
 
 def _integrity_error_for_park(exc: IntegrityError) -> ValidationFailed:
+    # PostgreSQL names the violated index (…hub…), SQLite the column (park.kind).
     text = str(exc)
-    if "hub" in text:
+    if "hub" in text or "park.kind" in text:
         return ValidationFailed({"kind": _("The district already has a hub service center.")})
     return ValidationFailed({"name_zh": _("Another park already has this name.")})
 

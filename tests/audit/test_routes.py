@@ -37,12 +37,12 @@ async def test_audit_log_filters_by_object_type(browser, admin, park, space):
 
 async def test_every_audited_kind_of_object_has_a_translated_name(clean):
     from incubator import demo
+    from incubator.audit import labels
     from incubator.audit.models import AuditEntry
-    from incubator.audit.service import OBJECT_LABELS
 
     await demo.load()
     written = set(await AuditEntry.all().order_by("object_type").distinct().values_list("object_type", flat=True))
-    assert written <= set(OBJECT_LABELS), written - set(OBJECT_LABELS)
+    assert written <= set(labels.kinds()), written - set(labels.kinds())
 
 
 async def test_audit_log_names_objects_in_the_users_language(browser, admin, park):

@@ -287,3 +287,14 @@ def test_the_graduation_review_is_a_graduation_criterion_of_the_installed_app():
              "print(','.join(graduation.registered_criteria()))")
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert result.stdout.strip().split(",") == ["registered", "profile", "graduation_review"]
+
+
+async def test_saving_a_profile_read_before_a_stage_change_keeps_the_new_stage(incubating, manager_principal):
+    """A profile form writes only the profile's columns: a copy of the organization read before
+    someone moved it on (two managers at once) does not write its old stage back."""
+    stale = await Organization.get(id=incubating.id)
+    await service.change_stage(manager_principal, incubating, stage("midterm_review"))
+    await service.update_profile(manager_principal, stale, forms.profile({
+        **service_profile(stale), "legal_representative": "周敏"}, []))
+    saved = await Organization.get(id=incubating.id)
+    assert saved.stage == Stage.MIDTERM_REVIEW and saved.legal_representative == "周敏"

@@ -239,8 +239,8 @@ async def test_manager_configures_the_admission_scorecard(browser, manager, park
 
 
 async def test_park_settings_shape_the_agreement_terms(browser, admin, park):
+    from incubator.parks.forms import park_values as park_form_values
     from incubator.parks.models import Park
-    from incubator.parks.service import park_form_values
 
     await browser.login("admin")
     response = await browser.post(f"/parks/{park.id}", {**park_form_values(park), "agreement_terms": "12，18、24",
