@@ -45,3 +45,31 @@ async def test_racing_for_the_hub_exactly_one_wins(browser, admin):
     responses = await asyncio.gather(*(create(n) for n in range(10)))
     assert sorted(r.status_code for r in responses) == [303] + [400] * 9
     assert await Park.filter(kind="hub").count() == 1
+    # The losers are told why: the district's hub, not a park name (SQLite names the column).
+    assert all("本区已有一个社会组织服务中心" in r.text for r in responses if r.status_code == 400)
+
+
+async def test_racing_for_one_service_domain_exactly_one_wins(browser, admin):
+    from incubator.organizations.models import ServiceDomain
+
+    await browser.login("admin")
+    responses = await asyncio.gather(*(
+        browser.post("/service-domains", {"name_zh": "社区营造", "name_en": f"Place {n}"}) for n in range(10)))
+    assert sorted(r.status_code for r in responses) == [303] + [400] * 9
+    assert await ServiceDomain.filter(name_zh="社区营造").count() == 1
+
+
+async def test_racing_scorecard_saves_leave_exactly_one_scorecard(browser, manager, park):
+    from incubator.organizations.models import AdmissionCriterion
+
+    await browser.login("manager")
+
+    async def save(n: int):
+        rows = {f"name_zh_{i}": f"标准{n}-{i}" for i in range(3)}
+        return await browser.post(f"/parks/{park.id}/admission-criteria", {
+            **rows, **{f"weight_{i}": "10" for i in range(3)}, **{f"max_score_{i}": "10" for i in range(3)}})
+
+    responses = await asyncio.gather(*(save(n) for n in range(8)))
+    assert {r.status_code for r in responses} <= {303, 409} and 303 in [r.status_code for r in responses]
+    names = await AdmissionCriterion.filter(park_id=park.id).order_by("sort").values_list("name_zh", flat=True)
+    assert len(names) == 3 and len({name.split("-")[0] for name in names}) == 1, names

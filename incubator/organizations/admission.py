@@ -15,9 +15,8 @@ from incubator import db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.auth.models import ParkManager
-from incubator.errors import DomainError, Throttled, ValidationFailed
+from incubator.errors import Conflict, DomainError, Throttled, ValidationFailed
 from incubator.i18n import gettext as _
-from incubator.organizations import forms
 from incubator.organizations.commands import Apply, DecideAdmission, SaveCriteria
 from incubator.organizations.models import (
     AdmissionCriterion,
@@ -54,7 +53,6 @@ DEFAULT_CRITERIA = [
     ("发展潜力", "Potential to grow", 20),
 ]
 DESK_KINDS = (SpaceKind.DESK, SpaceKind.OFFICE)
-MAX_CRITERIA = forms.MAX_CRITERIA
 
 
 class TooManyApplications(Throttled):
@@ -194,7 +192,7 @@ async def criteria_for(park: Park) -> list[AdmissionCriterion]:
 
 async def ensure_criteria(park_id: int) -> list[AdmissionCriterion]:
     """The park's scorecard, seeded from the defaults if it has none: when a park is created (the
-    ParkCreated subscription), and before a decision or an edit of a park created otherwise."""
+    ParkCreated subscription; migration 0011 did it for older parks)."""
     async with events.transaction():
         if not await AdmissionCriterion.filter(park_id=park_id).exists():
             await AdmissionCriterion.bulk_create([
@@ -233,7 +231,7 @@ async def decide_admission(
     if current not in DECIDABLE_STAGES:
         raise DomainError(_("Only an application that is new or in screening can be decided."))
     park = await Park.get(id=organization.park_id)
-    criteria = await ensure_criteria(park.id)
+    criteria = await criteria_for(park)
     errors: dict[str, str] = {}
     given = {s.criterion_id: (index, s.score) for index, s in enumerate(command.scores)}
     if set(given) != {c.id for c in criteria}:
@@ -305,11 +303,15 @@ async def save_criteria(principal: Principal, park: Park, command: SaveCriteria)
     rows = [{"name_zh": c.name_zh, "name_en": c.name_en, "weight": c.weight, "max_score": c.max_score}
             for c in command.criteria]
     before = [(c.name_zh, c.weight, c.max_score) for c in await criteria_for(park)]
-    async with events.transaction():
-        await AdmissionCriterion.filter(park_id=park.id).delete()
-        await AdmissionCriterion.bulk_create([AdmissionCriterion(park_id=park.id, sort=i, **row)
-                                              for i, row in enumerate(rows)])
-        after = [(r["name_zh"], r["weight"], r["max_score"]) for r in rows]
-        if before != after:
-            await audit.record(principal, "update", park, {"admission_criteria": [before, after]})
+    try:
+        async with events.transaction():
+            await AdmissionCriterion.filter(park_id=park.id).delete()
+            await AdmissionCriterion.bulk_create([AdmissionCriterion(park_id=park.id, sort=i, **row)
+                                                  for i, row in enumerate(rows)])
+            after = [(r["name_zh"], r["weight"], r["max_score"]) for r in rows]
+            if before != after:
+                await audit.record(principal, "update", park, {"admission_criteria": [before, after]})
+    except IntegrityError:
+        # Someone saved the scorecard at the same moment (uq_admission_criterion_sort): theirs stands.
+        raise Conflict(_("Someone saved this scorecard at the same moment. Reload it and try again.")) from None
     return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")

@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from incubator import db, events
+from incubator import clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.config import Settings
@@ -46,7 +46,6 @@ from incubator.organizations.service import (
     PROFILE_FIELDS,
     domain_names,
     set_domains,
-    today,
 )
 from incubator.parks.models import Park
 from incubator.roles import Role
@@ -179,13 +178,14 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
     """One row checked against the park: its errors, and whether it creates an organization or
     updates one (matched on the credit code, then on the name in this park) and how."""
     data = dict(values)
-    data["kind"] = _kind_value(data.get("kind", "")) or ""
+    kind = _kind_value(data.get("kind", ""))
+    data["kind"] = kind or ""
     check = Checker(data)
-    clean = profile_values(check, founded_not_after=today())
-    if data["kind"] is None:
+    if kind is None:  # named before the generic "choose one of the options" can take its place
         check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
+    clean = profile_values(check, founded_not_after=clock.today())
     code = clean_credit_code(check)
-    admitted_on = clean_date(check, "admitted_on", not_after=today())
+    admitted_on = clean_date(check, "admitted_on", not_after=clock.today())
     term = check.integer("term_months", minimum=1, maximum=60)
     names = [n for n in data.get("domains", "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
     domain_ids = []
@@ -331,7 +331,7 @@ async def confirm(principal: Principal, batch: ImportBatch) -> dict[str, int]:
 
 def _clean_values(row: dict) -> dict[str, Any]:
     check = Checker({**row["values"], "kind": _kind_value(row["values"].get("kind", "")) or ""})
-    return profile_values(check, founded_not_after=today())
+    return profile_values(check, founded_not_after=clock.today())
 
 
 async def _create(principal: Principal, park: Park, row: dict, filename: str, now: datetime) -> Organization:

@@ -134,6 +134,7 @@ class ServiceDomain(Model):
 
     class Meta:
         table = "service_domain"
+        constraints = [UniqueConstraint(fields=("name_zh",), name="uq_service_domain_name")]
         ordering = ["sort", "id"]
 
     def __str__(self) -> str:
@@ -273,7 +274,11 @@ class AdmissionCriterion(Model):
     class Meta:
         table = "admission_criterion"
         ordering = ["sort", "id"]
-        constraints = [CheckConstraint(check="weight > 0 AND max_score > 0", name="ck_admission_criterion")]
+        constraints = [
+            CheckConstraint(check="weight > 0 AND max_score > 0", name="ck_admission_criterion"),
+            # One row per place on the scorecard: two saves at once cannot leave both sets behind.
+            UniqueConstraint(fields=("park_id", "sort"), name="uq_admission_criterion_sort"),
+        ]
         # Pages filter on these (SQLite does not index foreign keys by itself).
         indexes = [
             Index(fields=("park_id",), name="ix_admission_criterion_park"),

@@ -65,7 +65,8 @@ class DetailPage:  # organizations/detail.html
     documents: list[Document]
     follow_ups: list[FollowUp]
     panels: list[tuple[Panel, dict]]  # other capabilities' sections, with their data
-    errors: dict[str, str] = field(default_factory=dict)  # of the stage form
+    form: str = "stage"  # the form `errors` and `values` belong to: "stage", "document", "follow_up_<id>"
+    errors: dict[str, str] = field(default_factory=dict)
     values: dict = field(default_factory=dict)
 
 

@@ -59,15 +59,11 @@ REGISTRATION_FIELDS = [
 ]
 
 
-def today() -> date:
-    return clock.today()
-
-
 # ---- checks the forms cannot make: they need the database or today's date --------------------
 
 
 def _not_in_future(errors: dict[str, str], field: str, value: date | None) -> None:
-    if value is not None and value > today():
+    if value is not None and value > clock.today():
         errors[field] = _("This date is in the future.")
 
 
@@ -177,7 +173,7 @@ async def update_registration(principal: Principal, organization: Organization,
 async def registration_overdue(organizations: Iterable[Organization], on: date | None = None) -> list[Organization]:
     """Admitted organizations still unregistered after their park's number of months.
     The caller passes candidates with `park` fetched (one query, whatever their number)."""
-    on = on or today()
+    on = on or clock.today()
     return [
         org for org in organizations
         if org.stage in RESIDENT_STAGES and org.registration != Registration.REGISTERED and org.admitted_on
@@ -325,7 +321,7 @@ async def change_stage(principal: Principal, organization: Organization, command
                                            items="; ".join(c.label for c in missing)))
     if errors:
         raise ValidationFailed(errors)
-    day = today()
+    day = clock.today()
     if stage == Stage.GRADUATED:
         fields["graduated_on"] = day
     if stage == Stage.EXITED:
@@ -359,7 +355,7 @@ async def record_follow_up(principal: Principal, follow_up: FollowUp, command: R
     if errors:
         raise ValidationFailed(errors)
     async with events.transaction():
-        values = {"notes": command.notes, "done_on": command.done_on or today(), "recorded_by_id": principal.id}
+        values = {"notes": command.notes, "done_on": command.done_on or clock.today(), "recorded_by_id": principal.id}
         await audit.save_and_record(principal, follow_up, values, ["notes", "done_on"])
 
 
@@ -403,9 +399,13 @@ async def create_domain(principal: Principal, command: CreateDomain) -> ServiceD
     code = re.sub(r"[^a-z0-9_]+", "_", (name_en or "").lower()).strip("_") or f"domain_{secrets.token_hex(3)}"
     if await ServiceDomain.filter(code=code).exists():
         code = f"{code}_{secrets.token_hex(3)}"
-    async with events.transaction():
-        last = await ServiceDomain.all().order_by("-sort").first()
-        domain = await ServiceDomain.create(code=code, name_zh=name_zh, name_en=name_en,
-                                            sort=(last.sort + 10) if last else 10)
-        await audit.record(principal, "create", domain, {"name_zh": [None, name_zh], "name_en": [None, name_en]})
+    try:
+        async with events.transaction():
+            last = await ServiceDomain.all().order_by("-sort").first()
+            domain = await ServiceDomain.create(code=code, name_zh=name_zh, name_en=name_en,
+                                                sort=(last.sort + 10) if last else 10)
+            await audit.record(principal, "create", domain, {"name_zh": [None, name_zh], "name_en": [None, name_en]})
+    except IntegrityError:
+        # Another administrator added it at the same moment (uq_service_domain_name, or the code).
+        raise ValidationFailed({"name_zh": _("This service domain already exists.")}) from None
     return domain

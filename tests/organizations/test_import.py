@@ -65,6 +65,7 @@ async def test_bad_rows_show_their_errors_and_are_skipped(park, manager_principa
     batch = await importer.preview(manager_principal, park, xlsx(bad), settings_stub())
     errors = batch.rows[0]["errors"]
     assert {"kind", "credit_code", "domains", "founded_on", "mobile", "email", "staff_count"} <= set(errors)
+    assert "公司" in errors["kind"]  # the unknown kind is named, not a generic "choose one of the options"
     assert batch.rows[0]["row"] == 3  # spreadsheet row numbers, header is row 1
     summary = await importer.confirm(manager_principal, batch)
     assert summary == {"created": 1, "updated": 0, "skipped": 1}

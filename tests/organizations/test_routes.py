@@ -154,10 +154,12 @@ async def test_uploads_with_the_wrong_type_or_content_are_refused(browser, membe
     await browser.login("member")
     for name, content in (("virus.exe", b"MZ..."), ("fake.pdf", b"<html>not a pdf</html>")):
         response = await browser.client.post(
-            f"/organizations/{organization.id}/documents", data={"csrf_token": browser.csrf_token},
+            f"/organizations/{organization.id}/documents", data={"csrf_token": browser.csrf_token,
+                                                                 "title": "登记证书"},
             files={"file": (name, content, "application/octet-stream")})
-        assert response.status_code == 303
-        assert "flash" in (await browser.get(response.headers["location"])).text
+        # The organization's page again, the refusal on the upload form, the typed title kept.
+        assert response.status_code == 400
+        assert 'class="error" role="alert"' in response.text and 'value="登记证书"' in response.text
     assert not await Document.exists()
 
 
@@ -213,6 +215,15 @@ async def test_manager_records_a_follow_up(browser, manager, organization):
     assert response.status_code == 303
     saved = await FollowUp.get(id=follow_up.id)
     assert saved.done_on is not None and "社区点" in saved.notes
+
+
+async def test_a_refused_follow_up_keeps_the_notes_on_its_own_form(browser, manager, organization):
+    follow_up = await FollowUp.create(organization=organization, due_on=date.today())
+    await browser.login("manager")
+    response = await browser.post(f"/follow-ups/{follow_up.id}", {"notes": "走访了三个社区", "done_on": "明天"})
+    assert response.status_code == 400
+    assert 'value="走访了三个社区"' in response.text and f'id="e-notes-{follow_up.id}"' in response.text
+    assert (await FollowUp.get(id=follow_up.id)).done_on is None
 
 
 async def test_admin_adds_a_service_domain(browser, admin):

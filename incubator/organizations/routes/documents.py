@@ -12,6 +12,7 @@ from incubator.i18n import gettext as _
 from incubator.organizations import forms, service
 from incubator.organizations.models import Document, FollowUp, Organization
 from incubator.organizations.routes._common import organization_url
+from incubator.organizations.routes.path import detail_page
 from incubator.web import current, flash, form_data, path_int, redirect
 
 
@@ -27,7 +28,8 @@ async def document_upload(request: Request) -> Response:
         await service.add_document(principal, organization, title if isinstance(title, str) else "",
                                    form.get("file"), request.app.state.settings)
     except ValidationFailed as exc:
-        return flash(request, redirect(request, back), "; ".join(exc.errors.values()), "error")
+        return await detail_page(request, principal, organization, exc.errors, {"title": title or ""}, 400,
+                                 form="document")
     finally:
         await form.close()
     return flash(request, redirect(request, back), _("The document has been uploaded."))
@@ -51,7 +53,9 @@ async def follow_up_record(request: Request) -> Response:
     try:
         await service.record_follow_up(principal, follow_up, forms.record_follow_up(data))
     except ValidationFailed as exc:
-        return flash(request, redirect(request, back), "; ".join(exc.errors.values()), "error")
+        organization = await access.get_or_404(Organization, principal, id=follow_up.organization_id)
+        return await detail_page(request, principal, organization, exc.errors, data, 400,
+                                 form=f"follow_up_{follow_up.id}")
     return flash(request, redirect(request, back), _("The check-in has been recorded."))
 
 

@@ -110,13 +110,14 @@ async def my_organization(request: Request) -> Response:
 async def organization_detail(request: Request) -> Response:
     principal = current(request)
     organization = await access.get_or_404(Organization, principal, id=path_int(request, "id"))
-    return await _detail_page(request, principal, organization)
+    return await detail_page(request, principal, organization)
 
 
-async def _detail_page(request: Request, principal: Principal, organization: Organization,
-                       errors: dict[str, str] | None = None, values: dict | None = None,
-                       status_code: int = 200) -> Response:
-    """The organization's page; after a refused stage change, its form shows why with what was typed."""
+async def detail_page(request: Request, principal: Principal, organization: Organization,
+                      errors: dict[str, str] | None = None, values: dict | None = None,
+                      status_code: int = 200, *, form: str = "stage") -> Response:
+    """The organization's page; after a refused form (`form`: "stage", "document" or
+    "follow_up_<id>"), that form shows why, with what was typed."""
     await organization.fetch_related("park")
     actions = service.organization_actions(principal, organization)
     of_it = {"organization_id": organization.id}
@@ -142,6 +143,7 @@ async def _detail_page(request: Request, principal: Principal, organization: Org
         documents=await access.scope(Document, principal).filter(**of_it).select_related("uploaded_by"),
         follow_ups=await access.scope(FollowUp, principal).filter(**of_it).order_by("due_on"),
         panels=await _panels(principal, organization),
+        form=form,
         errors=errors or {},
         values=values or {},
     )
@@ -177,7 +179,7 @@ async def change_stage(request: Request) -> Response:
     except PermissionDenied:
         raise  # a 403 page, not a message on the organization
     except DomainError as exc:
-        return await _detail_page(request, principal, organization, form_errors(exc, forms.FIELDS), data,
+        return await detail_page(request, principal, organization, form_errors(exc, forms.FIELDS), data,
                                   status_for(exc))
     return flash(request, redirect(request, organization_url(organization.id)),
                  _("The stage is now %(stage)s.", stage=organization.stage_label))

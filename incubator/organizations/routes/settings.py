@@ -7,14 +7,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incubator import access
-from incubator.errors import ValidationFailed
+from incubator.errors import DomainError, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import admission, forms, service
 from incubator.organizations.models import ServiceDomain
 from incubator.organizations.pages import CriteriaPage, DomainsPage
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
 
 
 async def criteria_page(request: Request) -> Response:
@@ -31,9 +31,9 @@ async def criteria_save(request: Request) -> Response:
     data = await form_data(request)
     try:
         await admission.save_criteria(principal, park, forms.save_criteria(data))
-    except ValidationFailed as exc:
+    except DomainError as exc:  # wrong input (400), or another manager's save at the same moment (409)
         page = CriteriaPage(park, data, form_errors(exc, forms.FIELDS), range(forms.MAX_CRITERIA))
-        return render(request, "organizations/criteria.html", page, status_code=400)
+        return render(request, "organizations/criteria.html", page, status_code=status_for(exc))
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The admission scorecard has been saved."))
 
 
