@@ -366,6 +366,8 @@ async def repay(principal: Principal, grant: Grant, command: Repay) -> None:
     if command.on_date > _today():
         errors["on_date"] = _("This date is in the future.")
     fresh = await Grant.get(id=grant.id)
+    if fresh.status != GrantStatus.ACTIVE:  # closed or cancelled since the page was shown
+        raise _changed_meanwhile()
     if command.amount_fen > fresh.disbursed_fen:
         errors["amount_fen"] = _("At most %(amount)s has been paid out on this grant.",
                                  amount=_yuan(fresh.disbursed_fen))
@@ -374,7 +376,8 @@ async def repay(principal: Principal, grant: Grant, command: Repay) -> None:
     amount = command.amount_fen
     try:
         async with events.transaction():
-            moved = await Grant.filter(id=grant.id, disbursed_fen__gte=amount).update(
+            # Only an active grant takes a repayment, whatever closes it at the same moment.
+            moved = await Grant.filter(id=grant.id, status=GrantStatus.ACTIVE, disbursed_fen__gte=amount).update(
                 disbursed_fen=F("disbursed_fen") - amount)
             if not moved:
                 raise _changed_meanwhile()

@@ -182,6 +182,14 @@ async def add_evidence(principal: Principal, review: Review, title: str, upload:
     return await organizations.add_document(principal, organization, title, upload, settings, review_id=review.id)
 
 
+async def _still_open(review_id: int) -> bool:
+    """Inside the caller's transaction, before an evaluator's write: the review is still open, and
+    its row is locked (PostgreSQL; SQLite writes one at a time anyway), so a decision at the same
+    moment either waits for this write and counts it, or has committed and this write is refused."""
+    return await Review.filter(id=review_id, status__in=list(OPEN_STATUSES)).select_for_update().only(
+        "id").first() is not None
+
+
 async def unscored(review: Review) -> list[ReviewAssignment]:
     """Evaluators on the review who may still score (no conflict declared) and have not."""
     return await ReviewAssignment.filter(NOT_CONFLICTED, review_id=review.id, submitted_at__isnull=True).select_related(
@@ -278,6 +286,8 @@ async def declare_conflict(principal: Principal, assignment: ReviewAssignment,
     if conflicted and not note:
         raise ValidationFailed({"conflict_note": _("This field is required.")})
     async with events.transaction():
+        if not await _still_open(review.id):
+            raise DomainError(_("This review is closed."))
         # The condition holds against another tab: a conflict once declared is not undone here.
         done = await ReviewAssignment.filter(NOT_CONFLICTED, id=assignment.id, submitted_at__isnull=True).update(
             conflict=conflicted, conflict_note=note)
@@ -349,6 +359,8 @@ async def submit_scores(principal: Principal, assignment: ReviewAssignment, comm
     scores = [by_dimension[index] for index in range(len(review.dimensions))]
     comment = command.comment
     async with events.transaction():
+        if not await _still_open(review.id):
+            raise DomainError(_("This review is closed."))
         # Submitted once: the condition keeps a second submission (another tab) from rewriting it.
         done = await ReviewAssignment.filter(id=assignment.id, submitted_at__isnull=True, conflict=False).update(
             scores=scores, comment=comment, submitted_at=datetime.now(UTC))

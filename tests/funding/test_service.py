@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from incubator.errors import DomainError, PermissionDenied, ValidationFailed
+from incubator.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from incubator.funding import forms, service
 from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheStatus
 from incubator.reviews.models import Review
@@ -137,6 +137,23 @@ async def test_disbursement_repayment_and_cancellation_keep_the_sums(admitted, m
     assert (await Tranche.get(id=second.id)).status == TrancheStatus.CANCELLED
     kinds = await LedgerEntry.filter(fund_id=fund.id).order_by("id").values_list("kind", flat=True)
     assert kinds == ["commit", "disburse", "repay", "release"]
+
+
+async def test_a_repayment_on_a_grant_closed_meanwhile_is_refused(admitted, manager_principal, fund, settings):
+    """The page showed the repayment form; meanwhile someone closed the grant. The repayment is
+    refused and the fund's sums still equal its ledger (nothing stays committed to a closed grant)."""
+    grant = await approved_grant(manager_principal, admitted, fund, settings)
+    first = await Tranche.get(grant_id=grant.id, sequence=1)
+    await service.disburse(manager_principal, first, forms.disburse({"paid_on": "2026-05-01", "voucher": "记-1"}))
+    shown = await Grant.get(id=grant.id)
+    await service.close(manager_principal, await Grant.get(id=grant.id),
+                        forms.end_grant({"reason": "结项"}, reason_required=False))
+    with pytest.raises(Conflict):
+        await service.repay(manager_principal, shown,
+                            forms.repay({"amount": "2500", "on_date": "2026-06-01", "reason": "结余退回"}))
+    fund = await Fund.get(id=fund.id)
+    assert await ledger_sums(fund.id) == (fund.committed_fen, fund.disbursed_fen)
+    assert fund.committed_fen == fund.disbursed_fen == (await Grant.get(id=grant.id)).disbursed_fen
 
 
 async def test_only_resident_organizations_get_grants(applicant, manager_principal, fund):

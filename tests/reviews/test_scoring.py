@@ -260,3 +260,48 @@ async def test_evidence_is_a_document_of_the_review_and_audited(midterm, manager
     await assign(midterm, manager_principal, evaluators[0])
     with pytest.raises(PermissionDenied):
         await scoring.add_evidence(Principal(evaluators[0]), midterm, "x", upload("x.pdf"), settings)
+
+
+async def test_a_score_racing_the_decision_is_either_counted_in_it_or_refused(midterm, manager_principal,
+                                                                              evaluators, monkeypatch):
+    """An evaluator submits while the manager's decision is being written (after it computed the
+    result, before it commits): the score must not land after the decision, so the decision's
+    audited overall score is always the one the stored scores give."""
+    import asyncio
+
+    from incubator.audit.models import AuditEntry
+
+    first = await assign(midterm, manager_principal, evaluators[0])
+    second = await assign(midterm, manager_principal, evaluators[1])
+    await score(first, evaluators[0], 6)
+    await scoring.declare_conflict(Principal(evaluators[1]), second, NO_CONFLICT)
+    late = await ReviewAssignment.get(id=second.id)
+    computed, score_written = asyncio.Event(), asyncio.Event()
+    compute = scoring.compute
+
+    async def compute_then_wait(review):  # the decision's widest window: result known, not committed
+        result = await compute(review)
+        computed.set()
+        try:
+            await asyncio.wait_for(score_written.wait(), 1)
+        except TimeoutError:
+            pass
+        return result
+
+    async def submit():  # the evaluator's page said "open"; the submission arrives inside that window
+        await computed.wait()
+        try:
+            await scoring.submit_scores(Principal(evaluators[1]), late, scores(10))
+        finally:
+            score_written.set()
+
+    monkeypatch.setattr(scoring, "compute", compute_then_wait)
+    monkeypatch.setattr(scoring, "_open", lambda review: None)  # its check passed before the decision
+    results = await asyncio.gather(submit(), scoring.decide(manager_principal, await Review.get(id=midterm.id), decide(
+        "pass", "按期完成", confirm_unscored=True, unscored_reason="专家出差")), return_exceptions=True)
+    monkeypatch.undo()
+    assert not isinstance(results[1], Exception), results
+    assert results[0] is None or isinstance(results[0], DomainError), results
+    entry = await AuditEntry.filter(object_type="Review", object_id=str(midterm.id), action="update").order_by(
+        "-id").first()
+    assert entry.changes["overall"][1] == str((await scoring.compute(await Review.get(id=midterm.id))).overall)
