@@ -21,6 +21,7 @@ from incubator.access import Principal
 from incubator.flags import service as flag_service
 from incubator.flags.models import Flag
 from incubator.flags.service import label as flag_label
+from incubator.funding import service as funding
 from incubator.funding.models import Fund, Grant, GrantStatus, Tranche, TrancheStatus
 from incubator.organizations.models import RESIDENT_STAGES, STAGE_LABELS, Organization, Stage
 from incubator.parks.models import Park, Space
@@ -73,24 +74,21 @@ async def _headline(principal: Principal, today: date) -> Headline:
     return headline
 
 
-async def _approvals(principal: Principal) -> list[Grant]:
-    """Proposed grants this principal may approve."""
-    grants = access.scope(Grant, principal, "change").filter(status=GrantStatus.PROPOSED)
-    if principal.is_(Role.MANAGER):
-        grants = grants.filter(needs_official=False)
-    elif principal.is_(Role.OFFICIAL):
-        grants = grants.filter(needs_official=True)
-    return await grants.select_related("organization").order_by("proposed_at", "id").limit(LIST_LIMIT)
+async def _approvals(principal: Principal) -> dict:
+    """Proposed grants waiting for this principal (funding decides which), the first of them and how many."""
+    grants = funding.awaiting_approval(principal)
+    return {"approvals": await grants.select_related("organization").order_by("proposed_at", "id").limit(LIST_LIMIT),
+            "approval_count": await grants.count()}
 
 
 async def _evaluator_context(principal: Principal, today: date) -> dict:
-    pending = await access.scope(ReviewAssignment, principal).filter(
-        Q(conflict__isnull=True) | Q(conflict=False), submitted_at__isnull=True,
-        review__status__in=list(OPEN_STATUSES)).select_related("review__organization").order_by(
-        "review__due_on", "id").limit(LIST_LIMIT)
+    waiting = access.scope(ReviewAssignment, principal).filter(
+        Q(conflict__isnull=True) | Q(conflict=False), submitted_at__isnull=True, review__status__in=list(OPEN_STATUSES))
+    pending = await waiting.select_related("review__organization").order_by("review__due_on", "id").limit(LIST_LIMIT)
     done = await access.scope(ReviewAssignment, principal).filter(submitted_at__isnull=False).count()
     overdue = {a.id for a in pending if review_service.is_overdue(a.review, today)}
-    return {"to_score": pending, "scored_count": done, "overdue_assignments": overdue}
+    return {"to_score": pending, "to_score_count": await waiting.count(), "scored_count": done,
+            "overdue_assignments": overdue}
 
 
 async def _member_context(principal: Principal, today: date) -> dict:
@@ -119,7 +117,7 @@ async def _manager_context(principal: Principal) -> dict:
     return {
         "applications": await applications.select_related("park").order_by("created_at", "id").limit(LIST_LIMIT),
         "application_count": await applications.count(),
-        "approvals": await _approvals(principal),
+        **await _approvals(principal),
     }
 
 
@@ -137,7 +135,7 @@ async def home(request: Request) -> Response:
         context |= {"flags": flags, "flag_count": flag_count, "flag_parks": await flag_service.parks_of(flags),
                     "headline": await _headline(principal, today)}
         if principal.is_(Role.OFFICIAL):
-            context["approvals"] = await _approvals(principal)
+            context |= await _approvals(principal)
         else:
             context |= await _manager_context(principal)
     if not principal.is_(Role.MEMBER, Role.EVALUATOR):

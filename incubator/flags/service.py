@@ -5,6 +5,7 @@ server was down is caught up, because nothing depends on when the last run happe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -88,12 +89,15 @@ async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
     return raised
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
 def describe(kind: str, details: dict) -> str:
     """A flag in the reader's language, from its kind and stored details."""
     known = capability.flag_kinds().get(kind)
     if known is None:
         return kind
-    blanks = {"review": "", "organization": "", "months": "", "amount": "", "grant": "", "due": ""}
+    blanks = dict.fromkeys(PLACEHOLDER.findall(known.sentence), "")
     return gettext(known.sentence, **{**blanks, **localised(details)})
 
 

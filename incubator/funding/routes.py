@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incubator import access, clock
+from incubator import access, clock, exports
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
-from incubator.funding import exports, forms, service
+from incubator.funding import forms, service
 from incubator.funding.models import (
     CONDITION_LABELS,
     SOURCE_LABELS,

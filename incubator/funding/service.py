@@ -12,6 +12,7 @@ from datetime import date
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, events
 from incubator.access import Principal, require_role
@@ -20,7 +21,7 @@ from incubator.auth.models import User
 from incubator.errors import Conflict, DomainError, ValidationFailed
 from incubator.funding.commands import CreateFund, Disburse, DraftGrant, EndGrant, Repay
 from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheCondition, TrancheStatus
-from incubator.i18n import current_locale
+from incubator.i18n import current_locale, format_money
 from incubator.i18n import gettext as _
 from incubator.organizations.models import RESIDENT_STAGES, Organization
 from incubator.parks.models import Park
@@ -34,10 +35,6 @@ HELD_BELOW = "@below_minimum"
 
 def _today() -> date:
     return clock.today()
-
-
-def _yuan(fen: int) -> str:
-    return f"¥{fen / 100:,.2f}"
 
 
 def _changed_meanwhile() -> Conflict:
@@ -214,6 +211,17 @@ async def propose(principal: Principal, grant: Grant, threshold_fen: int) -> Non
         await _tell_the_approvers(principal, grant, needs_official)
 
 
+def awaiting_approval(principal: Principal) -> QuerySet[Grant]:
+    """Proposed grants waiting for this principal's approval: those above the threshold for the
+    district's officials, the others for their park's managers (whom _tell_the_approvers told)."""
+    grants = access.scope(Grant, principal, "change").filter(status=GrantStatus.PROPOSED)
+    if principal.is_(Role.MANAGER):
+        return grants.filter(needs_official=False)
+    if principal.is_(Role.OFFICIAL):
+        return grants.filter(needs_official=True)
+    return grants
+
+
 async def _tell_the_approvers(principal: Principal, grant: Grant, needs_official: bool) -> None:
     """A proposed grant lands in the inboxes of those who may approve it: the district's officials
     above the threshold, otherwise the park's other managers (inside the caller's transaction)."""
@@ -228,7 +236,7 @@ async def _tell_the_approvers(principal: Principal, grant: Grant, needs_official
     await notifications.notify_many(await db.flat(approvers.values_list("id", flat=True)), "grant_proposed",
                                     f"/grants/{grant.id}", {
                                         "organization": organization.name_zh, "organization_en": organization.name_en,
-                                        "purpose": grant.purpose, "amount": _yuan(grant.amount_fen)})
+                                        "purpose": grant.purpose, "amount": format_money(grant.amount_fen)})
 
 
 async def approve(principal: Principal, grant: Grant) -> None:
@@ -244,7 +252,8 @@ async def approve(principal: Principal, grant: Grant) -> None:
         fitted = await Fund.filter(id=grant.fund_id, committed_fen__lte=F("budget_fen") - grant.amount_fen).update(
             committed_fen=F("committed_fen") + grant.amount_fen)
         if not fitted:
-            raise DomainError(_("The fund does not have %(amount)s left to commit.", amount=_yuan(grant.amount_fen)))
+            raise DomainError(_("The fund does not have %(amount)s left to commit.",
+                                amount=format_money(grant.amount_fen)))
         await _entry(principal, grant.fund_id, "commit", grant=grant, committed=grant.amount_fen)
         await Tranche.filter(grant_id=grant.id, condition=TrancheCondition.ON_SIGNING).update(
             status=TrancheStatus.READY, status_reason="")
@@ -370,7 +379,7 @@ async def repay(principal: Principal, grant: Grant, command: Repay) -> None:
         raise _changed_meanwhile()
     if command.amount_fen > fresh.disbursed_fen:
         errors["amount_fen"] = _("At most %(amount)s has been paid out on this grant.",
-                                 amount=_yuan(fresh.disbursed_fen))
+                                 amount=format_money(fresh.disbursed_fen))
     if errors:
         raise ValidationFailed(errors)
     amount = command.amount_fen

@@ -69,7 +69,7 @@ def describe_run(job: str, counts: dict) -> tuple[str, list[tuple[str, object]]]
     labels = {**RUN_COUNT_LABELS, **(known.count_labels if known else {})}
     shown = []
     for key, value in counts.items():
-        if key == "reason" and value == "another process holds the lease":
+        if key == "reason" and value == SKIPPED:
             value = gettext("another process was running the jobs")
         shown.append((gettext(labels[key]) if key in labels else key, value))
     return name, shown
@@ -268,11 +268,10 @@ async def runner_lock(settings: Settings, holder: str = HOLDER) -> AsyncIterator
 
 async def close_abandoned_runs(holder: str = HOLDER) -> int:
     """Runs still "running" when a runner gets the lock were left by a process that died."""
-    closed = await JobRun.filter(status="running").update(
-        status="abandoned", finished_at=clock.now(),
-        error=f"Abandoned: the process running it stopped before it finished (closed by {holder}).")
+    # `error` keeps which runner closed them; the page says it in the reader's language.
+    closed = await JobRun.filter(status="running").update(status="abandoned", finished_at=clock.now(), error=holder)
     if closed:
-        log.warning("closed %s job runs left running by a dead process", closed)
+        log.warning("%s closed %s job runs left running by a dead process", holder, closed)
     return closed
 
 

@@ -17,6 +17,7 @@ from incubator.audit import service as audit
 from incubator.auth.models import ParkManager
 from incubator.errors import Conflict, DomainError, Throttled, ValidationFailed
 from incubator.i18n import gettext as _
+from incubator.i18n import list_separator
 from incubator.organizations.commands import Apply, DecideAdmission, SaveCriteria
 from incubator.organizations.models import (
     AdmissionCriterion,
@@ -64,7 +65,8 @@ class LikelyDuplicate(DomainError):
 
     def __init__(self, matches: list[str]) -> None:
         super().__init__(_("This looks like an organization the park already knows: %(names)s. "
-                           "If it is a different one, tick the box and send again.", names="、".join(matches)),
+                           "If it is a different one, tick the box and send again.",
+                           names=list_separator().join(matches)),
                          field="confirm_duplicate")
         self.matches = matches
 

@@ -25,7 +25,7 @@ from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.config import Settings
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
-from incubator.i18n import LOCALES, current_locale, reset_locale, set_locale
+from incubator.i18n import LOCALES, current_locale, list_separator, reset_locale, set_locale
 from incubator.i18n import gettext as _
 from incubator.organizations.events import StageChanged
 from incubator.organizations.forms import clean_credit_code, clean_date, profile_values
@@ -215,7 +215,7 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
             term = park.agreement_terms[-1] if not check.raw("term_months") else None
         if term is not None and admitted_on is not None and term not in park.agreement_terms:
             check.fail("term_months", _("This park's terms are %(terms)s months.",
-                                        terms="、".join(str(t) for t in park.agreement_terms)))
+                                        terms=list_separator().join(str(t) for t in park.agreement_terms)))
     else:
         # An empty cell never blanks a field: only what the row says replaces what is stored.
         for name in UPDATABLE:

@@ -24,7 +24,7 @@ from incubator.calendar.service import overrides as calendar_overrides
 from incubator.config import Settings
 from incubator.errors import DomainError, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
-from incubator.i18n import reset_locale, set_locale
+from incubator.i18n import list_separator, reset_locale, set_locale
 from incubator.organizations.graduation import Check
 from incubator.organizations.models import Document, Organization
 from incubator.reviews.commands import (
@@ -213,7 +213,7 @@ async def decide(principal: Principal, review: Review, command: Decide) -> Revie
     if missing:
         if not command.confirm_unscored:
             errors["confirm_unscored"] = _("%(names)s have not scored yet. Confirm that you decide without "
-                                           "their scores.", names="、".join(missing))
+                                           "their scores.", names=list_separator().join(missing))
         without_reason = command.unscored_reason.strip()
         if not without_reason:
             errors["unscored_reason"] = _("This field is required.")
