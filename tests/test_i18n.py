@@ -374,3 +374,6 @@ async def test_get_pages_never_write(ascii_world, new_browser, username):
                         f"/parks/{bare.id}/review-plan")
     assert len(pages) > 5
     assert await _row_counts() == before
+    if username == "zhangs":  # the administrator opened them: the defaults are offered, not stored
+        assert "社会需求与服务定位" in pages[f"/parks/{bare.id}/admission-criteria"]
+        assert "onboarding" in pages[f"/parks/{bare.id}/review-plan"]

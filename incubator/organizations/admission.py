@@ -192,15 +192,19 @@ async def criteria_for(park: Park) -> list[AdmissionCriterion]:
     return await AdmissionCriterion.filter(park_id=park.id).order_by("sort", "id")
 
 
+def default_criteria(park_id: int) -> list[AdmissionCriterion]:
+    """The default scorecard, unsaved: what a park starts with, and what its scorecard page offers
+    a park that has none."""
+    return [AdmissionCriterion(park_id=park_id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
+            for i, (zh, en, weight) in enumerate(DEFAULT_CRITERIA)]
+
+
 async def ensure_criteria(park_id: int) -> list[AdmissionCriterion]:
     """The park's scorecard, seeded from the defaults if it has none: when a park is created (the
     ParkCreated subscription; migration 0011 did it for older parks)."""
     async with events.transaction():
         if not await AdmissionCriterion.filter(park_id=park_id).exists():
-            await AdmissionCriterion.bulk_create([
-                AdmissionCriterion(park_id=park_id, name_zh=zh, name_en=en, weight=weight, max_score=10, sort=i)
-                for i, (zh, en, weight) in enumerate(DEFAULT_CRITERIA)
-            ])
+            await AdmissionCriterion.bulk_create(default_criteria(park_id))
     return await AdmissionCriterion.filter(park_id=park_id).order_by("sort", "id")
 
 

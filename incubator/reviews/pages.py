@@ -31,7 +31,6 @@ class ReviewPage:  # reviews/detail.html
     actions: frozenset[str]  # scoring.review_actions
     assignments: list[ReviewAssignment]  # the evaluators on the review the principal may see
     mine: ReviewAssignment | None  # the principal's own assignment
-    my_actions: frozenset[str]  # scoring.assignment_actions of `mine`
     assignment_actions: dict[int, frozenset[str]]  # assignment id → scoring.assignment_actions
     result: ReviewResult | None  # only with "view_result" in actions
     indicators: list[Indicator]
@@ -40,8 +39,6 @@ class ReviewPage:  # reviews/detail.html
     evaluators: list[User]  # whom a manager may assign (with "assign" in actions)
     panels: list[tuple[str, str]]  # (code, label)
     decisions: list[tuple[str, str]]  # (code, label)
-    decision_labels: dict
-    panel_labels: dict
     unscored: list[ReviewAssignment]  # who has not scored yet (with "decide" in actions)
     errors: dict[str, str] = field(default_factory=dict)
     values: dict = field(default_factory=dict)

@@ -56,7 +56,6 @@ async def _review_page(principal: Principal, review: Review, errors: dict | None
     indicators = await access.scope(Indicator, principal).filter(review_id=review.id).order_by("id")
     return ReviewPage(
         review=review, actions=actions, assignments=assignments, mine=mine,
-        my_actions=scoring.assignment_actions(principal, mine, review, park_id) if mine else frozenset(),
         assignment_actions={a.id: scoring.assignment_actions(principal, a, review, park_id) for a in assignments},
         result=await scoring.compute(review) if "view_result" in actions else None,
         indicators=indicators, indicator_rows=range(min(len(indicators) + 2, forms.MAX_INDICATORS)),
@@ -64,7 +63,6 @@ async def _review_page(principal: Principal, review: Review, errors: dict | None
         evaluators=await scoring.evaluator_options() if "assign" in actions else [],
         panels=[(p.value, _(label)) for p, label in PANEL_LABELS.items()],
         decisions=[(d.value, _(label)) for d, label in DECISION_LABELS.items()],
-        decision_labels=DECISION_LABELS, panel_labels=PANEL_LABELS,
         unscored=await scoring.unscored(review) if "decide" in actions else [],
         errors=errors or {}, values=values or {},
     )
@@ -110,9 +108,10 @@ async def review_evidence(request: Request) -> Response:
                                    request.app.state.settings)
     except PermissionDenied:
         raise
-    except DomainError as exc:
-        return flash(request, redirect(request, f"/reviews/{review.id}#evidence"),
-                     "; ".join(exc.errors.values()), "error")
+    except DomainError as exc:  # the page again, the refusal on the upload form, the title kept
+        page = await _review_page(principal, review, {"evidence": "; ".join(exc.errors.values())},
+                                  {"evidence_title": title or ""})
+        return render(request, "reviews/detail.html", page, status_code=status_for(exc))
     finally:
         await form.close()
     return flash(request, redirect(request, f"/reviews/{review.id}#evidence"), _("The document has been uploaded."))
@@ -165,7 +164,7 @@ def _plan_page(park: Park, values: dict, errors: dict, rows: int) -> PlanPage:
 async def plan_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
-    plan = await review_service.plan_for(park)
+    plan = await review_service.plan_for(park) or review_service.default_plan(park.id)  # offered, not stored
     values: dict[str, str] = {}
     for index, m in enumerate(plan):
         values |= {f"code_{index}": m.code, f"name_zh_{index}": m.name_zh, f"name_en_{index}": m.name_en,

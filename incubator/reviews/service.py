@@ -38,16 +38,20 @@ async def plan_for(park: Park) -> list[Milestone]:
     return await Milestone.filter(park_id=park.id).order_by("sort", "id")
 
 
+def default_plan(park_id: int) -> list[Milestone]:
+    """The default review plan, unsaved: what a park starts with, and what its plan page offers
+    a park that has none."""
+    return [Milestone(park_id=park_id, code=code, name_zh=zh, name_en=en, anchor=anchor, amount=amount,
+                      dimensions=DEFAULT_DIMENSIONS, pass_threshold=60, sort=index)
+            for index, (code, zh, en, anchor, amount) in enumerate(DEFAULT_MILESTONES)]
+
+
 async def ensure_plan(park_id: int) -> list[Milestone]:
     """The park's review plan, seeded from the defaults if it has none: when a park is created (the
     ParkCreated subscription), and before scheduling or an edit for a park created otherwise."""
     async with events.transaction():
         if not await Milestone.filter(park_id=park_id).exists():
-            await Milestone.bulk_create([
-                Milestone(park_id=park_id, code=code, name_zh=zh, name_en=en, anchor=anchor, amount=amount,
-                          dimensions=DEFAULT_DIMENSIONS, pass_threshold=60, sort=index)
-                for index, (code, zh, en, anchor, amount) in enumerate(DEFAULT_MILESTONES)
-            ])
+            await Milestone.bulk_create(default_plan(park_id))
     return await Milestone.filter(park_id=park_id).order_by("sort", "id")
 
 

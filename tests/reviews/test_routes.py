@@ -128,6 +128,12 @@ async def test_the_organization_adds_evidence_and_the_evaluator_cannot(new_brows
                                       files={"file": ("x.pdf", pdf, "application/pdf")})
     assert refused.status_code == 403
     assert await Document.filter(review_id=midterm.id).count() == 1
+    wrong = await org.client.post(f"/reviews/{midterm.id}/evidence",
+                                  data={"csrf_token": org.csrf_token, "title": "年度报告"},
+                                  files={"file": ("报告.exe", b"MZ..", "application/octet-stream")})
+    assert wrong.status_code == 400  # the review page again: the refusal on its form, the title kept
+    assert 'value="年度报告"' in wrong.text and 'class="error" role="alert"' in wrong.text
+    assert await Document.filter(review_id=midterm.id).count() == 1
 
 
 async def test_the_assigned_evaluator_reads_the_evidence_and_nothing_else(new_browser, member, midterm, evaluator,

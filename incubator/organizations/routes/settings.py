@@ -20,7 +20,7 @@ from incubator.web import current, flash, form_data, form_errors, path_int, redi
 async def criteria_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request, "id"))
-    criteria = await admission.criteria_for(park)
+    criteria = await admission.criteria_for(park) or admission.default_criteria(park.id)  # offered, not stored
     page = CriteriaPage(park, forms.criteria_values(criteria), {}, range(min(len(criteria) + 2, forms.MAX_CRITERIA)))
     return render(request, "organizations/criteria.html", page)
 
