@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -20,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from incubator import clock, db, events
+from incubator import clock, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.config import Settings
@@ -173,8 +174,37 @@ def _shown(value: object) -> str:
     return "" if value is None else str(value.value if isinstance(value, Enum) else value)
 
 
-async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, int],
-                     seen: dict[str, int]) -> dict:
+@dataclass
+class Known:
+    """What the park already holds that the file's rows can match, read in three queries for the
+    whole file (not per row): organizations by credit code and by name, and their domains."""
+
+    by_code: dict[str, Organization]
+    by_name: dict[str, Organization]
+    domains_of: dict[int, list[int]]
+
+    @classmethod
+    async def of(cls, park: Park, rows: list[tuple[int, dict[str, str]]]) -> Known:
+        codes = {code for _, values in rows if (code := _code_of(values))}
+        names = {name for _, values in rows if (name := str(values.get("name_zh", "")).strip())}
+        by_code = ({str(o.credit_code): o for o in await Organization.filter(credit_code__in=list(codes))}
+                   if codes else {})
+        by_name = ({o.name_zh: o for o in await Organization.filter(park_id=park.id, name_zh__in=list(names))}
+                   if names else {})
+        ids = {o.id for o in [*by_code.values(), *by_name.values()]}
+        domains_of: dict[int, list[int]] = {}
+        for link in await OrganizationDomain.filter(organization_id__in=list(ids)).order_by("domain_id") if ids else []:
+            domains_of.setdefault(link.organization_id, []).append(link.domain_id)
+        return cls(by_code, by_name, domains_of)
+
+
+def _code_of(values: Mapping[str, str]) -> str | None:
+    """The row's credit code as the check reads it (None when absent or malformed)."""
+    return clean_credit_code(Checker({"credit_code": values.get("credit_code", "")}))
+
+
+def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, int], seen: dict[str, int],
+               known: Known) -> dict:
     """One row checked against the park: its errors, and whether it creates an organization or
     updates one (matched on the credit code, then on the name in this park) and how."""
     data = dict(values)
@@ -197,13 +227,13 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
     match: Organization | None = None
     matched_on = None
     if code:
-        match = await Organization.get_or_none(credit_code=code)
+        match = known.by_code.get(code)
         matched_on = "credit_code"
         if match is not None and match.park_id != park.id:
             check.fail("credit_code", _("This credit code belongs to an organization of another park."))
             match = None
     if match is None and clean["name_zh"]:
-        match = await Organization.get_or_none(park_id=park.id, name_zh=clean["name_zh"])
+        match = known.by_name.get(str(clean["name_zh"]))
         matched_on = "name"
     for key in filter(None, [code, str(clean["name_zh"])]):
         if key in seen:
@@ -225,8 +255,7 @@ async def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, i
             if _shown(new) != _shown(getattr(match, name)):
                 changes[name] = [_shown(getattr(match, name)), _shown(new)]
         if domain_ids:
-            current: list[int] = sorted(await db.flat(OrganizationDomain.filter(organization_id=match.id).values_list(
-                "domain_id", flat=True)))
+            current = known.domains_of.get(match.id, [])
             if current != sorted(set(domain_ids)):
                 by_id = {v: k for k, v in domains.items()}
                 changes["domains"] = ["、".join(by_id.get(d, str(d)) for d in current),
@@ -271,10 +300,11 @@ async def _checked_in_every_language(park: Park, rows: list[tuple[int, dict[str,
 
 async def _check_rows(park: Park, rows: list[tuple[int, dict[str, str]]]) -> list[dict]:
     domains = await _domain_names()
+    known = await Known.of(park, rows)
     seen: dict[str, int] = {}
     checked = []
     for number, values in rows:
-        result = await _check_row(park, values, domains, seen)
+        result = _check_row(park, values, domains, seen, known)
         result["row"] = number
         checked.append(result)
         for key in filter(None, [result["credit_code"], values.get("name_zh", "")]):

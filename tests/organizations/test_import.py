@@ -37,6 +37,22 @@ GOOD = [
 ]
 
 
+async def test_the_preview_runs_as_many_queries_for_a_long_file_as_for_a_short_one(park, manager_principal):
+    from incubator import db
+
+    def rows(n: int) -> list[list]:
+        return [[f"社区服务队{i}", "", "备案社区社会组织", "", "环境保护", "", "", "王五", "13912345678", "", 0, 12,
+                 "", "", ""] for i in range(n)]
+
+    counts = []
+    for n in (2, 20):
+        with db.counting_queries() as counter:
+            batch = await importer.preview(manager_principal, park, xlsx(rows(n)), settings_stub())
+        assert len(batch.rows) == n and not any(row["errors"] for row in batch.rows)
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
 async def test_template_has_the_chinese_headers():
     book = load_workbook(io.BytesIO(importer.template_workbook()))
     assert [c.value for c in book.active[1]] == HEADERS
