@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from incubator import clock, exports
-from incubator.funding import exports as funding_exports
 from incubator.funding.models import Fund, Grant, LedgerEntry
 from incubator.organizations.models import Organization
 
@@ -108,9 +107,11 @@ def test_a_cell_is_cut_to_excels_limit():
     assert read(content).active["A2"].value == "x" * exports.CELL_MAX
 
 
-def test_the_funding_module_still_offers_the_writer():
-    assert funding_exports.workbook is exports.workbook
-    assert funding_exports.yuan(123456) == 1234.56
+def test_funding_writes_its_tables_with_the_shared_writer():
+    from incubator.funding import routes as funding_routes
+
+    assert funding_routes.exports.workbook is exports.workbook
+    assert funding_routes.exports.yuan(123456) == 1234.56
 
 
 async def test_a_hostile_fund_name_and_purpose_do_not_break_the_funding_exports(browser, admin, park):
