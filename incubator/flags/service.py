@@ -34,6 +34,14 @@ class Wanted:
         return (self.kind, self.target_type, self.target_id, self.period)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    resolved: bool
+    details: dict
+    due_on: date | None
+
+
 def _row(item: Wanted, now: datetime) -> Flag:
     return Flag(kind=item.kind, target_type=item.target_type, target_id=item.target_id, period=item.period,
                 park_id=item.park_id, organization_id=item.organization_id, due_on=item.due_on,
@@ -132,8 +140,16 @@ async def refresh_all(today: date | None = None) -> dict[str, int]:
 
 
 async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, int]:
+    """Raises, reopens, updates and resolves so that the stored flags of these kinds are the wanted
+    ones. Reads the stored flags as plain rows (a city has thousands), and writes only what differs:
+    an unchanged rerun is one read per source."""
     now = clock.now()
-    stored = {(f.kind, f.target_type, f.target_id, f.period): f for f in await Flag.filter(kind__in=list(kinds))}
+    stored = {
+        (kind, target_type, target_id, period): _Stored(flag_id, resolved_at is not None, details, due_on)
+        for flag_id, kind, target_type, target_id, period, resolved_at, details, due_on in await Flag.filter(
+            kind__in=list(kinds)).values_list("id", "kind", "target_type", "target_id", "period", "resolved_at",
+                                              "details", "due_on")
+    }
     counts = {"raised": 0, "reopened": 0, "updated": 0, "resolved": 0, "open": len(wanted)}
     wanted_keys = set()
     missing = []
@@ -142,7 +158,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
         flag = stored.get(item.key)
         if flag is None:
             missing.append(item)
-        elif flag.resolved_at is not None:
+        elif flag.resolved:
             await Flag.filter(id=flag.id).update(resolved_at=None, raised_at=now, due_on=item.due_on,
                                                  details=item.details)
             counts["reopened"] += 1
@@ -150,7 +166,7 @@ async def reconcile(kinds: tuple[str, ...], wanted: list[Wanted]) -> dict[str, i
             await Flag.filter(id=flag.id).update(due_on=item.due_on, details=item.details)
             counts["updated"] += 1
     counts["raised"] = len(await _raise(missing, now))
-    stale = [f.id for key, f in stored.items() if key not in wanted_keys and f.resolved_at is None]
+    stale = [f.id for key, f in stored.items() if key not in wanted_keys and not f.resolved]
     if stale:
         counts["resolved"] = await Flag.filter(id__in=stale, resolved_at__isnull=True).update(resolved_at=now)
     return counts

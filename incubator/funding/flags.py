@@ -9,13 +9,11 @@ from incubator.funding.models import GrantStatus, Tranche, TrancheStatus
 
 
 async def funding_flags(today: date) -> list[Wanted]:
-    tranches = await Tranche.filter(status__in=[TrancheStatus.READY, TrancheStatus.HELD],
-                                    grant__status=GrantStatus.ACTIVE).select_related("grant__organization")
-    wanted = []
-    for tranche in tranches:
-        organization = tranche.grant.organization
-        kind = "tranche_ready" if tranche.status == TrancheStatus.READY else "tranche_held"
-        wanted.append(Wanted(kind, "Tranche", tranche.id, organization.park_id, organization.id,
-                             details={"organization": organization.name_zh, "grant": tranche.grant.purpose,
-                                      "amount": f"¥{tranche.amount_fen / 100:,.2f}"}))
-    return wanted
+    tranches = Tranche.filter(status__in=[TrancheStatus.READY, TrancheStatus.HELD], grant__status=GrantStatus.ACTIVE)
+    return [
+        Wanted("tranche_ready" if status == TrancheStatus.READY else "tranche_held", "Tranche", tranche_id, park_id,
+               org_id, details={"organization": org_name, "grant": purpose, "amount": f"¥{amount_fen / 100:,.2f}"})
+        for tranche_id, status, amount_fen, purpose, org_id, park_id, org_name in await tranches.values_list(
+            "id", "status", "amount_fen", "grant__purpose", "grant__organization_id", "grant__organization__park_id",
+            "grant__organization__name_zh")
+    ]

@@ -1,4 +1,6 @@
-"""Flags the organizations capability raises: terms ending, registration overdue, follow-ups due."""
+"""Flags the organizations capability raises: terms ending, registration overdue, follow-ups due.
+Each reads only the columns its flags carry, with the date windows in SQL: the flag job runs over
+every incubation of a city."""
 
 from __future__ import annotations
 
@@ -6,29 +8,32 @@ from datetime import date, timedelta
 
 from incubator.flags.service import Wanted
 from incubator.organizations.models import RESIDENT_STAGES, FollowUp, Organization, Registration
-from incubator.organizations.service import registration_overdue
+from incubator.organizations.service import registration_late
+from incubator.parks.models import Park
 
 TERM_ENDING_DAYS = 30
 FOLLOW_UP_NOTICE_DAYS = 7
 
 
 async def organization_flags(today: date) -> list[Wanted]:
-    wanted: list[Wanted] = []
-    resident = await Organization.filter(stage__in=list(RESIDENT_STAGES)).select_related("park")
-    for org in resident:
-        if org.term_end_on and today <= org.term_end_on <= today + timedelta(days=TERM_ENDING_DAYS):
-            wanted.append(Wanted("term_ending", "Organization", org.id, org.park_id, org.id,
-                                 period=org.term_end_on.isoformat(), due_on=org.term_end_on,
-                                 details={"organization": org.name_zh}))
-    candidates = [o for o in resident if o.registration != Registration.REGISTERED and o.admitted_on]
-    for org in await registration_overdue(candidates, today):
-        wanted.append(Wanted("unregistered", "Organization", org.id, org.park_id, org.id,
-                             details={"organization": org.name_zh, "months": org.park.registration_due_months}))
-    follow_ups = await FollowUp.filter(done_on__isnull=True, due_on__lte=today + timedelta(
-        days=FOLLOW_UP_NOTICE_DAYS)).select_related("organization")
-    for item in follow_ups:
-        org = item.organization
-        wanted.append(Wanted("follow_up_due", "FollowUp", item.id, org.park_id, org.id,
-                             period=item.due_on.isoformat(), due_on=item.due_on,
-                             details={"organization": org.name_zh}))
+    resident = Organization.filter(stage__in=list(RESIDENT_STAGES))
+    wanted = [
+        Wanted("term_ending", "Organization", org_id, park_id, org_id, period=end.isoformat(), due_on=end,
+               details={"organization": name})
+        for org_id, park_id, name, end in await resident.filter(
+            term_end_on__gte=today, term_end_on__lte=today + timedelta(days=TERM_ENDING_DAYS),
+        ).values_list("id", "park_id", "name_zh", "term_end_on")
+    ]
+    due_months = dict(await Park.all().values_list("id", "registration_due_months"))
+    unregistered = resident.filter(admitted_on__isnull=False).exclude(registration=Registration.REGISTERED)
+    for org_id, park_id, name, admitted_on in await unregistered.values_list("id", "park_id", "name_zh",
+                                                                            "admitted_on"):
+        if registration_late(admitted_on, due_months[park_id], today):
+            wanted.append(Wanted("unregistered", "Organization", org_id, park_id, org_id,
+                                 details={"organization": name, "months": due_months[park_id]}))
+    follow_ups = FollowUp.filter(done_on__isnull=True, due_on__lte=today + timedelta(days=FOLLOW_UP_NOTICE_DAYS))
+    for item_id, due_on, org_id, park_id, name in await follow_ups.values_list(
+            "id", "due_on", "organization_id", "organization__park_id", "organization__name_zh"):
+        wanted.append(Wanted("follow_up_due", "FollowUp", item_id, park_id, org_id, period=due_on.isoformat(),
+                             due_on=due_on, details={"organization": name}))
     return wanted

@@ -177,8 +177,13 @@ async def registration_overdue(organizations: Iterable[Organization], on: date |
     return [
         org for org in organizations
         if org.stage in RESIDENT_STAGES and org.registration != Registration.REGISTERED and org.admitted_on
-        and add_months(org.admitted_on, org.park.registration_due_months) <= on
+        and registration_late(org.admitted_on, org.park.registration_due_months, on)
     ]
+
+
+def registration_late(admitted_on: date, due_months: int, on: date) -> bool:
+    """The rule behind `registration_overdue`, for callers that read rows rather than objects."""
+    return add_months(admitted_on, due_months) <= on
 
 
 # ---- stages ----------------------------------------------------------------------------------

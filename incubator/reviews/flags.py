@@ -11,13 +11,11 @@ DUE_WITHIN_DAYS = 14
 
 
 async def review_flags(today: date) -> list[Wanted]:
-    wanted: list[Wanted] = []
-    reviews = await Review.filter(status__in=list(OPEN_STATUSES),
-                                  due_on__lte=today + timedelta(days=DUE_WITHIN_DAYS)).select_related("organization")
-    for review in reviews:
-        org = review.organization
-        kind = "review_overdue" if review.due_on < today else "review_due"
-        wanted.append(Wanted(kind, "Review", review.id, org.park_id, org.id, period=review.due_on.isoformat(),
-                             due_on=review.due_on, details={"organization": org.name_zh, "review": review.name_zh,
-                                                             "review_en": review.name_en}))
-    return wanted
+    reviews = Review.filter(status__in=list(OPEN_STATUSES), due_on__lte=today + timedelta(days=DUE_WITHIN_DAYS))
+    return [
+        Wanted("review_overdue" if due_on < today else "review_due", "Review", review_id, park_id, org_id,
+               period=due_on.isoformat(), due_on=due_on,
+               details={"organization": org_name, "review": name_zh, "review_en": name_en})
+        for review_id, due_on, name_zh, name_en, org_id, park_id, org_name in await reviews.values_list(
+            "id", "due_on", "name_zh", "name_en", "organization_id", "organization__park_id", "organization__name_zh")
+    ]
