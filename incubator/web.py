@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, NoMatchFound
+from starlette.routing import BaseRoute, NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
 from incubator import capability, clock, i18n
@@ -51,6 +51,14 @@ def path_for(router: Any, name: str, /, **params: Any) -> Href:
                 index.setdefault(route.name, []).append(route)
         router._incubator_routes_by_name = index
     for route in index.get(name, ()):
+        if type(route) is Route:  # the common case, formatted here as Starlette's Route formats it
+            convertors = route.param_convertors
+            if params.keys() != convertors.keys():
+                continue
+            path = route.path_format
+            for key, value in params.items():
+                path = path.replace("{" + key + "}", convertors[key].to_string(value))
+            return Href(path)
         try:
             return Href(route.url_path_for(name, **params))
         except NoMatchFound:
