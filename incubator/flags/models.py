@@ -38,4 +38,7 @@ class Flag(Model):
         # Pages filter on these (SQLite does not index foreign keys by itself).
         indexes = [
             Index(fields=("organization_id",), name="ix_flag_organization"),
+            # A park's open flags by due date (home pages, the flags list), read from the index alone.
+            Index(fields=("park_id", "resolved_at", "due_on", "id"), name="ix_flag_park_open"),
+            Index(fields=("resolved_at", "due_on", "id"), name="ix_flag_open"),  # the district's
         ]

@@ -193,6 +193,7 @@ class Organization(Model):
             Index(fields=("name_zh", "id"), name="ix_organization_name"),
             Index(fields=("stage", "name_zh"), name="ix_organization_stage"),
             Index(fields=("registration", "name_zh"), name="ix_organization_registration"),
+            Index(fields=("graduated_on",), name="ix_organization_graduated"),  # graduations this year
         ]
         constraints = [
             UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name"),

@@ -109,7 +109,9 @@ class Review(Model):
         ordering = ["due_on", "id"]
         constraints = [UniqueConstraint(fields=("organization_id", "code", "attempt"), name="uq_review_attempt")]
         # The review list and the overdue counts: open reviews by due date.
-        indexes = [Index(fields=("status", "due_on", "id"), name="ix_review_status_due")]
+        indexes = [Index(fields=("status", "due_on", "id"), name="ix_review_status_due"),
+                   # An organization's open reviews by due date: a park's, through its organizations.
+                   Index(fields=("organization_id", "status", "due_on"), name="ix_review_organization_open")]
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh

@@ -7,7 +7,7 @@ from tortoise.expressions import Q, Subquery
 
 from incubator.access import Principal, extend, rule
 from incubator.organizations.models import Document
-from incubator.organizations.rules import organization_scope
+from incubator.organizations.rules import by_organization_id, organization_scope
 from incubator.reviews.models import Indicator, Milestone, Review, ReviewAssignment
 from incubator.roles import Role
 
@@ -18,6 +18,8 @@ def _reviews(p: Principal, prefix: str) -> Q | bool:
         filters: dict[str, Any] = {
             f"{prefix}id__in": Subquery(ReviewAssignment.filter(evaluator_id=p.id).values("review_id"))}
         return Q(**filters)
+    if not prefix:
+        return by_organization_id(p)
     return organization_scope(p, f"{prefix}organization__")
 
 
@@ -25,6 +27,8 @@ def _managed_reviews(p: Principal, prefix: str) -> Q | bool:
     if p.is_(Role.ADMIN):
         return True
     if p.is_(Role.MANAGER):
+        if not prefix:
+            return by_organization_id(p)
         filters: dict[str, Any] = {f"{prefix}organization__park_id__in": list(p.park_ids)}
         return Q(**filters)
     return False
