@@ -111,8 +111,11 @@ def scope(model: type[M], principal: Principal, action: Action = "view") -> Quer
     return model.filter(decision)
 
 
-async def get_or_404(model: type[M], principal: Principal, action: Action = "view", **lookup) -> M:
-    obj = await scope(model, principal, action).get_or_none(**lookup)
+async def get_or_404(model: type[M], principal: Principal, action: Action = "view", *,
+                     related: tuple[str, ...] = (), **lookup) -> M:
+    """The object the principal may `action`, with its `related` objects joined in the same query."""
+    query = scope(model, principal, action)
+    obj = await (query.select_related(*related) if related else query).get_or_none(**lookup)
     if obj is None:
         raise NotFound(_("Not found."))
     return obj

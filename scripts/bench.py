@@ -145,15 +145,20 @@ def first(pattern: str, text: str) -> str:
     return found.group(1)
 
 
+# Where `pages` finds the ids of its pages: the first link of each of these lists, as the administrator.
+SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds"}
+
+
 def discover(base: str, cookies: dict[str, str], park_id: int) -> list[Page]:
     """The main pages of every role, with real ids taken from the pages themselves."""
     with httpx.Client(base_url=base, headers={"Cookie": cookies["admin"]}) as client:
-        listing = client.get(f"/organizations?park={park_id}").text
-        organization = first(r'href="(?:http://[^/"]+)?/organizations/(\d+)"', listing)
-        reviews = client.get("/reviews").text
-        review = first(r'href="(?:http://[^/"]+)?/reviews/(\d+)"', reviews)
-        funds = client.get("/funds").text
-        fund = first(r'href="(?:http://[^/"]+)?/funds/(\d+)"', funds)
+        return pages(park_id, {kind: client.get(path.format(park=park_id)).text for kind, path in SOURCES.items()})
+
+
+def pages(park_id: int, sources: dict[str, str]) -> list[Page]:
+    """The benchmark's pages, given the text of each of SOURCES (tests count their queries too)."""
+    organization, review, fund = (first(rf'href="(?:http://[^/"]+)?/{kind}s/(\d+)"', sources[kind])
+                                  for kind in ("organization", "review", "fund"))
     return [
         Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
         Page("organization list, all", "admin", "/organizations"),

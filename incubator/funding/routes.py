@@ -71,8 +71,7 @@ async def fund_create(request: Request) -> Response:
 
 async def fund_detail(request: Request) -> Response:
     principal = current(request)
-    fund = await access.get_or_404(Fund, principal, id=path_int(request, "id"))
-    await fund.fetch_related("park")
+    fund = await access.get_or_404(Fund, principal, id=path_int(request, "id"), related=("park",))
     ledger = await service.ledger(principal, fund)
     if request.query_params.get("format") == "xlsx":
         headers = [_("Date"), _("Entry"), _("Organization"), _("Grant"), _("Committed (yuan)"),
