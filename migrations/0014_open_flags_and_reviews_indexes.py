@@ -3,8 +3,8 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 """Open flags by due date (a park's and the district's), an organization's open reviews by due
-date, and graduation dates: home pages found them by walking every flag, review or organization
-of the city."""
+date, graduation dates and accounts by role (the evaluators a review page offers): pages found
+them by walking every flag, review, organization or account of the city."""
 
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0013_unique_domain_and_criterion')]
@@ -12,6 +12,10 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.AddIndex(
+            model_name='User',
+            index=Index(fields=['role', 'display_name'], name='ix_account_role'),
+        ),
         ops.AddIndex(
             model_name='Flag',
             index=Index(fields=['park_id', 'resolved_at', 'due_on', 'id'], name='ix_flag_park_open'),

@@ -41,6 +41,7 @@ class User(Model):
         # Pages filter on these (SQLite does not index foreign keys by itself).
         indexes = [
             Index(fields=("organization_id",), name="ix_account_organization"),
+            Index(fields=("role", "display_name"), name="ix_account_role"),  # evaluators to assign, by name
         ]
 
     def __str__(self) -> str:
