@@ -1,0 +1,246 @@
+"""Several processes on one PostgreSQL racing the same objects (scripts/race.py): `incubator serve
+--workers 2` and `incubator scheduler`, with wrk sending every grant approval, tranche payment and
+stage change from all its connections at once. No invariant breaks and no request fails, and the
+races really happened: of the proposed grants exactly those the budget holds are approved, the others
+refused for lack of it; each tranche is paid once whatever the number of requests to pay it; each
+stage change is on the timeline once. The checker itself catches hand-made violations.
+
+PostgreSQL only (SQLite runs one process), and it needs wrk; in CI both are there."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from tests.conftest import POSTGRES_URL, create_postgres_database, drop_postgres_database
+
+ROOT = Path(__file__).resolve().parents[1]
+DURATION = 6  # seconds of load
+CONNECTIONS = 8  # per kind of request: how many send the same one at once
+TIMEOUT = 180  # the whole run takes about 25 s; a hung one is stopped
+
+pytestmark = [
+    pytest.mark.skipif(not POSTGRES_URL, reason="several processes need PostgreSQL (INCUBATOR_TEST_DATABASE_URL)"),
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"),
+]
+
+
+def _load_race():
+    spec = importlib.util.spec_from_file_location("race", ROOT / "scripts" / "race.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["race"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+race = _load_race()
+
+# Found by this test, not fixed yet: concurrent extensions of an organization that is already
+# extended all succeed (the conditional UPDATE is on the stage, which an extension does not change),
+# so one extension is recorded several times, each from the same old end.
+KNOWN_BUG = "each extension moves the term's end forward from where it was"
+
+
+def _known(violation: dict[str, str]) -> bool:
+    return violation["invariant"] == KNOWN_BUG and "extended → extended" in violation["detail"]
+
+
+def _stop_leftovers(pid_file: Path) -> None:
+    """The process groups race.py started, if it could not stop them itself (it was killed)."""
+    if not pid_file.exists():
+        return
+    groups = {int(pid) for pid in pid_file.read_text().split()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            group = int((entry / "stat").read_text().rpartition(")")[2].split()[2])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if group in groups and (b"incubator" in command or b"multiprocessing" in command):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+def _run_race(url: str, folder: Path) -> dict[str, Any]:
+    summary_file, pid_file = folder / "summary.json", folder / "pids"
+    command = [sys.executable, str(ROOT / "scripts" / "race.py"), "--database-url", url, "--duration", str(DURATION),
+               "--connections", str(CONNECTIONS), "--json", str(summary_file), "--pid-file", str(pid_file)]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("INCUBATOR_")}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    timed_out = False
+    try:
+        output, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        process.send_signal(signal.SIGTERM)  # race.py stops its servers on the way out
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        _stop_leftovers(pid_file)
+    if timed_out:
+        pytest.fail(f"scripts/race.py took more than {TIMEOUT} s:\n{output[-5000:]}")
+    if not summary_file.exists():
+        pytest.fail(f"scripts/race.py failed (exit {process.returncode}):\n{output[-5000:]}")
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    summary["output"] = output
+    return summary
+
+
+@pytest_asyncio.fixture(scope="module")
+async def raced(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[dict[str, Any], str]]:
+    """One race on a database of its own, kept until the module's tests have read it."""
+    url = await create_postgres_database(POSTGRES_URL)
+    try:
+        yield await asyncio.to_thread(_run_race, url, tmp_path_factory.mktemp("race")), url
+    finally:
+        await drop_postgres_database(POSTGRES_URL, url)
+
+
+def test_no_invariant_breaks_and_no_request_fails(raced):
+    summary, _url = raced
+    assert [v for v in summary["violations"] if not _known(v)] == [], summary["output"]
+    assert summary["server_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
+    assert summary["socket_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
+    assert summary["log_problems"] == [], summary["output"]
+    assert (summary["workers"], summary["schedulers"]) == (2, 1)
+
+
+def test_approvals_race_for_the_budget_and_exactly_those_that_fit_win(raced):
+    summary, _url = raced
+    world, facts, load = summary["world"], summary["facts"], summary["load"]["approve"]
+    assert load["requests"] >= load["targets"] * CONNECTIONS  # every grant was asked for by every connection
+    assert len(facts["approved"]) == world["fits"] > 0
+    assert len(facts["still_proposed"]) == len(world["proposed_grants"]) - world["fits"] > 0
+    assert load["outcomes"].get("no_budget", 0) > 0  # refused for lack of budget
+    assert load["outcomes"].get("changed", 0) > 0  # approving what another request approved meanwhile
+    assert load["outcomes"].get("approved", 0) <= world["fits"]
+    fund = facts["fund"]
+    assert fund["committed_fen"] <= fund["budget_fen"] < fund["committed_fen"] + race.PROPOSED_FEN
+
+
+def test_each_tranche_is_paid_once_whatever_the_concurrent_requests(raced):
+    summary, _url = raced
+    world, facts, load = summary["world"], summary["facts"], summary["load"]["pay"]
+    # The tranches ready at the start come first: every connection asked to pay each of them.
+    assert load["requests"] >= len(world["ready_tranches"]) * CONNECTIONS
+    assert set(facts["payments_of_ready"].values()) == {1}
+    assert set(facts["payments_of_pending"].values()) <= {0, 1}
+    assert set(facts["payments_of_proposed"].values()) <= {0, 1}
+    paid = sum(n for group in ("ready", "pending", "proposed") for n in facts[f"payments_of_{group}"].values())
+    assert load["outcomes"].get("paid", 0) <= paid
+    assert load["outcomes"].get("not_ready", 0) > 0  # the losers were told it is paid already
+    # The scheduler's run (in its own process, mid-race) released the tranches whose date came.
+    assert any(r["job"] == "tranche_readiness" and r["status"] == "ok" for r in summary["job_runs"])
+
+
+def test_stage_changes_race_and_each_move_is_recorded_once(raced):
+    summary, _url = raced
+    facts, load = summary["facts"], summary["load"]["stage"]
+    moved = load["outcomes"].get("moved", 0)
+    assert load["statuses"].get("303", 0) == moved > 0
+    assert load["statuses"].get("400", 0) > 0  # refused: another request moved it first
+    # Every move a response announced is on the timeline; at most the requests in flight when the
+    # load stopped moved it without their answer being counted.
+    assert moved <= facts["stage_changes"] <= moved + CONNECTIONS
+
+
+@pytest.mark.xfail(reason="issue 10: concurrent extensions of an extended organization are each recorded "
+                          "(record_stage's conditional UPDATE does not see the term's end)", strict=False)
+def test_concurrent_extensions_are_recorded_once(raced):
+    summary, _url = raced
+    assert [v for v in summary["violations"] if _known(v)] == []
+
+
+# ---- the checker catches what it is meant to -----------------------------------------------------------------
+
+
+MUTATIONS = {
+    "fund committed within budget": [  # an overdrawn fund, past its check constraint
+        "ALTER TABLE fund DROP CONSTRAINT ck_fund_committed",
+        "UPDATE fund SET committed_fen = budget_fen + 1 WHERE id = {fund}",
+    ],
+    "a paid tranche is paid exactly once": [
+        "INSERT INTO ledger_entry (fund_id, grant_id, tranche_id, kind, committed_delta_fen, disbursed_delta_fen,"
+        " on_date, voucher, note, at) SELECT fund_id, grant_id, tranche_id, kind, committed_delta_fen,"
+        " disbursed_delta_fen, on_date, voucher, note, at FROM ledger_entry"
+        " WHERE tranche_id = {tranche} AND kind = 'disburse'",
+    ],
+    "grant committed once, when approved": [
+        "UPDATE funding_grant SET status = 'active', approved_at = NULL WHERE id = {grant}",
+    ],
+    "the timeline ends at the organization's stage": [  # a stage change that left no timeline row
+        "UPDATE organization SET stage = 'rejected' WHERE id = {organization}",
+    ],
+    "each approval audited once": [
+        "DELETE FROM audit_entry WHERE id > {audit} AND object_type = 'Grant' AND object_id = '{grant}'",
+    ],
+    "one process runs the jobs at a time": [
+        "INSERT INTO job_run (job, holder, started_at, finished_at, status, counts, error)"
+        " SELECT job, 'elsewhere:1:x', started_at, finished_at, status, counts, error FROM job_run"
+        " WHERE id > {jobs} AND job <> '*'",
+    ],
+}
+
+
+@pytest_asyncio.fixture
+async def connection(raced) -> AsyncIterator[asyncpg.Connection]:
+    _summary, url = raced
+    connection = await race._connect(url)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def test_the_checker_finds_nothing_new_in_the_raced_database(raced, connection):
+    summary, _url = raced
+    found = await race.check(connection, race.World(**summary["world"]))
+    assert [v for v in found if not _known(dataclasses.asdict(v))] == []
+
+
+@pytest.mark.parametrize("invariant", list(MUTATIONS))
+async def test_the_checker_catches_a_hand_made_violation(raced, connection, invariant):
+    summary, _url = raced
+    world = race.World(**summary["world"])
+    values = {"fund": world.fund_id, "tranche": world.ready_tranches[0], "grant": summary["facts"]["approved"][0],
+              "organization": next(iter(world.organizations)), "audit": world.audit_watermark,
+              "jobs": world.job_watermark}
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        for statement in MUTATIONS[invariant]:
+            await connection.execute(statement.format(**values))
+        found = await race.check(connection, world)
+    finally:
+        await transaction.rollback()
+    assert invariant in {v.invariant for v in found}
+
+
+async def test_the_checker_catches_a_success_announced_but_not_recorded(raced, connection):
+    summary, _url = raced
+    found = await race.check(connection, race.World(**summary["world"]), {"paid": 10**6})
+    assert "every success announced is recorded" in {v.invariant for v in found}
