@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import importlib.util
 import json
 import os
@@ -49,16 +48,6 @@ def _load_race():
 
 
 race = _load_race()
-
-# Found by this test, not fixed yet: concurrent extensions of an organization that is already
-# extended all succeed (the conditional UPDATE is on the stage, which an extension does not change),
-# so one extension is recorded several times, each from the same old end.
-KNOWN_BUG = "each extension moves the term's end forward from where it was"
-
-
-def _known(violation: dict[str, str]) -> bool:
-    return violation["invariant"] == KNOWN_BUG and "extended → extended" in violation["detail"]
-
 
 def _stop_leftovers(pid_file: Path) -> None:
     """The process groups race.py started, if it could not stop them itself (it was killed)."""
@@ -122,7 +111,7 @@ async def raced(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple
 
 def test_no_invariant_breaks_and_no_request_fails(raced):
     summary, _url = raced
-    assert [v for v in summary["violations"] if not _known(v)] == [], summary["output"]
+    assert summary["violations"] == [], summary["output"]
     assert summary["server_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
     assert summary["socket_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
     assert summary["log_problems"] == [], summary["output"]
@@ -166,13 +155,6 @@ def test_stage_changes_race_and_each_move_is_recorded_once(raced):
     # Every move a response announced is on the timeline; at most the requests in flight when the
     # load stopped moved it without their answer being counted.
     assert moved <= facts["stage_changes"] <= moved + CONNECTIONS
-
-
-@pytest.mark.xfail(reason="issue 10: concurrent extensions of an extended organization are each recorded "
-                          "(record_stage's conditional UPDATE does not see the term's end)", strict=False)
-def test_concurrent_extensions_are_recorded_once(raced):
-    summary, _url = raced
-    assert [v for v in summary["violations"] if _known(v)] == []
 
 
 # ---- the checker catches what it is meant to -----------------------------------------------------------------
@@ -219,7 +201,7 @@ async def connection(raced) -> AsyncIterator[asyncpg.Connection]:
 async def test_the_checker_finds_nothing_new_in_the_raced_database(raced, connection):
     summary, _url = raced
     found = await race.check(connection, race.World(**summary["world"]))
-    assert [v for v in found if not _known(dataclasses.asdict(v))] == []
+    assert found == []
 
 
 @pytest.mark.parametrize("invariant", list(MUTATIONS))

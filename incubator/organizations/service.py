@@ -262,13 +262,16 @@ def list_actions(principal: Principal) -> frozenset[str]:
 
 async def record_stage(
     principal: Principal | None, organization: Organization, source: Stage, target: Stage,
-    reason: str = "", details: dict | None = None, **fields: object,
+    reason: str = "", details: dict | None = None, *, unchanged: dict[str, object] | None = None,
+    **fields: object,
 ) -> None:
     """Moves the organization from `source` to `target` if nobody moved it meanwhile (a
     conditional UPDATE: the database decides between two managers acting at once), and keeps
-    the change on the timeline and in the audit trail. Runs inside the caller's transaction."""
+    the change on the timeline and in the audit trail. Runs inside the caller's transaction.
+    `unchanged`: further columns that must still hold what the caller read (a move from a stage
+    to itself, such as a second extension, is otherwise indistinguishable from none)."""
     now = datetime.now(UTC)
-    moved = await Organization.filter(id=organization.id, stage=source).update(
+    moved = await Organization.filter(id=organization.id, stage=source, **(unchanged or {})).update(
         stage=target, stage_changed_at=now, **fields)
     if not moved:
         raise DomainError(_("Someone changed this organization's stage meanwhile. Reload the page and try again."))
@@ -334,8 +337,14 @@ async def change_stage(principal: Principal, organization: Organization, command
         handback = add_working_days(day, HANDBACK_WORKING_DAYS, await calendar_overrides())
         fields["handback_deadline"] = handback
         details = {"handback_deadline": handback.isoformat()}
+    # Two managers extending at once: only the one whose term end is still the stored one extends.
+    unchanged: dict[str, object] = {}
+    if stage == Stage.EXTENDED:
+        unchanged = ({"term_end_on": organization.term_end_on} if organization.term_end_on
+                     else {"term_end_on__isnull": True})
     async with events.transaction():
-        await record_stage(principal, organization, current, stage, reason, details, **fields)
+        await record_stage(principal, organization, current, stage, reason, details, unchanged=unchanged,
+                           **fields)
         if stage == Stage.EXTENDED and agreement is not None:
             await Agreement.filter(id=agreement.id).update(end_on=fields["term_end_on"])
         if stage in (Stage.GRADUATED, Stage.EXITED) and agreement is not None:
