@@ -195,6 +195,40 @@ async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: di
     return counts
 
 
+async def time_flag_job(url: str, folder: Path) -> dict[str, float]:
+    """Seconds of the flag job over the whole city: an unchanged rerun on the database itself (the
+    best of three), and on SQLite a first run, on a copy whose flags and inbox were emptied."""
+    from incubator import db
+    from incubator.config import sqlite_path, sqlite_url
+    from incubator.flags import service as flags
+
+    async def best(target: str, runs: int, before=None) -> float:
+        async with db.connected(target):
+            timings = []
+            for _ in range(runs):
+                if before:
+                    await before()
+                started = time.perf_counter()
+                await flags.refresh_all()
+                timings.append(time.perf_counter() - started)
+            return min(timings)
+
+    figures = {"rerun": await best(url, 3)}
+    if url.startswith("sqlite"):
+        from incubator.flags.models import Flag
+        from incubator.notifications.models import Notification
+
+        async def empty() -> None:
+            await Notification.all().delete()
+            await Flag.all().delete()
+
+        copy = folder / "flags-first-run.sqlite3"
+        shutil.copyfile(sqlite_path(url), copy)
+        figures["first run"] = await best(sqlite_url(copy), 2, empty)
+        copy.unlink()
+    return figures
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -295,14 +329,16 @@ def main() -> None:
             finally:
                 stop(datasette)
 
-    table = render(results, top, others, args)
+    jobs = asyncio.run(time_flag_job(url, Path(tempfile.gettempdir())))
+    table = render(results, top, others, args, jobs)
     print(table)
     if args.write:
         with args.write.open("a", encoding="utf-8") as handle:
             handle.write("\n" + table)
 
 
-def render(results: list[Result], top: Result, others: list[Result], args: argparse.Namespace) -> str:
+def render(results: list[Result], top: Result, others: list[Result], args: argparse.Namespace,
+           jobs: dict[str, float] | None = None) -> str:
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     lines = [
         f"### {date.today().isoformat()}: {database}, scale {args.scale}, one uvicorn worker, "
@@ -322,6 +358,9 @@ def render(results: list[Result], top: Result, others: list[Result], args: argpa
     if filtered and others:
         ratios = ", ".join(f"{filtered.rps / o.rps:.1f}× {o.name}" for o in others if o.rps)
         lines += ["", f"Filtered organization list: {ratios}."]
+    if jobs:
+        lines += ["", "Flag job over the whole city (in-process, best run): "
+                  + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in jobs.items()) + "."]
     return "\n".join(lines) + "\n"
 
 
