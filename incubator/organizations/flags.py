@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from incubator.flags.service import Wanted
-from incubator.organizations.models import RESIDENT_STAGES, FollowUp, Organization, Registration
-from incubator.organizations.service import registration_late
-from incubator.parks.models import Park
+from incubator.organizations.models import RESIDENT_STAGES, FollowUp, Organization
+from incubator.organizations.service import registration_overdue
 
 TERM_ENDING_DAYS = 30
 FOLLOW_UP_NOTICE_DAYS = 7
@@ -24,13 +23,11 @@ async def organization_flags(today: date) -> list[Wanted]:
             term_end_on__gte=today, term_end_on__lte=today + timedelta(days=TERM_ENDING_DAYS),
         ).values_list("id", "park_id", "name_zh", "term_end_on")
     ]
-    due_months = dict(await Park.all().values_list("id", "registration_due_months"))
-    unregistered = resident.filter(admitted_on__isnull=False).exclude(registration=Registration.REGISTERED)
-    for org_id, park_id, name, admitted_on in await unregistered.values_list("id", "park_id", "name_zh",
-                                                                            "admitted_on"):
-        if registration_late(admitted_on, due_months[park_id], today):
-            wanted.append(Wanted("unregistered", "Organization", org_id, park_id, org_id,
-                                 details={"organization": name, "months": due_months[park_id]}))
+    overdue = await registration_overdue(Organization.all(), today)
+    for org_id, park_id, name, months in await overdue.values_list("id", "park_id", "name_zh",
+                                                                   "park__registration_due_months"):
+        wanted.append(Wanted("unregistered", "Organization", org_id, park_id, org_id,
+                             details={"organization": name, "months": months}))
     follow_ups = FollowUp.filter(done_on__isnull=True, due_on__lte=today + timedelta(days=FOLLOW_UP_NOTICE_DAYS))
     for item_id, due_on, org_id, park_id, name in await follow_ups.values_list(
             "id", "due_on", "organization_id", "organization__park_id", "organization__name_zh"):

@@ -49,6 +49,7 @@ class ListPage:  # organizations/list.html (block "results" for htmx)
 @dataclass
 class OverduePage:  # organizations/overdue.html
     organizations: list[Organization]
+    page: Page
 
 
 @dataclass

@@ -10,9 +10,11 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from incubator import clock, db, events, uploads
 from incubator.access import Principal, require_role
@@ -45,6 +47,7 @@ from incubator.organizations.models import (
     Stage,
     StageChange,
 )
+from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.validation import has_control_characters
 from incubator.workdays import add_months, add_working_days
@@ -170,20 +173,38 @@ async def update_registration(principal: Principal, organization: Organization,
         raise ValidationFailed({"credit_code": _("Another organization already has this credit code.")}) from None
 
 
-async def registration_overdue(organizations: Iterable[Organization], on: date | None = None) -> list[Organization]:
-    """Admitted organizations still unregistered after their park's number of months.
-    The caller passes candidates with `park` fetched (one query, whatever their number)."""
+async def registration_overdue(organizations: QuerySet[Organization], on: date | None = None
+                               ) -> QuerySet[Organization]:
+    """`organizations` narrowed to the admitted ones still unregistered after their park's number
+    of months, in SQL (a list pages them, the flag job reads them whatever their number): each
+    park's months give a latest admission date, and one condition per distinct number of months."""
     on = on or clock.today()
-    return [
-        org for org in organizations
-        if org.stage in RESIDENT_STAGES and org.registration != Registration.REGISTERED and org.admitted_on
-        and registration_late(org.admitted_on, org.park.registration_due_months, on)
-    ]
+    parks_by_months: dict[int, list[int]] = {}
+    for park_id, months in await Park.all().values_list("id", "registration_due_months"):
+        parks_by_months.setdefault(months, []).append(park_id)
+    late = [Q(park_id__in=park_ids, admitted_on__lte=registration_cutoff(months, on))
+            for months, park_ids in parks_by_months.items()]
+    if not late:
+        return organizations.filter(id__in=[])
+    return organizations.filter(Q(*late, join_type="OR"), stage__in=list(RESIDENT_STAGES),
+                                admitted_on__isnull=False).exclude(registration=Registration.REGISTERED)
 
 
 def registration_late(admitted_on: date, due_months: int, on: date) -> bool:
-    """The rule behind `registration_overdue`, for callers that read rows rather than objects."""
+    """The rule: registration is late once `due_months` have passed since admission."""
     return add_months(admitted_on, due_months) <= on
+
+
+def registration_cutoff(due_months: int, on: date) -> date:
+    """The latest admission date whose registration is late on `on`. `add_months` never goes back
+    as the date moves forward, so `registration_late(d, due_months, on)` holds exactly for the
+    dates d up to this one (the end-of-month clamping makes several dates share a deadline)."""
+    day = add_months(on, -due_months)
+    while registration_late(day + timedelta(days=1), due_months, on):
+        day += timedelta(days=1)
+    while not registration_late(day, due_months, on):
+        day -= timedelta(days=1)
+    return day
 
 
 # ---- stages ----------------------------------------------------------------------------------

@@ -261,3 +261,15 @@ async def test_park_settings_shape_the_agreement_terms(browser, admin, park):
     assert saved.agreement_terms == [12, 18, 24] and saved.registration_due_months == 9
     bad = await browser.post(f"/parks/{park.id}", {**park_form_values(saved), "agreement_terms": "一年"})
     assert bad.status_code == 400 and 'id="e-agreement_terms"' in bad.text
+
+
+async def test_overdue_registration_list_shows_fifty_a_page_oldest_admission_first(browser, manager, park):
+    today = date.today()
+    await Organization.bulk_create([
+        Organization(park=park, name_zh=f"逾期组织{n:02d}", stage=Stage.INCUBATING,
+                     admitted_on=today - timedelta(days=400 + n)) for n in range(51)])
+    await browser.login("manager")
+    first = await browser.get("/organizations/registration-overdue")
+    second = await browser.get("/organizations/registration-overdue?page=2")
+    assert first.text.count("逾期组织") == 50 and "逾期组织50" in first.text  # the longest-waiting first
+    assert second.text.count("逾期组织") == 1 and "逾期组织00" in second.text

@@ -16,7 +16,6 @@ from incubator.organizations import forms, graduation, service
 from incubator.organizations.models import (
     FIELD_LABELS,
     REGISTRATION_LABELS,
-    RESIDENT_STAGES,
     STAGE_LABELS,
     SUPPORT_LABELS,
     Agreement,
@@ -94,10 +93,11 @@ async def organization_list(request: Request) -> Response:
 
 async def registration_overdue(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER, Role.OFFICIAL)
-    candidates = await access.scope(Organization, principal).filter(
-        stage__in=list(RESIDENT_STAGES), admitted_on__isnull=False).exclude(
-        registration=Registration.REGISTERED).select_related("park").order_by("admitted_on")
-    return render(request, "organizations/overdue.html", OverduePage(await service.registration_overdue(candidates)))
+    overdue = await service.registration_overdue(access.scope(Organization, principal))
+    page = await paginate(request, overdue.select_related("park").only(
+        "id", "name_zh", "name_en", "admitted_on", "registration", "park__id", "park__name_zh", "park__name_en",
+    ).order_by("admitted_on", "id"))
+    return render(request, "organizations/overdue.html", OverduePage(page.rows, page))
 
 
 async def my_organization(request: Request) -> Response:
