@@ -1,4 +1,4 @@
-"""The `incubator` command: serve, migrate, createuser, demo, check, backup, jobs."""
+"""The `incubator` command: serve, migrate, createuser, demo, check, backup, restore, jobs."""
 
 from __future__ import annotations
 
@@ -151,6 +151,26 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(f"backed up to {target}")
 
 
+def cmd_restore(args: argparse.Namespace) -> None:
+    from incubator import db
+
+    settings = _settings()
+    if not settings.sqlite:
+        print(
+            "PostgreSQL: restore a pg_dump file with pg_restore, for example\n"
+            "  pg_restore --clean --dbname=\"$DATABASE\" incubator-DATE.dump"
+        )
+        return
+    try:
+        kept = db.restore_sqlite(Path(args.file), settings.database_url)
+    except db.NotRestorable as exc:
+        sys.exit(f"not restored: {exc}")
+    print(f"restored {args.file} into {sqlite_path(settings.database_url)}")
+    if kept:
+        print(f"the database it replaced is kept as {kept}")
+    print("next: incubator migrate (a back-up from an older version needs the newer migrations), then start the app")
+
+
 def cmd_jobs_run(args: argparse.Namespace) -> None:
     from incubator import jobs
 
@@ -212,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="back up the database")
     backup.add_argument("--output", help="file to write (SQLite)")
     backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="replace the database with a back-up (SQLite; stop the app first)")
+    restore.add_argument("file", help="a file written by incubator backup")
+    restore.set_defaults(func=cmd_restore)
 
     scheduler = sub.add_parser("scheduler", help="run the scheduled jobs in a dedicated process")
     scheduler.add_argument("--log-level", default="info")

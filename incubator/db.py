@@ -94,3 +94,82 @@ def backup_sqlite(database_url: str, target: Path) -> Path:
     finally:
         source.close()
     return target
+
+
+class NotRestorable(Exception):
+    """`incubator restore` refuses a file; the message says why."""
+
+
+def check_sqlite_backup(path: Path) -> None:
+    """Raise NotRestorable unless `path` is an intact SQLite database that Incubator migrated."""
+    if not path.is_file():
+        raise NotRestorable(f"{path} is not a file")
+    try:
+        # Not mode=ro: a read-only connection to a WAL database leaves -wal and -shm files behind.
+        connection = sqlite3.connect(path)
+        try:
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            has_migrations = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tortoise_migrations'"
+            ).fetchone()
+            applied = has_migrations and connection.execute(
+                "SELECT count(*) FROM tortoise_migrations WHERE app = 'incubator'"
+            ).fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotRestorable(f"{path} is not an intact SQLite database ({exc})") from None
+    if problems != ["ok"]:
+        raise NotRestorable(f"{path} is damaged (integrity check: {'; '.join(problems[:3])})")
+    if not applied:
+        raise NotRestorable(f"{path} is a SQLite database, but not an Incubator one (no migrations applied)")
+
+
+def _unused_name(path: Path, label: str) -> Path:
+    from datetime import datetime
+
+    stem = f"{path.stem}.{label}-{datetime.now():%Y%m%d-%H%M%S}"
+    candidate, n = path.with_name(stem + path.suffix), 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{stem}-{n}{path.suffix}")
+    return candidate
+
+
+def _keep_aside(database_url: str) -> Path | None:
+    """Keep the database a restore replaces; returns where (None when there is none)."""
+    target = sqlite_path(database_url)
+    if not target.exists():
+        return None
+    kept = _unused_name(target, "before-restore")
+    try:
+        return backup_sqlite(database_url, kept)
+    except sqlite3.DatabaseError:
+        # Too damaged for SQLite to copy (often why one restores): keep its files as they are.
+        for suffix in ("", "-wal", "-shm"):
+            if (path := Path(f"{target}{suffix}")).exists():
+                path.replace(f"{kept}{suffix}")
+        return kept
+
+
+def restore_sqlite(backup: Path, database_url: str) -> Path | None:
+    """Replace the SQLite database with a back-up file (stop the app first). The file is checked
+    first; the database it replaces is kept aside, and its path returned (None when there was
+    none). The back-up API writes into the database in one transaction: a failure leaves it as it
+    was, and its WAL stays its own (copying a file over it could replay a stale WAL onto it)."""
+    check_sqlite_backup(backup)
+    target = sqlite_path(database_url)
+    if target.exists() and target.resolve() == backup.resolve():
+        raise NotRestorable(f"{backup} is the database itself")
+    kept = _keep_aside(database_url)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(backup)
+    try:
+        destination = sqlite3.connect(target, timeout=10)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return kept
