@@ -494,20 +494,39 @@ async def stored_control_characters() -> list[str]:
     return sorted(set(found))
 
 
-@pytest.mark.parametrize("path", [_known_mark(p, KNOWN_FIELDS) for p in POST_PATHS])
-async def test_hostile_form_fields_are_refused_without_a_server_error(world, path):
+@dataclass
+class RouteForm:
+    """The form that posts to a route, as one role's browser finds it on the route's page."""
+
+    action: str
+    form: Form
+    baseline: dict[str, list[str]]  # what the browser sends, create forms filled with BASELINES
+
+
+async def route_form(world: World, path: str, role: str | None = None, page: str | None = None
+                     ) -> RouteForm | None:
+    """The form for `path` on `page` (by default its FORM_PAGES page) as `role` (by default the role
+    FORM_PAGES names) sees it, or None when that page does not show it to `role`."""
     place = FORM_PAGES[path]
     assert place is not None
-    role, page = place
-    b = await world.browser(role)
-    response = await b.get(world.url(page))
-    assert response.status_code == 200, (page, response.status_code)
-    matched = _matching_form(forms_of(response.text), path)
-    assert matched is not None, f"no form for {path} on {page}"
+    b = await world.browser(role or place[0])
+    response = await b.get(world.url(page or place[1]))
+    matched = _matching_form(forms_of(response.text), path) if response.status_code == 200 else None
+    if matched is None:
+        return None
     form, action = matched
     baseline = {name: list(values) for name, values in form.fields.items() if name != "csrf_token"}
     for name, value in BASELINES.get(path, {}).items():
         baseline[name] = [value]
+    return RouteForm(action=action, form=form, baseline=baseline)
+
+
+@pytest.mark.parametrize("path", [_known_mark(p, KNOWN_FIELDS) for p in POST_PATHS])
+async def test_hostile_form_fields_are_refused_without_a_server_error(world, path):
+    role, page = FORM_PAGES[path] or ("", "")
+    found = await route_form(world, path)
+    assert found is not None, f"no form for {path} on {page} as {role}"
+    form, action, baseline = found.form, found.action, found.baseline
     multipart = "multipart" in form.enctype
     failures: set[tuple[str, str]] = set()
     counter = 0
