@@ -140,11 +140,11 @@ def _format_date(value: date, fmt: str, locale: str) -> str:
 def format_number(value: int | float | Decimal | None) -> str:
     if value is None:
         return ""
-    return _format_number(type(value), value, current_locale())
+    return _format_number(value, current_locale())
 
 
-@lru_cache(maxsize=8192)
-def _format_number(kind: type, value: int | float | Decimal, locale: str) -> str:
+@lru_cache(maxsize=8192, typed=True)  # typed: 1, 1.0 and Decimal("1.0") are remembered apart
+def _format_number(value: int | float | Decimal, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=_parsed_locale(locale))
 
 

@@ -12,6 +12,7 @@ from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.funding.service import LedgerView
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
+from incubator.web import Page
 
 
 @dataclass
@@ -32,7 +33,9 @@ class FundFormPage:  # funding/fund_form.html
 class FundPage:  # funding/fund.html
     fund: Fund
     ledger: LedgerView
-    grants: list[Grant]
+    page: Page  # of the ledger, newest first (its rows are the ledger's)
+    grants: list[Grant]  # the newest of them
+    grant_count: int
 
 
 @dataclass
@@ -63,3 +66,5 @@ class GrantPage:  # funding/grant.html
 @dataclass
 class GrantsPage:  # funding/grants.html
     grants: list[Grant]
+    page: Page
+    fund: Fund | None  # when the list is one fund's

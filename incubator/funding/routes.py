@@ -24,7 +24,19 @@ from incubator.i18n import gettext as _
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import (
+    Page,
+    current,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    query_int,
+    redirect,
+    render,
+    status_for,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -69,11 +81,14 @@ async def fund_create(request: Request) -> Response:
     return flash(request, redirect(request, f"/funds/{fund.id}"), _("The fund has been created."))
 
 
+FUND_PAGE_GRANTS = 20  # the newest grants on a fund's page; the rest on the grants list, filtered by it
+
+
 async def fund_detail(request: Request) -> Response:
     principal = current(request)
     fund = await access.get_or_404(Fund, principal, id=path_int(request, "id"), related=("park",))
-    ledger = await service.ledger(principal, fund)
     if request.query_params.get("format") == "xlsx":
+        ledger = await service.ledger(principal, fund)
         headers = [_("Date"), _("Entry"), _("Organization"), _("Grant"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available after (yuan)"), _("Voucher"), _("Note")]
         data: list[tuple] = [
@@ -86,8 +101,13 @@ async def fund_detail(request: Request) -> Response:
             data.append(("", _("Other parks (totals only)"), "", "", exports.yuan(ledger.hidden_committed_fen),
                          exports.yuan(ledger.hidden_disbursed_fen), "", "", ""))
         return _xlsx(exports.workbook(fund.name, headers, data), f"ledger-{fund.id}.xlsx")
-    grants = await access.scope(Grant, principal).filter(fund_id=fund.id).select_related("organization")
-    return render(request, "funding/fund.html", FundPage(fund, ledger, grants))
+    number = query_int(request, "page", minimum=1) or 1
+    ledger, has_next = await service.ledger_page(principal, fund, number)
+    grants = access.scope(Grant, principal).filter(fund_id=fund.id)
+    return render(request, "funding/fund.html", FundPage(
+        fund, ledger, Page(ledger.rows, number, has_next),
+        await grants.select_related("organization").order_by("-created_at", "-id").limit(FUND_PAGE_GRANTS),
+        await grants.count()))
 
 
 async def _grant_form_context(organization: Organization, principal, values: dict, errors: dict) -> GrantFormPage:
@@ -199,15 +219,20 @@ async def tranche_pay(request: Request) -> Response:
 
 async def grant_list(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
-    grants = await access.scope(Grant, principal).select_related("fund", "organization__park").order_by(
+    grants = access.scope(Grant, principal).select_related("fund", "organization__park").order_by(
         "-created_at", "-id")
+    fund_id = query_int(request, "fund", minimum=1)
+    fund = await access.scope(Fund, principal).get_or_none(id=fund_id) if fund_id is not None else None
+    if fund is not None:
+        grants = grants.filter(fund_id=fund.id)
     if request.query_params.get("format") == "xlsx":
         headers = [_("Organization"), _("Park"), _("Purpose"), _("Fund"), _("Amount (yuan)"),
                    _("Disbursed (yuan)"), _("Status")]
         rows = [(g.organization.name_zh, g.organization.park.name_zh, g.purpose, g.fund.name,
-                 exports.yuan(g.amount_fen), exports.yuan(g.disbursed_fen), g.status_label) for g in grants]
+                 exports.yuan(g.amount_fen), exports.yuan(g.disbursed_fen), g.status_label) for g in await grants]
         return _xlsx(exports.workbook(_("Grants"), headers, rows), "grants.xlsx")
-    return render(request, "funding/grants.html", GrantsPage(grants))
+    page = await paginate(request, grants)
+    return render(request, "funding/grants.html", GrantsPage(page.rows, page, fund))
 
 
 routes = [

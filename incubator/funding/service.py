@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
+from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, events
@@ -414,7 +415,47 @@ class LedgerView:
     hidden_disbursed_fen: int = 0
 
 
+async def ledger_page(principal: Principal, fund: Fund, number: int, size: int = 50) -> tuple[LedgerView, bool]:
+    """Page `number` of the fund's ledger, newest first, and whether older entries follow. The
+    running balances through each row come from the fund's totals (equal to its ledger's sums)
+    less the entries newer than the page: one sum, however long the ledger."""
+    visible = access.scope(LedgerEntry, principal).filter(fund_id=fund.id)
+    total = await LedgerEntry.filter(fund_id=fund.id).count()
+    entries = list(await visible.select_related("grant__organization").order_by("-at", "-id").offset(
+        (number - 1) * size).limit(size + 1))
+    has_next, entries = len(entries) > size, entries[:size]
+    seen = await visible.count()
+    view = LedgerView(complete=seen == total)
+    if not view.complete:
+        committed, disbursed = await _sums(visible)
+        view.rows = [(entry, None, None) for entry in entries]
+        view.hidden_count = total - seen
+        view.hidden_committed_fen = fund.committed_fen - committed
+        view.hidden_disbursed_fen = fund.disbursed_fen - disbursed
+        return view, has_next
+    if entries:
+        newest = entries[0]
+        newer_committed, newer_disbursed = await _sums(visible.filter(
+            Q(at__gt=newest.at) | Q(at=newest.at, id__gt=newest.id)))
+        committed, disbursed = fund.committed_fen - newer_committed, fund.disbursed_fen - newer_disbursed
+        for entry in entries:
+            view.rows.append((entry, fund.budget_fen - committed, disbursed))
+            committed -= entry.committed_delta_fen
+            disbursed -= entry.disbursed_delta_fen
+    return view, has_next
+
+
+async def _sums(entries: QuerySet[LedgerEntry]) -> tuple[int, int]:
+    # Summed over the entries' ids: an aggregate over the joins of a scope would be grouped by row.
+    rows = await LedgerEntry.filter(id__in=Subquery(entries.values("id"))).annotate(committed=Sum("committed_delta_fen"), disbursed=Sum("disbursed_delta_fen")
+                                  ).values("committed", "disbursed")
+    if not rows:  # nothing to sum: the aggregate may come back without a row
+        return 0, 0
+    return int(rows[0]["committed"] or 0), int(rows[0]["disbursed"] or 0)
+
+
 async def ledger(principal: Principal, fund: Fund) -> LedgerView:
+    """The whole ledger, oldest first, with running balances (the Excel export)."""
     entries = await access.scope(LedgerEntry, principal).filter(fund_id=fund.id).select_related(
         "grant__organization", "actor").order_by("at", "id")
     total = await LedgerEntry.filter(fund_id=fund.id).count()

@@ -1,6 +1,7 @@
 """Funding through the pages: the workflow, who sees what, and real Excel exports."""
 
 import io
+from datetime import date
 
 from openpyxl import load_workbook
 
@@ -193,3 +194,18 @@ async def test_members_never_see_payment_vouchers(new_browser, member, organizat
     manager_view = new_browser()
     await manager_view.login("manager")
     assert "LS-2026-0007" in (await manager_view.get(f"/grants/{grant.id}")).text
+
+
+async def test_the_grants_list_pages_fifty_at_a_time_and_narrows_to_one_fund(browser, admin, fund, organization):
+    other = await Fund.create(name="另一项资金", source="other", fiscal_year=2026, budget_fen=100,
+                              valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31))
+    await Grant.bulk_create([Grant(fund=fund, organization=organization, purpose=f"甲乙{n:02d}", amount_fen=1)
+                             for n in range(51)] + [Grant(fund=other, organization=organization, purpose="丙丁",
+                                                          amount_fen=1)])
+    await browser.login("admin")
+    first, second = await browser.get("/grants"), await browser.get("/grants?page=2")
+    assert (first.text.count("甲乙"), second.text.count("甲乙"), first.text.count("丙丁")) == (49, 2, 1)
+    of_fund = await browser.get(f"/grants?fund={fund.id}&page=2")
+    assert of_fund.text.count("甲乙") == 1 and "丙丁" not in of_fund.text
+    fund_page = await browser.get(f"/funds/{fund.id}")
+    assert f"/grants?fund={fund.id}" in fund_page.text  # the fund page shows the newest, and links to them all

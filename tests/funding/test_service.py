@@ -226,3 +226,45 @@ async def test_approval_commits_the_amount_is_audited_and_releases_what_is_due(a
                          changes={"status": "active", "committed_fen": 30_000_00})
     statuses = await Tranche.filter(grant_id=grant.id).order_by("sequence").values_list("status", flat=True)
     assert statuses == [TrancheStatus.READY] * 3
+
+
+async def test_a_page_of_the_ledger_shows_the_running_balances_of_the_whole_ledger(fund, admin, manager,
+                                                                                   organization, park):
+    """The fund page shows fifty entries a page, newest first; each row's balances are those of the
+    whole ledger through that row, computed from the fund's totals and one sum of the newer entries."""
+    from datetime import UTC, datetime, timedelta
+
+    from incubator.access import Principal
+    from incubator.funding.models import Grant, LedgerEntry
+
+    grant = await Grant.create(fund=fund, organization=organization, purpose="社区项目", amount_fen=1)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    entries = [LedgerEntry(fund=fund, grant=grant if n % 3 == 0 else None, kind="commit", on_date=date(2026, 3, 1),
+                           committed_delta_fen=100 * (n + 1), disbursed_delta_fen=7 * n,
+                           at=start + timedelta(minutes=n // 2)) for n in range(120)]  # pairs share a time
+    await LedgerEntry.bulk_create(entries)
+    await Fund.filter(id=fund.id).update(committed_fen=sum(e.committed_delta_fen for e in entries),
+                                         disbursed_fen=sum(e.disbursed_delta_fen for e in entries))
+    fund = await Fund.get(id=fund.id)
+    chronological = await LedgerEntry.filter(fund_id=fund.id).order_by("at", "id")
+    expected, committed, disbursed = [], 0, 0
+    for entry in chronological:
+        committed += entry.committed_delta_fen
+        disbursed += entry.disbursed_delta_fen
+        expected.append((entry.id, fund.budget_fen - committed, disbursed))
+    shown = []
+    for number, more in ((1, True), (2, True), (3, False)):
+        view, has_next = await service.ledger_page(Principal(admin), fund, number)
+        assert view.complete and has_next is more
+        shown += [(entry.id, available, paid) for entry, available, paid in view.rows]
+    assert shown == expected[::-1]
+
+    # A manager of the park reads only its organization's entries of this district fund, as totals.
+    view, has_next = await service.ledger_page(Principal(manager, park_ids=frozenset({park.id})), fund, 1)
+    mine = [e for e in chronological if e.grant_id == grant.id]
+    assert not view.complete and not has_next
+    assert [entry.id for entry, available, paid in view.rows] == [e.id for e in mine][::-1]
+    assert {(available, paid) for _entry, available, paid in view.rows} == {(None, None)}
+    assert view.hidden_count == 120 - len(mine)
+    assert view.hidden_committed_fen == fund.committed_fen - sum(e.committed_delta_fen for e in mine)
+    assert view.hidden_disbursed_fen == fund.disbursed_fen - sum(e.disbursed_delta_fen for e in mine)
