@@ -215,6 +215,17 @@ def tortoise_config(database_url: str, migrations_module: str = MIGRATIONS_MODUL
     }
 
 
+def migration_url(database_url: str) -> str:
+    """The URL to migrate through. SQLite changes a table (a CHECK constraint, a column's type) by
+    building a new one, copying the rows, dropping the old and renaming the new; with foreign keys
+    enforced, the DROP first deletes every row, which fails on a RESTRICT reference and cascades
+    or nulls the rest (0012 emptied review_indicator and review_assignment that way). So foreign
+    keys are off while migrating, as SQLite's documentation prescribes, and checked afterwards."""
+    if not is_sqlite(database_url) or "foreign_keys=" in database_url:
+        return database_url
+    return database_url + ("&" if "?" in database_url else "?") + "foreign_keys=OFF"
+
+
 def cli_tortoise_config() -> dict:
     # Used by the `tortoise` CLI (pyproject [tool.tortoise] → incubator.app.TORTOISE_ORM); never
     # writes a secret.
@@ -224,5 +235,6 @@ def cli_tortoise_config() -> dict:
     # In a checkout the CLI runs from its top (it puts the current directory on sys.path), and
     # `tortoise makemigrations` must write into the top-level migrations/: given a dotted name it
     # would create incubator/migrations/ instead. Same app label, so the same recorded history.
-    return tortoise_config(normalise_database_url(url), "migrations" if IN_CHECKOUT else MIGRATIONS_MODULE)
+    return tortoise_config(migration_url(normalise_database_url(url)),
+                           "migrations" if IN_CHECKOUT else MIGRATIONS_MODULE)
 

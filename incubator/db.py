@@ -14,7 +14,7 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.migrations.api import migrate as migrate_api
 
-from incubator.config import is_sqlite, sqlite_path, tortoise_config
+from incubator.config import is_sqlite, migration_url, sqlite_path, tortoise_config
 
 
 class QueryCounter(logging.Handler):
@@ -52,11 +52,27 @@ def _ensure_sqlite_dir(url: str) -> None:
         sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def migrate(database_url: str) -> None:
-    """Apply every migration in migrations/ (idempotent)."""
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows that point at nothing (SQLite's foreign_key_check found them)."""
+
+
+async def migrate(database_url: str, target: str | None = None) -> None:
+    """Apply the migrations in migrations/ (idempotent), all of them or up to `target`
+    ("incubator.0005_reviews_flags_jobs")."""
     _ensure_sqlite_dir(database_url)
-    await migrate_api(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    try:
+        await migrate_api(config=tortoise_config(migration_url(database_url)), target=target)
+    finally:
+        await Tortoise.close_connections()  # else a failed migration leaves aiosqlite's thread running
+    if is_sqlite(database_url):
+        connection = sqlite3.connect(sqlite_path(database_url))
+        try:
+            dangling = connection.execute("PRAGMA foreign_key_check").fetchall()
+        finally:
+            connection.close()
+        if dangling:
+            raise ForeignKeyViolation(
+                f"rows pointing at nothing after migrating (table, rowid, parent): {dangling[:10]}")
 
 
 @asynccontextmanager

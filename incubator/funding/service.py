@@ -447,8 +447,8 @@ async def ledger_page(principal: Principal, fund: Fund, number: int, size: int =
 
 async def _sums(entries: QuerySet[LedgerEntry]) -> tuple[int, int]:
     # Summed over the entries' ids: an aggregate over the joins of a scope would be grouped by row.
-    rows = await LedgerEntry.filter(id__in=Subquery(entries.values("id"))).annotate(committed=Sum("committed_delta_fen"), disbursed=Sum("disbursed_delta_fen")
-                                  ).values("committed", "disbursed")
+    rows = await LedgerEntry.filter(id__in=Subquery(entries.values("id"))).annotate(
+        committed=Sum("committed_delta_fen"), disbursed=Sum("disbursed_delta_fen")).values("committed", "disbursed")
     if not rows:  # nothing to sum: the aggregate may come back without a row
         return 0, 0
     return int(rows[0]["committed"] or 0), int(rows[0]["disbursed"] or 0)
