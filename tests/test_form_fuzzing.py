@@ -50,7 +50,6 @@ from tortoise.connection import connections
 from incubator.auth.models import User
 from incubator.auth.passwords import hash_password
 from incubator.parks.models import Park
-from incubator.validation import CONTROL
 from incubator.web import FLASH_COOKIE
 from tests import test_hostile_input as hostile
 from tests.conftest import PASSWORD
@@ -402,19 +401,14 @@ class Known:
     when: Callable[[dict[str, list[str]]], bool]  # on the form data sent
 
 
-def _slug_longer_than_code(data: dict[str, list[str]]) -> bool:
-    # create_domain makes the code from name_en; 33 leaves room for the "_abc123" it adds when taken.
-    name_en = CONTROL.sub("", (data.get("name_en") or [""])[-1]).strip().lower()
-    return len(re.sub(r"[^a-z0-9_]+", "_", name_en).strip("_")) > 33
-
-
-KNOWN: tuple[Known, ...] = (
-    # funding/routes.py grant_repay: forms.repay(data) runs before service.repay's require_role.
-    Known("/grants/{id:int}/repay", "official", 400, "a role that does not see the form", lambda data: True),
-    # organizations/service.py create_domain: the code made from name_en (up to 80 characters) is
-    # not cut to its 40-character column, and Tortoise's length check raises.
-    Known("/service-domains", "admin", 500, "a server error", _slug_longer_than_code),
-)
+# Defects the fuzz found and their owners have not fixed yet: tolerated only in that answer, and only
+# when nothing changed; each is also pinned by a strict xfail test, so its fix fails the run until
+# the entry goes. None today (the repayment's form read before the role, and a long English
+# service-domain name making a code beyond its column, are fixed and tested below).
+KNOWN: tuple[Known, ...] = ()
+# What an entry looks like, for the tests of the rules themselves.
+EXAMPLE_KNOWN = Known("/grants/{id:int}/repay", "official", 400, "a role that does not see the form",
+                      lambda data: True)
 
 
 def known_defect(path: str, role: str, data: dict[str, list[str]]) -> Known | None:
@@ -498,24 +492,20 @@ async def test_hostile_submissions_never_fail_never_store_when_refused_and_show_
         assert not broken, f"POST {plan.form_for(role).action} as {role}: {broken}\n{sent!r}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="funding owner: repay reads the form before checking the role (KNOWN)")
 async def test_an_official_recording_a_repayment_is_refused_before_the_form_is_read(world):
     official = await world.browser("official")
     before = await fingerprint()
     response = await official.post("/grants/{}/repay".format(world.ids["active"]), {"amount": "x" * 10_000})
     assert changed_tables(before, await fingerprint()) == []
-    assert response.status_code == 403  # today: 400, the grant page with the repayment form's errors
+    assert response.status_code == 403
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="organizations owner: a long English name makes a code beyond its column (KNOWN)")
 async def test_a_service_domain_with_a_long_english_name_is_added_without_a_server_error(world):
     admin = await world.browser("admin")
     before = await fingerprint()
     response = await admin.post("/service-domains", {"name_zh": "为老助残服务",
                                                      "name_en": "Community services for older and disabled residents"})
-    assert response.status_code == 303, response.status_code  # today: 500
+    assert response.status_code == 303, response.status_code
     assert changed_tables(before, await fingerprint()) == ["audit_entry", "service_domain"]
 
 
@@ -561,8 +551,8 @@ async def test_a_redirect_with_an_error_message_counts_as_a_refusal(world):
     (Outcome("admin", True, 400, None, True, [], ["<script>alert(1)"]), "hostile markup shown unescaped"),
     (Outcome("anon", False, 200, None, False, []), "nobody signed in"),
     (Outcome("member", False, 400, None, True, []), "does not see the form"),
-    (Outcome("official", False, 409, None, True, [], known=KNOWN[0]), "does not see the form"),
-    (Outcome("admin", True, 500, None, True, ["service_domain"], known=KNOWN[1]), "a server error"),
+    (Outcome("official", False, 409, None, True, [], known=EXAMPLE_KNOWN), "does not see the form"),
+    (Outcome("official", False, 400, None, True, ["park"], known=EXAMPLE_KNOWN), "may not, yet changed"),
     (Outcome("admin", True, 303, "/parks/1", False, [], shown_status=500), "on the page the redirect leads to"),
     (Outcome("member", False, 403, None, True, ["park"]), "may not, yet changed"),
     (Outcome("manager", True, 400, None, True, ["park"]), "refused, yet changed"),
@@ -574,8 +564,7 @@ def test_each_rule_reports_an_answer_that_breaks_it(outcome, rule):
 @pytest.mark.parametrize("outcome", [
     Outcome("anon", False, 303, "/login", False, []),
     Outcome("member", False, 404, None, True, []),
-    Outcome("official", False, 400, None, True, [], known=KNOWN[0]),
-    Outcome("admin", True, 500, None, True, [], known=KNOWN[1]),
+    Outcome("official", False, 400, None, True, [], known=EXAMPLE_KNOWN),
     Outcome("manager", True, 303, "/parks/1", False, ["park", "audit_entry"]),
     Outcome("manager", True, 400, None, True, []),
 ])

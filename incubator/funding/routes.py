@@ -196,8 +196,11 @@ async def grant_close(request: Request) -> Response:
 
 
 async def grant_repay(request: Request) -> Response:
-    return await _grant_action(request, lambda p, g, d: service.repay(p, g, forms.repay(d)),
-                               _("The repayment has been recorded."), "repay")
+    async def repay(principal, grant, data) -> None:
+        service.require_repayer(principal)  # who may not record one learns nothing from the form
+        await service.repay(principal, grant, forms.repay(data))
+
+    return await _grant_action(request, repay, _("The repayment has been recorded."), "repay")
 
 
 async def tranche_pay(request: Request) -> Response:

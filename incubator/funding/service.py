@@ -369,9 +369,14 @@ async def disburse(principal: Principal, tranche: Tranche, command: Disburse) ->
         raise DomainError(_("This payment would pay out more than the grant or the fund allows.")) from None
 
 
+def require_repayer(principal: Principal) -> None:
+    """Who records repayments (a route asks before it reads the form)."""
+    require_role(principal, Role.ADMIN, Role.MANAGER)
+
+
 async def repay(principal: Principal, grant: Grant, command: Repay) -> None:
     """A repayment or claw-back: a reversing entry, never an edit of the payment."""
-    require_role(principal, Role.ADMIN, Role.MANAGER)
+    require_repayer(principal)
     errors = {}
     if command.on_date > _today():
         errors["on_date"] = _("This date is in the future.")

@@ -431,7 +431,10 @@ async def create_domain(principal: Principal, command: CreateDomain) -> ServiceD
     name_zh, name_en = command.name_zh, command.name_en
     if await ServiceDomain.filter(name_zh=name_zh).exists():
         raise ValidationFailed({"name_zh": _("This service domain already exists.")})
-    code = re.sub(r"[^a-z0-9_]+", "_", (name_en or "").lower()).strip("_") or f"domain_{secrets.token_hex(3)}"
+    # The code is made from the English name, cut to leave room for the suffix a taken code gets.
+    code_room = ServiceDomain._meta.fields_map["code"].max_length - len("_123abc")  # type: ignore[attr-defined]
+    code = (re.sub(r"[^a-z0-9_]+", "_", (name_en or "").lower())[:code_room].strip("_")
+            or f"domain_{secrets.token_hex(3)}")
     if await ServiceDomain.filter(code=code).exists():
         code = f"{code}_{secrets.token_hex(3)}"
     try:
