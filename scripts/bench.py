@@ -149,22 +149,44 @@ def first(pattern: str, text: str) -> str:
 SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds"}
 
 
-def discover(base: str, cookies: dict[str, str], park_id: int) -> list[Page]:
+def discover(base: str, cookies: dict[str, str], park_id: int, fund_id: int) -> list[Page]:
     """The main pages of every role, with real ids taken from the pages themselves."""
     with httpx.Client(base_url=base, headers={"Cookie": cookies["admin"]}) as client:
-        return pages(park_id, {kind: client.get(path.format(park=park_id)).text for kind, path in SOURCES.items()})
+        return pages(park_id, {kind: client.get(path.format(park=park_id)).text for kind, path in SOURCES.items()},
+                     fund_id)
 
 
-def pages(park_id: int, sources: dict[str, str]) -> list[Page]:
-    """The benchmark's pages, given the text of each of SOURCES (tests count their queries too)."""
+async def largest_fund() -> int:
+    """The fund with the longest ledger (the ORM connected): its page is the heaviest of its kind."""
+    from tortoise.functions import Count
+
+    from incubator.funding.models import LedgerEntry
+
+    rows = await LedgerEntry.all().group_by("fund_id").annotate(n=Count("id")).order_by("-n", "fund_id").limit(
+        1).values_list("fund_id", "n")
+    return rows[0][0]
+
+
+async def _largest_fund(url: str) -> int:
+    from incubator import db
+
+    async with db.connected(url):
+        return await largest_fund()
+
+
+def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> list[Page]:
+    """The benchmark's pages, given the text of each of SOURCES (tests count their queries too);
+    the fund page is `fund_id`'s (the longest ledger), or the first on the funds list."""
     organization, review, fund = (first(rf'href="(?:http://[^/"]+)?/{kind}s/(\d+)"', sources[kind])
                                   for kind in ("organization", "review", "fund"))
     return [
         Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
         Page("organization list, all", "admin", "/organizations"),
         Page("organization page", "admin", f"/organizations/{organization}"),
+        Page("registration overdue", "admin", "/organizations/registration-overdue"),
         Page("review page", "admin", f"/reviews/{review}"),
-        Page("fund page", "admin", f"/funds/{fund}"),
+        Page("fund page, longest ledger", "admin", f"/funds/{fund_id or fund}"),
+        Page("grants list", "admin", "/grants"),
         Page("flags", "manager", "/flags"),
         Page("inbox", "manager", "/inbox"),
         Page("home, official", "official", "/"),
@@ -276,7 +298,7 @@ def main() -> None:
                 parks = [int(i) for i in re.findall(r'/parks/(\d+)"', httpx.get(
                     base + "/parks", headers={"Cookie": cookies["admin"]}).text)]
                 args.park = 7 if 7 in parks else parks[0]
-            pages = discover(base, cookies, args.park)
+            pages = discover(base, cookies, args.park, asyncio.run(_largest_fund(url)))
             if args.only:
                 pages = [p for p in pages if any(word in p.name for word in args.only)]
             queries = asyncio.run(count_queries(url, tmp, pages, cookies))

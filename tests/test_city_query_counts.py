@@ -43,7 +43,7 @@ async def queries_per_page(app, scale: float) -> dict[str, int]:
         sources = {kind: (await browsers["admin"].get(path.format(park=park_id))).text
                    for kind, path in bench.SOURCES.items()}
         counts = {}
-        for page in bench.pages(park_id, sources):
+        for page in bench.pages(park_id, sources, await bench.largest_fund()):
             browser = browsers[page.role]
             assert (await browser.get(page.path)).status_code == 200, page
             with db.counting_queries() as counter:
