@@ -55,16 +55,14 @@ async def _flags(principal: Principal, **filters) -> tuple[list[Flag], int]:
 
 async def _headline(principal: Principal, today: date) -> Headline:
     organizations = access.scope(Organization, principal)
-    # Organizations per stage and, in the same query, those that graduated this year.
-    rows = await organizations.group_by("stage").annotate(
-        n=Count("id"), graduated=Count("id", _filter=Q(graduated_on__gte=date(today.year, 1, 1)))).values_list(
-        "stage", "n", "graduated")
-    counts = {stage: n for stage, n, _graduated in rows}
+    # Two queries, each answered from an index: counting this year's graduations in the stage query
+    # (COUNT(CASE …)) reads every organization's row instead, 16 ms for a city.
+    counts = dict(await organizations.group_by("stage").annotate(n=Count("id")).values_list("stage", "n"))
     headline = Headline(
         by_stage=[(stage.value, label, counts.get(stage.value, 0)) for stage, label in STAGE_LABELS.items()
                   if counts.get(stage.value)],
         residents=sum(counts.get(stage.value, 0) for stage in RESIDENT_STAGES),
-        graduated_this_year=sum(graduated for _stage, _n, graduated in rows),
+        graduated_this_year=await organizations.filter(graduated_on__gte=date(today.year, 1, 1)).count(),
         overdue_reviews=await access.scope(Review, principal).filter(status__in=list(OPEN_STATUSES),
                                                                      due_on__lt=today).count(),
     )
