@@ -124,8 +124,10 @@ def assignment_actions(principal: Principal, assignment: ReviewAssignment, revie
 
 
 async def evaluator_options() -> list[User]:
-    """The evaluators a manager may put on a review: every active evaluator account."""
-    return await User.filter(role=Role.EVALUATOR, is_active=True).order_by("display_name")
+    """The evaluators a manager may put on a review: every active evaluator account (a city has
+    hundreds: only what the choice shows, in the order of their index)."""
+    return await User.filter(role=Role.EVALUATOR, is_active=True).only("id", "display_name", "username").order_by(
+        "display_name")
 
 
 async def assign(principal: Principal, review: Review, command: AssignEvaluator) -> ReviewAssignment:
