@@ -311,6 +311,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "users:list": {Role.ADMIN},
     "users:new": {Role.ADMIN},
     "users:check_username": {Role.ADMIN},
+    "users:organization_choices": {Role.ADMIN},
     "users:create": {Role.ADMIN},
     "parks:list": set(Role),
     "parks:new": {Role.ADMIN},

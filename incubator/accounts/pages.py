@@ -33,6 +33,13 @@ class AccountFormPage:  # accounts/user_form.html
 
 
 @dataclass
+class OrganizationChoices:  # accounts/_organization_choices.html (also inside the account form)
+    organization_options: list[tuple[int, str]]
+    values: dict
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class UsernameCheck:  # accounts/_username_check.html
     problem: str | None
     username: str

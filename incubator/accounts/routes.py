@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 
 from incubator import access, db
 from incubator.accounts import forms, service
-from incubator.accounts.pages import AccountFormPage, AccountsPage, UsernameCheck
+from incubator.accounts.pages import AccountFormPage, AccountsPage, OrganizationChoices, UsernameCheck
 from incubator.auth.models import ParkManager, User
 from incubator.errors import DomainError
 from incubator.i18n import LOCALES
@@ -18,11 +18,28 @@ from incubator.i18n import gettext as _
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.roles import ROLE_LABELS, Role
+from incubator.validation import INT_MAX, parse_int
 from incubator.web import current, flash, form_data, form_errors, paginate, path_int, query_text, redirect, render
 
 
 def _roles() -> list[tuple[str, str]]:
     return [(role.value, _(ROLE_LABELS[role])) for role in Role]
+
+
+ORGANIZATION_CHOICES = 20  # a city has 10,000 organizations: the form offers those its search finds
+
+
+async def _organization_choices(principal, search: str, selected: str) -> list[tuple[int, str]]:
+    """The chosen organization, then the first ones whose name or credit code holds `search`."""
+    organizations = access.scope(Organization, principal).only("id", "name_zh")
+    chosen_id = parse_int(selected, minimum=1, maximum=INT_MAX)
+    chosen = list(await organizations.filter(id=chosen_id)) if chosen_id is not None else []
+    if search:
+        organizations = organizations.filter(Q(name_zh__icontains=search) | Q(name_en__icontains=search)
+                                             | Q(credit_code__icontains=search.upper()))
+    found = await organizations.exclude(id__in=[o.id for o in chosen]).order_by("name_zh", "id").limit(
+        ORGANIZATION_CHOICES)
+    return [(o.id, o.name_zh) for o in [*chosen, *found]]
 
 
 async def _form_page(principal, values: dict, errors: dict, user: User | None = None) -> AccountFormPage:
@@ -31,10 +48,19 @@ async def _form_page(principal, values: dict, errors: dict, user: User | None = 
         actions=service.account_actions(principal, user) if user else frozenset(),
         roles=_roles(),
         parks=await access.scope(Park, principal).only("id", "name_zh", "name_en"),
-        organization_options=[(o.id, o.name_zh) for o in await access.scope(Organization, principal).only(
-            "id", "name_zh").order_by("name_zh")],
+        organization_options=await _organization_choices(
+            principal, str(values.get("organization_q", "")).strip()[:100], str(values.get("organization_id", ""))),
         languages=LOCALES,
     )
+
+
+async def organization_choices(request: Request) -> Response:
+    """htmx: the organization choice of the account form, narrowed to what the admin typed."""
+    principal = access.require_role(current(request), Role.ADMIN)
+    values = {"organization_id": query_text(request, "organization_id", 20),
+              "organization_q": query_text(request, "organization_q", 100)}
+    return render(request, "accounts/_organization_choices.html", OrganizationChoices(
+        await _organization_choices(principal, values["organization_q"], values["organization_id"]), values))
 
 
 async def users_list(request: Request) -> Response:
@@ -137,6 +163,7 @@ routes = [
     Route("/users", users_list, methods=["GET"], name="users:list"),
     Route("/users/new", user_new, methods=["GET"], name="users:new"),
     Route("/users/check-username", username_check, methods=["GET"], name="users:check_username"),
+    Route("/users/organization-choices", organization_choices, methods=["GET"], name="users:organization_choices"),
     Route("/users", user_create, methods=["POST"], name="users:create"),
     Route("/users/{id:int}", user_edit, methods=["GET"], name="users:edit"),
     Route("/users/{id:int}", user_update, methods=["POST"], name="users:update"),
