@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.connection import connections
@@ -75,6 +78,38 @@ async def migrate(database_url: str, target: str | None = None) -> None:
                 f"rows pointing at nothing after migrating (table, rowid, parent): {dangling[:10]}")
 
 
+def asyncpg_dsn(url: str) -> str:
+    """A postgres:// URL as asyncpg spells it."""
+    return re.sub(r"^postgres(ql)?://", "postgresql://", url)
+
+
+async def create_postgres_database(server_url: str, prefix: str = "incubator") -> str:
+    """A new, empty database on the server of `server_url`, named `prefix_<random>`; its URL.
+    For throwaway databases: the tests, the race script."""
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+async def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drops the database of `url` (made by create_postgres_database), connections and all."""
+    import asyncpg
+
+    name = urlsplit(url).path.lstrip("/")
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @asynccontextmanager
 async def connected(database_url: str) -> AsyncIterator[None]:
     """The ORM for one process. Global fallback: request tasks and the scheduler share it."""
@@ -99,17 +134,22 @@ def backup_sqlite(database_url: str, target: Path) -> Path:
     source_path = sqlite_path(database_url)
     if not source_path.exists():
         raise FileNotFoundError(source_path)
+    _copy_sqlite(source_path, target)
+    return target
+
+
+def _copy_sqlite(source_path: Path, target: Path, timeout: float = 5.0) -> None:
+    """A consistent copy of a live SQLite database with SQLite's backup API (one transaction)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(source_path)
     try:
-        destination = sqlite3.connect(target)
+        destination = sqlite3.connect(target, timeout=timeout)
         try:
             source.backup(destination)
         finally:
             destination.close()
     finally:
         source.close()
-    return target
 
 
 class NotRestorable(Exception):
@@ -178,14 +218,5 @@ def restore_sqlite(backup: Path, database_url: str) -> Path | None:
     if target.exists() and target.resolve() == backup.resolve():
         raise NotRestorable(f"{backup} is the database itself")
     kept = _keep_aside(database_url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(backup)
-    try:
-        destination = sqlite3.connect(target, timeout=10)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
+    _copy_sqlite(backup, target, timeout=10)
     return kept

@@ -39,13 +39,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 import asyncpg
 import httpx
@@ -54,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench  # noqa: E402  (scripts/bench.py: free_port, start, stop, wait_for, sign_in)
 import generate  # noqa: E402  (scripts/generate.py, imported by bench as well)
+
+from incubator import db  # noqa: E402
 
 SCALE = 0.01
 REASON = "多进程竞速测试"
@@ -135,31 +136,14 @@ def wait_for_log(log: Path, text: str, count: int, process: subprocess.Popen, se
 
 
 def _dsn(url: str) -> str:
-    return re.sub(r"^postgres(ql)?://", "postgresql://", url)
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    return db.asyncpg_dsn(url)
 
 
 async def create_database(server_url: str) -> str:
-    name = f"incubator_race_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(_dsn(server_url))
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return with_database(server_url, name)
+    return await db.create_postgres_database(server_url, "incubator_race")
 
 
-async def drop_database(server_url: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    connection = await asyncpg.connect(_dsn(server_url))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+drop_database = db.drop_postgres_database
 
 
 # ---- the world -------------------------------------------------------------------------------------------

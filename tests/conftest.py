@@ -7,12 +7,9 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -43,32 +40,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"incubator database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return re.sub(r"^postgres(ql)?://", "postgresql://", url)
+_asyncpg_dsn = db.asyncpg_dsn
 
 
 async def create_postgres_database(base_url: str) -> str:
-    name = f"incubator_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(_asyncpg_dsn(base_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(base_url, name)
+    return await db.create_postgres_database(base_url, "incubator_test")
 
 
-async def drop_postgres_database(base_url: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    conn = await asyncpg.connect(_asyncpg_dsn(base_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+drop_postgres_database = db.drop_postgres_database
 
 
 @pytest_asyncio.fixture(scope="session")

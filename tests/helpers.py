@@ -1,8 +1,12 @@
-"""Small helpers the tests share: uploaded files and audit assertions."""
+"""Small helpers the tests share: uploaded files, audit assertions, the scripts as modules."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from starlette.datastructures import Headers, UploadFile
@@ -10,6 +14,18 @@ from starlette.datastructures import Headers, UploadFile
 from incubator.audit.models import AuditEntry
 
 PDF = b"%PDF-1.4\n%%EOF\n"
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+
+
+def load_script(name: str) -> ModuleType:
+    """scripts/<name>.py as a module (the scripts are not a package), registered under its name:
+    dataclasses look their module up by it, and the scripts import each other by it."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def upload(filename: str, data: bytes = PDF, content_type: str = "application/pdf") -> UploadFile:

@@ -7,26 +7,14 @@ counts of every list page on both, on smaller data)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
 from incubator import db
 from incubator.organizations.models import Organization
 from tests.conftest import POSTGRES_URL, Browser, empty_all_tables
-from tests.test_generate import ROOT
+from tests.helpers import load_script
 
-
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module  # its dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_script("bench")
 SMALL, LARGE = 0.01, 1.0  # 100 and 10,000 organizations
 
 

@@ -4,12 +4,10 @@ the same data, and the main pages render for each role on it."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -37,21 +35,12 @@ from incubator.reviews import service as reviews
 from incubator.reviews.models import Milestone, Review, ReviewAssignment
 from incubator.roles import Role
 from tests.conftest import Browser, empty_all_tables
+from tests.helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 SCALE = 0.01
 SEED = 7
 
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "scripts" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
+generate = load_script("generate")
 
 
 @pytest_asyncio.fixture(scope="module")

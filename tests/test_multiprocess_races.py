@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
@@ -27,8 +26,8 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import POSTGRES_URL, create_postgres_database, drop_postgres_database
+from tests.helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 DURATION = 6  # seconds of load
 CONNECTIONS = 8  # per kind of request: how many send the same one at once
 TIMEOUT = 180  # the whole run takes about 25 s; a hung one is stopped
@@ -38,16 +37,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"),
 ]
 
+race = load_script("race")
 
-def _load_race():
-    spec = importlib.util.spec_from_file_location("race", ROOT / "scripts" / "race.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["race"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-race = _load_race()
 
 def _stop_leftovers(pid_file: Path) -> None:
     """The process groups race.py started, if it could not stop them itself (it was killed)."""

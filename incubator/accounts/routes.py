@@ -15,6 +15,7 @@ from incubator.auth.models import ParkManager, User
 from incubator.errors import DomainError
 from incubator.i18n import LOCALES
 from incubator.i18n import gettext as _
+from incubator.organizations import service as organization_service
 from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.roles import ROLE_LABELS, Role
@@ -35,8 +36,7 @@ async def _organization_choices(principal, search: str, selected: str) -> list[t
     chosen_id = parse_int(selected, minimum=1, maximum=INT_MAX)
     chosen = list(await organizations.filter(id=chosen_id)) if chosen_id is not None else []
     if search:
-        organizations = organizations.filter(Q(name_zh__icontains=search) | Q(name_en__icontains=search)
-                                             | Q(credit_code__icontains=search.upper()))
+        organizations = organizations.filter(organization_service.matching(search))
     found = await organizations.exclude(id__in=[o.id for o in chosen]).order_by("name_zh", "id").limit(
         ORGANIZATION_CHOICES)
     return [(o.id, o.name_zh) for o in [*chosen, *found]]

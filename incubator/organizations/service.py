@@ -173,6 +173,12 @@ async def update_registration(principal: Principal, organization: Organization,
         raise ValidationFailed({"credit_code": _("Another organization already has this credit code.")}) from None
 
 
+def matching(search: str) -> Q:
+    """Organizations whose name (either language) or credit code holds `search`: what a search box
+    for organizations means, on the list and wherever one is chosen."""
+    return Q(name_zh__icontains=search) | Q(name_en__icontains=search) | Q(credit_code__icontains=search.upper())
+
+
 async def registration_overdue(organizations: QuerySet[Organization], on: date | None = None
                                ) -> QuerySet[Organization]:
     """`organizations` narrowed to the admitted ones still unregistered after their park's number

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 
 from incubator import access, capability
 from incubator.access import Principal
@@ -64,8 +64,7 @@ async def organization_list(request: Request) -> Response:
     query = query_text(request, "q")
     organizations = access.scope(Organization, principal).only(*LIST_COLUMNS)
     if query:
-        organizations = organizations.filter(
-            Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(credit_code__icontains=query.upper()))
+        organizations = organizations.filter(service.matching(query))
     filters = {name: query_text(request, name) for name in ("park", "stage", "domain", "registration")}
     park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
     if park_id is not None:
