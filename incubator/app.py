@@ -17,6 +17,7 @@ from incubator import capability, clock, db, jobs, middleware
 from incubator.config import STATIC_DIR, Settings, cli_tortoise_config
 from incubator.errors import DomainError, LoginRequired
 from incubator.home import home
+from incubator.pagecache import cached
 from incubator.web import error_page, redirect, status_for
 
 # The capabilities of the app, lowest first: each is a package with a manifest.py declaring
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     scheduler.shutdown(wait=False)
 
     routes = [
-        Route("/", home, name="home"),
+        Route("/", cached(home), name="home"),
         Route("/healthz", healthz, name="healthz"),
         Route("/favicon.ico", favicon, name="favicon"),
         *capability.routes(),

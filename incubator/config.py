@@ -107,6 +107,8 @@ class Settings:
     smtp_starttls: bool = False
     # Grants above this many fen need a district official's approval.
     grant_approval_threshold_fen: int = 50_000_00
+    # Rendered pages kept in each process until what they show changes (SQLite only; 0: off).
+    page_cache_mb: int = 64
 
     @property
     def uploads(self) -> Path:
@@ -161,6 +163,7 @@ class Settings:
             smtp_from=env.get("INCUBATOR_SMTP_FROM") or "incubator@localhost",
             smtp_starttls=_flag(env.get("INCUBATOR_SMTP_STARTTLS"), False),
             grant_approval_threshold_fen=_int(env, "INCUBATOR_GRANT_APPROVAL_THRESHOLD_YUAN", 50_000) * 100,
+            page_cache_mb=max(0, _int(env, "INCUBATOR_PAGE_CACHE_MB", 64)),
         )
 
 

@@ -17,6 +17,7 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.migrations.api import migrate as migrate_api
 
+from incubator import changes
 from incubator.config import is_sqlite, migration_url, sqlite_path, tortoise_config
 
 
@@ -76,6 +77,7 @@ async def migrate(database_url: str, target: str | None = None) -> None:
         if dangling:
             raise ForeignKeyViolation(
                 f"rows pointing at nothing after migrating (table, rowid, parent): {dangling[:10]}")
+        changes.install(sqlite_path(database_url))  # the page cache's change counters (changes.py)
 
 
 def asyncpg_dsn(url: str) -> str:

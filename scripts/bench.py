@@ -3,13 +3,15 @@ on the same generated city, in the same run. Prints figures; asserts nothing.
 
     python scripts/bench.py [--scale 1.0] [--database-url URL] [--connections 16] [--duration 10]
                             [--only NAME ...] [--no-datasette] [--write docs/performance.md]
+                            [--page-cache-mb 0]   # every page built for every request
 
 Without --database-url it generates a city (scripts/generate.py) into a temporary SQLite file.
 The app runs as one uvicorn worker in its own process; the load comes from wrk (Debian's `wrk`),
 which runs outside Python so it does not take the CPU it measures. For each page it reports
-requests per second, p50 and p95 latency, queries per request (counted in-process, once) and the
-share of the ceiling: bare Starlette returning the same bytes of the filtered organization list
-from memory. Datasette (the `bench` extra) serves the same table, facets and count off.
+requests per second, p50 and p95 latency, queries per request (of building the page, counted
+in-process once; a kept page runs none) and the share of the ceiling: bare Starlette returning
+the same bytes of the filtered organization list from memory. Datasette (the `bench` extra) serves
+the same table, facets and count off.
 """
 
 from __future__ import annotations
@@ -202,7 +204,9 @@ async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: di
     from incubator.app import create_app
     from incubator.config import Settings
 
-    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir)
+    # The page cache off: these are the queries of building each page (a kept page runs none).
+    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir,
+                        page_cache_mb=0)
     counts: dict[str, int] = {}
     async with db.connected(url):
         app = create_app(settings, manage_database=False)
@@ -267,6 +271,8 @@ def main() -> None:
     parser.add_argument("--park", type=int, help="the park of the filtered list (default: 7, or the first)")
     parser.add_argument("--only", nargs="*", help="page names (substrings) to measure")
     parser.add_argument("--no-datasette", action="store_true")
+    parser.add_argument("--page-cache-mb", type=int, default=64,
+                        help="the app's INCUBATOR_PAGE_CACHE_MB (0: every page built for every request)")
     parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -287,7 +293,8 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {"INCUBATOR_DATABASE_URL": url, "INCUBATOR_DATA_DIR": str(tmp), "INCUBATOR_RUN_SCHEDULER": "0",
-               "INCUBATOR_SECRET_KEY": "bench-" + "k" * 40, "INCUBATOR_LOGIN_MAX_FAILURES": "1000"}
+               "INCUBATOR_SECRET_KEY": "bench-" + "k" * 40, "INCUBATOR_LOGIN_MAX_FAILURES": "1000",
+               "INCUBATOR_PAGE_CACHE_MB": str(args.page_cache_mb)}
         app = start([sys.executable, "-m", "uvicorn", "incubator.app:create_app", "--factory", "--port", str(port),
                      "--workers", "1", "--log-level", "warning", "--no-access-log"], env, tmp / "app.log")
         results: list[Result] = []
@@ -364,7 +371,8 @@ def render(results: list[Result], top: Result, others: list[Result], args: argpa
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     lines = [
         f"### {date.today().isoformat()}: {database}, scale {args.scale}, one uvicorn worker, "
-        f"{args.connections} connections, {args.duration} s per page",
+        f"{args.connections} connections, {args.duration} s per page, "
+        + (f"page cache {args.page_cache_mb} MB" if args.page_cache_mb > 0 else "page cache off (every page built)"),
         "",
         f"Machine: {machine()}.",
         "",

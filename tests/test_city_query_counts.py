@@ -7,15 +7,24 @@ counts of every list page on both, on smaller data)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from incubator import db
+from incubator.app import create_app
 from incubator.organizations.models import Organization
 from tests.conftest import POSTGRES_URL, Browser, empty_all_tables
 from tests.helpers import load_script
 
 bench = load_script("bench")
 SMALL, LARGE = 0.01, 1.0  # 100 and 10,000 organizations
+
+
+@pytest.fixture
+def settings(settings):
+    """The page cache off: these are the queries of building each page (a kept page runs none)."""
+    return replace(settings, page_cache_mb=0)
 
 
 async def queries_per_page(app, scale: float) -> dict[str, int]:
@@ -49,3 +58,11 @@ async def test_every_benchmark_page_runs_as_many_queries_for_10000_organizations
     large = await queries_per_page(app, LARGE)
     assert large == small
     assert all(2 <= n <= 17 for n in small.values()), small  # the session, the principal, the page's own
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="the page cache is SQLite's")
+async def test_every_benchmark_page_is_kept_and_then_runs_no_query(settings):
+    """The benchmark measures kept pages: none of them may be one the cache silently builds every time."""
+    app = create_app(replace(settings, page_cache_mb=64), manage_database=False)
+    counts = await queries_per_page(app, SMALL)
+    assert counts and all(n == 0 for n in counts.values()), counts

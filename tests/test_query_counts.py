@@ -1,5 +1,6 @@
 """List pages run a constant number of queries however much data there is (no N+1)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -15,6 +16,12 @@ from incubator.parks.models import Park, Space
 from incubator.reviews.models import Review
 from incubator.roles import Role
 from tests.conftest import open_park
+
+
+@pytest.fixture
+def settings(settings):
+    """The page cache off: these are the queries of building each page (a kept page runs none)."""
+    return replace(settings, page_cache_mb=0)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import pytest_asyncio
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 
+from incubator import changes
 from incubator.config import IN_CHECKOUT, PROJECT_ROOT, sqlite_url, tortoise_config
 from tests.conftest import POSTGRES_URL, _asyncpg_dsn, create_postgres_database, drop_postgres_database
 
@@ -36,7 +37,8 @@ Inserted = dict[str, dict[Any, dict[str, Any]]]
 
 
 # The migrations' own tables, and SQLite's.
-BOOKKEEPING = {"tortoise_migrations", "sqlite_sequence"}
+# The migrations' own record, SQLite's counters, and the page cache's change counts (incubator/changes.py).
+BOOKKEEPING = {"tortoise_migrations", "sqlite_sequence", changes.TABLE}
 
 
 def at(day: int, hour: int = 9, microsecond: int = 0) -> datetime:
@@ -58,7 +60,7 @@ async def _run(*args: str, env: dict[str, str] | None = None, cwd: Path = PROJEC
 
 
 # In a process of its own: migrating closes the ORM's connections, the tests' included.
-MIGRATE_TO = ("import asyncio, sys\nimport incubator.app\nfrom incubator import db\n"
+MIGRATE_TO = ("import asyncio, sys\nimport incubator.app\nfrom incubator import changes, db\n"
               "asyncio.run(db.migrate(*sys.argv[1:]))\n")
 
 

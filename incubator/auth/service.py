@@ -112,7 +112,16 @@ async def resolve_session(settings: Settings, token: str) -> UserSession | None:
     """The live session behind a cookie token, or None (expired ones are removed)."""
     if not token or len(token) > 100:
         return None
-    session = await UserSession.get_or_none(key_hash=hash_token(token)).select_related("user")
+    return await live_session(settings, await find_session(hash_token(token)))
+
+
+async def find_session(key_hash: str) -> UserSession | None:
+    """The session stored under `key_hash`, with its user; live or not."""
+    return await UserSession.get_or_none(key_hash=key_hash).select_related("user")
+
+
+async def live_session(settings: Settings, session: UserSession | None) -> UserSession | None:
+    """`session` if it is still live (touched once a minute), else None (an expired one is removed)."""
     if session is None:
         return None
     now = clock.now()
@@ -127,10 +136,13 @@ async def resolve_session(settings: Settings, token: str) -> UserSession | None:
 
 
 async def load_principal(user: User) -> Principal:
-    park_ids: frozenset[int] = frozenset()
-    if user.role == Role.MANAGER:
-        park_ids = frozenset(await db.flat(ParkManager.filter(user_id=user.id).values_list("park_id", flat=True)))
-    return Principal(user=user, park_ids=park_ids, organization_id=user.organization_id)
+    return Principal(user=user, park_ids=await managed_parks(user), organization_id=user.organization_id)
+
+
+async def managed_parks(user: User) -> frozenset[int]:
+    if user.role != Role.MANAGER:
+        return frozenset()
+    return frozenset(await db.flat(ParkManager.filter(user_id=user.id).values_list("park_id", flat=True)))
 
 
 def _user(principal: Principal) -> User:

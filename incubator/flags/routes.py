@@ -10,6 +10,7 @@ from incubator import access, capability
 from incubator.flags.models import Flag
 from incubator.flags.service import LIST_COLUMNS, label, parks_of
 from incubator.i18n import gettext as _
+from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import current, paginate, query_int, render
@@ -40,4 +41,4 @@ async def flag_list(request: Request) -> Response:
     return render(request, "flags/list.html", context, block="results")
 
 
-routes = [Route("/flags", flag_list, methods=["GET"], name="flags:list")]
+routes = [Route("/flags", cached(flag_list), methods=["GET"], name="flags:list")]

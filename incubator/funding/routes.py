@@ -22,6 +22,7 @@ from incubator.funding.models import (
 from incubator.funding.pages import FundFormPage, FundPage, FundsPage, GrantFormPage, GrantPage, GrantsPage
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Organization
+from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import (
@@ -239,11 +240,11 @@ async def grant_list(request: Request) -> Response:
 
 
 routes = [
-    Route("/grants", grant_list, methods=["GET"], name="funding:grants"),
-    Route("/funds", fund_list, methods=["GET"], name="funding:funds"),
+    Route("/grants", cached(grant_list), methods=["GET"], name="funding:grants"),
+    Route("/funds", cached(fund_list), methods=["GET"], name="funding:funds"),
     Route("/funds/new", fund_new, methods=["GET"], name="funding:fund_new"),
     Route("/funds", fund_create, methods=["POST"], name="funding:fund_create"),
-    Route("/funds/{id:int}", fund_detail, methods=["GET"], name="funding:fund"),
+    Route("/funds/{id:int}", cached(fund_detail), methods=["GET"], name="funding:fund"),
     Route("/organizations/{id:int}/grants/new", grant_new, methods=["GET"], name="funding:grant_new"),
     Route("/organizations/{id:int}/grants", grant_create, methods=["POST"], name="funding:grant_create"),
     Route("/grants/{id:int}", grant_detail, methods=["GET"], name="funding:grant"),

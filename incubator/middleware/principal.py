@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from incubator.access import Principal
 from incubator.auth import service as auth_service
 from incubator.middleware.plain import is_plain
 
@@ -17,5 +18,11 @@ class PrincipalMiddleware:
         if not is_plain(scope):
             state = scope["state"]
             user = state.get("user")
-            state["principal"] = await auth_service.load_principal(user) if user is not None else None
+            parks = state.get("managed_parks")
+            if user is None:
+                state["principal"] = None
+            elif parks is None:
+                state["principal"] = await auth_service.load_principal(user)
+            else:
+                state["principal"] = Principal(user=user, park_ids=parks, organization_id=user.organization_id)
         await self.app(scope, receive, send)

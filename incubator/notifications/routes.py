@@ -10,6 +10,7 @@ from incubator import access
 from incubator.notifications import forms, service
 from incubator.notifications.models import Notification
 from incubator.notifications.pages import InboxPage, UnreadBadge
+from incubator.pagecache import cached
 from incubator.web import current, form_data, paginate, redirect, render
 
 
@@ -34,7 +35,7 @@ async def mark_read(request: Request) -> Response:
 
 
 routes = [
-    Route("/inbox", inbox, methods=["GET"], name="notifications:inbox"),
+    Route("/inbox", cached(inbox), methods=["GET"], name="notifications:inbox"),
     Route("/inbox/unread", unread_badge, methods=["GET"], name="notifications:unread"),
     Route("/inbox/read", mark_read, methods=["POST"], name="notifications:read"),
 ]

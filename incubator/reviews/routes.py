@@ -12,6 +12,7 @@ from incubator.access import Principal
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Document
+from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.reviews import forms, scoring
 from incubator.reviews import service as review_service
@@ -191,8 +192,8 @@ async def plan_save(request: Request) -> Response:
 routes = [
     Route("/parks/{id:int}/review-plan", plan_page, methods=["GET"], name="reviews:plan"),
     Route("/parks/{id:int}/review-plan", plan_save, methods=["POST"], name="reviews:plan_save"),
-    Route("/reviews", review_list, methods=["GET"], name="reviews:list"),
-    Route("/reviews/{id:int}", review_detail, methods=["GET"], name="reviews:detail"),
+    Route("/reviews", cached(review_list), methods=["GET"], name="reviews:list"),
+    Route("/reviews/{id:int}", cached(review_detail), methods=["GET"], name="reviews:detail"),
     Route("/reviews/{id:int}/assign", review_assign, methods=["POST"], name="reviews:assign"),
     Route("/reviews/{id:int}/indicators", review_indicators, methods=["POST"], name="reviews:indicators"),
     Route("/reviews/{id:int}/evidence", review_evidence, methods=["POST"], name="reviews:evidence"),

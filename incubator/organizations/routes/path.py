@@ -32,6 +32,7 @@ from incubator.organizations.models import (
 )
 from incubator.organizations.pages import DetailPage, ListPage, OverduePage, TimelinePage
 from incubator.organizations.routes._common import active_domains, choices, organization_url
+from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import (
@@ -120,11 +121,12 @@ async def detail_page(request: Request, principal: Principal, organization: Orga
     await organization.fetch_related("park")
     actions = service.organization_actions(principal, organization)
     of_it = {"organization_id": organization.id}
-    agreement = await access.scope(Agreement, principal).filter(**of_it).order_by("-start_on", "-id").first()
-    allocation = None
-    if agreement is not None:
-        allocation = await access.scope(SpaceAllocation, principal).filter(agreement_id=agreement.id).select_related(
-            "space").order_by("-allocated_on", "-id").first()
+    latest = access.scope(Agreement, principal).filter(**of_it).order_by("-start_on", "-id")
+    agreement = await latest.first()
+    # The latest agreement's space, asked for whether or not there is one: as many queries either way.
+    allocation = await access.scope(SpaceAllocation, principal).filter(
+        agreement_id=Subquery(latest.limit(1).values("id"))).select_related("space").order_by(
+        "-allocated_on", "-id").first()
     application = None
     if "read_application" in actions:
         application = await access.scope(Application, principal).get_or_none(**of_it)
@@ -185,11 +187,11 @@ async def change_stage(request: Request) -> Response:
 
 
 routes = [
-    Route("/organizations", organization_list, methods=["GET"], name="organizations:list"),
-    Route("/organizations/registration-overdue", registration_overdue, methods=["GET"],
+    Route("/organizations", cached(organization_list), methods=["GET"], name="organizations:list"),
+    Route("/organizations/registration-overdue", cached(registration_overdue), methods=["GET"],
           name="organizations:overdue"),
     Route("/my-organization", my_organization, methods=["GET"], name="organizations:mine"),
-    Route("/organizations/{id:int}", organization_detail, methods=["GET"], name="organizations:detail"),
+    Route("/organizations/{id:int}", cached(organization_detail), methods=["GET"], name="organizations:detail"),
     Route("/organizations/{id:int}/timeline", organization_timeline, methods=["GET"], name="organizations:timeline"),
     Route("/organizations/{id:int}/stage", change_stage, methods=["POST"], name="organizations:stage"),
 ]
