@@ -104,6 +104,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             finally:
                 if scheduler is not None:
                     scheduler.shutdown(wait=False)
+                kept = getattr(app.state, "page_cache", None)
+                if kept is not None:
+                    kept.watcher.close()
 
     routes = [
         Route("/", cached(home), name="home"),

@@ -14,6 +14,7 @@ go first.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import logging
@@ -97,6 +98,7 @@ class PageCache:
         self.size = 0
         self.hits = self.misses = 0
         self._pages: OrderedDict[tuple, Kept] = OrderedDict()
+        self.building: dict[tuple, asyncio.Future[None]] = {}  # pages being built now, by key
 
     def get(self, key: tuple, versions: dict[str, int]) -> Kept | None:
         kept = self._pages.get(key)
@@ -172,6 +174,12 @@ def cached(endpoint: Endpoint) -> Endpoint:
         if cache is None or key is None or versions is None:
             return await endpoint(request)
         kept = cache.get(key, versions)
+        building = cache.building.get(key)
+        if kept is None and building is not None:
+            # The same page is being built for this session: wait for it rather than build it again.
+            await asyncio.shield(building)
+            versions = cache.watcher.versions()
+            kept = cache.get(key, versions) if versions is not None else None
         if kept is not None:
             cache.hits += 1
             body, headers = kept.value
@@ -179,17 +187,22 @@ def cached(endpoint: Endpoint) -> Endpoint:
             response.raw_headers = list(headers)
             return response
         cache.misses += 1
+        done = cache.building[key] = asyncio.get_running_loop().create_future()
         recording = Recording()
         token = _recording.set(recording)
         try:
             response = await endpoint(request)
+            if (recording.cacheable and versions is not None and response.status_code == 200
+                    and hasattr(response, "body")
+                    and not any(name == b"set-cookie" for name, _ in response.raw_headers)):
+                body = bytes(response.body)
+                cache.put(key, Kept.of((body, tuple(response.raw_headers)), len(body),
+                                       recording.tables | set(ALWAYS), versions))
         finally:
             _recording.reset(token)
-        if (recording.cacheable and response.status_code == 200 and hasattr(response, "body")
-                and not any(name == b"set-cookie" for name, _ in response.raw_headers)):
-            body = bytes(response.body)
-            cache.put(key, Kept.of((body, tuple(response.raw_headers)), len(body),
-                                   recording.tables | set(ALWAYS), versions))
+            if cache.building.get(key) is done:
+                del cache.building[key]
+            done.set_result(None)
         return response
 
     return serve

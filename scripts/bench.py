@@ -129,6 +129,9 @@ def sign_in(base: str, username: str) -> str:
 
 
 def wrk(url: str, cookie: str, connections: int, duration: int, script: Path) -> dict:
+    """wrk's figures for `url`, after one request (every target alike: templates compiled, statements
+    prepared, a kept page built), so that the figures are those of a server that has seen the page."""
+    httpx.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=60)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]

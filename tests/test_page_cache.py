@@ -278,3 +278,24 @@ async def test_an_update_or_delete_reports_its_own_rows_not_the_counters_it_move
         await Organization.create(park=park, name_zh=name)
     assert await Organization.filter(park_id=park.id).update(description="x") == 3
     assert await Organization.filter(name_zh="甲").delete() == 1
+
+
+@sqlite_only
+async def test_requests_for_a_page_being_built_wait_for_it_instead_of_building_it_again(app, browser, admin):
+    import asyncio
+
+    builds = []
+    release = asyncio.Event()
+
+    async def slow(request: Request) -> HTMLResponse:
+        builds.append(1)
+        await release.wait()
+        return HTMLResponse(str(await LoginFailure.all().count()))
+
+    app.router.routes.insert(0, Route("/slow-build", pagecache.cached(slow), methods=["GET"]))
+    await browser.login("admin")
+    requests = [asyncio.ensure_future(browser.get("/slow-build")) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    release.set()
+    responses = await asyncio.gather(*requests)
+    assert [r.text for r in responses] == ["0"] * 5 and len(builds) == 1
