@@ -31,6 +31,7 @@ CAPABILITIES = (
     "notifications",
     "flags",
     "organizations",
+    "booking",
     "accounts",
     "reviews",
     "funding",

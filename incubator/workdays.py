@@ -48,3 +48,8 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def is_public_holiday(day: date) -> bool:
+    """A statutory holiday (国庆节, 春节…), whatever the weekday: shared spaces are closed."""
+    return day in _calendar(day.year)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import pytest_asyncio
@@ -16,10 +16,11 @@ from starlette.routing import Route
 
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
+from incubator.booking.models import Booking
 from incubator.calendar.models import WorkdayOverride
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
-from incubator.parks.models import Park, Space, SpaceKind
+from incubator.parks.models import WEEKDAYS, Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
 from tests.conftest import PASSWORD, open_park
 
@@ -51,6 +52,9 @@ class World:
     grant_b: Grant
     tranche_a: Tranche
     tranche_b: Tranche
+    room_a: Space  # a bookable room in park A
+    room_b: Space  # a bookable room in park B
+    booking_b: Booking  # org B's booking of it
 
 
 @pytest_asyncio.fixture
@@ -109,9 +113,18 @@ async def world(make_user, browser) -> World:
                                  status="proposed")
     tranches = [await Tranche.create(grant=g, sequence=1, amount_fen=1000, condition="on_signing", status="ready")
                 for g in (grant_a, grant_b)]
+    room_a, room_b = [await Space.create(park=park, kind=SpaceKind.MEETING_ROOM, name=f"SECRET-ROOM-{letter}",
+                                         capacity=9, bookable=True,
+                                         opening_hours={day: ["08:00", "22:00"] for day in WEEKDAYS})
+                      for park, letter in ((park_a, "A"), (park_b, "B"))]
+    starts = datetime(2027, 1, 5, 2, tzinfo=UTC)
+    booking_b = await Booking.create(space=room_b, organization=org_b, starts_at=starts,
+                                     ends_at=starts + timedelta(hours=1), held_until=starts + timedelta(hours=1),
+                                     purpose="SECRET-BOOKING-B", status="confirmed")
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
-                 reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1])
+                 reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
+                 room_a, room_b, booking_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -230,6 +243,16 @@ def audit_of_park(role: Role) -> Callable[[World], int] | None:
     return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.park_a.id)
 
 
+def room_to_book(role: Role) -> Callable[[World], int] | None:
+    # Park B's room: managers book their parks' rooms, members their own park's; officials and
+    # evaluators none at all; administrators any.
+    return None if role == Role.ADMIN else (lambda w: w.room_b.id)
+
+
+def booking_to_cancel(role: Role) -> Callable[[World], int] | None:
+    return None if role == Role.ADMIN else (lambda w: w.booking_b.id)
+
+
 def public(role: Role) -> Callable[[World], int] | None:
     return None  # parks and spaces are district-public: every role may view them
 
@@ -292,6 +315,11 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),
     "auth:end_session": (someone_elses_session, {}),
     "audit:timeline": (audit_of_park, None),
+    "booking:week": (public, None),  # taken time only, to everyone (tests/booking/test_routes.py)
+    "booking:form": (room_to_book, None),
+    "booking:book": (room_to_book, {"organization_id": "block", "day": "2027-01-05", "start": "12:00",
+                                    "end": "13:00", "attendees": "1", "purpose": "HACKED"}),
+    "booking:cancel": (booking_to_cancel, {"reason": "HACKED"}),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -341,12 +369,13 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "organizations:apply_submit": None,
     "organizations:application_status": None,
     "audit:log": {Role.ADMIN, Role.OFFICIAL},
+    "booking:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "static": None,
 }
 
 SECRETS = ["SECRET-CONFLICT-B", "SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
            "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
-           "SECRET-GRANT-B"]
+           "SECRET-GRANT-B", "SECRET-BOOKING-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -414,6 +443,7 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await LedgerEntry.exists()
     assert await Tranche.filter(status="ready").count() == 2
     assert [g.status for g in await Grant.all().order_by("id")] == ["active", "proposed"]
+    assert [b.status for b in await Booking.all()] == ["confirmed"]
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.
@@ -507,6 +537,8 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "funding:grant_new": {AD: (lambda w: w.org_b.id, "SECRET-ORG-B"), MG: (lambda w: w.org_a.id, "SECRET-ORG-A")},
     "users:edit": {AD: (lambda w: w.stranger.id, "stranger-secret")},
     "audit:timeline": {AD: (lambda w: w.park_a.id, "SECRET-PARK-A"), OF: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "booking:week": {role: (lambda w: w.room_b.id, "SECRET-ROOM-B") for role in Role},
+    "booking:form": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 NOT_PAGES = {"organizations:document"}

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,9 +31,10 @@ import pytest_asyncio
 from starlette.routing import Route
 from tortoise import Tortoise
 
-from incubator import i18n
+from incubator import clock, i18n
 from incubator.app import create_app
 from incubator.auth.models import LoginFailure, Role, User
+from incubator.booking.models import Booking
 from incubator.calendar.models import WorkdayOverride
 from incubator.config import Settings
 from incubator.errors import ValidationFailed
@@ -74,6 +75,8 @@ ROUTES = _route_table()
 ID_ROUTES = sorted({(method, r.path) for r in ROUTES if "{id" in r.path for method in r.methods or ()
                     if method != "HEAD"})
 POST_PATHS = sorted({r.path for r in ROUTES if "POST" in (r.methods or ())})
+# The world's meeting room opens on Mondays: the next one is bookable (a day's notice, 60 days ahead).
+NEXT_MONDAY = clock.today() + timedelta(days=7 - clock.today().weekday())
 GET_PATHS = sorted({r.path for r in ROUTES if "GET" in (r.methods or ())})
 
 
@@ -166,7 +169,13 @@ async def world(app, make_user) -> AsyncIterator[World]:
     await Notification.create(user=users["admin"], kind="flag", link="/flags", details={}, created_at=now)
     document = await Document.create(organization=org, title="章程", filename="x.pdf", content_type="application/pdf",
                                      size=1, sha256="0" * 64, storage_name=f"{org.id:032x}.pdf", uploaded_at=now)
-    ids = {"park": park.id, "space": space.id, "org": org.id, "applicant": applicant.id, "victim": victim.id,
+    # A booking of the member's organization, a week or two ahead (the list offers its cancel form).
+    starts = datetime.combine(NEXT_MONDAY + timedelta(days=7), time(9), tzinfo=clock.zone())
+    booking = await Booking.create(space=space, organization=org, booked_by=users["member"], starts_at=starts,
+                                   ends_at=starts + timedelta(hours=1), held_until=starts + timedelta(hours=1),
+                                   purpose="理事会", status="confirmed")
+    ids = {"booking": booking.id, "park": park.id, "space": space.id, "org": org.id, "applicant": applicant.id,
+           "victim": victim.id,
            "review": to_declare.id, "review_score": to_score.id, "review_lift": to_lift.id, "fund": fund.id,
            "draft": draft.id, "proposed": proposed.id, "active": active.id, "tranche": ready.id,
            "follow_up": follow_up.id, "batch": batch.id, "override": override.id, "document": document.id}
@@ -309,7 +318,7 @@ async def test_odd_paths_are_not_found(world, url):
 # ---- hostile query parameters ------------------------------------------------------------------
 
 QUERY_PARAMS = ("page", "park", "q", "kind", "role", "type", "show", "sort", "stage", "domain", "registration",
-                "resolved", "format", "next", "username", "credit_code")
+                "resolved", "format", "next", "username", "credit_code", "week", "day", "start")
 QUERY_VALUES = ("x" * 3_000, "\x00", "a\x07b", str(2**70), ABOVE_INT32, "-1", "²", "0")
 # Pages that need a real object, and which.
 PAGE_IDS = {
@@ -320,7 +329,8 @@ PAGE_IDS = {
     "/documents/{id:int}": "document", "/imports/{id:int}": "batch", "/parks/{id:int}/apply": "park",
     "/parks/{id:int}/admission-criteria": "park", "/parks/{id:int}/review-plan": "park",
     "/reviews/{id:int}": "review", "/funds/{id:int}": "fund", "/organizations/{id:int}/grants/new": "org",
-    "/grants/{id:int}": "active", "/audit/{type:str}/{id:int}": "park",
+    "/grants/{id:int}": "active", "/audit/{type:str}/{id:int}": "park", "/spaces/{id:int}/week": "space",
+    "/spaces/{id:int}/book": "space",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -412,6 +422,8 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/inbox/read": ("admin", "/inbox"),
     "/calendar": ("admin", "/calendar"),
     "/calendar/{id:int}/delete": ("admin", "/calendar"),
+    "/spaces/{id:int}/book": ("member", "/spaces/{space}/book?day=" + NEXT_MONDAY.isoformat() + "&start=09:00"),
+    "/bookings/{id:int}/cancel": ("member", "/bookings"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).
@@ -429,6 +441,8 @@ BASELINES: dict[str, dict[str, str]] = {
     "/organizations/{id:int}/grants": {"purpose": "社区项目", "amount": "1000", "amount_0": "1000",
                                        "condition_0": "on_signing"},
     "/calendar": {"day": "2027-10-08", "is_working": "1", "note": "调休"},
+    "/spaces/{id:int}/book": {"day": NEXT_MONDAY.isoformat(), "start": "09:00", "end": "10:00", "attendees": "2",
+                              "purpose": "会议{n}"},
     "/parks/{id:int}/apply": {"name_zh": "申请组织{n}", "contact_person": "周敏", "mobile": "13812345678",
                               "plan": "为社区青少年提供课后辅导。", "kind": "unregistered"},
 }

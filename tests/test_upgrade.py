@@ -17,7 +17,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -310,9 +310,25 @@ async def fill_0009(db: RawDatabase) -> None:
                                        "voucher": "记-0042", "at": at(15)})
 
 
+async def fill_0015(db: RawDatabase) -> None:
+    """Shared-space booking: a room's rules, a park's quota, a booking."""
+    [hub] = db.keys("park", "name_zh", "滨湖区社会组织服务中心")
+    [room] = db.keys("space", "name", "中心会议室")
+    [manager] = db.keys("account", "username", "li.manager")
+    [registered] = db.keys("organization", "name_zh", "灵山青少年成长中心")
+    await db.insert("booking_rules", space_id=room, slot_minutes=30, min_minutes=30, max_minutes=180,
+                    notice_minutes=120, horizon_days=30, buffer_minutes=15, updated_at=at(16))
+    await db.insert("booking_quota", park_id=hub, week_minutes=360, month_minutes=900, open_bookings=3,
+                    updated_at=at(16))
+    await db.insert("booking", space_id=room, organization_id=registered, booked_by_id=manager,
+                    starts_at=at(18, 9), ends_at=at(18, 11), held_until=at(18, 11, 0) + timedelta(minutes=15),
+                    attendees=10, purpose="志愿者培训", status="confirmed", created_at=at(16), ended_at=None,
+                    end_reason="")
+
+
 # The database is migrated to each era's migration, then filled as the app of that time would have.
 ERAS = [("0001_initial", fill_0001), ("0003_organization_path", fill_0003), ("0006_review_scoring", fill_0006),
-        ("0009_funding", fill_0009)]
+        ("0009_funding", fill_0009), ("0015_booking", fill_0015)]
 
 # Values a migration changes on purpose: 0010 stores system notes as codes, not translated text.
 REWRITTEN = {("stage_change", "reason", "已收到申请"): {"reason": "", "details": {"note": "application_received"}}}

@@ -1,0 +1,1 @@
+"""Shared-space booking: rules per space, quotas per organization, bookings that never overlap."""

@@ -1,0 +1,92 @@
+"""What the week grid of a space shows: each slot of each day, free to book, taken, the viewer's own,
+closed or too soon. Who booked a taken slot, and why, is shown only to those who may see that
+booking (its organization's members, the park's managers, officials): to everyone else it is taken
+time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from incubator import access, clock, db, workdays
+from incubator.access import Principal
+from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingRules, BookingStatus
+from incubator.booking.service import local_instant, opening_on
+from incubator.parks.models import Space
+
+
+@dataclass(frozen=True)
+class Cell:
+    day: date
+    start: time
+    state: str  # "free", "taken", "pending" (requested, may still be requested), "own", "closed", "past"
+    booking_id: int | None = None
+    label: str = ""  # the purpose, for a viewer who may see the booking
+
+
+@dataclass
+class Week:
+    monday: date
+    days: list[date]
+    closed: dict[date, bool]  # the space is closed all day (opening hours, public holiday)
+    rows: list[tuple[time, list[Cell]]] = field(default_factory=list)
+
+    @property
+    def previous(self) -> date:
+        return self.monday - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.monday + timedelta(days=7)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+async def week(principal: Principal, space: Space, rules: BookingRules, monday: date) -> Week:
+    days = [monday + timedelta(days=n) for n in range(7)]
+    openings = {day: None if workdays.is_public_holiday(day) else opening_on(space, day) for day in days}
+    grid = Week(monday, days, {day: openings[day] is None for day in days})
+    open_days = [hours for hours in openings.values() if hours is not None]
+    if not open_days:
+        return grid
+    first, last = min(h[0] for h in open_days), max(h[1] for h in open_days)
+    step = timedelta(minutes=rules.slot_minutes)
+    week_start, week_end = local_instant(monday, time()), local_instant(monday + timedelta(days=7), time())
+    rows = await Booking.filter(space_id=space.id, status__in=list(ACTIVE_STATUSES), starts_at__lt=week_end,
+                                held_until__gt=week_start).values_list(
+        "id", "starts_at", "held_until", "organization_id", "status", "purpose")
+    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
+        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    earliest = clock.now() + timedelta(minutes=rules.notice_minutes)
+    moment = datetime.combine(monday, first)
+    while moment.time() < last and moment.date() == monday:
+        slot_time = moment.time()
+        cells = []
+        for day in days:
+            cells.append(_cell(principal, day, slot_time, step, openings[day], rows, visible, earliest))
+        grid.rows.append((slot_time, cells))
+        moment += step
+    return grid
+
+
+def _cell(principal: Principal, day: date, start: time, step: timedelta, opening: tuple[time, time] | None,
+          rows: list, visible: set[int], earliest: datetime) -> Cell:
+    if opening is None or start < opening[0] or datetime.combine(day, start) + step > datetime.combine(day, opening[1]):
+        return Cell(day, start, "closed")
+    begins = local_instant(day, start)
+    ends = begins + step
+    pending = None
+    for booking_id, starts_at, held_until, organization_id, status, purpose in rows:
+        if starts_at < ends and held_until > begins:  # the booking, or the buffer after it
+            shown = booking_id if booking_id in visible else None
+            label = purpose if shown else ""
+            if status == BookingStatus.PENDING:
+                pending = Cell(day, start, "pending", shown, label)
+                continue
+            own = organization_id is not None and organization_id == principal.organization_id
+            return Cell(day, start, "own" if own else "taken", shown, label)
+    if begins < earliest:
+        return Cell(day, start, "past")
+    return pending or Cell(day, start, "free")

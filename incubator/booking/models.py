@@ -1,0 +1,121 @@
+"""Shared-space booking: each bookable space's rules, each park's quotas per organization, and the
+bookings themselves.
+
+A booking holds its space from its start to its end plus the space's buffer (`held_until`), so two
+bookings of one space never come closer than the buffer. No two confirmed bookings of a space may
+hold overlapping time: on PostgreSQL an exclusion constraint says so (migration 0015, btree_gist);
+on SQLite the booking transaction takes the database's write lock before it checks
+(booking.service). Pending bookings (spaces that need a manager's approval) may overlap each other;
+approving one rejects the others.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
+
+from incubator.i18n import N_
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"  # waits for a manager's approval
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    RELEASED = "released"  # not checked in: freed by the no-show job
+
+
+BOOKING_STATUS_LABELS = {
+    BookingStatus.PENDING: N_("Waiting for approval"),
+    BookingStatus.CONFIRMED: N_("Confirmed"),
+    BookingStatus.CANCELLED: N_("Cancelled"),
+    BookingStatus.REJECTED: N_("Rejected"),
+    BookingStatus.RELEASED: N_("Released (no-show)"),
+}
+
+# Statuses that hold time and count against an organization's quota.
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+SLOT_MINUTES = (15, 30, 60)
+
+
+class BookingRules(Model):
+    """How a bookable space may be booked: one row a space, the defaults until a manager sets them."""
+
+    id = fields.IntField(primary_key=True)
+    space: fields.OneToOneRelation = fields.OneToOneField(
+        "incubator.Space", related_name="booking_rules", on_delete=fields.CASCADE)
+    space_id: int
+    slot_minutes = fields.IntField(default=30)
+    min_minutes = fields.IntField(default=30)
+    max_minutes = fields.IntField(default=240)
+    notice_minutes = fields.IntField(default=60)  # the earliest start is this long from now
+    horizon_days = fields.IntField(default=60)  # the latest start is this many days ahead
+    buffer_minutes = fields.IntField(default=0)  # held after each booking (cleaning, set-up)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "booking_rules"
+        constraints = [
+            CheckConstraint(check="slot_minutes IN (15, 30, 60)", name="ck_booking_rules_slot"),
+            CheckConstraint(check="min_minutes > 0 AND min_minutes <= max_minutes AND max_minutes <= 1440",
+                            name="ck_booking_rules_duration"),
+            CheckConstraint(check="notice_minutes >= 0 AND horizon_days > 0 AND buffer_minutes >= 0",
+                            name="ck_booking_rules_window"),
+        ]
+
+
+class BookingQuota(Model):
+    """A park's quota per organization, shared by all its members (one row a park)."""
+
+    id = fields.IntField(primary_key=True)
+    park: fields.OneToOneRelation = fields.OneToOneField(
+        "incubator.Park", related_name="booking_quota", on_delete=fields.CASCADE)
+    park_id: int
+    week_minutes = fields.IntField(default=8 * 60)
+    month_minutes = fields.IntField(default=16 * 60)
+    open_bookings = fields.IntField(default=4)  # bookings not yet ended, at once
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "booking_quota"
+        constraints = [
+            CheckConstraint(check="week_minutes >= 0 AND month_minutes >= 0 AND open_bookings >= 0",
+                            name="ck_booking_quota"),
+        ]
+
+
+class Booking(Model):
+    id = fields.IntField(primary_key=True)
+    space: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Space", related_name="bookings", on_delete=fields.RESTRICT)
+    space_id: int
+    organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.Organization", related_name="bookings", null=True, on_delete=fields.RESTRICT)
+    organization_id: int | None  # None: time a manager blocked
+    booked_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="bookings", null=True, on_delete=fields.SET_NULL)
+    booked_by_id: int | None
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    held_until = fields.DatetimeField()  # ends_at plus the space's buffer when booked
+    attendees = fields.IntField(default=1)
+    purpose = fields.CharField(max_length=200, default="")
+    status = fields.CharEnumField(BookingStatus, max_length=12)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    ended_at = fields.DatetimeField(null=True)  # cancelled, rejected or released at
+    end_reason = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "booking"
+        indexes = [
+            Index(fields=["space_id", "starts_at"], name="ix_booking_space_start"),
+            Index(fields=["organization_id", "starts_at"], name="ix_booking_organization_start"),
+        ]
+        constraints = [
+            CheckConstraint(check="starts_at < ends_at AND ends_at <= held_until", name="ck_booking_times"),
+            CheckConstraint(check="attendees >= 0", name="ck_booking_attendees"),
+        ]

@@ -1,0 +1,289 @@
+"""Booking shared spaces: the rules of each space, an organization's quota shared by its members,
+and no two confirmed bookings of a space holding the same time, whatever the concurrency.
+
+Each booking is one transaction that first serializes on its space and its organization
+(`db.serialize`: advisory locks on PostgreSQL, the write lock on SQLite), then checks the overlap
+and the quota against what is committed, then writes. On PostgreSQL the exclusion constraint
+`ex_booking_no_overlap` guarantees the overlap rule even for a writer that skipped the locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
+
+from incubator import access, clock, db, events, i18n, workdays
+from incubator.access import Principal
+from incubator.audit import service as audit
+from incubator.auth.models import User
+from incubator.booking.commands import Book, Cancel
+from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingQuota, BookingRules, BookingStatus
+from incubator.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from incubator.i18n import N_
+from incubator.i18n import gettext as _
+from incubator.notifications import service as notifications
+from incubator.organizations.events import StageChanged
+from incubator.organizations.models import RESIDENT_STAGES, Organization, Stage
+from incubator.parks.models import WEEKDAYS, Space
+from incubator.roles import Role
+
+SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
+# The end reason of bookings cancelled because their organization graduated or exited: a code the
+# pages translate (a reason typed by a manager is kept as typed).
+LEFT_PARK = "left_park"
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+
+    def label(self) -> str:
+        start, end = (moment.astimezone(clock.zone()) for moment in (self.starts_at, self.ends_at))
+        return f"{start:%m-%d %H:%M}–{end:%H:%M}"
+
+
+async def rules_for(space_id: int) -> BookingRules:
+    """The space's rules, or the defaults (unsaved) until a manager sets them."""
+    return await BookingRules.get_or_none(space_id=space_id) or BookingRules(space_id=space_id)
+
+
+async def quota_for(park_id: int) -> BookingQuota:
+    return await BookingQuota.get_or_none(park_id=park_id) or BookingQuota(park_id=park_id)
+
+
+def local_instant(day: date, moment: time) -> datetime:
+    """The instant of `moment` on `day` where the users are, in UTC as every instant is stored (SQLite
+    compares stored instants as text: one offset for all)."""
+    return datetime.combine(day, moment, tzinfo=clock.zone()).astimezone(UTC)
+
+
+def opening_on(space: Space, day: date) -> tuple[time, time] | None:
+    hours = (space.opening_hours or {}).get(WEEKDAYS[day.weekday()])
+    if not hours:
+        return None
+    return time.fromisoformat(hours[0]), time.fromisoformat(hours[1])
+
+
+async def _organization_for(principal: Principal, space: Space, command: Book) -> Organization | None:
+    """The organization the booking is for (None: a manager's block), if the principal may book for it."""
+    if principal.is_(Role.MEMBER):
+        organization_id = principal.organization_id
+    elif principal.is_(Role.ADMIN) or (principal.is_(Role.MANAGER) and space.park_id in principal.park_ids):
+        organization_id = command.organization_id
+        if organization_id is None:
+            return None
+    else:
+        raise PermissionDenied(_("You may not book this space."))
+    organization = await Organization.get_or_none(id=organization_id).only("id", "park_id", "stage", "name_zh")
+    if organization is None:
+        raise ValidationFailed({"organization_id": _("Choose one of the options.")})
+    if organization.park_id != space.park_id or organization.stage not in RESIDENT_STAGES:
+        raise PermissionDenied(_("Only organizations incubating in this park may book its spaces."))
+    return organization
+
+
+def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
+    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    opening = opening_on(space, command.day)
+    if opening is None or workdays.is_public_holiday(command.day):
+        errors["day"] = _("The space is closed that day.")
+    elif command.start < opening[0] or command.end > opening[1]:
+        errors["start"] = _("The space is open %(open)s–%(close)s that day.",
+                            open=f"{opening[0]:%H:%M}", close=f"{opening[1]:%H:%M}")
+    if minutes <= 0:
+        errors["end"] = _("The end must be after the start.")
+    elif (command.start.minute % rules.slot_minutes or minutes % rules.slot_minutes
+          or command.start.second or command.end.second):
+        errors["start"] = _("Book in steps of %(minutes)s minutes.", minutes=rules.slot_minutes)
+    elif not rules.min_minutes <= minutes <= rules.max_minutes:
+        errors["end"] = _("A booking lasts %(least)s to %(most)s minutes.",
+                          least=rules.min_minutes, most=rules.max_minutes)
+    if "day" not in errors:
+        if starts_at < now + timedelta(minutes=rules.notice_minutes):
+            errors["start"] = _("Book at least %(minutes)s minutes ahead.", minutes=rules.notice_minutes)
+        elif command.day > clock.today() + timedelta(days=rules.horizon_days):
+            errors["day"] = _("Bookings open %(days)s days ahead.", days=rules.horizon_days)
+    if command.attendees > space.capacity:
+        errors["attendees"] = _("The space holds %(capacity)s people.", capacity=space.capacity)
+    return errors
+
+
+def _confirmed_overlapping(space_id: int, starts_at: datetime, held_until: datetime) -> QuerySet[Booking]:
+    return Booking.filter(space_id=space_id, status=BookingStatus.CONFIRMED,
+                          starts_at__lt=held_until, held_until__gt=starts_at)
+
+
+async def free_slots(space: Space, rules: BookingRules, wanted: Slot, now: datetime,
+                     count: int = SUGGESTIONS) -> list[Slot]:
+    """The free slots of the same length nearest to `wanted`, over that day and the next six."""
+    length = wanted.ends_at - wanted.starts_at
+    buffer = timedelta(minutes=rules.buffer_minutes)
+    first_day = wanted.starts_at.astimezone(clock.zone()).date()
+    taken = await Booking.filter(
+        space_id=space.id, status=BookingStatus.CONFIRMED,
+        starts_at__lt=local_instant(first_day + timedelta(days=7), time()),
+        held_until__gt=local_instant(first_day, time()),
+    ).values_list("starts_at", "held_until")
+    candidates = []
+    for offset in range(7):
+        day = first_day + timedelta(days=offset)
+        opening = opening_on(space, day)
+        if opening is None or workdays.is_public_holiday(day):
+            continue
+        start, close = local_instant(day, opening[0]), local_instant(day, opening[1])
+        while start + length <= close:
+            held = start + length + buffer
+            if start >= now + timedelta(minutes=rules.notice_minutes) and not any(
+                    other_start < held and other_held > start for other_start, other_held in taken):
+                candidates.append(Slot(start, start + length))
+            start += timedelta(minutes=rules.slot_minutes)
+    candidates.sort(key=lambda slot: abs(slot.starts_at - wanted.starts_at))
+    return sorted(candidates[:count], key=lambda slot: slot.starts_at)
+
+
+def _taken(suggestions: list[Slot]) -> Conflict:
+    if not suggestions:
+        return Conflict(_("This time was just taken, and the space has no free time of that length this week."))
+    return Conflict(_("This time was just taken. Free nearby: %(slots)s.",
+                      slots=i18n.list_separator().join(slot.label() for slot in suggestions)))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+async def _check_quota(organization: Organization, park_id: int, wanted: Slot, now: datetime) -> None:
+    quota = await quota_for(park_id)
+    local_day = wanted.starts_at.astimezone(clock.zone()).date()
+    minutes = int((wanted.ends_at - wanted.starts_at).total_seconds() // 60)
+    week_start = local_day - timedelta(days=local_day.weekday())
+    month_start = _month_start(local_day)
+    next_month = _month_start(month_start + timedelta(days=32))
+    periods = (
+        (week_start, week_start + timedelta(days=7), quota.week_minutes,
+         N_("This booking would take your organization over its %(hours)s hours this week.")),
+        (month_start, next_month, quota.month_minutes,
+         N_("This booking would take your organization over its %(hours)s hours this month.")),
+    )
+    for first, after, allowed, message in periods:
+        if await minutes_booked(organization.id, first, after) + minutes > allowed:
+            raise ValidationFailed({"end": _(message, hours=_hours(allowed))})
+    active = Booking.filter(organization_id=organization.id, status__in=list(ACTIVE_STATUSES))
+    open_now = await active.filter(ends_at__gt=now).count()
+    if open_now >= quota.open_bookings:
+        raise ValidationFailed({"start": _(
+            "Your organization already has %(count)s bookings to come, its most at once.", count=quota.open_bookings)})
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:g}"
+
+
+async def book(principal: Principal, command: Book) -> Booking:
+    """Books a space (pending when the space needs a manager's approval), or says why not."""
+    space = await Space.get_or_none(id=command.space_id, is_active=True, bookable=True)
+    if space is None:
+        raise NotFound(_("Not found."))
+    organization = await _organization_for(principal, space, command)
+    rules = await rules_for(space.id)
+    now = clock.now()
+    errors = _check_time(space, rules, command, now)
+    if errors:
+        raise ValidationFailed(errors)
+    wanted = Slot(local_instant(command.day, command.start), local_instant(command.day, command.end))
+    held_until = wanted.ends_at + timedelta(minutes=rules.buffer_minutes)
+    status = BookingStatus.PENDING if space.needs_approval and organization is not None else BookingStatus.CONFIRMED
+    keys = [f"booking:space:{space.id}"] + ([f"booking:organization:{organization.id}"] if organization else [])
+    try:
+        async with events.transaction() as connection:
+            await db.serialize(connection, Booking._meta.db_table, *keys)
+            if await _confirmed_overlapping(space.id, wanted.starts_at, held_until).exists():
+                raise _taken(await free_slots(space, rules, wanted, now))
+            if organization is not None:
+                await _check_quota(organization, space.park_id, wanted, now)
+            booking = await Booking.create(
+                space_id=space.id, organization_id=organization.id if organization else None,
+                booked_by_id=principal.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at, held_until=held_until,
+                attendees=command.attendees, purpose=command.purpose, status=status)
+            await audit.record(principal, "create", booking, audit.diff({}, {
+                "space_id": space.id, "organization_id": booking.organization_id, "starts_at": wanted.starts_at,
+                "ends_at": wanted.ends_at, "status": status.value}))
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint: only a writer that skipped the locks gets here.
+        raise _taken(await free_slots(space, rules, wanted, now)) from None
+    return booking
+
+
+async def may_book(principal: Principal, space: Space) -> bool:
+    """Whether the principal may book `space` at all (the rules of a booking are `book`'s)."""
+    if principal.is_(Role.ADMIN):
+        return True
+    if principal.is_(Role.MANAGER):
+        return space.park_id in principal.park_ids
+    if principal.is_(Role.MEMBER) and principal.organization_id is not None:
+        return await Organization.filter(id=principal.organization_id, park_id=space.park_id,
+                                         stage__in=list(RESIDENT_STAGES)).exists()
+    return False
+
+
+def cancel_allowed(principal: Principal, booking: Booking) -> bool:
+    if booking.status not in ACTIVE_STATUSES:
+        return False
+    if principal.is_(Role.ADMIN):
+        return True
+    if principal.is_(Role.MANAGER):
+        return True  # within their parks: the caller found the booking through the access scope
+    return (principal.is_(Role.MEMBER) and booking.organization_id == principal.organization_id
+            and booking.starts_at > clock.now())
+
+
+async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Booking:
+    """The organization cancels until the start; managers at any time, with a reason."""
+    booking = await access.get_or_404(Booking, principal, id=booking_id)
+    if not cancel_allowed(principal, booking):
+        raise PermissionDenied(_("This booking can no longer be cancelled."))
+    if principal.is_(Role.ADMIN, Role.MANAGER) and booking.organization_id is not None and not command.reason.strip():
+        raise ValidationFailed({"reason": _("Say why the booking is cancelled.")})
+    async with events.transaction():
+        changed = await Booking.filter(id=booking.id, status__in=list(ACTIVE_STATUSES)).update(
+            status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=command.reason.strip())
+        if not changed:
+            raise Conflict(_("This booking was changed meanwhile; look again."))
+        await audit.record(principal, "cancel", booking, {"status": [booking.status, BookingStatus.CANCELLED.value]})
+    booking.status = BookingStatus.CANCELLED
+    return booking
+
+
+async def on_stage_changed(event: StageChanged) -> None:
+    """An organization graduated or exited: its bookings to come are cancelled, and its members told.
+    (Its right to book ends with its resident stage: `_organization_for`.)"""
+    if Stage(event.target) not in (Stage.GRADUATED, Stage.EXITED):
+        return
+    async with events.transaction():
+        ending = await Booking.filter(organization_id=event.organization_id, status__in=list(ACTIVE_STATUSES),
+                                      starts_at__gt=clock.now()).values_list("id", "status")
+        if not ending:
+            return
+        await Booking.filter(id__in=[id_ for id_, _status in ending]).update(
+            status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=LEFT_PARK)
+        for id_, status in ending:
+            await audit.record(None, "cancel", object_type="Booking", object_id=id_, object_repr=f"Booking {id_}",
+                               changes={"status": [status, BookingStatus.CANCELLED.value]})
+        members = await db.flat(User.filter(organization_id=event.organization_id, is_active=True).values_list(
+            "id", flat=True))
+        await notifications.notify_many(members, "bookings_cancelled", details={"count": len(ending)})
+
+
+async def minutes_booked(organization_id: int, first: date, after: date) -> int:
+    """The organization's active booked minutes starting in [first, after) (the quota's measure)."""
+    rows = await Booking.filter(organization_id=organization_id, status__in=list(ACTIVE_STATUSES),
+                                starts_at__gte=local_instant(first, time()), starts_at__lt=local_instant(after, time())
+                                ).values_list("starts_at", "ends_at")
+    return sum(int((end - start).total_seconds() // 60) for start, end in rows)
+

@@ -1,0 +1,68 @@
+"""Races for one slot and for one organization's quota, on both databases: the rules hold because
+each booking serializes on its space and its organization before it checks, and on PostgreSQL the
+exclusion constraint holds even for a writer that skipped the service."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from tortoise.exceptions import IntegrityError
+
+from incubator.booking import service
+from incubator.booking.commands import Book
+from incubator.booking.models import Booking, BookingStatus
+from incubator.errors import Conflict, ValidationFailed
+from incubator.organizations.models import Organization, Stage
+from tests.booking.test_service import TUESDAY
+from tests.conftest import POSTGRES_URL
+
+
+async def outcomes(calls) -> list[str]:
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, (Conflict, ValidationFailed))]
+    assert not unexpected, unexpected
+    return sorted(type(r).__name__ for r in results)
+
+
+async def test_fifty_requests_from_five_organizations_for_one_slot_make_exactly_one_booking(
+        room, rules, quota, park, member_of):
+    members = []
+    for n in range(5):
+        organization = await Organization.create(park=park, name_zh=f"竞争社{n}", stage=Stage.INCUBATING)
+        members += [await member_of(organization) for _ in range(2)]
+    command = Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11, 30))
+    results = await outcomes(service.book(members[n % len(members)], command) for n in range(50))
+    assert results.count("Booking") == 1 and results.count("Conflict") == 49
+    assert await Booking.filter(space_id=room.id, status=BookingStatus.CONFIRMED).count() == 1
+
+
+async def test_twenty_requests_over_one_organizations_quota_hold_it_to_the_minute(
+        room, rules, quota, resident, member_of):
+    quota.week_minutes, quota.month_minutes, quota.open_bookings = 8 * 60, 100 * 60, 100
+    await quota.save()
+    members = [await member_of(resident) for _ in range(4)]
+    # Twenty one-hour slots, none touching another (the room's buffer is 15 minutes), over the week.
+    slots = [(TUESDAY + timedelta(days=n // 5), time(8 + 2 * (n % 5))) for n in range(20)]
+    results = await outcomes(
+        service.book(members[n % 4], Book(space_id=room.id, day=day, start=start,
+                                          end=time(start.hour + 1))) for n, (day, start) in enumerate(slots))
+    assert results.count("Booking") == 8 and results.count("ValidationFailed") == 12
+    booked = await service.minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
+    assert booked == 8 * 60
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's exclusion constraint (SQLite serializes in the service)")
+async def test_postgresql_refuses_overlapping_confirmed_bookings_written_past_the_service(room, resident):
+    start = datetime(2026, 12, 8, 2, tzinfo=UTC)
+    row = {"space_id": room.id, "organization_id": resident.id, "starts_at": start,
+           "ends_at": start + timedelta(hours=1), "held_until": start + timedelta(hours=1, minutes=15)}
+    first = await Booking.create(**row, status=BookingStatus.CONFIRMED)
+    later = {**row, "starts_at": start + timedelta(minutes=70), "ends_at": start + timedelta(minutes=130),
+             "held_until": start + timedelta(minutes=130)}
+    with pytest.raises(IntegrityError):
+        await Booking.create(**later, status=BookingStatus.CONFIRMED)  # inside the first's buffer
+    await Booking.create(**later, status=BookingStatus.PENDING)  # pending bookings may overlap
+    await Booking.filter(id=first.id).update(status=BookingStatus.CANCELLED)
+    await Booking.create(**later, status=BookingStatus.CONFIRMED)  # the cancelled one holds nothing
