@@ -6,7 +6,6 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint
 
-
 async def exclude_overlapping_bookings(apps, editor):
     # PostgreSQL: no two confirmed bookings of a space hold overlapping time, whatever the
     # concurrency (written by hand: Tortoise cannot express an exclusion constraint). SQLite has
@@ -39,6 +38,7 @@ class Migration(migrations.Migration):
                 ('purpose', fields.CharField(default='', max_length=200)),
                 ('status', fields.CharEnumField(description='PENDING: pending\nCONFIRMED: confirmed\nCANCELLED: cancelled\nREJECTED: rejected\nRELEASED: released', enum_type=BookingStatus, max_length=12)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('checked_in_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('end_reason', fields.CharField(default='', max_length=300)),
             ],
@@ -69,9 +69,10 @@ class Migration(migrations.Migration):
                 ('notice_minutes', fields.IntField(default=60)),
                 ('horizon_days', fields.IntField(default=60)),
                 ('buffer_minutes', fields.IntField(default=0)),
+                ('release_minutes', fields.IntField(default=15)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'booking_rules', 'app': 'incubator', 'constraints': [CheckConstraint(check='slot_minutes IN (15, 30, 60)', name='ck_booking_rules_slot'), CheckConstraint(check='min_minutes > 0 AND min_minutes <= max_minutes AND max_minutes <= 1440', name='ck_booking_rules_duration'), CheckConstraint(check='notice_minutes >= 0 AND horizon_days > 0 AND buffer_minutes >= 0', name='ck_booking_rules_window')], 'pk_attr': 'id', 'table_description': 'How a bookable space may be booked: one row a space, the defaults until a manager sets them.'},
+            options={'table': 'booking_rules', 'app': 'incubator', 'constraints': [CheckConstraint(check='slot_minutes IN (15, 30, 60)', name='ck_booking_rules_slot'), CheckConstraint(check='min_minutes > 0 AND min_minutes <= max_minutes AND max_minutes <= 1440', name='ck_booking_rules_duration'), CheckConstraint(check='notice_minutes >= 0 AND horizon_days > 0 AND buffer_minutes >= 0', name='ck_booking_rules_window'), CheckConstraint(check='release_minutes >= 0', name='ck_booking_rules_release')], 'pk_attr': 'id', 'table_description': 'How a bookable space may be booked: one row a space, the defaults until a manager sets them.'},
             bases=['Model'],
         ),
         # CreateModel leaves Meta.constraints out (tests/test_migrations.py): added here.
@@ -98,6 +99,10 @@ class Migration(migrations.Migration):
         ops.AddConstraint(
             model_name='BookingRules',
             constraint=CheckConstraint(check='notice_minutes >= 0 AND horizon_days > 0 AND buffer_minutes >= 0', name='ck_booking_rules_window'),
+        ),
+        ops.AddConstraint(
+            model_name='BookingRules',
+            constraint=CheckConstraint(check='release_minutes >= 0', name='ck_booking_rules_release'),
         ),
         ops.RunPython(exclude_overlapping_bookings, ops.RunPython.noop),
     ]

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
-from incubator.booking.models import Booking
+from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.calendar.models import WorkdayOverride
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
@@ -120,7 +120,7 @@ async def world(make_user, browser) -> World:
     starts = datetime(2027, 1, 5, 2, tzinfo=UTC)
     booking_b = await Booking.create(space=room_b, organization=org_b, starts_at=starts,
                                      ends_at=starts + timedelta(hours=1), held_until=starts + timedelta(hours=1),
-                                     purpose="SECRET-BOOKING-B", status="confirmed")
+                                     purpose="SECRET-BOOKING-B", status="pending")
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
@@ -315,11 +315,22 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),
     "auth:end_session": (someone_elses_session, {}),
     "audit:timeline": (audit_of_park, None),
-    "booking:week": (public, None),  # taken time only, to everyone (tests/booking/test_routes.py)
+    "booking:week": (public, None),
+    "booking:day": (public, None),  # taken time only, to everyone (tests/booking/test_routes.py)
     "booking:form": (room_to_book, None),
     "booking:book": (room_to_book, {"organization_id": "block", "day": "2027-01-05", "start": "12:00",
                                     "end": "13:00", "attendees": "1", "purpose": "HACKED"}),
     "booking:cancel": (booking_to_cancel, {"reason": "HACKED"}),
+    "booking:approve": (booking_to_cancel, {}),
+    "booking:mark_checked_in": (booking_to_cancel, {}),
+    "booking:check_in": (room_to_book, None),
+    "booking:check_in_submit": (room_to_book, {"code": "0" * 20}),
+    "booking:rules": (space_to_change, None),
+    "booking:rules_save": (space_to_change, {"slot_minutes": "15", "min_minutes": "15", "max_minutes": "15",
+                                             "notice_minutes": "0", "horizon_days": "1", "buffer_minutes": "0"}),
+    "booking:quota": (park_to_change, None),
+    "booking:quota_save": (park_to_change, {"week_hours": "0", "month_hours": "0", "open_bookings": "0"}),
+    "booking:reject": (booking_to_cancel, {"reason": "HACKED"}),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -370,6 +381,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "organizations:application_status": None,
     "audit:log": {Role.ADMIN, Role.OFFICIAL},
     "booking:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
+    "booking:door": None,  # public: reached by its secret address (tests/booking/test_check_in.py)
     "static": None,
 }
 
@@ -443,7 +455,8 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await LedgerEntry.exists()
     assert await Tranche.filter(status="ready").count() == 2
     assert [g.status for g in await Grant.all().order_by("id")] == ["active", "proposed"]
-    assert [b.status for b in await Booking.all()] == ["confirmed"]
+    assert [b.status for b in await Booking.all()] == ["pending"]
+    assert not await BookingRules.exists() and not await BookingQuota.exists()
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.
@@ -538,7 +551,12 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "users:edit": {AD: (lambda w: w.stranger.id, "stranger-secret")},
     "audit:timeline": {AD: (lambda w: w.park_a.id, "SECRET-PARK-A"), OF: (lambda w: w.park_a.id, "SECRET-PARK-A")},
     "booking:week": {role: (lambda w: w.room_b.id, "SECRET-ROOM-B") for role in Role},
+    "booking:day": {role: (lambda w: w.park_b.id, "SECRET-ROOM-B") for role in Role},
+    # Only a member of an organization booking the room right now checks in: tests/booking/test_check_in.py.
+    "booking:check_in": {},
     "booking:form": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
+    "booking:rules": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
+    "booking:quota": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 NOT_PAGES = {"organizations:document"}

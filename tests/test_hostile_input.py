@@ -35,6 +35,7 @@ from incubator import clock, i18n
 from incubator.app import create_app
 from incubator.auth.models import LoginFailure, Role, User
 from incubator.booking.models import Booking
+from incubator.booking.service import door_code, door_token
 from incubator.calendar.models import WorkdayOverride
 from incubator.config import Settings
 from incubator.errors import ValidationFailed
@@ -174,11 +175,22 @@ async def world(app, make_user) -> AsyncIterator[World]:
     booking = await Booking.create(space=space, organization=org, booked_by=users["member"], starts_at=starts,
                                    ends_at=starts + timedelta(hours=1), held_until=starts + timedelta(hours=1),
                                    purpose="理事会", status="confirmed")
-    ids = {"booking": booking.id, "park": park.id, "space": space.id, "org": org.id, "applicant": applicant.id,
-           "victim": victim.id,
+    request = await Booking.create(space=space, organization=org, booked_by=users["member"],
+                                   starts_at=starts + timedelta(hours=2), ends_at=starts + timedelta(hours=3),
+                                   held_until=starts + timedelta(hours=3), purpose="培训", status="pending")
+    # One happening now, so the member sees the check-in form and the manager the mark-present one.
+    now_booking = await Booking.create(space=space, organization=org, booked_by=users["member"],
+                                       starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(minutes=55),
+                                       held_until=now + timedelta(minutes=55), status="confirmed")
+    ids = {"now_booking": now_booking.id, "booking": booking.id, "request": request.id, "park": park.id,
+           "space": space.id, "org": org.id,
+           "applicant": applicant.id, "victim": victim.id,
            "review": to_declare.id, "review_score": to_score.id, "review_lift": to_lift.id, "fund": fund.id,
            "draft": draft.id, "proposed": proposed.id, "active": active.id, "tranche": ready.id,
            "follow_up": follow_up.id, "batch": batch.id, "override": override.id, "document": document.id}
+    secret = app.state.settings.secret_key
+    ids["door_code"] = door_code(secret, space.id, clock.today())  # what the QR code at the door holds
+    ids["door_token"] = door_token(secret, space.id)  # the door tablet's address
     w = World(ids=ids, users=users)
     for role in (*users, "anon"):
         w.browsers[role] = ServerBrowser(app)
@@ -283,7 +295,8 @@ def route_of(path: str) -> Route:
 
 ROLES = ("admin", "official", "manager", "member", "evaluator")
 # Routes whose id is checked only after the role: who reaches the lookup.
-ID_ROLE = {"/assignments/{id:int}/conflict": "evaluator", "/assignments/{id:int}/score": "evaluator"}
+ID_ROLE = {"/assignments/{id:int}/conflict": "evaluator", "/assignments/{id:int}/score": "evaluator",
+           "/spaces/{id:int}/check-in": "member"}
 
 
 def _fill(path: str, value: str) -> str:
@@ -330,7 +343,9 @@ PAGE_IDS = {
     "/parks/{id:int}/admission-criteria": "park", "/parks/{id:int}/review-plan": "park",
     "/reviews/{id:int}": "review", "/funds/{id:int}": "fund", "/organizations/{id:int}/grants/new": "org",
     "/grants/{id:int}": "active", "/audit/{type:str}/{id:int}": "park", "/spaces/{id:int}/week": "space",
-    "/spaces/{id:int}/book": "space",
+    "/spaces/{id:int}/book": "space", "/spaces/{id:int}/booking-rules": "space",
+    "/parks/{id:int}/booking-quota": "park", "/parks/{id:int}/day": "park", "/spaces/{id:int}/check-in": "space",
+    "/door/{id:int}/{token:str}": "space",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -343,7 +358,8 @@ def _page_url(world: World, path: str) -> str:
         return path
     if "{reference:str}" in path:
         return path.replace("{reference:str}", REFERENCE)
-    return path.replace("{id:int}", str(world.ids[PAGE_IDS[path]])).replace("{type:str}", "Park")
+    return path.replace("{id:int}", str(world.ids[PAGE_IDS[path]])).replace("{type:str}", "Park").replace(
+        "{token:str}", str(world.ids["door_token"]))
 
 
 def _label(value: str) -> str:
@@ -424,6 +440,12 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/calendar/{id:int}/delete": ("admin", "/calendar"),
     "/spaces/{id:int}/book": ("member", "/spaces/{space}/book?day=" + NEXT_MONDAY.isoformat() + "&start=09:00"),
     "/bookings/{id:int}/cancel": ("member", "/bookings"),
+    "/bookings/{id:int}/approve": ("manager", "/bookings?status=pending"),
+    "/bookings/{id:int}/reject": ("manager", "/bookings?status=pending"),
+    "/spaces/{id:int}/booking-rules": ("manager", "/spaces/{space}/booking-rules"),
+    "/parks/{id:int}/booking-quota": ("manager", "/parks/{park}/booking-quota"),
+    "/spaces/{id:int}/check-in": ("member", "/spaces/{space}/check-in?code={door_code}"),
+    "/bookings/{id:int}/check-in": ("manager", "/bookings"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

@@ -190,11 +190,18 @@ async def test_a_lease_held_by_a_dead_process_of_this_host_is_taken_over_at_once
     assert (await JobLease.get(name=service.LEASE)).holder == "new"
 
 
-def test_scheduler_runs_at_start_and_then_hourly(settings):
+def test_scheduler_runs_at_start_and_then_hourly_and_the_frequent_jobs_in_between(settings):
     scheduler = jobs.build_scheduler(settings)  # built, never started: tests call jobs directly
-    [job] = scheduler.get_jobs()
-    assert job.trigger.interval == timedelta(minutes=60)
-    assert job.misfire_grace_time >= 60 and job.coalesce and job.max_instances == 1
+    hourly, frequent = sorted(scheduler.get_jobs(), key=lambda job: job.id)[::-1]
+    assert (hourly.id, hourly.trigger.interval) == ("jobs", timedelta(minutes=60))
+    assert hourly.misfire_grace_time >= 60 and hourly.coalesce and hourly.max_instances == 1
+    assert (frequent.id, frequent.trigger.interval) == ("frequent_jobs", timedelta(minutes=5))  # no-show release
+    assert frequent.coalesce and frequent.max_instances == 1
+
+
+async def test_a_frequent_run_runs_only_the_jobs_that_ask_for_it(clean, settings):
+    results = await jobs.run_all(settings, holder="web-1", within_minutes=5)
+    assert set(results) == {"release_no_shows"}
 
 
 async def test_admin_reads_the_job_history(browser, admin, settings):

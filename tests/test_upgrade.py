@@ -317,13 +317,13 @@ async def fill_0015(db: RawDatabase) -> None:
     [manager] = db.keys("account", "username", "li.manager")
     [registered] = db.keys("organization", "name_zh", "灵山青少年成长中心")
     await db.insert("booking_rules", space_id=room, slot_minutes=30, min_minutes=30, max_minutes=180,
-                    notice_minutes=120, horizon_days=30, buffer_minutes=15, updated_at=at(16))
+                    notice_minutes=120, horizon_days=30, buffer_minutes=15, release_minutes=20, updated_at=at(16))
     await db.insert("booking_quota", park_id=hub, week_minutes=360, month_minutes=900, open_bookings=3,
                     updated_at=at(16))
     await db.insert("booking", space_id=room, organization_id=registered, booked_by_id=manager,
                     starts_at=at(18, 9), ends_at=at(18, 11), held_until=at(18, 11, 0) + timedelta(minutes=15),
-                    attendees=10, purpose="志愿者培训", status="confirmed", created_at=at(16), ended_at=None,
-                    end_reason="")
+                    attendees=10, purpose="志愿者培训", status="confirmed", created_at=at(16),
+                    checked_in_at=at(18, 9, 5), ended_at=None, end_reason="")
 
 
 # The database is migrated to each era's migration, then filled as the app of that time would have.

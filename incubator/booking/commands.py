@@ -24,3 +24,23 @@ class Book(Struct, frozen=True, kw_only=True):
 
 class Cancel(Struct, frozen=True, kw_only=True):
     reason: Annotated[str, Meta(max_length=300)] = ""
+
+
+class SetRules(Struct, frozen=True, kw_only=True):
+    """How a space may be booked (its park's managers set it)."""
+
+    slot_minutes: int = 30  # 15, 30 or 60
+    min_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
+    max_minutes: Annotated[int, Meta(ge=1, le=1440)] = 240
+    notice_minutes: Annotated[int, Meta(ge=0, le=60 * 24 * 30)] = 60
+    horizon_days: Annotated[int, Meta(ge=1, le=366)] = 60
+    buffer_minutes: Annotated[int, Meta(ge=0, le=240)] = 0
+    release_minutes: Annotated[int, Meta(ge=0, le=240)] = 15
+
+
+class SetQuota(Struct, frozen=True, kw_only=True):
+    """A park's quota per organization, shared by its members."""
+
+    week_hours: Annotated[int, Meta(ge=0, le=168)] = 8
+    month_hours: Annotated[int, Meta(ge=0, le=744)] = 16
+    open_bookings: Annotated[int, Meta(ge=0, le=1000)] = 4

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import time
 
-from incubator.booking.commands import Book, Cancel
+from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
+from incubator.booking.models import SLOT_MINUTES
 from incubator.i18n import gettext as _
 from incubator.validation import Checker
 
@@ -38,3 +39,22 @@ def cancel(data: Mapping[str, str]) -> Cancel:
     reason = check.text("reason", 300)
     check.done()
     return Cancel(reason=reason)
+
+
+def set_rules(data: Mapping[str, str]) -> SetRules:
+    check = Checker(data)
+    slot = check.one_of("slot_minutes", [str(m) for m in SLOT_MINUTES])
+    values = {name: check.integer(name, minimum=low, maximum=high, required=True) for name, low, high in (
+        ("min_minutes", 1, 1440), ("max_minutes", 1, 1440), ("notice_minutes", 0, 60 * 24 * 30),
+        ("horizon_days", 1, 366), ("buffer_minutes", 0, 240), ("release_minutes", 0, 240))}
+    check.done()
+    assert slot is not None
+    return SetRules(slot_minutes=int(slot), **{k: v for k, v in values.items() if v is not None})
+
+
+def set_quota(data: Mapping[str, str]) -> SetQuota:
+    check = Checker(data)
+    values = {name: check.integer(name, minimum=0, maximum=high, required=True) for name, high in (
+        ("week_hours", 168), ("month_hours", 744), ("open_bookings", 1000))}
+    check.done()
+    return SetQuota(**{k: v for k, v in values.items() if v is not None})

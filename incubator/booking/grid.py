@@ -90,3 +90,52 @@ def _cell(principal: Principal, day: date, start: time, step: timedelta, opening
     if begins < earliest:
         return Cell(day, start, "past")
     return pending or Cell(day, start, "free")
+
+
+@dataclass
+class Day:
+    day: date
+    times: list[time]  # the columns: every half hour the park's spaces are open that day
+    rows: list[tuple[Space, list[Cell]]]
+
+    @property
+    def previous(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next(self) -> date:
+        return self.day + timedelta(days=1)
+
+
+DAY_STEP = timedelta(minutes=30)
+
+
+async def day_view(principal: Principal, park_id: int, day: date) -> Day:
+    """Every bookable space of a park on one day, half hour by half hour (the managers' overview)."""
+    spaces = await Space.filter(park_id=park_id, bookable=True, is_active=True).only(
+        "id", "name", "park_id", "opening_hours", "capacity").order_by("name")
+    holiday = workdays.is_public_holiday(day)
+    openings = {space.id: None if holiday else opening_on(space, day) for space in spaces}
+    open_hours = [hours for hours in openings.values() if hours is not None]
+    if not open_hours:
+        return Day(day, [], [(space, []) for space in spaces])
+    first, last = min(h[0] for h in open_hours), max(h[1] for h in open_hours)
+    times = []
+    moment = datetime.combine(day, first)
+    while moment.time() < last and moment.date() == day:
+        times.append(moment.time())
+        moment += DAY_STEP
+    rows = await Booking.filter(space_id__in=[s.id for s in spaces], status__in=list(ACTIVE_STATUSES),
+                                starts_at__lt=local_instant(day + timedelta(days=1), time()),
+                                held_until__gt=local_instant(day, time())).values_list(
+        "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id")
+    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
+        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    by_space: dict[int, list] = {}
+    for row in rows:
+        by_space.setdefault(row[6], []).append(row[:6])
+    now = clock.now()
+    return Day(day, times, [
+        (space, [_cell(principal, day, start, DAY_STEP, openings[space.id], by_space.get(space.id, []), visible, now)
+                 for start in times])
+        for space in spaces])

@@ -3,9 +3,18 @@ and cancels under serialization; the week grid, the booking form and one's booki
 recurrence, check-in, watching, feeds and figures come next."""
 
 from incubator.audit.labels import Field
-from incubator.booking import service
+from incubator.booking import jobs, panels, service
 from incubator.booking.models import BOOKING_STATUS_LABELS
-from incubator.capability import AuditKind, Capability, MessageKind, NavItem, Subscription
+from incubator.capability import (
+    AuditKind,
+    Capability,
+    Job,
+    MessageKind,
+    NavItem,
+    Panel,
+    ParkLink,
+    Subscription,
+)
 from incubator.i18n import N_
 from incubator.organizations.events import StageChanged
 from incubator.roles import Role
@@ -24,9 +33,23 @@ capability = Capability(
     routes=_routes,
     nav=[NavItem("booking:list", N_("Bookings"), frozenset({Role.ADMIN.value, Role.OFFICIAL.value,
                                                             Role.MANAGER.value, Role.MEMBER.value}), order=45)],
-    messages=[MessageKind("bookings_cancelled",
-                          N_("Your organization's %(count)s bookings to come were cancelled: it has left the park."))],
+    messages=[
+        MessageKind("bookings_cancelled",
+                    N_("Your organization's %(count)s bookings to come were cancelled: it has left the park.")),
+        MessageKind("booking_requested", N_("%(organization)s asks to book %(space)s, %(when)s.")),
+        MessageKind("booking_approved", N_("Your booking of %(space)s, %(when)s, is confirmed.")),
+        MessageKind("booking_rejected", N_("Your request to book %(space)s, %(when)s, was not approved.")),
+        MessageKind("booking_released", N_("Nobody checked in to your booking of %(space)s, %(when)s: it was "
+                                           "released and counts as a no-show.")),
+    ],
     subscriptions=[Subscription(StageChanged, service.on_stage_changed)],
+    jobs=[Job("release_no_shows", jobs.release_no_shows, N_("Release bookings nobody checked in to"),
+              {"released": N_("released")}, minutes=5, order=50)],
+    panels=[Panel("bookings", "booking/_organization_panel.html", panels.organization_bookings, order=60)],
+    park_links=[ParkLink("booking_day", "booking:day", N_("Spaces booked today"), lambda principal, park: True,
+                         order=25),
+                ParkLink("booking_quota", "booking:quota", N_("Booking quota"),
+                         lambda principal, park: principal.manages(park.id), order=30)],
     audit=[
         AuditKind("Booking", N_("Booking"), {
             "space_id": N_("Space"), "organization_id": N_("Organization"), "starts_at": N_("Starts"),

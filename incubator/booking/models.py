@@ -55,6 +55,8 @@ class BookingRules(Model):
     notice_minutes = fields.IntField(default=60)  # the earliest start is this long from now
     horizon_days = fields.IntField(default=60)  # the latest start is this many days ahead
     buffer_minutes = fields.IntField(default=0)  # held after each booking (cleaning, set-up)
+    # A confirmed booking not checked in this long after its start is released (a no-show).
+    release_minutes = fields.IntField(default=15)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -65,6 +67,7 @@ class BookingRules(Model):
                             name="ck_booking_rules_duration"),
             CheckConstraint(check="notice_minutes >= 0 AND horizon_days > 0 AND buffer_minutes >= 0",
                             name="ck_booking_rules_window"),
+            CheckConstraint(check="release_minutes >= 0", name="ck_booking_rules_release"),
         ]
 
 
@@ -106,6 +109,7 @@ class Booking(Model):
     purpose = fields.CharField(max_length=200, default="")
     status = fields.CharEnumField(BookingStatus, max_length=12)
     created_at = fields.DatetimeField(auto_now_add=True)
+    checked_in_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)  # cancelled, rejected or released at
     end_reason = fields.CharField(max_length=300, default="")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incubator.booking.grid import Week
+from markupsafe import Markup
+
+from incubator.booking.grid import Day, Week
 from incubator.booking.models import Booking, BookingRules
 from incubator.parks.models import Park, Space
 
@@ -35,3 +37,43 @@ class BookingsPage:  # booking/list.html
     cancellable: set[int]  # ids the viewer may cancel now (service.cancel_allowed)
     needs_reason: bool  # a manager says why
     spaces: list[Space]  # the bookable spaces the viewer may book, each a link to its week
+    decidable: set[int]  # pending ids the viewer may approve or reject (service.decide_allowed)
+    pending_only: bool  # ?status=pending: the managers' queue
+    checkable: set[int]  # ids a manager may mark as checked in now
+
+
+@dataclass
+class RulesPage:  # booking/rules.html
+    space: Space
+    values: dict[str, str]
+    errors: dict[str, str]
+    door_url: str  # the door tablet's secret address
+
+
+@dataclass
+class DoorPage:  # booking/door.html: no sign-in, reached by its secret address
+    space: Space
+    bookings: list[Booking]  # today's confirmed bookings, with their organization
+    qr: Markup  # today's check-in address as an inline SVG QR code
+    check_in_url: str
+
+
+@dataclass
+class CheckInPage:  # booking/check_in.html
+    space: Space
+    booking: Booking | None  # the member's organization's booking that may check in now
+    code: str  # as scanned
+    errors: dict[str, str]
+
+
+@dataclass
+class QuotaPage:  # booking/quota.html
+    park: Park
+    values: dict[str, str]
+    errors: dict[str, str]
+
+
+@dataclass
+class DayPage:  # booking/day.html (block "grid" for htmx)
+    park: Park
+    view: Day

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import date, time, timedelta
 
+import segno
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -11,8 +15,17 @@ from starlette.routing import Route
 from incubator import access, clock
 from incubator.access import Principal
 from incubator.booking import forms, grid, service
-from incubator.booking.models import ACTIVE_STATUSES, Booking
-from incubator.booking.pages import BookingsPage, BookPage, WeekPage
+from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingRules, BookingStatus
+from incubator.booking.pages import (
+    BookingsPage,
+    BookPage,
+    CheckInPage,
+    DayPage,
+    DoorPage,
+    QuotaPage,
+    RulesPage,
+    WeekPage,
+)
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import RESIDENT_STAGES, Organization
@@ -94,13 +107,17 @@ def booking_day(booking: Booking) -> date:
 
 async def bookings_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
+    pending_only = request.query_params.get("status") == BookingStatus.PENDING.value
+    statuses = [BookingStatus.PENDING] if pending_only else list(ACTIVE_STATUSES)
     bookings = await access.scope(Booking, principal).filter(
-        status__in=list(ACTIVE_STATUSES), ends_at__gt=clock.now()).select_related("space", "organization").only(
-        "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id",
+        status__in=statuses, ends_at__gt=clock.now()).select_related("space", "organization").only(
+        "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id", "checked_in_at",
         "space__id", "space__name", "organization__id", "organization__name_zh").order_by("starts_at", "id").limit(200)
     cancellable = {b.id for b in bookings if service.cancel_allowed(principal, b)}
+    decidable = {b.id for b in bookings if service.decide_allowed(principal, b)}
     return render(request, "booking/list.html", BookingsPage(
-        list(bookings), cancellable, principal.is_(Role.ADMIN, Role.MANAGER), await _spaces_for(principal)))
+        list(bookings), cancellable, principal.is_(Role.ADMIN, Role.MANAGER), await _spaces_for(principal),
+        decidable, pending_only, {b.id for b in bookings if service.mark_allowed(principal, b)}))
 
 
 async def _spaces_for(principal: Principal) -> list[Space]:
@@ -115,16 +132,173 @@ async def _spaces_for(principal: Principal) -> list[Space]:
     return list(await spaces.order_by("park_id", "name").limit(100))
 
 
-async def booking_cancel(request: Request) -> Response:
+async def _booking_for(request: Request, may: Callable[[Principal, Booking], bool]) -> tuple[Principal, Booking]:
+    """The booking of the path, if the principal sees it and may act on it: asked before the form is
+    read, so whoever may not gets 404 or 403 whatever they sent."""
     principal = current(request)
+    booking = await access.get_or_404(Booking, principal, id=path_int(request))
+    if not may(principal, booking):
+        raise PermissionDenied(_("You may not do that."))
+    return principal, booking
+
+
+async def _act(request: Request, may: Callable[[Principal, Booking], bool],
+               action: Callable[[Principal, int, dict[str, str]], Awaitable[object]], back: str, done: str
+               ) -> Response:
+    """A button on the bookings list: allowed or not is asked before the form is read; a refusal of
+    the service (validation, a conflict) comes back to the list as a message."""
+    principal, booking = await _booking_for(request, may)
     data = await form_data(request)
     try:
-        await service.cancel(principal, path_int(request), forms.cancel(data))
+        await action(principal, booking.id, data)
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return flash(request, redirect(request, "/bookings"), exc.message, "error")
-    return flash(request, redirect(request, "/bookings"), _("The booking has been cancelled."))
+        return flash(request, redirect(request, back), exc.message, "error")
+    return flash(request, redirect(request, back), done)
+
+
+async def booking_cancel(request: Request) -> Response:
+    return await _act(request, service.cancel_allowed,
+                      lambda p, booking_id, data: service.cancel(p, booking_id, forms.cancel(data)),
+                      "/bookings", _("The booking has been cancelled."))
+
+
+async def booking_approve(request: Request) -> Response:
+    return await _act(request, service.decide_allowed, lambda p, booking_id, data: service.approve(p, booking_id),
+                      "/bookings?status=pending", _("The booking is confirmed."))
+
+
+async def booking_reject(request: Request) -> Response:
+    return await _act(request, service.decide_allowed,
+                      lambda p, booking_id, data: service.reject(p, booking_id, forms.cancel(data)),
+                      "/bookings?status=pending", _("The request has been rejected."))
+
+
+def _qr_svg(text: str) -> Markup:
+    """`text` as a QR code, an inline SVG (no script, no external request)."""
+    # segno writes the SVG itself from the code's modules: no part of `text` appears in it unescaped.
+    return Markup(segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff"))  # noqa: S704
+
+
+async def door_page(request: Request) -> Response:
+    """The tablet at a room's door: today's bookings and today's check-in code. Its address is a
+    secret of the park's managers (the booking rules page shows it); no sign-in."""
+    settings = request.app.state.settings
+    space = await Space.get_or_none(id=path_int(request), bookable=True, is_active=True)
+    if space is None or not hmac.compare_digest(request.path_params["token"].encode(),
+                                                service.door_token(settings.secret_key, space.id).encode()):
+        raise NotFound(_("Not found."))
+    today = clock.today()
+    code = service.door_code(settings.secret_key, space.id, today)
+    url = f"{settings.base_url}/spaces/{space.id}/check-in?code={code}"
+    bookings = await Booking.filter(space_id=space.id, status=BookingStatus.CONFIRMED,
+                                    starts_at__gte=service.local_instant(today, time()),
+                                    starts_at__lt=service.local_instant(today + timedelta(days=1), time())
+                                    ).select_related("organization").only(
+        "id", "starts_at", "ends_at", "checked_in_at", "organization_id", "organization__id",
+        "organization__name_zh").order_by("starts_at")
+    return render(request, "booking/door.html", DoorPage(space, list(bookings), _qr_svg(url), url))
+
+
+async def check_in_page(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    space, _park = await _bookable_space(request)
+    if not await service.may_book(principal, space):
+        raise NotFound(_("Not found."))
+    code = request.query_params.get("code", "")[:64]
+    booking = (await service.current_booking(principal.organization_id, space.id)
+               if principal.organization_id else None)
+    return render(request, "booking/check_in.html", CheckInPage(space, booking, code, {}))
+
+
+async def check_in_submit(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    space, _park = await _bookable_space(request)
+    if not await service.may_book(principal, space):
+        raise NotFound(_("Not found."))
+    data = await form_data(request)
+    try:
+        await service.check_in(principal, space.id, data.get("code", "")[:64], request.app.state.settings.secret_key)
+    except DomainError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        booking = (await service.current_booking(principal.organization_id, space.id)
+                   if principal.organization_id else None)
+        return render(request, "booking/check_in.html", CheckInPage(space, booking, data.get("code", "")[:64],
+                                                                    form_errors(exc, forms.FIELDS)),
+                      status_code=status_for(exc))
+    return flash(request, redirect(request, "/bookings"), _("Checked in. Enjoy the room."))
+
+
+async def booking_mark_checked_in(request: Request) -> Response:
+    return await _act(request, lambda p, booking: p.is_(Role.ADMIN, Role.MANAGER),
+                      lambda p, booking_id, data: service.mark_checked_in(p, booking_id),
+                      "/bookings", _("Marked as checked in."))
+
+
+def _day_of(request: Request) -> date:
+    try:
+        return date.fromisoformat(request.query_params.get("day", ""))
+    except ValueError:
+        return clock.today()
+
+
+async def day_page(request: Request) -> Response:
+    principal = current(request)
+    park = await access.get_or_404(Park, principal, id=path_int(request))
+    view = await grid.day_view(principal, park.id, _day_of(request))
+    return render(request, "booking/day.html", DayPage(park, view), block="grid")
+
+
+def _rules_values(rules: BookingRules) -> dict[str, str]:
+    return {name: str(getattr(rules, name)) for name in service.RULE_FIELDS}
+
+
+def _door_url(request: Request, space_id: int) -> str:
+    return f"/door/{space_id}/{service.door_token(request.app.state.settings.secret_key, space_id)}"
+
+
+async def rules_form(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    space = await access.get_or_404(Space, principal, "change", id=path_int(request))
+    rules = await service.rules_for(space.id)
+    return render(request, "booking/rules.html", RulesPage(space, _rules_values(rules), {},
+                                                           _door_url(request, space.id)))
+
+
+async def rules_save(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    space = await access.get_or_404(Space, principal, "change", id=path_int(request))
+    data = await form_data(request)
+    try:
+        await service.set_rules(principal, space.id, forms.set_rules(data))
+    except DomainError as exc:
+        return render(request, "booking/rules.html", RulesPage(space, data, form_errors(exc, forms.FIELDS),
+                                                               _door_url(request, space.id)),
+                      status_code=status_for(exc))
+    return flash(request, redirect(request, f"/spaces/{space.id}/week"), _("The booking rules have been saved."))
+
+
+async def quota_form(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request))
+    quota = await service.quota_for(park.id)
+    values = {"week_hours": f"{quota.week_minutes // 60}", "month_hours": f"{quota.month_minutes // 60}",
+              "open_bookings": str(quota.open_bookings)}
+    return render(request, "booking/quota.html", QuotaPage(park, values, {}))
+
+
+async def quota_save(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    park = await access.get_or_404(Park, principal, "change", id=path_int(request))
+    data = await form_data(request)
+    try:
+        await service.set_quota(principal, park.id, forms.set_quota(data))
+    except DomainError as exc:
+        return render(request, "booking/quota.html", QuotaPage(park, data, form_errors(exc, forms.FIELDS)),
+                      status_code=status_for(exc))
+    return flash(request, redirect(request, f"/parks/{park.id}"), _("The booking quota has been saved."))
 
 
 routes = [
@@ -133,4 +307,15 @@ routes = [
     Route("/spaces/{id:int}/book", book_submit, methods=["POST"], name="booking:book"),
     Route("/bookings", bookings_page, methods=["GET"], name="booking:list"),
     Route("/bookings/{id:int}/cancel", booking_cancel, methods=["POST"], name="booking:cancel"),
+    Route("/bookings/{id:int}/approve", booking_approve, methods=["POST"], name="booking:approve"),
+    Route("/bookings/{id:int}/reject", booking_reject, methods=["POST"], name="booking:reject"),
+    Route("/parks/{id:int}/day", day_page, methods=["GET"], name="booking:day"),
+    Route("/door/{id:int}/{token:str}", door_page, methods=["GET"], name="booking:door"),
+    Route("/spaces/{id:int}/check-in", check_in_page, methods=["GET"], name="booking:check_in"),
+    Route("/spaces/{id:int}/check-in", check_in_submit, methods=["POST"], name="booking:check_in_submit"),
+    Route("/bookings/{id:int}/check-in", booking_mark_checked_in, methods=["POST"], name="booking:mark_checked_in"),
+    Route("/spaces/{id:int}/booking-rules", rules_form, methods=["GET"], name="booking:rules"),
+    Route("/spaces/{id:int}/booking-rules", rules_save, methods=["POST"], name="booking:rules_save"),
+    Route("/parks/{id:int}/booking-quota", quota_form, methods=["GET"], name="booking:quota"),
+    Route("/parks/{id:int}/booking-quota", quota_save, methods=["POST"], name="booking:quota_save"),
 ]

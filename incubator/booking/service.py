@@ -9,31 +9,45 @@ and the quota against what is committed, then writes. On PostgreSQL the exclusio
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, events, i18n, workdays
 from incubator.access import Principal
 from incubator.audit import service as audit
-from incubator.auth.models import User
-from incubator.booking.commands import Book, Cancel
-from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingQuota, BookingRules, BookingStatus
+from incubator.auth.models import ParkManager, User
+from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
+from incubator.booking.models import (
+    ACTIVE_STATUSES,
+    SLOT_MINUTES,
+    Booking,
+    BookingQuota,
+    BookingRules,
+    BookingStatus,
+)
 from incubator.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import N_
 from incubator.i18n import gettext as _
 from incubator.notifications import service as notifications
 from incubator.organizations.events import StageChanged
 from incubator.organizations.models import RESIDENT_STAGES, Organization, Stage
-from incubator.parks.models import WEEKDAYS, Space
+from incubator.parks.models import WEEKDAYS, Park, Space
 from incubator.roles import Role
 
+M = TypeVar("M", BookingRules, BookingQuota)
 SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
 # The end reason of bookings cancelled because their organization graduated or exited: a code the
 # pages translate (a reason typed by a manager is kept as typed).
 LEFT_PARK = "left_park"
+OVERLAPS_APPROVED = "overlaps_approved"  # rejected because an overlapping request was approved
+NO_SHOW = "no_show"  # released: not checked in in time
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,48 @@ async def rules_for(space_id: int) -> BookingRules:
 
 async def quota_for(park_id: int) -> BookingQuota:
     return await BookingQuota.get_or_none(park_id=park_id) or BookingQuota(park_id=park_id)
+
+
+RULE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "notice_minutes", "horizon_days", "buffer_minutes",
+               "release_minutes")
+
+
+async def set_rules(principal: Principal, space_id: int, command: SetRules) -> BookingRules:
+    """The park's managers set how a space is booked; bookings already made keep their times."""
+    space = await access.get_or_404(Space, principal, "change", id=space_id)
+    errors = {}
+    if command.slot_minutes not in SLOT_MINUTES:
+        errors["slot_minutes"] = _("Choose one of the options.")
+    elif command.min_minutes % command.slot_minutes or command.max_minutes % command.slot_minutes:
+        errors["min_minutes"] = _("Durations are whole steps of %(minutes)s minutes.", minutes=command.slot_minutes)
+    if command.min_minutes > command.max_minutes:
+        errors["max_minutes"] = _("The longest booking cannot be shorter than the shortest.")
+    if errors:
+        raise ValidationFailed(errors)
+    after: dict[str, Any] = {name: getattr(command, name) for name in RULE_FIELDS}
+    return await _keep_settings(principal, BookingRules, {"space_id": space.id}, after, space)
+
+
+async def set_quota(principal: Principal, park_id: int, command: SetQuota) -> BookingQuota:
+    park = await access.get_or_404(Park, principal, "change", id=park_id)
+    after: dict[str, Any] = {"week_minutes": command.week_hours * 60, "month_minutes": command.month_hours * 60,
+                             "open_bookings": command.open_bookings}
+    return await _keep_settings(principal, BookingQuota, {"park_id": park.id}, after, park)
+
+
+async def _keep_settings(principal: Principal, model: type[M], key: dict[str, Any], after: dict[str, Any],
+                         audited: Model) -> M:
+    """Stores a space's rules or a park's quota (one row each, made on first save), audited on the
+    space or park they belong to."""
+    async with events.transaction():
+        row = await model.get_or_none(**key)
+        before = {name: getattr(row, name) for name in after} if row else {}
+        if row is None:
+            row = await model.create(**key, **after)
+        else:
+            await model.filter(id=row.pk).update(**after)
+        await audit.record(principal, "update", audited, audit.diff(before, after))
+    return row
 
 
 def local_instant(day: date, moment: time) -> datetime:
@@ -214,6 +270,11 @@ async def book(principal: Principal, command: Book) -> Booking:
             await audit.record(principal, "create", booking, audit.diff({}, {
                 "space_id": space.id, "organization_id": booking.organization_id, "starts_at": wanted.starts_at,
                 "ends_at": wanted.ends_at, "status": status.value}))
+            if status == BookingStatus.PENDING:
+                managers = await db.flat(ParkManager.filter(park_id=space.park_id).values_list("user_id", flat=True))
+                await notifications.notify_many(managers, "booking_requested", "/bookings?status=pending", {
+                    "space": space.name, "organization": organization.name_zh if organization else "",
+                    "when": Slot(wanted.starts_at, wanted.ends_at).label()})
     except IntegrityError:
         # PostgreSQL's exclusion constraint: only a writer that skipped the locks gets here.
         raise _taken(await free_slots(space, rules, wanted, now)) from None
@@ -258,6 +319,181 @@ async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Book
         await audit.record(principal, "cancel", booking, {"status": [booking.status, BookingStatus.CANCELLED.value]})
     booking.status = BookingStatus.CANCELLED
     return booking
+
+
+def decide_allowed(principal: Principal, booking: Booking) -> bool:
+    """Managers (of the space's park: the caller found the booking through the access scope) and
+    administrators approve or reject a pending booking."""
+    return booking.status == BookingStatus.PENDING and principal.is_(Role.ADMIN, Role.MANAGER)
+
+
+async def approve(principal: Principal, booking_id: int) -> Booking:
+    """Confirms a pending booking; the pending ones overlapping it are rejected, with the reason.
+    Serialized on the space like a booking, so nothing confirmed can slip in between."""
+    booking = await access.get_or_404(Booking, principal, id=booking_id)
+    if not decide_allowed(principal, booking):
+        raise PermissionDenied(_("Only a pending booking can be approved, by the park's managers."))
+    if booking.starts_at <= clock.now():
+        raise ValidationFailed({"booking": _("This booking has already started: it can no longer be approved.")})
+    try:
+        async with events.transaction() as connection:
+            await db.serialize(connection, Booking._meta.db_table, f"booking:space:{booking.space_id}")
+            if await _confirmed_overlapping(booking.space_id, booking.starts_at, booking.held_until).exists():
+                raise Conflict(_("Another booking of this time was confirmed meanwhile: reject this one."))
+            if not await Booking.filter(id=booking.id, status=BookingStatus.PENDING).update(
+                    status=BookingStatus.CONFIRMED):
+                raise Conflict(_("This booking was changed meanwhile; look again."))
+            await audit.record(principal, "approve", booking, {"status": [booking.status, "confirmed"]})
+            losers = await Booking.filter(
+                space_id=booking.space_id, status=BookingStatus.PENDING, starts_at__lt=booking.held_until,
+                held_until__gt=booking.starts_at).exclude(id=booking.id).values_list(
+                "id", "organization_id", "starts_at", "ends_at")
+            if losers:
+                await Booking.filter(id__in=[loser[0] for loser in losers]).update(
+                    status=BookingStatus.REJECTED, ended_at=clock.now(), end_reason=OVERLAPS_APPROVED)
+                for loser_id, *_rest in losers:
+                    await audit.record(principal, "reject", object_type="Booking", object_id=loser_id,
+                                       object_repr=f"Booking {loser_id}",
+                                       changes={"status": ["pending", "rejected"]})
+            await _tell_members(booking.organization_id, "booking_approved", booking)
+            for _loser, organization_id, starts_at, ends_at in losers:
+                await _tell_members(organization_id, "booking_rejected",
+                                    Booking(space_id=booking.space_id, starts_at=starts_at, ends_at=ends_at))
+    except IntegrityError:  # PostgreSQL's exclusion constraint
+        raise Conflict(_("Another booking of this time was confirmed meanwhile: reject this one.")) from None
+    booking.status = BookingStatus.CONFIRMED
+    return booking
+
+
+async def reject(principal: Principal, booking_id: int, command: Cancel) -> Booking:
+    booking = await access.get_or_404(Booking, principal, id=booking_id)
+    if not decide_allowed(principal, booking):
+        raise PermissionDenied(_("Only a pending booking can be rejected, by the park's managers."))
+    if not command.reason.strip():
+        raise ValidationFailed({"reason": _("Say why the booking is rejected.")})
+    async with events.transaction():
+        if not await Booking.filter(id=booking.id, status=BookingStatus.PENDING).update(
+                status=BookingStatus.REJECTED, ended_at=clock.now(), end_reason=command.reason.strip()):
+            raise Conflict(_("This booking was changed meanwhile; look again."))
+        await audit.record(principal, "reject", booking, {"status": ["pending", "rejected"]})
+        await _tell_members(booking.organization_id, "booking_rejected", booking)
+    booking.status = BookingStatus.REJECTED
+    return booking
+
+
+async def _tell_members(organization_id: int | None, kind: str, booking: Booking) -> None:
+    if organization_id is None:
+        return
+    members = await db.flat(User.filter(organization_id=organization_id, is_active=True).values_list(
+        "id", flat=True))
+    space = await Space.get(id=booking.space_id).only("id", "name")
+    await notifications.notify_many(members, kind, "/bookings", {
+        "space": space.name, "when": Slot(booking.starts_at, booking.ends_at).label()})
+
+
+# ---- check-in and no-shows ----------------------------------------------------------------------
+
+CHECK_IN_EARLY = timedelta(minutes=15)  # how long before its start a booking may check in
+
+
+def door_code(secret: str, space_id: int, day: date) -> str:
+    """Today's check-in code of a space: shown as a QR code at its door, valid that day only."""
+    return hmac.new(secret.encode(), f"check-in:{space_id}:{day.isoformat()}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def door_token(secret: str, space_id: int) -> str:
+    """The secret part of the address of a space's door page (the tablet at the door)."""
+    return hmac.new(secret.encode(), f"door:{space_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+async def current_booking(organization_id: int, space_id: int) -> Booking | None:
+    """The organization's confirmed booking of the space that may check in now."""
+    now = clock.now()
+    return await Booking.filter(organization_id=organization_id, space_id=space_id, status=BookingStatus.CONFIRMED,
+                                starts_at__lte=now + CHECK_IN_EARLY, ends_at__gt=now).order_by("starts_at").first()
+
+
+async def check_in(principal: Principal, space_id: int, code: str, secret: str) -> Booking:
+    """A member checks their organization in, with the code read at the door."""
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+        raise PermissionDenied(_("Only a member of the booking organization checks in at the door."))
+    if not hmac.compare_digest(code.encode(), door_code(secret, space_id, clock.today()).encode()):  # any text
+        raise ValidationFailed({"code": _("This code is not today's: scan the code at the door again.")})
+    booking = await current_booking(principal.organization_id, space_id)
+    if booking is None:
+        raise ValidationFailed({"code": _("Your organization has no booking of this space to check in to now.")})
+    return await _check_in(principal, booking)
+
+
+def mark_allowed(principal: Principal, booking: Booking) -> bool:
+    """Whether a manager may mark the booking checked in now (found through the access scope)."""
+    now = clock.now()
+    return (principal.is_(Role.ADMIN, Role.MANAGER) and booking.status == BookingStatus.CONFIRMED
+            and booking.organization_id is not None and booking.checked_in_at is None
+            and booking.starts_at - CHECK_IN_EARLY <= now < booking.ends_at)
+
+
+async def mark_checked_in(principal: Principal, booking_id: int) -> Booking:
+    """A manager marks a booking's organization as present."""
+    booking = await access.get_or_404(Booking, principal, id=booking_id)
+    if not principal.is_(Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied(_("Only the park's managers mark a booking as checked in."))
+    if not mark_allowed(principal, booking):
+        raise ValidationFailed({"booking": _("A booking checks in from 15 minutes before its start until its end.")})
+    return await _check_in(principal, booking)
+
+
+async def _check_in(principal: Principal, booking: Booking) -> Booking:
+    if booking.checked_in_at is not None:
+        return booking
+    async with events.transaction():
+        now = clock.now()
+        if not await Booking.filter(id=booking.id, status=BookingStatus.CONFIRMED, checked_in_at__isnull=True).update(
+                checked_in_at=now):
+            raise Conflict(_("This booking was changed meanwhile; look again."))
+        await audit.record(principal, "check_in", booking, {"checked_in_at": [None, now.isoformat()]})
+    booking.checked_in_at = now
+    return booking
+
+
+async def release_no_shows() -> dict:
+    """The scheduled job: confirmed bookings not checked in within their space's release time after
+    their start are released (the slot is free again) and counted as no-shows."""
+    now = clock.now()
+    candidates = await Booking.filter(status=BookingStatus.CONFIRMED, organization_id__isnull=False,
+                                      checked_in_at__isnull=True, starts_at__lte=now,
+                                      ends_at__gt=now - timedelta(days=1)).values_list(
+        "id", "space_id", "starts_at", "organization_id")
+    if not candidates:
+        return {"released": 0}
+    release = dict(await BookingRules.filter(space_id__in={c[1] for c in candidates}).values_list(
+        "space_id", "release_minutes"))
+    default = BookingRules().release_minutes
+    due = [c for c in candidates if c[2] + timedelta(minutes=release.get(c[1], default)) <= now]
+    released = 0
+    for booking_id, space_id, starts_at, organization_id in due:
+        async with events.transaction():
+            if not await Booking.filter(id=booking_id, status=BookingStatus.CONFIRMED,
+                                        checked_in_at__isnull=True).update(
+                    status=BookingStatus.RELEASED, ended_at=now, end_reason=NO_SHOW):
+                continue  # checked in or cancelled meanwhile
+            released += 1
+            await audit.record(None, "release", object_type="Booking", object_id=booking_id,
+                               object_repr=f"Booking {booking_id}", changes={"status": ["confirmed", "released"]})
+            booking = Booking(id=booking_id, space_id=space_id, starts_at=starts_at,
+                              ends_at=starts_at, organization_id=organization_id)
+            await _tell_members(organization_id, "booking_released", booking)
+    return {"released": released}
+
+
+async def no_shows(organization_ids: list[int], since: datetime) -> dict[int, int]:
+    """Each organization's no-shows since `since` (released bookings)."""
+    rows: list[int] = await db.flat(Booking.filter(organization_id__in=organization_ids, status=BookingStatus.RELEASED,
+                                                   starts_at__gte=since).values_list("organization_id", flat=True))
+    counts: dict[int, int] = {}
+    for organization_id in rows:
+        counts[organization_id] = counts.get(organization_id, 0) + 1
+    return counts
 
 
 async def on_stage_changed(event: StageChanged) -> None:

@@ -275,8 +275,10 @@ async def close_abandoned_runs(holder: str = HOLDER) -> int:
     return closed
 
 
-async def run_all(settings: Settings, holder: str = HOLDER) -> dict[str, object]:
-    """Runs every job once if this process gets the lock; records each run."""
+async def run_all(settings: Settings, holder: str = HOLDER, *, within_minutes: int | None = None
+                  ) -> dict[str, object]:
+    """Runs every job once if this process gets the lock (or, with `within_minutes`, only the jobs
+    that ask to run at least that often); records each run."""
     async with runner_lock(settings, holder) as lock:
         if lock is None:
             now = clock.now()
@@ -288,6 +290,8 @@ async def run_all(settings: Settings, holder: str = HOLDER) -> dict[str, object]
         for job in capability.jobs():
             if lock.lost:
                 break
+            if within_minutes is not None and job.minutes > within_minutes:
+                continue
             results[job.name] = await _run_one(job, settings, holder)
         return results
 
@@ -305,21 +309,28 @@ async def _run_one(job: Job, settings: Settings, holder: str) -> object:
     return counts
 
 
-async def run_logged(settings: Settings) -> dict[str, object]:
-    results = await run_all(settings)
+async def run_logged(settings: Settings, within_minutes: int | None = None) -> dict[str, object]:
+    results = await run_all(settings, within_minutes=within_minutes)
     log.info("jobs: %s", results)
     return results
 
 
+HOURLY = 60
+
+
 def build_scheduler(settings: Settings) -> AsyncIOScheduler:
-    """All jobs hourly and once right at start-up. A run that comes late (the process was busy
-    or asleep) still runs: APScheduler's default grace of 1 s would skip it."""
+    """All jobs hourly and once right at start-up; the jobs that ask to run more often (releasing
+    no-show bookings: every 5 minutes) also at their own pace in between. A run that comes late (the
+    process was busy or asleep) still runs: APScheduler's default grace of 1 s would skip it."""
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     scheduler.add_job(
-        run_logged, "interval", minutes=min((job.minutes for job in capability.jobs()), default=60),
-        args=[settings], id="jobs",
+        run_logged, "interval", minutes=HOURLY, args=[settings], id="jobs",
         next_run_time=datetime.now(scheduler.timezone), misfire_grace_time=600, coalesce=True, max_instances=1,
     )
+    frequent = min((job.minutes for job in capability.jobs() if job.minutes < HOURLY), default=None)
+    if frequent is not None:
+        scheduler.add_job(run_logged, "interval", minutes=frequent, args=[settings, frequent], id="frequent_jobs",
+                          misfire_grace_time=frequent * 60, coalesce=True, max_instances=1)
     return scheduler
 
 

@@ -93,3 +93,68 @@ async def test_a_manager_books_for_an_organization_or_blocks_time(browser, manag
     cancel = await browser.post(f"/bookings/{(await Booking.get(organization_id=resident.id)).id}/cancel", {})
     assert cancel.status_code == 303  # refused without a reason: told so on the list
     assert (await Booking.get(organization_id=resident.id)).status == BookingStatus.CONFIRMED
+
+
+async def test_a_manager_approves_a_request_from_the_queue(new_browser, make_user, manager, park, room, rules, quota,
+                                                           resident, browser):
+    room.needs_approval = True
+    await room.save()
+    member = await login_member(new_browser, make_user, resident, "asking.member")
+    asked = await member.post(f"/spaces/{room.id}/book", {"day": "2026-12-08", "start": "10:00", "end": "11:00",
+                                                          "attendees": "4", "purpose": "培训"})
+    assert asked.status_code == 303
+    assert "待确认" in (await member.get(WEEK.format(id=room.id))).text
+    booking = await Booking.get()
+    await browser.login("manager")
+    queue = await browser.get("/bookings?status=pending")
+    assert f"/bookings/{booking.id}/approve" in queue.text and "培训" in queue.text
+    assert "approve" not in (await member.get("/bookings")).text
+    assert (await member.post(f"/bookings/{booking.id}/approve", {})).status_code == 403
+    approved = await browser.post(f"/bookings/{booking.id}/approve", {})
+    assert approved.status_code == 303
+    assert (await Booking.get(id=booking.id)).status == BookingStatus.CONFIRMED
+    assert "培训" in (await member.get(WEEK.format(id=room.id))).text
+
+
+async def test_a_manager_sets_the_rooms_rules_and_the_parks_quota(browser, manager, park, room, resident):
+    from incubator.booking.models import BookingQuota, BookingRules
+
+    await browser.login("manager")
+    assert f"/spaces/{room.id}/booking-rules" in (await browser.get(WEEK.format(id=room.id))).text
+    assert f"/parks/{park.id}/booking-quota" in (await browser.get(f"/parks/{park.id}")).text
+    bad = await browser.post(f"/spaces/{room.id}/booking-rules", {
+        "slot_minutes": "60", "min_minutes": "90", "max_minutes": "60", "notice_minutes": "0",
+        "horizon_days": "14", "buffer_minutes": "10", "release_minutes": "15"})
+    assert bad.status_code == 400 and 'value="90"' in bad.text and not await BookingRules.exists()
+    good = await browser.post(f"/spaces/{room.id}/booking-rules", {
+        "slot_minutes": "60", "min_minutes": "60", "max_minutes": "180", "notice_minutes": "0",
+        "horizon_days": "14", "buffer_minutes": "10", "release_minutes": "20"})
+    assert good.status_code == 303
+    rules = await BookingRules.get(space_id=room.id)
+    assert (rules.slot_minutes, rules.max_minutes, rules.buffer_minutes) == (60, 180, 10)
+    saved = await browser.post(f"/parks/{park.id}/booking-quota", {"week_hours": "6", "month_hours": "20",
+                                                                  "open_bookings": "3"})
+    assert saved.status_code == 303
+    quota = await BookingQuota.get(park_id=park.id)
+    assert (quota.week_minutes, quota.month_minutes, quota.open_bookings) == (360, 1200, 3)
+
+
+async def test_the_day_view_shows_every_room_of_the_park_and_whose_booking_only_to_those_who_may_see(
+        new_browser, make_user, manager, browser, park, room, rules, quota, resident):
+    from incubator.parks.models import Space
+
+    hall = await Space.create(park=park, kind="activity_hall", name="多功能厅", capacity=60, bookable=True,
+                              opening_hours={"tue": ["09:00", "17:00"]})
+    member = await login_member(new_browser, make_user, resident, "day.member")
+    await member.post(f"/spaces/{room.id}/book", {"day": "2026-12-08", "start": "10:00", "end": "11:00",
+                                                  "attendees": "5", "purpose": "季度例会"})
+    await browser.login("manager")
+    day = await browser.get(f"/parks/{park.id}/day?day=2026-12-08")
+    assert day.status_code == 200
+    assert room.name in day.text and hall.name in day.text and "季度例会" in day.text
+    other = await Organization.create(park=park, name_zh="邻居社", stage=Stage.INCUBATING)
+    neighbour = await login_member(new_browser, make_user, other, "day.neighbour")
+    seen = (await neighbour.get(f"/parks/{park.id}/day?day=2026-12-08")).text
+    assert room.name in seen and "季度例会" not in seen and 'class="slot taken"' in seen
+    fragment = await browser.get(f"/parks/{park.id}/day?day=2026-12-09", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "2026-12-10" in fragment.text

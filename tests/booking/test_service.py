@@ -212,3 +212,46 @@ async def test_graduating_cancels_the_bookings_to_come_and_tells_the_members(
     assert await AuditEntry.filter(object_type="Booking", action="cancel", actor_id=None).count() == 2
     await refused(service.book(member, at("16:00", "17:00", space_id=room.id, day=date(2026, 12, 9))),
                   PermissionDenied)  # graduates no longer book (a lower graduates' quota: later)
+
+
+async def test_approving_a_request_confirms_it_and_rejects_the_overlapping_ones(
+        room, rules, quota, park, member_of, make_user):
+    from incubator.notifications.models import Notification
+
+    room.needs_approval = True
+    await room.save()
+    manager_user = await make_user("manager.d", Role.MANAGER, parks=[park])
+    manager = Principal(manager_user, frozenset({park.id}))
+    first = await Organization.create(park=park, name_zh="壬社", stage=Stage.INCUBATING)
+    second = await Organization.create(park=park, name_zh="癸社", stage=Stage.INCUBATING)
+    one_member, two_member = await member_of(first), await member_of(second)
+    one = await service.book(one_member, at("10:00", "11:00", space_id=room.id))
+    two = await service.book(two_member, at("10:30", "11:30", space_id=room.id))
+    later = await service.book(two_member, at("14:00", "15:00", space_id=room.id))
+    asked = await Notification.filter(user_id=manager_user.id, kind="booking_requested").count()
+    assert asked == 3
+    await service.approve(manager, one.id)
+    statuses = {b.id: (b.status, b.end_reason) for b in await Booking.all()}
+    assert statuses[one.id] == (BookingStatus.CONFIRMED, "")
+    assert statuses[two.id] == (BookingStatus.REJECTED, service.OVERLAPS_APPROVED)
+    assert statuses[later.id] == (BookingStatus.PENDING, "")  # does not overlap: still waits
+    assert await Notification.filter(user_id=one_member.id, kind="booking_approved").count() == 1
+    rejected = await Notification.get(user_id=two_member.id, kind="booking_rejected")
+    assert rejected.details["when"] == "12-08 10:30–11:30"  # the request's own time
+    await refused(service.approve(manager, two.id), PermissionDenied)  # no longer pending
+    error = await refused(service.reject(manager, later.id, Cancel(reason="")))
+    assert "reason" in error.errors
+    await service.reject(manager, later.id, Cancel(reason="场地维修"))
+    assert (await Booking.get(id=later.id)).end_reason == "场地维修"
+
+
+async def test_a_member_cannot_approve_and_a_confirmed_overlap_blocks_approval(
+        room, rules, quota, park, member_of, make_user, admin):
+    room.needs_approval = True
+    await room.save()
+    member = await member_of(await Organization.create(park=park, name_zh="子社", stage=Stage.INCUBATING))
+    request = await service.book(member, at("10:00", "11:00", space_id=room.id))
+    await refused(service.approve(member, request.id), PermissionDenied)
+    await service.book(Principal(admin), at("10:00", "12:00", space_id=room.id))  # a manager's block, confirmed
+    await refused(service.approve(Principal(admin), request.id), Conflict)
+    assert (await Booking.get(id=request.id)).status == BookingStatus.PENDING

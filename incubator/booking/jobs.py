@@ -1,0 +1,10 @@
+"""Booking's scheduled job: bookings nobody checked in to are released (no-shows)."""
+
+from __future__ import annotations
+
+from incubator.booking import service
+from incubator.config import Settings
+
+
+async def release_no_shows(settings: Settings) -> dict:
+    return await service.release_no_shows()
