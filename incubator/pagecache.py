@@ -163,13 +163,16 @@ def _key(request: Request) -> tuple | None:
     )
 
 
-def cached(endpoint: Endpoint) -> Endpoint:
-    """`endpoint`, its pages kept until what they show changes."""
+def cached(endpoint: Endpoint, *, minutes: int | None = None) -> Endpoint:
+    """`endpoint`, its pages kept until what they show changes; with `minutes`, also at most that
+    long (for a page that shows what time has made past, such as a week of free and past slots)."""
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
         cache = for_app(request.app)
         key = _key(request) if cache is not None else None
+        if key is not None and minutes is not None:
+            key = (*key, int(clock.now().timestamp()) // (minutes * 60))
         versions = cache.watcher.versions() if cache is not None and key is not None else None
         if cache is None or key is None or versions is None:
             return await endpoint(request)

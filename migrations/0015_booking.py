@@ -18,6 +18,16 @@ async def exclude_overlapping_bookings(apps, editor):
             "(space_id WITH =, tstzrange(starts_at, held_until, '[)') WITH &&) WHERE (status = 'confirmed')")
 
 
+async def keep_booking_indexes(apps, editor):
+    # On SQLite each AddConstraint below rebuilt the booking table without the indexes CreateModel
+    # made (tests/test_migrations.py); PostgreSQL adds constraints in place and keeps them.
+    client = editor.client
+    if client.capabilities.dialect == "sqlite":
+        await client.execute_script(
+            'CREATE INDEX IF NOT EXISTS "ix_booking_space_start" ON "booking" ("space_id", "starts_at"); '
+            'CREATE INDEX IF NOT EXISTS "ix_booking_organization_start" ON "booking" ("organization_id", "starts_at")')
+
+
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0014_open_flags_and_reviews_indexes')]
 
@@ -104,5 +114,6 @@ class Migration(migrations.Migration):
             model_name='BookingRules',
             constraint=CheckConstraint(check='release_minutes >= 0', name='ck_booking_rules_release'),
         ),
+        ops.RunPython(keep_booking_indexes, ops.RunPython.noop),
         ops.RunPython(exclude_overlapping_bookings, ops.RunPython.noop),
     ]

@@ -151,7 +151,8 @@ def first(pattern: str, text: str) -> str:
 
 
 # Where `pages` finds the ids of its pages: the first link of each of these lists, as the administrator.
-SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds"}
+SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds",
+           "day": "/parks/{park}/day"}
 
 
 def discover(base: str, cookies: dict[str, str], park_id: int, fund_id: int) -> list[Page]:
@@ -184,6 +185,7 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
     the fund page is `fund_id`'s (the longest ledger), or the first on the funds list."""
     organization, review, fund = (first(rf'href="(?:http://[^/"]+)?/{kind}s/(\d+)"', sources[kind])
                                   for kind in ("organization", "review", "fund"))
+    room = first(r'href="/spaces/(\d+)/week', sources["day"])
     return [
         Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
         Page("organization list, all", "admin", "/organizations"),
@@ -198,6 +200,8 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
         Page("home, manager", "manager", "/"),
         Page("home, member", "member", "/"),
         Page("home, evaluator", "evaluator", "/"),
+        Page("week grid of a room", "admin", f"/spaces/{room}/week"),
+        Page("day view of a park", "admin", f"/parks/{park_id}/day"),
     ]
 
 

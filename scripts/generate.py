@@ -48,6 +48,7 @@ from incubator import capability, clock, db
 from incubator.audit.models import AuditEntry
 from incubator.auth import passwords
 from incubator.auth.models import ParkManager, User
+from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.config import Settings, is_sqlite, normalise_database_url
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
@@ -66,7 +67,7 @@ from incubator.organizations.models import (
     SpaceAllocation,
     StageChange,
 )
-from incubator.parks.models import Park, Space
+from incubator.parks.models import WEEKDAYS, Park, Space
 from incubator.reviews.models import DEFAULT_DIMENSIONS, DEFAULT_MILESTONES, Indicator, Milestone, Review
 from incubator.reviews.models import ReviewAssignment as Assignment
 from incubator.reviews.service import due_date
@@ -81,6 +82,8 @@ PARKS_AT_SCALE_1 = 50
 ORGANIZATIONS_AT_SCALE_1 = 10_000
 EVALUATORS_AT_SCALE_1 = 240
 BATCH = 5_000  # rows per transaction
+BOOKINGS_AT_SCALE_1 = 500_000  # over a year: nine months past, three to come
+BOOKING_DAYS_PAST, BOOKING_DAYS_AHEAD = 274, 91
 GRANT_APPROVAL_THRESHOLD_FEN = Settings.grant_approval_threshold_fen
 SEEDED_DOMAINS = [code for code, _zh, _en in importlib.import_module(
     "incubator.migrations.0004_default_service_domains").DOMAINS]
@@ -90,6 +93,7 @@ TABLES: list[type[Model]] = [
     Park, Space, Organization, User, ParkManager, OrganizationDomain, Application, AdmissionCriterion,
     AdmissionReview, Agreement, SpaceAllocation, StageChange, Milestone, Review, Assignment, Indicator,
     Document, FollowUp, Fund, Grant, Tranche, LedgerEntry, Flag, Notification, AuditEntry,
+    BookingRules, BookingQuota, Booking,
 ]
 
 # ---- reference data: a city in southern Jiangsu ---------------------------------------------------
@@ -1083,6 +1087,70 @@ class Builder:
                     "status": ["ready", "paid"], "voucher": [None, entry["voucher"]],
                     "amount_fen": [None, tranche["amount_fen"]]}, f"{purpose} #{tranche['sequence']}"[:200])
 
+    def build_bookings(self, target: int) -> None:
+        """About `target` bookings of the parks' bookable rooms by their residents, over a year: each
+        room's open days filled back to back (30–90 minutes, gaps of 0–30), a share of the days left
+        empty so the total comes near `target`. Past bookings were mostly checked in; some were
+        cancelled and a few released as no-shows; those to come are confirmed, or pending where a
+        manager approves. Each room has its rules and each park its quota (the defaults)."""
+        rng = self.rng
+        rooms = [row for row in self.rows[Space] if row["bookable"]]
+        residents: dict[int, list[int]] = {}
+        for row in self.rows[Organization]:
+            if row["stage"] in RESIDENT and self.members.get(row["id"]):
+                residents.setdefault(row["park_id"], []).append(row["id"])
+        for park in self.parks:
+            self.add(BookingQuota, park_id=park.id, week_minutes=8 * 60, month_minutes=16 * 60, open_bookings=4,
+                     updated_at=self.now)
+        first = self.today - timedelta(days=BOOKING_DAYS_PAST)
+        days = [first + timedelta(days=n) for n in range(BOOKING_DAYS_PAST + BOOKING_DAYS_AHEAD)]
+        open_days = [(room, day, room["opening_hours"].get(WEEKDAYS[day.weekday()])) for room in rooms
+                     for day in days if room["opening_hours"].get(WEEKDAYS[day.weekday()])
+                     and residents.get(room["park_id"])]
+        for room in rooms:
+            self.add(BookingRules, space_id=room["id"], slot_minutes=30, min_minutes=30, max_minutes=240,
+                     notice_minutes=60, horizon_days=BOOKING_DAYS_AHEAD, buffer_minutes=0, release_minutes=15,
+                     updated_at=self.now)
+        per_day = 8.5  # what a day filled back to back holds, on average
+        share = min(1.0, target / max(1.0, len(open_days) * per_day))
+        for room, day, hours in open_days:
+            if rng.random() >= share:
+                continue
+            opens = datetime.combine(day, clock_time.fromisoformat(hours[0]), tzinfo=clock.zone())
+            closes = datetime.combine(day, clock_time.fromisoformat(hours[1]), tzinfo=clock.zone())
+            start = opens + timedelta(minutes=30 * rng.randint(0, 2))
+            while True:
+                end = start + timedelta(minutes=30 * rng.randint(1, 3))
+                if end > closes:
+                    break
+                self.booking(room, rng.choice(residents[room["park_id"]]), start.astimezone(UTC),
+                             end.astimezone(UTC))
+                start = end + timedelta(minutes=30 * rng.choice((0, 0, 0, 1)))
+
+    def booking(self, room: dict, org_id: int, starts_at: datetime, ends_at: datetime) -> None:
+        rng = self.rng
+        values: dict[str, Any] = {
+            "space_id": room["id"], "organization_id": org_id, "booked_by_id": rng.choice(self.members[org_id]),
+            "starts_at": starts_at, "ends_at": ends_at, "held_until": ends_at, "attendees": rng.randint(2, 8),
+            "purpose": rng.choice(("理事会会议", "志愿者培训", "项目例会", "社区活动筹备", "对外接待", "财务培训")),
+            "created_at": starts_at - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600)),
+            "checked_in_at": None, "ended_at": None, "end_reason": "", "status": "confirmed",
+        }
+        if values["created_at"] > self.now:
+            values["created_at"] = self.now - timedelta(minutes=rng.randint(1, 600))
+        if starts_at <= self.now:  # begun or past: nothing is left for the no-show job to release
+            luck = rng.random()
+            if luck < 0.07:
+                values |= {"status": "cancelled", "ended_at": min(values["created_at"] + timedelta(days=1), starts_at)}
+            elif luck < 0.12:
+                values |= {"status": "released", "ended_at": starts_at + timedelta(minutes=15),
+                           "end_reason": "no_show"}
+            else:
+                values["checked_in_at"] = starts_at + timedelta(minutes=rng.randint(-10, 10))
+        elif room["needs_approval"] and rng.random() < 0.5:
+            values["status"] = "pending"
+        self.add(Booking, **values)
+
     def ready_on(self, tranche: dict, reviews: list[dict], approved_at: datetime) -> date | str | None:
         """When funding.service.refresh_readiness() would have made the tranche ready; "held" when
         its review failed; None while its condition is not met."""
@@ -1186,6 +1254,7 @@ async def fill(scale: float = 1.0, seed: int = DEFAULT_SEED, *, fresh: bool = Fa
     builder.build_organizations(max(30, round(ORGANIZATIONS_AT_SCALE_1 * scale)))
     builder.member_messages()
     builder.build_funds()
+    builder.build_bookings(round(BOOKINGS_AT_SCALE_1 * scale))
     _say(out, f"built in memory in {time.perf_counter() - started:.1f} s; inserting")
     for model in TABLES:
         if model in (Flag,):

@@ -61,8 +61,8 @@ async def test_every_benchmark_page_runs_as_many_queries_for_10000_organizations
 
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="the page cache is SQLite's")
-async def test_every_benchmark_page_is_kept_and_then_runs_no_query(settings):
+async def test_every_benchmark_page_is_kept_and_then_runs_no_query(settings, clean):
     """The benchmark measures kept pages: none of them may be one the cache silently builds every time."""
     app = create_app(replace(settings, page_cache_mb=64), manage_database=False)
     counts = await queries_per_page(app, SMALL)
-    assert counts and all(n == 0 for n in counts.values()), counts
+    assert counts and not {name: n for name, n in counts.items() if n}, counts

@@ -65,6 +65,15 @@ async def test_every_declared_constraint_exists_in_the_database(clean):
     assert missing == set(), "Tortoise's CreateModel drops Meta.constraints: add them with AddConstraint"
 
 
+async def test_every_declared_index_exists_in_the_database(clean):
+    """On SQLite, adding a CHECK constraint rebuilds the table without the indexes made before it."""
+    declared = {index.name for model in Tortoise.apps.get_models_iterable()
+                for index in getattr(model._meta, "indexes", ()) if getattr(index, "name", None)}
+    assert {"ix_booking_space_start", "ix_review_status_due"} <= declared
+    missing = declared - await _constraint_names_in_database()
+    assert missing == set(), "recreate these indexes after the migration that rebuilt their table"
+
+
 @checkout_only
 def test_the_app_and_the_cli_both_find_the_top_level_migrations_folder():
     assert Path(importlib.import_module("incubator.migrations").__path__[0]) == PROJECT_ROOT / "migrations"

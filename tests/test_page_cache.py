@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -299,3 +299,23 @@ async def test_requests_for_a_page_being_built_wait_for_it_instead_of_building_i
     release.set()
     responses = await asyncio.gather(*requests)
     assert [r.text for r in responses] == ["0"] * 5 and len(builds) == 1
+
+
+@sqlite_only
+async def test_a_page_kept_for_at_most_some_minutes_is_built_again_after_them(app, browser, admin):
+    builds = []
+
+    async def slots(request: Request) -> HTMLResponse:
+        builds.append(1)
+        return HTMLResponse(str(await LoginFailure.all().count()))
+
+    app.router.routes.insert(0, Route("/slots", pagecache.cached(slots, minutes=15), methods=["GET"]))
+    with time_machine.travel(datetime(2026, 12, 8, 10, 0, tzinfo=clock.zone()), tick=False) as traveller:
+        await browser.login("admin")
+        await browser.get("/slots")
+        traveller.shift(timedelta(minutes=14))
+        await browser.get("/slots")
+        assert len(builds) == 1
+        traveller.shift(timedelta(minutes=1))
+        await browser.get("/slots")
+        assert len(builds) == 2

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from incubator import access, clock, db, workdays
 from incubator.access import Principal
-from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingRules, BookingStatus
+from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingRules, BookingStatus
 from incubator.booking.service import local_instant, opening_on
 from incubator.parks.models import Space
 
@@ -55,7 +55,7 @@ async def week(principal: Principal, space: Space, rules: BookingRules, monday: 
     step = timedelta(minutes=rules.slot_minutes)
     week_start, week_end = local_instant(monday, time()), local_instant(monday + timedelta(days=7), time())
     rows = await Booking.filter(space_id=space.id, status__in=list(ACTIVE_STATUSES), starts_at__lt=week_end,
-                                held_until__gt=week_start).values_list(
+                                starts_at__gt=week_start - LONGEST_HOLD, held_until__gt=week_start).values_list(
         "id", "starts_at", "held_until", "organization_id", "status", "purpose")
     visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
         id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
@@ -127,6 +127,7 @@ async def day_view(principal: Principal, park_id: int, day: date) -> Day:
         moment += DAY_STEP
     rows = await Booking.filter(space_id__in=[s.id for s in spaces], status__in=list(ACTIVE_STATUSES),
                                 starts_at__lt=local_instant(day + timedelta(days=1), time()),
+                                starts_at__gt=local_instant(day, time()) - LONGEST_HOLD,
                                 held_until__gt=local_instant(day, time())).values_list(
         "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id")
     visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(

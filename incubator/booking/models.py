@@ -11,6 +11,7 @@ approving one rejects the others.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 from tortoise import fields
@@ -40,6 +41,9 @@ BOOKING_STATUS_LABELS = {
 # Statuses that hold time and count against an organization's quota.
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 SLOT_MINUTES = (15, 30, 60)
+# The longest time one booking holds (a day, plus a buffer of at most 4 hours): a query for the
+# bookings touching a period looks only that far back before it, so the index bounds both ends.
+LONGEST_HOLD = timedelta(minutes=1440 + 240)
 
 
 class BookingRules(Model):

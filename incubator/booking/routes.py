@@ -29,6 +29,7 @@ from incubator.booking.pages import (
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import RESIDENT_STAGES, Organization
+from incubator.pagecache import cached
 from incubator.parks.models import Park, Space
 from incubator.roles import Role
 from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
@@ -302,14 +303,15 @@ async def quota_save(request: Request) -> Response:
 
 
 routes = [
-    Route("/spaces/{id:int}/week", week_page, methods=["GET"], name="booking:week"),
+    # Kept until a booking changes, and for at most 15 minutes: slots become past as time goes on.
+    Route("/spaces/{id:int}/week", cached(week_page, minutes=15), methods=["GET"], name="booking:week"),
     Route("/spaces/{id:int}/book", book_form, methods=["GET"], name="booking:form"),
     Route("/spaces/{id:int}/book", book_submit, methods=["POST"], name="booking:book"),
     Route("/bookings", bookings_page, methods=["GET"], name="booking:list"),
     Route("/bookings/{id:int}/cancel", booking_cancel, methods=["POST"], name="booking:cancel"),
     Route("/bookings/{id:int}/approve", booking_approve, methods=["POST"], name="booking:approve"),
     Route("/bookings/{id:int}/reject", booking_reject, methods=["POST"], name="booking:reject"),
-    Route("/parks/{id:int}/day", day_page, methods=["GET"], name="booking:day"),
+    Route("/parks/{id:int}/day", cached(day_page, minutes=15), methods=["GET"], name="booking:day"),
     Route("/door/{id:int}/{token:str}", door_page, methods=["GET"], name="booking:door"),
     Route("/spaces/{id:int}/check-in", check_in_page, methods=["GET"], name="booking:check_in"),
     Route("/spaces/{id:int}/check-in", check_in_submit, methods=["POST"], name="booking:check_in_submit"),

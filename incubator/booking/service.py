@@ -26,6 +26,7 @@ from incubator.auth.models import ParkManager, User
 from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
 from incubator.booking.models import (
     ACTIVE_STATUSES,
+    LONGEST_HOLD,
     SLOT_MINUTES,
     Booking,
     BookingQuota,
@@ -171,8 +172,8 @@ def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime)
 
 
 def _confirmed_overlapping(space_id: int, starts_at: datetime, held_until: datetime) -> QuerySet[Booking]:
-    return Booking.filter(space_id=space_id, status=BookingStatus.CONFIRMED,
-                          starts_at__lt=held_until, held_until__gt=starts_at)
+    return Booking.filter(space_id=space_id, status=BookingStatus.CONFIRMED, starts_at__lt=held_until,
+                          starts_at__gt=starts_at - LONGEST_HOLD, held_until__gt=starts_at)
 
 
 async def free_slots(space: Space, rules: BookingRules, wanted: Slot, now: datetime,
@@ -184,7 +185,7 @@ async def free_slots(space: Space, rules: BookingRules, wanted: Slot, now: datet
     taken = await Booking.filter(
         space_id=space.id, status=BookingStatus.CONFIRMED,
         starts_at__lt=local_instant(first_day + timedelta(days=7), time()),
-        held_until__gt=local_instant(first_day, time()),
+        starts_at__gt=local_instant(first_day, time()) - LONGEST_HOLD, held_until__gt=local_instant(first_day, time()),
     ).values_list("starts_at", "held_until")
     candidates = []
     for offset in range(7):
@@ -346,8 +347,8 @@ async def approve(principal: Principal, booking_id: int) -> Booking:
             await audit.record(principal, "approve", booking, {"status": [booking.status, "confirmed"]})
             losers = await Booking.filter(
                 space_id=booking.space_id, status=BookingStatus.PENDING, starts_at__lt=booking.held_until,
-                held_until__gt=booking.starts_at).exclude(id=booking.id).values_list(
-                "id", "organization_id", "starts_at", "ends_at")
+                starts_at__gt=booking.starts_at - LONGEST_HOLD, held_until__gt=booking.starts_at).exclude(
+                id=booking.id).values_list("id", "organization_id", "starts_at", "ends_at")
             if losers:
                 await Booking.filter(id__in=[loser[0] for loser in losers]).update(
                     status=BookingStatus.REJECTED, ended_at=clock.now(), end_reason=OVERLAPS_APPROVED)
