@@ -29,6 +29,7 @@ from starlette.responses import Response
 
 from incubator import changes, clock, i18n
 from incubator.config import Settings, sqlite_path
+from incubator.web import FLASH_COOKIE
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -36,7 +37,6 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 ALWAYS = ("account",)  # auth.models.User (tests/test_page_cache.py checks the name)
 _READ = re.compile(r"^\s*(?:SELECT|WITH)\b", re.IGNORECASE)
 _TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.IGNORECASE)
-_FLASH_COOKIE = "incubator_flash"  # web.FLASH_COOKIE (web imports capability code; this module must not)
 
 
 @dataclass
@@ -153,7 +153,7 @@ def for_app(app: Any) -> PageCache | None:
 def _key(request: Request) -> tuple | None:
     state = request.scope.get("state", {})
     principal = state.get("principal")
-    if principal is None or request.method != "GET" or _FLASH_COOKIE in request.cookies:
+    if principal is None or request.method != "GET" or FLASH_COOKIE in request.cookies:
         return None
     headers = request.headers
     return (

@@ -19,13 +19,16 @@ async def exclude_overlapping_bookings(apps, editor):
 
 
 async def keep_booking_indexes(apps, editor):
-    # On SQLite each AddConstraint below rebuilt the booking table without the indexes CreateModel
-    # made (tests/test_migrations.py); PostgreSQL adds constraints in place and keeps them.
+    # On SQLite each AddConstraint below rebuilt its table without the indexes CreateModel made
+    # (tests/test_migrations.py) and without the uniqueness of the one-to-one columns (one quota a
+    # park, one set of rules a space: tests/booking/test_races.py); PostgreSQL alters in place.
     client = editor.client
     if client.capabilities.dialect == "sqlite":
         await client.execute_script(
             'CREATE INDEX IF NOT EXISTS "ix_booking_space_start" ON "booking" ("space_id", "starts_at"); '
-            'CREATE INDEX IF NOT EXISTS "ix_booking_organization_start" ON "booking" ("organization_id", "starts_at")')
+            'CREATE INDEX IF NOT EXISTS "ix_booking_organization_start" ON "booking" ("organization_id", "starts_at"); '
+            'CREATE UNIQUE INDEX IF NOT EXISTS "uq_booking_quota_park" ON "booking_quota" ("park_id"); '
+            'CREATE UNIQUE INDEX IF NOT EXISTS "uq_booking_rules_space" ON "booking_rules" ("space_id")')
 
 
 class Migration(migrations.Migration):

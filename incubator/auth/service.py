@@ -139,6 +139,12 @@ async def load_principal(user: User) -> Principal:
     return Principal(user=user, park_ids=await managed_parks(user), organization_id=user.organization_id)
 
 
+async def member_ids(organization_id: int) -> list[int]:
+    """The active accounts of an organization's members (whom its messages go to)."""
+    return await db.flat(User.filter(organization_id=organization_id, role=Role.MEMBER, is_active=True).values_list(
+        "id", flat=True))
+
+
 async def managed_parks(user: User) -> frozenset[int]:
     if user.role != Role.MANAGER:
         return frozenset()

@@ -20,7 +20,6 @@ class Cell:
     day: date
     start: time
     state: str  # "free", "taken", "pending" (requested, may still be requested), "own", "closed", "past"
-    booking_id: int | None = None
     label: str = ""  # the purpose, for a viewer who may see the booking
 
 
@@ -28,7 +27,6 @@ class Cell:
 class Week:
     monday: date
     days: list[date]
-    closed: dict[date, bool]  # the space is closed all day (opening hours, public holiday)
     rows: list[tuple[time, list[Cell]]] = field(default_factory=list)
 
     @property
@@ -44,30 +42,40 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _times(day: date, first: time, last: time, step: timedelta) -> list[time]:
+    """The starts of the slots from `first` until `last`, `step` apart."""
+    times, moment = [], datetime.combine(day, first)
+    while moment.time() < last and moment.date() == day:
+        times.append(moment.time())
+        moment += step
+    return times
+
+
+async def _bookings(principal: Principal, space_ids: list[int], first: date, after: date) -> tuple[list, set[int]]:
+    """The active bookings of the spaces holding time in [first, after), and those of them the
+    principal may see (the access rules'): of the others the grids show only that they are taken."""
+    start, end = local_instant(first, time()), local_instant(after, time())
+    rows = await Booking.filter(space_id__in=space_ids, status__in=list(ACTIVE_STATUSES), starts_at__lt=end,
+                                starts_at__gt=start - LONGEST_HOLD, held_until__gt=start).values_list(
+        "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id")
+    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
+        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    return rows, visible
+
+
 async def week(principal: Principal, space: Space, rules: BookingRules, monday: date) -> Week:
     days = [monday + timedelta(days=n) for n in range(7)]
     openings = {day: None if workdays.is_public_holiday(day) else opening_on(space, day) for day in days}
-    grid = Week(monday, days, {day: openings[day] is None for day in days})
+    grid = Week(monday, days)
     open_days = [hours for hours in openings.values() if hours is not None]
     if not open_days:
         return grid
-    first, last = min(h[0] for h in open_days), max(h[1] for h in open_days)
     step = timedelta(minutes=rules.slot_minutes)
-    week_start, week_end = local_instant(monday, time()), local_instant(monday + timedelta(days=7), time())
-    rows = await Booking.filter(space_id=space.id, status__in=list(ACTIVE_STATUSES), starts_at__lt=week_end,
-                                starts_at__gt=week_start - LONGEST_HOLD, held_until__gt=week_start).values_list(
-        "id", "starts_at", "held_until", "organization_id", "status", "purpose")
-    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
-        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    rows, visible = await _bookings(principal, [space.id], monday, monday + timedelta(days=7))
     earliest = clock.now() + timedelta(minutes=rules.notice_minutes)
-    moment = datetime.combine(monday, first)
-    while moment.time() < last and moment.date() == monday:
-        slot_time = moment.time()
-        cells = []
-        for day in days:
-            cells.append(_cell(principal, day, slot_time, step, openings[day], rows, visible, earliest))
-        grid.rows.append((slot_time, cells))
-        moment += step
+    for start in _times(monday, min(h[0] for h in open_days), max(h[1] for h in open_days), step):
+        grid.rows.append((start, [_cell(principal, day, start, step, openings[day], rows, visible, earliest)
+                                  for day in days]))
     return grid
 
 
@@ -78,15 +86,14 @@ def _cell(principal: Principal, day: date, start: time, step: timedelta, opening
     begins = local_instant(day, start)
     ends = begins + step
     pending = None
-    for booking_id, starts_at, held_until, organization_id, status, purpose in rows:
+    for booking_id, starts_at, held_until, organization_id, status, purpose, _space_id in rows:
         if starts_at < ends and held_until > begins:  # the booking, or the buffer after it
-            shown = booking_id if booking_id in visible else None
-            label = purpose if shown else ""
+            label = purpose if booking_id in visible else ""
             if status == BookingStatus.PENDING:
-                pending = Cell(day, start, "pending", shown, label)
+                pending = Cell(day, start, "pending", label)
                 continue
             own = organization_id is not None and organization_id == principal.organization_id
-            return Cell(day, start, "own" if own else "taken", shown, label)
+            return Cell(day, start, "own" if own else "taken", label)
     if begins < earliest:
         return Cell(day, start, "past")
     return pending or Cell(day, start, "free")
@@ -119,22 +126,11 @@ async def day_view(principal: Principal, park_id: int, day: date) -> Day:
     open_hours = [hours for hours in openings.values() if hours is not None]
     if not open_hours:
         return Day(day, [], [(space, []) for space in spaces])
-    first, last = min(h[0] for h in open_hours), max(h[1] for h in open_hours)
-    times = []
-    moment = datetime.combine(day, first)
-    while moment.time() < last and moment.date() == day:
-        times.append(moment.time())
-        moment += DAY_STEP
-    rows = await Booking.filter(space_id__in=[s.id for s in spaces], status__in=list(ACTIVE_STATUSES),
-                                starts_at__lt=local_instant(day + timedelta(days=1), time()),
-                                starts_at__gt=local_instant(day, time()) - LONGEST_HOLD,
-                                held_until__gt=local_instant(day, time())).values_list(
-        "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id")
-    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
-        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    times = _times(day, min(h[0] for h in open_hours), max(h[1] for h in open_hours), DAY_STEP)
+    rows, visible = await _bookings(principal, [s.id for s in spaces], day, day + timedelta(days=1))
     by_space: dict[int, list] = {}
     for row in rows:
-        by_space.setdefault(row[6], []).append(row[:6])
+        by_space.setdefault(row[6], []).append(row)
     now = clock.now()
     return Day(day, times, [
         (space, [_cell(principal, day, start, DAY_STEP, openings[space.id], by_space.get(space.id, []), visible, now)

@@ -35,7 +35,7 @@ class BookPage:  # booking/form.html
 class BookingsPage:  # booking/list.html
     bookings: list[Booking]  # with space and organization, soonest first
     cancellable: set[int]  # ids the viewer may cancel now (service.cancel_allowed)
-    needs_reason: bool  # a manager says why
+    needs_reason: set[int]  # ids whose cancelling needs a reason (service.cancel_needs_reason)
     spaces: list[Space]  # the bookable spaces the viewer may book, each a link to its week
     decidable: set[int]  # pending ids the viewer may approve or reject (service.decide_allowed)
     pending_only: bool  # ?status=pending: the managers' queue

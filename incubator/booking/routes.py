@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
-from datetime import date, time, timedelta
+from datetime import date, time
 
 import segno
 from markupsafe import Markup
@@ -28,7 +27,6 @@ from incubator.booking.pages import (
 )
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
-from incubator.organizations.models import RESIDENT_STAGES, Organization
 from incubator.pagecache import cached
 from incubator.parks.models import Park, Space
 from incubator.roles import Role
@@ -59,10 +57,9 @@ async def week_page(request: Request) -> Response:
 
 
 async def _organization_choices(principal: Principal, space: Space) -> list[tuple[str, str]]:
-    if principal.is_(Role.MEMBER):
+    rows = await service.organizations_to_book_for(principal, space)
+    if not rows:
         return []
-    rows = await Organization.filter(park_id=space.park_id, stage__in=list(RESIDENT_STAGES)).order_by(
-        "name_zh").values_list("id", "name_zh")
     return [(forms.BLOCK, _("No organization: block the time")), *((str(i), name) for i, name in rows)]
 
 
@@ -98,12 +95,8 @@ async def book_submit(request: Request) -> Response:
                         form_errors(exc, forms.FIELDS))
         return render(request, "booking/form.html", page, status_code=status_for(exc))
     message = _("Requested: a manager will confirm it.") if booking.status == "pending" else _("Booked.")
-    return flash(request, redirect(request, f"/spaces/{space.id}/week?week={grid.monday_of(booking_day(booking))}"),
-                 message)
-
-
-def booking_day(booking: Booking) -> date:
-    return clock.local_date(booking.starts_at)
+    week = grid.monday_of(clock.local_date(booking.starts_at))
+    return flash(request, redirect(request, f"/spaces/{space.id}/week?week={week}"), message)
 
 
 async def bookings_page(request: Request) -> Response:
@@ -114,23 +107,14 @@ async def bookings_page(request: Request) -> Response:
         status__in=statuses, ends_at__gt=clock.now()).select_related("space", "organization").only(
         "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id", "checked_in_at",
         "space__id", "space__name", "organization__id", "organization__name_zh").order_by("starts_at", "id").limit(200)
-    cancellable = {b.id for b in bookings if service.cancel_allowed(principal, b)}
-    decidable = {b.id for b in bookings if service.decide_allowed(principal, b)}
     return render(request, "booking/list.html", BookingsPage(
-        list(bookings), cancellable, principal.is_(Role.ADMIN, Role.MANAGER), await _spaces_for(principal),
-        decidable, pending_only, {b.id for b in bookings if service.mark_allowed(principal, b)}))
-
-
-async def _spaces_for(principal: Principal) -> list[Space]:
-    spaces = Space.filter(bookable=True, is_active=True).only("id", "name", "park_id", "capacity", "kind")
-    if principal.is_(Role.MEMBER):
-        organization = await Organization.get_or_none(id=principal.organization_id).only("id", "park_id")
-        if organization is None:
-            return []
-        spaces = spaces.filter(park_id=organization.park_id)
-    elif principal.is_(Role.MANAGER):
-        spaces = spaces.filter(park_id__in=list(principal.park_ids))
-    return list(await spaces.order_by("park_id", "name").limit(100))
+        bookings=list(bookings),
+        cancellable={b.id for b in bookings if service.cancel_allowed(principal, b)},
+        needs_reason={b.id for b in bookings if service.cancel_needs_reason(principal, b)},
+        spaces=await service.bookable_spaces(principal),
+        decidable={b.id for b in bookings if service.decide_allowed(principal, b)},
+        pending_only=pending_only,
+        checkable={b.id for b in bookings if service.mark_allowed(principal, b)}))
 
 
 async def _booking_for(request: Request, may: Callable[[Principal, Booking], bool]) -> tuple[Principal, Booking]:
@@ -186,20 +170,10 @@ async def door_page(request: Request) -> Response:
     """The tablet at a room's door: today's bookings and today's check-in code. Its address is a
     secret of the park's managers (the booking rules page shows it); no sign-in."""
     settings = request.app.state.settings
-    space = await Space.get_or_none(id=path_int(request), bookable=True, is_active=True)
-    if space is None or not hmac.compare_digest(request.path_params["token"].encode(),
-                                                service.door_token(settings.secret_key, space.id).encode()):
-        raise NotFound(_("Not found."))
-    today = clock.today()
-    code = service.door_code(settings.secret_key, space.id, today)
+    space, bookings, code = await service.door_view(settings.secret_key, path_int(request),
+                                                    request.path_params["token"])
     url = f"{settings.base_url}/spaces/{space.id}/check-in?code={code}"
-    bookings = await Booking.filter(space_id=space.id, status=BookingStatus.CONFIRMED,
-                                    starts_at__gte=service.local_instant(today, time()),
-                                    starts_at__lt=service.local_instant(today + timedelta(days=1), time())
-                                    ).select_related("organization").only(
-        "id", "starts_at", "ends_at", "checked_in_at", "organization_id", "organization__id",
-        "organization__name_zh").order_by("starts_at")
-    return render(request, "booking/door.html", DoorPage(space, list(bookings), _qr_svg(url), url))
+    return render(request, "booking/door.html", DoorPage(space, bookings, _qr_svg(url), url))
 
 
 async def check_in_page(request: Request) -> Response:

@@ -16,13 +16,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, events, i18n, workdays
 from incubator.access import Principal
 from incubator.audit import service as audit
-from incubator.auth.models import ParkManager, User
+from incubator.auth import service as auth_service
+from incubator.auth.models import ParkManager
 from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
 from incubator.booking.models import (
     ACTIVE_STATUSES,
@@ -44,9 +46,9 @@ from incubator.roles import Role
 
 M = TypeVar("M", BookingRules, BookingQuota)
 SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
-# The end reason of bookings cancelled because their organization graduated or exited: a code the
-# pages translate (a reason typed by a manager is kept as typed).
-LEFT_PARK = "left_park"
+# End reasons the system writes are codes, not text (a reason typed by a manager is kept as typed):
+# no page lists ended bookings yet; the one that does will translate these.
+LEFT_PARK = "left_park"  # cancelled: the organization graduated or exited
 OVERLAPS_APPROVED = "overlaps_approved"  # rejected because an overlapping request was approved
 NO_SHOW = "no_show"  # released: not checked in in time
 
@@ -101,14 +103,17 @@ async def _keep_settings(principal: Principal, model: type[M], key: dict[str, An
                          audited: Model) -> M:
     """Stores a space's rules or a park's quota (one row each, made on first save), audited on the
     space or park they belong to."""
-    async with events.transaction():
-        row = await model.get_or_none(**key)
-        before = {name: getattr(row, name) for name in after} if row else {}
-        if row is None:
-            row = await model.create(**key, **after)
-        else:
-            await model.filter(id=row.pk).update(**after)
-        await audit.record(principal, "update", audited, audit.diff(before, after))
+    try:
+        async with events.transaction():
+            row = await model.get_or_none(**key)
+            before = {name: getattr(row, name) for name in after} if row else {}
+            if row is None:
+                row = await model.create(**key, **after)  # one row a space or park: a unique column
+            else:
+                await model.filter(id=row.pk).update(**after)
+            await audit.record(principal, "update", audited, audit.diff(before, after))
+    except IntegrityError:  # another manager saved the first ones at the same moment
+        raise Conflict(_("These settings were changed meanwhile; look again.")) from None
     return row
 
 
@@ -138,7 +143,7 @@ async def _organization_for(principal: Principal, space: Space, command: Book) -
     organization = await Organization.get_or_none(id=organization_id).only("id", "park_id", "stage", "name_zh")
     if organization is None:
         raise ValidationFailed({"organization_id": _("Choose one of the options.")})
-    if organization.park_id != space.park_id or organization.stage not in RESIDENT_STAGES:
+    if not await _residents(space.park_id).filter(id=organization.id).exists():
         raise PermissionDenied(_("Only organizations incubating in this park may book its spaces."))
     return organization
 
@@ -211,17 +216,13 @@ def _taken(suggestions: list[Slot]) -> Conflict:
                       slots=i18n.list_separator().join(slot.label() for slot in suggestions)))
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 async def _check_quota(organization: Organization, park_id: int, wanted: Slot, now: datetime) -> None:
     quota = await quota_for(park_id)
     local_day = wanted.starts_at.astimezone(clock.zone()).date()
     minutes = int((wanted.ends_at - wanted.starts_at).total_seconds() // 60)
     week_start = local_day - timedelta(days=local_day.weekday())
-    month_start = _month_start(local_day)
-    next_month = _month_start(month_start + timedelta(days=32))
+    month_start = local_day.replace(day=1)
+    next_month = workdays.add_months(month_start, 1)
     periods = (
         (week_start, week_start + timedelta(days=7), quota.week_minutes,
          N_("This booking would take your organization over its %(hours)s hours this week.")),
@@ -282,16 +283,64 @@ async def book(principal: Principal, command: Book) -> Booking:
     return booking
 
 
+def _residents(park_id: int) -> QuerySet[Organization]:
+    """The organizations that may book a park's spaces: those in a resident stage there."""
+    return Organization.filter(park_id=park_id, stage__in=list(RESIDENT_STAGES))
+
+
+async def _member_park(principal: Principal) -> int | None:
+    """The park whose spaces a member's organization may book (None: it is not resident anywhere)."""
+    if principal.organization_id is None:
+        return None
+    parks = await db.flat(Organization.filter(id=principal.organization_id, stage__in=list(RESIDENT_STAGES))
+                          .values_list("park_id", flat=True))
+    return parks[0] if parks else None
+
+
 async def may_book(principal: Principal, space: Space) -> bool:
     """Whether the principal may book `space` at all (the rules of a booking are `book`'s)."""
     if principal.is_(Role.ADMIN):
         return True
     if principal.is_(Role.MANAGER):
         return space.park_id in principal.park_ids
-    if principal.is_(Role.MEMBER) and principal.organization_id is not None:
-        return await Organization.filter(id=principal.organization_id, park_id=space.park_id,
-                                         stage__in=list(RESIDENT_STAGES)).exists()
-    return False
+    return principal.is_(Role.MEMBER) and await _member_park(principal) == space.park_id
+
+
+async def bookable_spaces(principal: Principal, limit: int = 100) -> list[Space]:
+    """The spaces the principal may book (for a member, the spaces of their organization's park)."""
+    spaces = Space.filter(bookable=True, is_active=True).only("id", "name", "park_id", "capacity", "kind")
+    if principal.is_(Role.MEMBER):
+        park_id = await _member_park(principal)
+        if park_id is None:
+            return []
+        spaces = spaces.filter(park_id=park_id)
+    elif principal.is_(Role.MANAGER):
+        spaces = spaces.filter(park_id__in=list(principal.park_ids))
+    elif not principal.is_(Role.ADMIN):
+        return []
+    return list(await spaces.order_by("park_id", "name").limit(limit))
+
+
+async def organizations_to_book_for(principal: Principal, space: Space) -> list[tuple[int, str]]:
+    """A manager's choice on the booking form: the resident organizations of the space's park."""
+    if principal.is_(Role.MEMBER) or not await may_book(principal, space):
+        return []
+    return await _residents(space.park_id).order_by("name_zh").values_list("id", "name_zh")
+
+
+async def door_view(secret: str, space_id: int, token: str) -> tuple[Space, list[Booking], str]:
+    """The tablet at a room's door: the space, today's confirmed bookings with their organization, and
+    today's check-in code; NotFound unless `token` is the door's secret."""
+    space = await Space.get_or_none(id=space_id, bookable=True, is_active=True)
+    if space is None or not hmac.compare_digest(token.encode(), door_token(secret, space.id).encode()):
+        raise NotFound(_("Not found."))
+    today = clock.today()
+    bookings = await Booking.filter(
+        space_id=space.id, status=BookingStatus.CONFIRMED, starts_at__gte=local_instant(today, time()),
+        starts_at__lt=local_instant(today + timedelta(days=1), time())).select_related("organization").only(
+        "id", "starts_at", "ends_at", "checked_in_at", "organization_id", "organization__id",
+        "organization__name_zh").order_by("starts_at")
+    return space, list(bookings), door_code(secret, space.id, today)
 
 
 def cancel_allowed(principal: Principal, booking: Booking) -> bool:
@@ -305,12 +354,17 @@ def cancel_allowed(principal: Principal, booking: Booking) -> bool:
             and booking.starts_at > clock.now())
 
 
+def cancel_needs_reason(principal: Principal, booking: Booking) -> bool:
+    """A manager cancelling an organization's booking says why (the organization is told)."""
+    return principal.is_(Role.ADMIN, Role.MANAGER) and booking.organization_id is not None
+
+
 async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Booking:
     """The organization cancels until the start; managers at any time, with a reason."""
     booking = await access.get_or_404(Booking, principal, id=booking_id)
     if not cancel_allowed(principal, booking):
         raise PermissionDenied(_("This booking can no longer be cancelled."))
-    if principal.is_(Role.ADMIN, Role.MANAGER) and booking.organization_id is not None and not command.reason.strip():
+    if cancel_needs_reason(principal, booking) and not command.reason.strip():
         raise ValidationFailed({"reason": _("Say why the booking is cancelled.")})
     async with events.transaction():
         changed = await Booking.filter(id=booking.id, status__in=list(ACTIVE_STATUSES)).update(
@@ -356,9 +410,10 @@ async def approve(principal: Principal, booking_id: int) -> Booking:
                     await audit.record(principal, "reject", object_type="Booking", object_id=loser_id,
                                        object_repr=f"Booking {loser_id}",
                                        changes={"status": ["pending", "rejected"]})
-            await _tell_members(booking.organization_id, "booking_approved", booking)
+            space_name = await _space_name(booking.space_id)
+            await _tell_members(booking.organization_id, "booking_approved", space_name, booking)
             for _loser, organization_id, starts_at, ends_at in losers:
-                await _tell_members(organization_id, "booking_rejected",
+                await _tell_members(organization_id, "booking_rejected", space_name,
                                     Booking(space_id=booking.space_id, starts_at=starts_at, ends_at=ends_at))
     except IntegrityError:  # PostgreSQL's exclusion constraint
         raise Conflict(_("Another booking of this time was confirmed meanwhile: reject this one.")) from None
@@ -377,19 +432,20 @@ async def reject(principal: Principal, booking_id: int, command: Cancel) -> Book
                 status=BookingStatus.REJECTED, ended_at=clock.now(), end_reason=command.reason.strip()):
             raise Conflict(_("This booking was changed meanwhile; look again."))
         await audit.record(principal, "reject", booking, {"status": ["pending", "rejected"]})
-        await _tell_members(booking.organization_id, "booking_rejected", booking)
+        await _tell_members(booking.organization_id, "booking_rejected", await _space_name(booking.space_id), booking)
     booking.status = BookingStatus.REJECTED
     return booking
 
 
-async def _tell_members(organization_id: int | None, kind: str, booking: Booking) -> None:
+async def _tell_members(organization_id: int | None, kind: str, space_name: str, booking: Booking) -> None:
     if organization_id is None:
         return
-    members = await db.flat(User.filter(organization_id=organization_id, is_active=True).values_list(
-        "id", flat=True))
-    space = await Space.get(id=booking.space_id).only("id", "name")
-    await notifications.notify_many(members, kind, "/bookings", {
-        "space": space.name, "when": Slot(booking.starts_at, booking.ends_at).label()})
+    await notifications.notify_many(await auth_service.member_ids(organization_id), kind, "/bookings", {
+        "space": space_name, "when": Slot(booking.starts_at, booking.ends_at).label()})
+
+
+async def _space_name(space_id: int) -> str:
+    return (await Space.get(id=space_id).only("id", "name")).name
 
 
 # ---- check-in and no-shows ----------------------------------------------------------------------
@@ -483,18 +539,16 @@ async def release_no_shows() -> dict:
                                object_repr=f"Booking {booking_id}", changes={"status": ["confirmed", "released"]})
             booking = Booking(id=booking_id, space_id=space_id, starts_at=starts_at,
                               ends_at=starts_at, organization_id=organization_id)
-            await _tell_members(organization_id, "booking_released", booking)
+            await _tell_members(organization_id, "booking_released", await _space_name(space_id), booking)
     return {"released": released}
 
 
 async def no_shows(organization_ids: list[int], since: datetime) -> dict[int, int]:
-    """Each organization's no-shows since `since` (released bookings)."""
-    rows: list[int] = await db.flat(Booking.filter(organization_id__in=organization_ids, status=BookingStatus.RELEASED,
-                                                   starts_at__gte=since).values_list("organization_id", flat=True))
-    counts: dict[int, int] = {}
-    for organization_id in rows:
-        counts[organization_id] = counts.get(organization_id, 0) + 1
-    return counts
+    """Each organization's no-shows since `since` (released bookings), counted by the database."""
+    rows = await Booking.filter(organization_id__in=organization_ids, status=BookingStatus.RELEASED,
+                                starts_at__gte=since).annotate(count=Count("id")).group_by(
+        "organization_id").values_list("organization_id", "count")
+    return {organization_id: count for organization_id, count in rows}
 
 
 async def on_stage_changed(event: StageChanged) -> None:
@@ -512,9 +566,8 @@ async def on_stage_changed(event: StageChanged) -> None:
         for id_, status in ending:
             await audit.record(None, "cancel", object_type="Booking", object_id=id_, object_repr=f"Booking {id_}",
                                changes={"status": [status, BookingStatus.CANCELLED.value]})
-        members = await db.flat(User.filter(organization_id=event.organization_id, is_active=True).values_list(
-            "id", flat=True))
-        await notifications.notify_many(members, "bookings_cancelled", details={"count": len(ending)})
+        await notifications.notify_many(await auth_service.member_ids(event.organization_id), "bookings_cancelled",
+                                        details={"count": len(ending)})
 
 
 async def minutes_booked(organization_id: int, first: date, after: date) -> int:

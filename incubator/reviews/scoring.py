@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from incubator import access, clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
+from incubator.auth import service as auth_service
 from incubator.auth.models import ParkManager, User
 from incubator.calendar.service import overrides as calendar_overrides
 from incubator.config import Settings
@@ -252,8 +253,7 @@ async def _tell_the_organization(review: Review, decision: Decision) -> None:
     """The organization's members learn the result in their inbox (inside the caller's transaction)."""
     from incubator.notifications import service as notifications
 
-    members = await db.flat(User.filter(organization_id=review.organization_id, role=Role.MEMBER,
-                                        is_active=True).values_list("id", flat=True))
+    members = await auth_service.member_ids(review.organization_id)
     token = set_locale("zh_CN")
     try:
         decision_zh = _(DECISION_LABELS[decision])

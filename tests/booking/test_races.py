@@ -66,3 +66,25 @@ async def test_postgresql_refuses_overlapping_confirmed_bookings_written_past_th
     await Booking.create(**later, status=BookingStatus.PENDING)  # pending bookings may overlap
     await Booking.filter(id=first.id).update(status=BookingStatus.CANCELLED)
     await Booking.create(**later, status=BookingStatus.CONFIRMED)  # the cancelled one holds nothing
+
+
+async def test_a_first_save_that_loses_to_another_is_told_so_not_a_server_error(park, make_user, monkeypatch):
+    """Two managers saving a park's first quota at once: the one that read "none yet" before the
+    other's insert committed meets the unique park column, and is answered with a conflict."""
+    from incubator.access import Principal
+    from incubator.booking.commands import SetQuota
+    from incubator.booking.models import BookingQuota
+    from incubator.roles import Role
+
+    manager = Principal(await make_user("quota.manager", Role.MANAGER, parks=[park]), frozenset({park.id}))
+    await BookingQuota.create(park_id=park.id, week_minutes=60, month_minutes=60, open_bookings=1)  # the other's
+
+    async def read_before_it(**key):
+        return None  # what the loser read, before the other's insert committed
+
+    monkeypatch.setattr(BookingQuota, "get_or_none", read_before_it)
+    with pytest.raises(Conflict):
+        await service.set_quota(manager, park.id, SetQuota(week_hours=5, month_hours=20, open_bookings=3))
+    monkeypatch.undo()
+    quota = await BookingQuota.get(park_id=park.id)
+    assert (quota.week_minutes, await BookingQuota.filter(park_id=park.id).count()) == (60, 1)
