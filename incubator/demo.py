@@ -113,10 +113,13 @@ ACCOUNTS = [
     ("official", "区民政局 王科长", Role.OFFICIAL),
     ("manager", "灵山园区 李经理", Role.MANAGER),
     ("org", "太湖邻里志愿者协会 张会长", Role.MEMBER),
+    ("green", "滨湖绿色环保志愿服务队 周队长", Role.MEMBER),
     ("evaluator", "第三方评估 陈专家", Role.EVALUATOR),
     ("media.reviewer", "媒体评审 刘记者", Role.EVALUATOR),
     ("resident.reviewer", "居民代表 赵阿姨", Role.EVALUATOR),
 ]
+# Each member account's organization: two residents of the first park (they share its spaces).
+MEMBER_ORGANIZATIONS = {"org": ORGANIZATIONS[0][1], "green": ORGANIZATIONS[1][1]}
 DOMAINS_BY_PARK = {0: ["volunteering", "self_governance"], 1: ["family", "elderly"], 2: ["disability"]}
 REASONS = {
     "admit": "服务需求明确，团队稳定，符合园区定位。",
@@ -157,9 +160,10 @@ async def load() -> bool:
     for number, spec in enumerate(ORGANIZATIONS):
         await _walk(admin, parks, number, evaluators, *spec)
     await _funding(admin, parks)
-    member_org = await Organization.get(name_zh=ORGANIZATIONS[0][1])
-    username, name, role = next(a for a in ACCOUNTS if a[2] == Role.MEMBER)
-    await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, organization_id=member_org.id)
+    for username, name, role in ACCOUNTS:
+        if role == Role.MEMBER:
+            member_org = await Organization.get(name_zh=MEMBER_ORGANIZATIONS[username])
+            await create_user_plain(username, DEMO_PASSWORD, role, display_name=name, organization_id=member_org.id)
     return True
 
 

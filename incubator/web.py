@@ -91,6 +91,7 @@ def _environment() -> Environment:
         date=i18n.format_date,
         number=i18n.format_number,
         money=i18n.format_money,
+        local_date=clock.local_date,  # an instant's date where the users are (instants are stored in UTC)
     )
     env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES, url_for=_url_for)
     # Form macros as a global `f`, so a block rendered alone for htmx still has them.

@@ -1,5 +1,6 @@
 """Races between processes on PostgreSQL: grant approvals against one fund's budget, payments of
-the same tranches, and stage changes of the same organizations, sent at once by many connections to
+the same tranches, stage changes of the same organizations, and bookings of the same room's times
+and of one organization's quota, sent at once by many connections to
 `incubator serve --workers 2` while `incubator scheduler` runs the jobs; then the invariants are
 checked with SQL of their own, not through the app's models.
 
@@ -42,6 +43,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from datetime import time as datetime_time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -71,6 +73,13 @@ EXITING_ORGANIZATIONS = 1  # the last ones of the stage walk also exit, at its e
 # not apply to the stage it has reached by then is refused (and must change nothing).
 STAGE_WALK = ("extended+90", "extended+180", "midterm_review", "graduation_review", "incubating", "midterm_review",
               "incubating")
+# Bookings: times of one room blocked by managers (overlapping ones among them: at most one of each
+# overlapping pair may hold), and hours booked for one organization over its week's quota.
+CONTESTED_TIMES = (("09:00", "10:00"), ("09:30", "10:30"), ("11:00", "12:00"), ("11:30", "12:30"), ("14:00", "15:00"))
+QUOTA_TIMES = (("09:00", "10:00"), ("10:30", "11:30"), ("12:00", "13:00"), ("13:30", "14:30"), ("15:00", "16:00"),
+               ("16:30", "17:30"))
+QUOTA_MINUTES = 120  # the organization's week: two of the six hours
+BUFFER_MINUTES = 15
 
 
 # ---- processes ----------------------------------------------------------------------------------------
@@ -169,6 +178,11 @@ class World:
     audit_watermark: int
     ledger_watermark: int
     job_watermark: int
+    room_id: int = 0  # the room whose times are raced for
+    contested_day: str = ""  # the day of the contested times (blocks, by managers)
+    quota_day: str = ""  # the day of the quota's hours
+    quota_organization_id: int = 0
+    booking_watermark: int = 0
 
 
 async def seed(url: str, scale: float, seed_number: int, *, fresh: bool) -> World:
@@ -243,6 +257,10 @@ async def seed(url: str, scale: float, seed_number: int, *, fresh: bool) -> Worl
             rows = await connections.get("default").execute_query_dict(query)
             return int(rows[0]["top"])
 
+        moving = {organization.id for organization in movers}
+        room_id, contested_day, quota_day, quota_organization = await _booking_world(
+            park_id, [resident for resident in residents if resident.id not in moving])
+
         return World(
             today=today.isoformat(), park_id=park_id, fund_id=fund.id, budget_fen=budget, fits=FITS,
             proposed_grants=proposed, approved_grants=approved,
@@ -252,7 +270,44 @@ async def seed(url: str, scale: float, seed_number: int, *, fresh: bool) -> Worl
             organizations={str(o.id): str(o.stage) for o in movers}, term_ends=ends,
             stage_watermark=await top("stage_change"), audit_watermark=await top("audit_entry"),
             ledger_watermark=await top("ledger_entry"), job_watermark=await top("job_run"),
+            room_id=room_id, contested_day=contested_day.isoformat(), quota_day=quota_day.isoformat(),
+            quota_organization_id=quota_organization, booking_watermark=await top("booking"),
         )
+
+
+async def _booking_world(park_id: int, residents: list) -> tuple[int, date, date, int]:
+    """A room of the park opened to bookings from now on, two working days ahead with their times
+    free, and a resident organization with nothing else booked that week and a quota of two hours."""
+    from incubator import clock, workdays
+    from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingQuota, BookingRules, BookingStatus
+    from incubator.booking.service import local_instant, opening_on
+    from incubator.parks.models import Space
+
+    rooms = await Space.filter(park_id=park_id, bookable=True, is_active=True, needs_approval=False).order_by("id")
+    days = []
+    day = clock.today() + timedelta(days=3)
+    while len(days) < 2:
+        if all(opening_on(room, day) for room in rooms[:1]) and not workdays.is_public_holiday(day):
+            days.append(day)
+        day += timedelta(days=1)
+    room = rooms[0]
+    await BookingRules.filter(space_id=room.id).delete()
+    await BookingRules.create(space_id=room.id, slot_minutes=30, min_minutes=30, max_minutes=240, notice_minutes=0,
+                              horizon_days=60, buffer_minutes=BUFFER_MINUTES, release_minutes=15)
+    await BookingQuota.filter(park_id=park_id).update(week_minutes=QUOTA_MINUTES, month_minutes=100 * 60,
+                                                      open_bookings=1000)
+    for first in days:
+        await Booking.filter(space_id=room.id, status__in=list(ACTIVE_STATUSES),
+                             starts_at__gte=local_instant(first, datetime_time()) - timedelta(days=1),
+                             starts_at__lt=local_instant(first + timedelta(days=1), datetime_time())).update(
+            status=BookingStatus.CANCELLED, end_reason="race")
+    organization = residents[0].id
+    monday = days[1] - timedelta(days=days[1].weekday())
+    await Booking.filter(organization_id=organization, status__in=list(ACTIVE_STATUSES),
+                         starts_at__gte=local_instant(monday, datetime_time()),
+                         starts_at__lt=local_instant(monday + timedelta(days=7), datetime_time())).update(
+        status=BookingStatus.CANCELLED, end_reason="race")
+    return room.id, days[0], days[1], organization
 
 
 # ---- the load ----------------------------------------------------------------------------------------------
@@ -307,7 +362,14 @@ def plan(world: World, sessions: dict[str, list[Session]]) -> dict[str, Plan]:
                 end = date.fromisoformat(world.term_ends[organization]) + timedelta(days=int(days))
                 fields["new_end_on"] = end.isoformat()
             stage.append((f"/organizations/{organization}/stage", urlencode(fields)))
-    return {"approve": Plan(approve, approvers), "pay": Plan(pay, staff), "stage": Plan(stage, staff)}
+    book = [(f"/spaces/{world.room_id}/book", urlencode({
+        "organization_id": "block", "day": world.contested_day, "start": start, "end": end, "attendees": "1",
+        "purpose": "RACE"})) for start, end in CONTESTED_TIMES]
+    book += [(f"/spaces/{world.room_id}/book", urlencode({
+        "organization_id": str(world.quota_organization_id), "day": world.quota_day, "start": start, "end": end,
+        "attendees": "1", "purpose": "RACE"})) for start, end in QUOTA_TIMES]
+    return {"approve": Plan(approve, approvers), "pay": Plan(pay, staff), "stage": Plan(stage, staff),
+            "book": Plan(book, staff)}
 
 
 LUA = """
@@ -395,8 +457,9 @@ OUTCOMES = {
             "not_ready": "This tranche is not ready to pay, or has been paid already.", "changed": CHANGED,
             "overdrawn": "This payment would pay out more than the grant or the fund allows."},
     "stage": {"moved": "The stage is now %(stage)s."},
+    "book": {"booked": "Booked."},  # refusals answer the form again (409 taken, 400 over the quota)
 }
-SUCCESS = {"approve": "approved", "pay": "paid", "stage": "moved"}
+SUCCESS = {"approve": "approved", "pay": "paid", "stage": "moved", "book": "booked"}
 
 
 def _patterns(kind: str) -> list[tuple[str, re.Pattern[str]]]:
@@ -592,6 +655,7 @@ async def check(connection: asyncpg.Connection, world: World,
             fail(invariant, f"{object_type} {row['id']}: {row['moved']} ledger entries, {row['audited']} audit entries")
 
     found += await _check_stages(connection, world)
+    found += await _check_bookings(connection, world)
 
     for row in await connection.fetch(
             "SELECT id, job, holder, error FROM job_run WHERE id > $1 AND status = 'error' ORDER BY id",
@@ -613,11 +677,45 @@ async def check(connection: asyncpg.Connection, world: World,
                 "SELECT COUNT(*) FROM ledger_entry WHERE id > $1 AND kind = 'disburse'", world.ledger_watermark),
             "moved": await connection.fetchval(
                 "SELECT COUNT(*) FROM stage_change WHERE id > $1 AND kind = 'stage'", world.stage_watermark),
+            "booked": await connection.fetchval("SELECT COUNT(*) FROM booking WHERE id > $1",
+                                                world.booking_watermark),
         }
         for outcome, told in announced.items():
             if told > recorded[outcome]:
                 fail("every success announced is recorded", f"{told} responses said {outcome!r}, "
                      f"{recorded[outcome]} recorded")
+    return found
+
+
+async def _check_bookings(connection: asyncpg.Connection, world: World) -> list[Violation]:
+    """No two confirmed bookings of a space hold overlapping time (the whole database); the raced
+    organization's week holds no more than its quota; each booking made in the race audited once."""
+    found: list[Violation] = []
+    for row in await connection.fetch("""
+            SELECT a.id AS one, b.id AS other, a.space_id FROM booking a JOIN booking b
+            ON b.space_id = a.space_id AND b.id > a.id AND b.status = 'confirmed'
+               AND a.starts_at < b.held_until AND b.starts_at < a.held_until
+            WHERE a.status = 'confirmed' ORDER BY a.id LIMIT 20"""):
+        found.append(Violation("no two confirmed bookings of a space overlap",
+                               f"space {row['space_id']}: bookings {row['one']} and {row['other']}"))
+    if world.quota_day:
+        day = date.fromisoformat(world.quota_day)
+        monday = day - timedelta(days=day.weekday())
+        minutes = await connection.fetchval("""
+            SELECT COALESCE(SUM(EXTRACT(EPOCH FROM ends_at - starts_at)) / 60, 0) FROM booking
+            WHERE organization_id = $1 AND status IN ('pending', 'confirmed')
+              AND (starts_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $2 AND $3""",
+                                            world.quota_organization_id, monday, monday + timedelta(days=6))
+        if minutes > QUOTA_MINUTES:
+            found.append(Violation("an organization's week holds within its quota",
+                                   f"organization {world.quota_organization_id}: {minutes:.0f} minutes booked "
+                                   f"the week of {monday}, quota {QUOTA_MINUTES}"))
+    for row in await connection.fetch("""
+            SELECT b.id, COUNT(a.id) AS audited FROM booking b
+            LEFT JOIN audit_entry a ON a.object_type = 'Booking' AND a.action = 'create' AND a.object_id = b.id::text
+                                   AND a.id > $2
+            WHERE b.id > $1 GROUP BY b.id HAVING COUNT(a.id) <> 1""", world.booking_watermark, world.audit_watermark):
+        found.append(Violation("each booking audited once", f"booking {row['id']}: {row['audited']} audit entries"))
     return found
 
 
@@ -731,6 +829,10 @@ async def facts(url: str, world: World) -> dict[str, Any]:
                                           world.stage_watermark)
         stages = dict(await connection.fetch("SELECT id::text, stage FROM organization WHERE id = ANY($1)",
                                              [int(i) for i in world.organizations]))
+        booked = [dict(row) for row in await connection.fetch("""
+            SELECT organization_id, to_char(starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS starts,
+                   to_char(ends_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI') AS ends, status
+            FROM booking WHERE id > $1 ORDER BY starts_at""", world.booking_watermark)]
     finally:
         await connection.close()
 
@@ -746,6 +848,7 @@ async def facts(url: str, world: World) -> dict[str, Any]:
         "payments_of_proposed": payments(world.proposed_tranches),
         "stage_changes": moves,
         "stages": stages,
+        "bookings": booked,
     }
 
 
@@ -857,6 +960,9 @@ def report(summary: dict[str, Any]) -> str:
                      ", ".join(f"{n} paid {times}×" for times, n in sorted(counts.items())))
     lines.append(f"  stage changes: {found['stage_changes']}; stages now "
                  + ", ".join(f"{i}: {s}" for i, s in found["stages"].items()))
+    lines.append("  bookings made: " + (", ".join(
+        f"{b['starts']}–{b['ends']} {'block' if b['organization_id'] is None else 'org ' + str(b['organization_id'])}"
+        for b in found["bookings"]) or "none"))
     runs = Counter(f"{r['job']} {r['status']}" for r in summary["job_runs"])
     lines.append("  job runs: " + (", ".join(f"{k} ×{n}" for k, n in runs.items()) or "none"))
     for kind in ("server_errors", "socket_errors"):

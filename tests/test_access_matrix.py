@@ -253,6 +253,11 @@ def booking_to_cancel(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.booking_b.id)
 
 
+def park_figures(role: Role) -> Callable[[World], int] | None:
+    # Park B's figures: officials and administrators read every park's; managers only their own.
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.park_b.id)
+
+
 def public(role: Role) -> Callable[[World], int] | None:
     return None  # parks and spaces are district-public: every role may view them
 
@@ -331,6 +336,13 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "booking:quota": (park_to_change, None),
     "booking:quota_save": (park_to_change, {"week_hours": "0", "month_hours": "0", "open_bookings": "0"}),
     "booking:reject": (booking_to_cancel, {"reason": "HACKED"}),
+    "booking:move": (booking_to_cancel, None),
+    "booking:utilization": (park_figures, None),
+    "booking:utilization_xlsx": (park_figures, None),
+    "booking:move_submit": (booking_to_cancel, {"space_id": "1", "day": "2027-01-05", "start": "12:00",
+                                                "end": "13:00", "reason": "HACKED"}),
+    "booking:watch": (room_to_book, {"day": "2027-01-05", "start": "12:00", "end": "13:00"}),
+    "booking:space_feed_reset": (room_to_book, {}),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -382,6 +394,8 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "audit:log": {Role.ADMIN, Role.OFFICIAL},
     "booking:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "booking:door": None,  # public: reached by its secret address (tests/booking/test_check_in.py)
+    "booking:feed": None,  # public: reached by its secret address (tests/booking/test_feeds.py)
+    "booking:organization_feed_reset": {Role.MEMBER},
     "static": None,
 }
 
@@ -557,9 +571,11 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "booking:form": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
     "booking:rules": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
     "booking:quota": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "booking:move": {AD: (lambda w: w.booking_b.id, "SECRET-ROOM-B")},
+    "booking:utilization": {OF: (lambda w: w.park_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.park_a.id, "SECRET-ROOM-A")},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
-NOT_PAGES = {"organizations:document"}
+NOT_PAGES = {"organizations:document", "booking:utilization_xlsx"}  # files: their contents are tested beside them
 
 
 def test_every_page_about_an_object_has_must_see_cases(app):

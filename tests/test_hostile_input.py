@@ -34,7 +34,8 @@ from tortoise import Tortoise
 from incubator import clock, i18n
 from incubator.app import create_app
 from incubator.auth.models import LoginFailure, Role, User
-from incubator.booking.models import Booking
+from incubator.booking import feeds
+from incubator.booking.models import Booking, FeedKind
 from incubator.booking.service import door_code, door_token
 from incubator.calendar.models import WorkdayOverride
 from incubator.config import Settings
@@ -191,6 +192,7 @@ async def world(app, make_user) -> AsyncIterator[World]:
     secret = app.state.settings.secret_key
     ids["door_code"] = door_code(secret, space.id, clock.today())  # what the QR code at the door holds
     ids["door_token"] = door_token(secret, space.id)  # the door tablet's address
+    ids["feed_token"] = await feeds.token(secret, FeedKind.ORGANIZATION, org.id)  # the organization's calendar
     w = World(ids=ids, users=users)
     for role in (*users, "anon"):
         w.browsers[role] = ServerBrowser(app)
@@ -331,7 +333,7 @@ async def test_odd_paths_are_not_found(world, url):
 # ---- hostile query parameters ------------------------------------------------------------------
 
 QUERY_PARAMS = ("page", "park", "q", "kind", "role", "type", "show", "sort", "stage", "domain", "registration",
-                "resolved", "format", "next", "username", "credit_code", "week", "day", "start")
+                "resolved", "format", "next", "username", "credit_code", "week", "day", "start", "period", "at")
 QUERY_VALUES = ("x" * 3_000, "\x00", "a\x07b", str(2**70), ABOVE_INT32, "-1", "²", "0")
 # Pages that need a real object, and which.
 PAGE_IDS = {
@@ -345,7 +347,9 @@ PAGE_IDS = {
     "/grants/{id:int}": "active", "/audit/{type:str}/{id:int}": "park", "/spaces/{id:int}/week": "space",
     "/spaces/{id:int}/book": "space", "/spaces/{id:int}/booking-rules": "space",
     "/parks/{id:int}/booking-quota": "park", "/parks/{id:int}/day": "park", "/spaces/{id:int}/check-in": "space",
-    "/door/{id:int}/{token:str}": "space",
+    "/door/{id:int}/{token:str}": "space", "/bookings/{id:int}/move": "booking",
+    "/feeds/{kind:str}/{id:int}/{token:str}.ics": "org", "/parks/{id:int}/utilization": "park",
+    "/parks/{id:int}/utilization.xlsx": "park",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -358,6 +362,8 @@ def _page_url(world: World, path: str) -> str:
         return path
     if "{reference:str}" in path:
         return path.replace("{reference:str}", REFERENCE)
+    if path.startswith("/feeds/"):
+        return f"/feeds/organization/{world.ids['org']}/{world.ids['feed_token']}.ics"
     return path.replace("{id:int}", str(world.ids[PAGE_IDS[path]])).replace("{type:str}", "Park").replace(
         "{token:str}", str(world.ids["door_token"]))
 
@@ -446,6 +452,12 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/parks/{id:int}/booking-quota": ("manager", "/parks/{park}/booking-quota"),
     "/spaces/{id:int}/check-in": ("member", "/spaces/{space}/check-in?code={door_code}"),
     "/bookings/{id:int}/check-in": ("manager", "/bookings"),
+    "/bookings/{id:int}/move": ("manager", "/bookings/{booking}/move"),
+    "/spaces/{id:int}/feed/reset": ("manager", "/spaces/{space}/week"),
+    "/bookings/feed/reset": ("member", "/bookings"),
+    # The form for a taken time (the member's own booking, a week after next) offers to watch it.
+    "/spaces/{id:int}/watch": ("member", "/spaces/{space}/book?day=" + (NEXT_MONDAY + timedelta(days=7)).isoformat()
+                               + "&start=09:00"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

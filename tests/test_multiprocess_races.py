@@ -103,8 +103,8 @@ async def raced(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple
 def test_no_invariant_breaks_and_no_request_fails(raced):
     summary, _url = raced
     assert summary["violations"] == [], summary["output"]
-    assert summary["server_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
-    assert summary["socket_errors"] == {"approve": 0, "pay": 0, "stage": 0}, summary["output"]
+    assert summary["server_errors"] == {"approve": 0, "pay": 0, "stage": 0, "book": 0}, summary["output"]
+    assert summary["socket_errors"] == {"approve": 0, "pay": 0, "stage": 0, "book": 0}, summary["output"]
     assert summary["log_problems"] == [], summary["output"]
     assert (summary["workers"], summary["schedulers"]) == (2, 1)
 
@@ -148,6 +148,22 @@ def test_stage_changes_race_and_each_move_is_recorded_once(raced):
     assert moved <= facts["stage_changes"] <= moved + CONNECTIONS
 
 
+def test_bookings_race_and_each_time_is_held_once_and_the_quota_to_the_minute(raced):
+    summary, _url = raced
+    world, load = summary["world"], summary["load"]["book"]
+    booked = summary["facts"]["bookings"]
+    assert load["requests"] >= len(race.CONTESTED_TIMES) * CONNECTIONS
+    assert load["statuses"].get("409", 0) > 0  # the time was just taken
+    blocks = sorted((b["starts"][-5:], b["ends"]) for b in booked if b["organization_id"] is None)
+    # Of each overlapping pair one holds (which one is the race's); never both, never neither.
+    assert len(blocks) == 3 and ("14:00", "15:00") in blocks
+    assert len({start for start, _end in blocks} & {"09:00", "09:30"}) == 1
+    assert len({start for start, _end in blocks} & {"11:00", "11:30"}) == 1
+    organization_hours = [b for b in booked if b["organization_id"] == world["quota_organization_id"]]
+    assert len(organization_hours) == race.QUOTA_MINUTES // 60  # its week's quota, to the minute
+    assert load["outcomes"].get("booked", 0) <= len(booked)
+
+
 # ---- the checker catches what it is meant to -----------------------------------------------------------------
 
 
@@ -170,6 +186,25 @@ MUTATIONS = {
     ],
     "each approval audited once": [
         "DELETE FROM audit_entry WHERE id > {audit} AND object_type = 'Grant' AND object_id = '{grant}'",
+    ],
+    "no two confirmed bookings of a space overlap": [  # past the exclusion constraint
+        "ALTER TABLE booking DROP CONSTRAINT ex_booking_no_overlap",
+        "INSERT INTO booking (space_id, organization_id, booked_by_id, starts_at, ends_at, held_until, attendees,"
+        " purpose, status, created_at, end_reason) SELECT space_id, NULL, booked_by_id, starts_at, ends_at,"
+        " held_until, 1, 'twice', 'confirmed', created_at, '' FROM booking WHERE id > {bookings}"
+        " AND status = 'confirmed' LIMIT 1",
+    ],
+    "an organization's week holds within its quota": [
+        "UPDATE booking SET status = 'confirmed' WHERE organization_id = {quota_organization}"
+        " AND status = 'cancelled' AND end_reason = 'race'",
+        "INSERT INTO booking (space_id, organization_id, booked_by_id, starts_at, ends_at, held_until, attendees,"
+        " purpose, status, created_at, end_reason) SELECT space_id, organization_id, booked_by_id,"
+        " starts_at + interval '5 hours', ends_at + interval '5 hours', held_until + interval '5 hours', 1, 'more',"
+        " 'confirmed', created_at, '' FROM booking WHERE id > {bookings} AND organization_id = {quota_organization}"
+        " LIMIT 1",
+    ],
+    "each booking audited once": [
+        "DELETE FROM audit_entry WHERE id > {audit} AND object_type = 'Booking'",
     ],
     "one process runs the jobs at a time": [
         "INSERT INTO job_run (job, holder, started_at, finished_at, status, counts, error)"
@@ -201,7 +236,8 @@ async def test_the_checker_catches_a_hand_made_violation(raced, connection, inva
     world = race.World(**summary["world"])
     values = {"fund": world.fund_id, "tranche": world.ready_tranches[0], "grant": summary["facts"]["approved"][0],
               "organization": next(iter(world.organizations)), "audit": world.audit_watermark,
-              "jobs": world.job_watermark}
+              "jobs": world.job_watermark, "bookings": world.booking_watermark,
+              "quota_organization": world.quota_organization_id}
     transaction = connection.transaction()
     await transaction.start()
     try:

@@ -51,7 +51,7 @@ async def grow(admin, make_user, n: int) -> None:
 
 PAGES = ["/", "/parks", "/users", "/organizations", "/audit", "/parks/1", "/account/sessions", "/organizations/1",
          "/organizations?stage=applied&sort=admitted", "/organizations/registration-overdue", "/reviews", "/flags",
-         "/funds", "/grants", "/inbox", "/jobs", "/bookings"]
+         "/funds", "/grants", "/inbox", "/jobs", "/bookings", "/bookings?status=ended", "/parks/1/utilization"]
 
 
 @pytest.mark.parametrize("url", PAGES)

@@ -326,9 +326,30 @@ async def fill_0015(db: RawDatabase) -> None:
                     checked_in_at=at(18, 9, 5), ended_at=None, end_reason="")
 
 
+async def fill_0016(db: RawDatabase) -> None:
+    """A weekly series and its booking, a watch of a taken time, a calendar feed's secret, a no-show
+    reported on a review, and a park's quota for graduates."""
+    [room] = db.keys("space", "name", "中心会议室")
+    [manager, member] = db.keys("account", "username", "li.manager", "org")
+    [registered] = db.keys("organization", "name_zh", "灵山青少年成长中心")
+    [review] = db.keys("review", "code", "midterm")
+    series = await db.insert("booking_series", space_id=room, organization_id=registered, booked_by_id=member,
+                             weeks=4, created_at=at(20))
+    await db.insert("booking", space_id=room, organization_id=registered, booked_by_id=member,
+                    starts_at=at(25, 14), ends_at=at(25, 16), held_until=at(25, 16), attendees=6, purpose="周例会",
+                    status="released", created_at=at(20), checked_in_at=None, ended_at=at(25, 14, 20),
+                    end_reason="no_show", series_id=series)
+    await db.insert("booking_watch", space_id=room, user_id=manager, starts_at=at(26, 9), ends_at=at(26, 10),
+                    created_at=at(20), notified_at=None)
+    await db.insert("booking_feed", kind="organization", owner_id=registered, token="u" * 43, created_at=at(20))
+    await db.insert("review_fact", review_id=review, kind="no_show", key="booking:upgrade", occurred_at=at(25, 14),
+                    details={"space": "中心会议室"}, created_at=at(25, 14, 20))
+
+
 # The database is migrated to each era's migration, then filled as the app of that time would have.
 ERAS = [("0001_initial", fill_0001), ("0003_organization_path", fill_0003), ("0006_review_scoring", fill_0006),
-        ("0009_funding", fill_0009), ("0015_booking", fill_0015)]
+        ("0009_funding", fill_0009), ("0015_booking", fill_0015),
+        ("0016_booking_series_watches_feeds", fill_0016)]
 
 # Values a migration changes on purpose: 0010 stores system notes as codes, not translated text.
 REWRITTEN = {("stage_change", "reason", "已收到申请"): {"reason": "", "details": {"note": "application_received"}}}

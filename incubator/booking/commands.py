@@ -20,10 +20,35 @@ class Book(Struct, frozen=True, kw_only=True):
     attendees: Annotated[int, Meta(ge=1, le=10_000)] = 1
     purpose: Annotated[str, Meta(max_length=200)] = ""
     organization_id: int | None = None
+    weeks: Annotated[int, Meta(ge=1, le=26)] = 1  # a weekly series: this day and the weeks after it
+    skip: frozenset[date] = frozenset()  # days of the series not to book
+
+
+MAX_WEEKS = 26
 
 
 class Cancel(Struct, frozen=True, kw_only=True):
     reason: Annotated[str, Meta(max_length=300)] = ""
+    rest_of_series: bool = False  # also the later dates of the booking's weekly series
+
+
+class Move(Struct, frozen=True, kw_only=True):
+    """A manager moves a booking to another time (and space) of the same park."""
+
+    space_id: int
+    day: date
+    start: time
+    end: time
+    reason: Annotated[str, Meta(max_length=300)] = ""
+
+
+class Watch(Struct, frozen=True, kw_only=True):
+    """Be told when a taken time of a space frees."""
+
+    space_id: int
+    day: date
+    start: time
+    end: time
 
 
 class SetRules(Struct, frozen=True, kw_only=True):
@@ -44,3 +69,6 @@ class SetQuota(Struct, frozen=True, kw_only=True):
     week_hours: Annotated[int, Meta(ge=0, le=168)] = 8
     month_hours: Annotated[int, Meta(ge=0, le=744)] = 16
     open_bookings: Annotated[int, Meta(ge=0, le=1000)] = 4
+    graduate_week_hours: Annotated[int, Meta(ge=0, le=168)] = 0  # all zero: graduates no longer book
+    graduate_month_hours: Annotated[int, Meta(ge=0, le=744)] = 0
+    graduate_open_bookings: Annotated[int, Meta(ge=0, le=1000)] = 0

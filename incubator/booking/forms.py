@@ -3,10 +3,10 @@ reported at once, keyed by the form's input names (the commands' field names).""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import time
+from collections.abc import Mapping, Sequence
+from datetime import date, time
 
-from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
+from incubator.booking.commands import MAX_WEEKS, Book, Cancel, Move, SetQuota, SetRules, Watch
 from incubator.booking.models import SLOT_MINUTES
 from incubator.i18n import gettext as _
 from incubator.validation import Checker
@@ -15,7 +15,7 @@ FIELDS: dict[str, str] = {}  # the inputs are named as the commands' fields
 BLOCK = "block"  # a manager's choice of "no organization": the time is blocked
 
 
-def book(space_id: int, data: Mapping[str, str], *, manager: bool = False) -> Book:
+def book(space_id: int, data: Mapping[str, str], *, manager: bool = False, skipped: Sequence[str] = ()) -> Book:
     check = Checker(data)
     day = check.date("day", required=True)
     start = check.time_of_day("start")
@@ -28,17 +28,55 @@ def book(space_id: int, data: Mapping[str, str], *, manager: bool = False) -> Bo
     organization_id = None
     if manager and check.raw("organization_id") != BLOCK:
         organization_id = check.integer("organization_id", minimum=1, required=True)
+    weeks = check.integer("weeks", minimum=1, maximum=MAX_WEEKS) or 1
+    skip = set()
+    for text in skipped:
+        try:
+            skip.add(date.fromisoformat(text))
+        except ValueError:
+            check.fail("weeks", _("Choose one of the options."))
     check.done()
     assert day is not None and start is not None and end is not None and attendees is not None
     return Book(space_id=space_id, day=day, start=time.fromisoformat(start), end=time.fromisoformat(end),
-                attendees=attendees, purpose=purpose, organization_id=organization_id)
+                attendees=attendees, purpose=purpose, organization_id=organization_id, weeks=weeks,
+                skip=frozenset(skip))
+
+
+def slot(space_id: int, data: Mapping[str, str]) -> tuple[date, time, time]:
+    """The day, start and end of a booking form (a watch, a move)."""
+    check = Checker(data)
+    day = check.date("day", required=True)
+    start = check.time_of_day("start")
+    end = check.time_of_day("end")
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            check.fail(name, _("This field is required."))
+    check.done()
+    assert day is not None and start is not None and end is not None
+    return day, time.fromisoformat(start), time.fromisoformat(end)
+
+
+def watch(space_id: int, data: Mapping[str, str]) -> Watch:
+    day, start, end = slot(space_id, data)
+    return Watch(space_id=space_id, day=day, start=start, end=end)
+
+
+def move(data: Mapping[str, str], space_ids: list[int]) -> Move:
+    check = Checker(data)
+    space = check.one_of("space_id", [str(i) for i in space_ids])
+    reason = check.text("reason", 300)
+    check.done()
+    day, start, end = slot(0, data)
+    assert space is not None
+    return Move(space_id=int(space), day=day, start=start, end=end, reason=reason)
 
 
 def cancel(data: Mapping[str, str]) -> Cancel:
     check = Checker(data)
     reason = check.text("reason", 300)
+    rest = check.raw("rest_of_series") == "1"
     check.done()
-    return Cancel(reason=reason)
+    return Cancel(reason=reason, rest_of_series=rest)
 
 
 def set_rules(data: Mapping[str, str]) -> SetRules:
@@ -54,7 +92,9 @@ def set_rules(data: Mapping[str, str]) -> SetRules:
 
 def set_quota(data: Mapping[str, str]) -> SetQuota:
     check = Checker(data)
-    values = {name: check.integer(name, minimum=0, maximum=high, required=True) for name, high in (
-        ("week_hours", 168), ("month_hours", 744), ("open_bookings", 1000))}
+    values = {name: check.integer(name, minimum=0, maximum=high, required=required) for name, high, required in (
+        ("week_hours", 168, True), ("month_hours", 744, True), ("open_bookings", 1000, True),
+        ("graduate_week_hours", 168, False), ("graduate_month_hours", 744, False),
+        ("graduate_open_bookings", 1000, False))}
     check.done()
     return SetQuota(**{k: v for k, v in values.items() if v is not None})

@@ -12,7 +12,9 @@ from incubator import access, clock, db, workdays
 from incubator.access import Principal
 from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingRules, BookingStatus
 from incubator.booking.service import local_instant, opening_on
+from incubator.i18n import gettext as _
 from incubator.parks.models import Space
+from incubator.roles import Role
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Cell:
     start: time
     state: str  # "free", "taken", "pending" (requested, may still be requested), "own", "closed", "past"
     label: str = ""  # the purpose, for a viewer who may see the booking
+    who: str = ""  # the booking organization (or blocked time), for managers and officials who see it
 
 
 @dataclass
@@ -55,11 +58,13 @@ async def _bookings(principal: Principal, space_ids: list[int], first: date, aft
     """The active bookings of the spaces holding time in [first, after), and those of them the
     principal may see (the access rules'): of the others the grids show only that they are taken."""
     start, end = local_instant(first, time()), local_instant(after, time())
-    rows = await Booking.filter(space_id__in=space_ids, status__in=list(ACTIVE_STATUSES), starts_at__lt=end,
-                                starts_at__gt=start - LONGEST_HOLD, held_until__gt=start).values_list(
-        "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id")
-    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(
-        id__in=[r[0] for r in rows]).values_list("id", flat=True))) if rows else set()
+    touching = {"space_id__in": space_ids, "status__in": list(ACTIVE_STATUSES), "starts_at__lt": end,
+                "starts_at__gt": start - LONGEST_HOLD, "held_until__gt": start}
+    rows = await Booking.filter(**touching).values_list(
+        "id", "starts_at", "held_until", "organization_id", "status", "purpose", "space_id", "organization__name_zh")
+    # The same bookings through the access rules (two queries whatever the data: none skipped when empty).
+    visible: set[int] = set(await db.flat(access.scope(Booking, principal).filter(**touching).values_list(
+        "id", flat=True)))
     return rows, visible
 
 
@@ -86,14 +91,17 @@ def _cell(principal: Principal, day: date, start: time, step: timedelta, opening
     begins = local_instant(day, start)
     ends = begins + step
     pending = None
-    for booking_id, starts_at, held_until, organization_id, status, purpose, _space_id in rows:
+    for booking_id, starts_at, held_until, organization_id, status, purpose, _space_id, name in rows:
         if starts_at < ends and held_until > begins:  # the booking, or the buffer after it
             label = purpose if booking_id in visible else ""
+            who = ""
+            if booking_id in visible and not principal.is_(Role.MEMBER):
+                who = name or _("Blocked time")
             if status == BookingStatus.PENDING:
-                pending = Cell(day, start, "pending", label)
+                pending = Cell(day, start, "pending", label, who)
                 continue
             own = organization_id is not None and organization_id == principal.organization_id
-            return Cell(day, start, "own" if own else "taken", label)
+            return Cell(day, start, "own" if own else "taken", label, who)
     if begins < earliest:
         return Cell(day, start, "past")
     return pending or Cell(day, start, "free")

@@ -38,8 +38,16 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.RELEASED: N_("Released (no-show)"),
 }
 
+# End reasons the system writes are codes (booking.service); a reason a manager typed is kept as typed.
+END_REASON_LABELS = {
+    "left_park": N_("The organization left the park."),
+    "overlaps_approved": N_("Another request for this time was approved."),
+    "no_show": N_("Nobody checked in."),
+}
+
 # Statuses that hold time and count against an organization's quota.
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+ENDED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.RELEASED)
 SLOT_MINUTES = (15, 30, 60)
 # The longest time one booking holds (a day, plus a buffer of at most 4 hours): a query for the
 # bookings touching a period looks only that far back before it, so the index bounds both ends.
@@ -84,7 +92,11 @@ class BookingQuota(Model):
     park_id: int
     week_minutes = fields.IntField(default=8 * 60)
     month_minutes = fields.IntField(default=16 * 60)
-    open_bookings = fields.IntField(default=4)  # bookings not yet ended, at once
+    open_bookings = fields.IntField(default=4)  # bookings not yet ended, at once (a series counts once)
+    # Graduated organizations keep booking at this lower quota (all zero: graduates no longer book).
+    graduate_week_minutes = fields.IntField(default=0, db_default=0)
+    graduate_month_minutes = fields.IntField(default=0, db_default=0)
+    graduate_open_bookings = fields.IntField(default=0, db_default=0)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -93,6 +105,31 @@ class BookingQuota(Model):
             CheckConstraint(check="week_minutes >= 0 AND month_minutes >= 0 AND open_bookings >= 0",
                             name="ck_booking_quota"),
         ]
+
+    @property
+    def graduates_may_book(self) -> bool:
+        return self.graduate_open_bookings > 0 and self.graduate_week_minutes > 0 and self.graduate_month_minutes > 0
+
+
+class BookingSeries(Model):
+    """A weekly booking repeated over several weeks: its occurrences are bookings, each cancelled on its
+    own or with the rest of the series."""
+
+    id = fields.IntField(primary_key=True)
+    space: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Space", related_name="booking_series", on_delete=fields.RESTRICT)
+    space_id: int
+    organization: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.Organization", related_name="booking_series", null=True, on_delete=fields.RESTRICT)
+    organization_id: int | None
+    booked_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="booking_series", null=True, on_delete=fields.SET_NULL)
+    booked_by_id: int | None
+    weeks = fields.IntField()  # asked for, skipped dates included
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_series"
 
 
 class Booking(Model):
@@ -116,10 +153,14 @@ class Booking(Model):
     checked_in_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)  # cancelled, rejected or released at
     end_reason = fields.CharField(max_length=300, default="")
+    series: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.BookingSeries", related_name="bookings", null=True, on_delete=fields.RESTRICT)
+    series_id: int | None
 
     class Meta:
         table = "booking"
         indexes = [
+            Index(fields=["series_id", "starts_at"], name="ix_booking_series_start"),
             Index(fields=["space_id", "starts_at"], name="ix_booking_space_start"),
             Index(fields=["organization_id", "starts_at"], name="ix_booking_organization_start"),
         ]
@@ -127,3 +168,43 @@ class Booking(Model):
             CheckConstraint(check="starts_at < ends_at AND ends_at <= held_until", name="ck_booking_times"),
             CheckConstraint(check="attendees >= 0", name="ck_booking_attendees"),
         ]
+
+
+class BookingWatch(Model):
+    """Someone waiting for a taken time of a space: when it frees, the earliest watcher is told."""
+
+    id = fields.IntField(primary_key=True)
+    space: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.Space", related_name="booking_watches", on_delete=fields.CASCADE)
+    space_id: int
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="booking_watches", on_delete=fields.CASCADE)
+    user_id: int
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    notified_at = fields.DatetimeField(null=True)  # told the time is free (a watch is told once)
+
+    class Meta:
+        table = "booking_watch"
+        unique_together = (("space", "user", "starts_at"),)
+        indexes = [Index(fields=["space_id", "starts_at"], name="ix_booking_watch_space_start")]
+
+
+class FeedKind(StrEnum):
+    SPACE = "space"
+    ORGANIZATION = "organization"
+
+
+class BookingFeed(Model):
+    """The secret of a space's or an organization's iCalendar feed (its address), replaced on reset."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(FeedKind, max_length=12)
+    owner_id = fields.IntField()  # the space's or the organization's id
+    token = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_feed"
+        unique_together = (("kind", "owner_id"),)

@@ -3,12 +3,13 @@ every page has: request, principal, user, csrf_token, locale, nav, today, flashe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from incubator.booking.grid import Day, Week
 from incubator.booking.models import Booking, BookingRules
+from incubator.booking.service import Occurrence
 from incubator.parks.models import Park, Space
 
 
@@ -19,6 +20,7 @@ class WeekPage:  # booking/week.html (block "grid" for htmx)
     rules: BookingRules
     week: Week
     may_book: bool  # free slots link to the booking form
+    feed_url: str | None = None  # the space's calendar feed (its park's managers)
 
 
 @dataclass
@@ -27,8 +29,10 @@ class BookPage:  # booking/form.html
     park: Park
     rules: BookingRules
     organizations: list[tuple[str, str]]  # a manager's choice (value, label); empty for a member
-    values: dict[str, str]
+    values: dict  # the form's text, and "skip": the series' dates to skip
     errors: dict[str, str]
+    plan: list[Occurrence] = field(default_factory=list)  # a weekly series' dates, before it is saved
+    watchable: bool = False  # the time was just taken: offer to be told when it frees
 
 
 @dataclass
@@ -38,8 +42,11 @@ class BookingsPage:  # booking/list.html
     needs_reason: set[int]  # ids whose cancelling needs a reason (service.cancel_needs_reason)
     spaces: list[Space]  # the bookable spaces the viewer may book, each a link to its week
     decidable: set[int]  # pending ids the viewer may approve or reject (service.decide_allowed)
-    pending_only: bool  # ?status=pending: the managers' queue
+    view: str  # "": to come; "pending": the managers' queue; "ended": ended lately
     checkable: set[int]  # ids a manager may mark as checked in now
+    movable: set[int]  # ids a manager may move (service.move_allowed)
+    reasons: dict[int, str]  # why each ended booking ended, translated
+    feed_url: str | None  # a member's organization's calendar feed
 
 
 @dataclass
@@ -77,3 +84,12 @@ class QuotaPage:  # booking/quota.html
 class DayPage:  # booking/day.html (block "grid" for htmx)
     park: Park
     view: Day
+
+
+@dataclass
+class MovePage:  # booking/move.html
+    booking: Booking
+    space: Space  # where it is now
+    spaces: list[tuple[str, str]]  # where a manager may move it: (id, name) in the same park
+    values: dict[str, str]
+    errors: dict[str, str]

@@ -1,9 +1,10 @@
-"""The week grid of a space, the booking form, one's bookings and cancelling them."""
+"""The week grid of a space and a park's day view, the booking form (weekly series too), one's bookings
+and what may be done with them, check-in at the door, the calendar feeds, the rules and quotas."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import segno
 from markupsafe import Markup
@@ -13,19 +14,20 @@ from starlette.routing import Route
 
 from incubator import access, clock
 from incubator.access import Principal
-from incubator.booking import forms, grid, service
-from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingRules, BookingStatus
+from incubator.booking import feeds, forms, grid, service, utilization_routes, watches
+from incubator.booking.models import ACTIVE_STATUSES, ENDED_STATUSES, Booking, BookingRules, BookingStatus, FeedKind
 from incubator.booking.pages import (
     BookingsPage,
     BookPage,
     CheckInPage,
     DayPage,
     DoorPage,
+    MovePage,
     QuotaPage,
     RulesPage,
     WeekPage,
 )
-from incubator.errors import DomainError, NotFound, PermissionDenied
+from incubator.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.pagecache import cached
 from incubator.parks.models import Park, Space
@@ -52,8 +54,46 @@ async def week_page(request: Request) -> Response:
     space, park = await _bookable_space(request)
     rules = await service.rules_for(space.id)
     week = await grid.week(principal, space, rules, _week_of(request))
+    feed = None
+    if request.headers.get("HX-Request") != "true" and await feeds.may_reset(principal, FeedKind.SPACE, space.id):
+        secret = await feeds.token(request.app.state.settings.secret_key, FeedKind.SPACE, space.id)
+        feed = _feed_url(request, FeedKind.SPACE, space.id, secret)
     return render(request, "booking/week.html", WeekPage(space, park, rules, week,
-                                                          await service.may_book(principal, space)), block="grid")
+                                                          await service.may_book(principal, space), feed),
+                  block="grid")
+
+
+def _feed_url(request: Request, kind: FeedKind, owner_id: int, secret: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/feeds/{kind.value}/{owner_id}/{secret}.ics"
+
+
+async def feed_ics(request: Request) -> Response:
+    """A calendar app's subscription: no sign-in, the secret address is the key."""
+    try:
+        kind = FeedKind(request.path_params["kind"])
+    except ValueError:
+        raise NotFound(_("Not found.")) from None
+    body = await feeds.calendar(request.app.state.settings.secret_key, kind, path_int(request),
+                                request.path_params["token"])
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+async def space_feed_reset(request: Request) -> Response:
+    principal = current(request)
+    space = await feeds.space_of(principal, path_int(request))
+    await feeds.reset(principal, FeedKind.SPACE, space.id)
+    return flash(request, redirect(request, f"/spaces/{space.id}/week"),
+                 _("The calendar has a new address: the old one no longer works."))
+
+
+async def organization_feed_reset(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    if principal.organization_id is None:
+        raise NotFound(_("Not found."))
+    await feeds.reset(principal, FeedKind.ORGANIZATION, principal.organization_id)
+    return flash(request, redirect(request, "/bookings"),
+                 _("The calendar has a new address: the old one no longer works."))
 
 
 async def _organization_choices(principal: Principal, space: Space) -> list[tuple[str, str]]:
@@ -64,57 +104,123 @@ async def _organization_choices(principal: Principal, space: Space) -> list[tupl
 
 
 async def book_form(request: Request) -> Response:
+    """The booking form, filled in from the week grid's slot; a time already taken offers to watch it."""
     principal = current(request)
     space, park = await _bookable_space(request)
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))
     rules = await service.rules_for(space.id)
     params = request.query_params
-    values = {"day": params.get("day", ""), "start": params.get("start", ""), "attendees": "1"}
+    values = {"day": params.get("day", ""), "start": params.get("start", ""), "attendees": "1", "weeks": "1"}
     try:
         start = time.fromisoformat(values["start"])
         end_minutes = start.hour * 60 + start.minute + rules.min_minutes
         values["end"] = f"{end_minutes // 60:02d}:{end_minutes % 60:02d}" if end_minutes < 24 * 60 else ""
     except ValueError:
         values["start"] = ""
+    watchable = False
+    if values["start"] and values.get("end"):
+        try:
+            watchable = await watches.is_taken(space.id, forms.watch(space.id, values))
+        except ValidationFailed:
+            pass  # a day that is no date: the form says so when it is sent
     return render(request, "booking/form.html", BookPage(
-        space, park, rules, await _organization_choices(principal, space), values, {}))
+        space, park, rules, await _organization_choices(principal, space), values, {}, watchable=watchable))
 
 
 async def book_submit(request: Request) -> Response:
+    """Books; a weekly series is first shown date by date (what stands in each date's way, to skip)
+    and booked once the user confirms those dates."""
     principal = current(request)
     space, park = await _bookable_space(request)
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))  # as the form's page answers them
+    form = await request.form()
     data = await form_data(request)
+    skipped = [value for value in form.getlist("skip") if isinstance(value, str)]
+
+    async def again(errors: dict[str, str], status_code: int, plan: list[service.Occurrence] | None = None,
+                    watchable: bool = False) -> Response:
+        values: dict = {**data, "skip": skipped}
+        if plan:  # the dates that cannot be booked are skipped unless the user says otherwise
+            values["skip"] = sorted({*skipped, *(o.day.isoformat() for o in plan if o.problem)})
+            values["confirmed"] = data.get("weeks", "")
+        page = BookPage(space, park, await service.rules_for(space.id),
+                        await _organization_choices(principal, space), values, errors, plan or [], watchable)
+        return render(request, "booking/form.html", page, status_code=status_code)
+
+    command = None
     try:
-        booking = await service.book(principal, forms.book(space.id, data, manager=not principal.is_(Role.MEMBER)))
+        command = forms.book(space.id, data, manager=not principal.is_(Role.MEMBER), skipped=skipped)
+        if command.weeks > 1 and data.get("confirmed") != str(command.weeks):
+            return await again({}, 200, await service.plan(principal, command))
+        booking = await service.book(principal, command)
     except DomainError as exc:
-        rules = await service.rules_for(space.id)
-        page = BookPage(space, park, rules, await _organization_choices(principal, space), data,
-                        form_errors(exc, forms.FIELDS))
-        return render(request, "booking/form.html", page, status_code=status_for(exc))
+        plan = None
+        if command is not None and command.weeks > 1 and isinstance(exc, (Conflict, ValidationFailed)):
+            # a series refused on saving: the dates again, as they stand now
+            plan = await service.plan(principal, command)
+        return await again(form_errors(exc, forms.FIELDS), status_for(exc), plan,
+                           watchable=isinstance(exc, Conflict) and not data.get("confirmed"))
     message = _("Requested: a manager will confirm it.") if booking.status == "pending" else _("Booked.")
     week = grid.monday_of(clock.local_date(booking.starts_at))
     return flash(request, redirect(request, f"/spaces/{space.id}/week?week={week}"), message)
 
 
+async def watch_submit(request: Request) -> Response:
+    """Be told when a taken time frees (from the refused booking form)."""
+    principal = current(request)
+    space, _park = await _bookable_space(request)
+    if not await service.may_book(principal, space):
+        raise NotFound(_("Not found."))
+    data = await form_data(request)
+    try:
+        await watches.watch(principal, forms.watch(space.id, data))
+    except DomainError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
+                     exc.message or "; ".join(form_errors(exc, forms.FIELDS).values()), "error")
+    return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
+                 _("You will be told if this time frees."))
+
+
+ENDED_DAYS = 30  # how far back the list of ended bookings looks
+
+
 async def bookings_page(request: Request) -> Response:
+    """Bookings to come (the managers' queue with ?status=pending), or those ended lately and why
+    (?status=ended)."""
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
-    pending_only = request.query_params.get("status") == BookingStatus.PENDING.value
-    statuses = [BookingStatus.PENDING] if pending_only else list(ACTIVE_STATUSES)
-    bookings = await access.scope(Booking, principal).filter(
-        status__in=statuses, ends_at__gt=clock.now()).select_related("space", "organization").only(
+    view = request.query_params.get("status", "")
+    now = clock.now()
+    bookings = access.scope(Booking, principal)
+    if view == "ended":
+        bookings = bookings.filter(status__in=list(ENDED_STATUSES), starts_at__gt=now - timedelta(days=ENDED_DAYS),
+                                   starts_at__lt=now + timedelta(days=366)).order_by("-starts_at", "-id")
+    else:
+        view = BookingStatus.PENDING.value if view == BookingStatus.PENDING.value else ""
+        statuses = [BookingStatus.PENDING] if view else list(ACTIVE_STATUSES)
+        bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")
+    rows = list(await bookings.select_related("space", "organization").only(
         "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id", "checked_in_at",
-        "space__id", "space__name", "organization__id", "organization__name_zh").order_by("starts_at", "id").limit(200)
+        "series_id", "end_reason", "space__id", "space__name", "organization__id", "organization__name_zh").limit(200))
+    feed = None
+    if principal.is_(Role.MEMBER) and principal.organization_id is not None:
+        feed = _feed_url(request, FeedKind.ORGANIZATION, principal.organization_id,
+                         await feeds.token(request.app.state.settings.secret_key, FeedKind.ORGANIZATION,
+                                     principal.organization_id))
     return render(request, "booking/list.html", BookingsPage(
-        bookings=list(bookings),
-        cancellable={b.id for b in bookings if service.cancel_allowed(principal, b)},
-        needs_reason={b.id for b in bookings if service.cancel_needs_reason(principal, b)},
+        bookings=rows,
+        cancellable={b.id for b in rows if service.cancel_allowed(principal, b)},
+        needs_reason={b.id for b in rows if service.cancel_needs_reason(principal, b)},
         spaces=await service.bookable_spaces(principal),
-        decidable={b.id for b in bookings if service.decide_allowed(principal, b)},
-        pending_only=pending_only,
-        checkable={b.id for b in bookings if service.mark_allowed(principal, b)}))
+        decidable={b.id for b in rows if service.decide_allowed(principal, b)},
+        view=view,
+        checkable={b.id for b in rows if service.mark_allowed(principal, b)},
+        movable={b.id for b in rows if service.move_allowed(principal, b)},
+        reasons={b.id: service.end_reason(b) for b in rows if b.end_reason},
+        feed_url=feed))
 
 
 async def _booking_for(request: Request, may: Callable[[Principal, Booking], bool]) -> tuple[Principal, Booking]:
@@ -147,6 +253,36 @@ async def booking_cancel(request: Request) -> Response:
     return await _act(request, service.cancel_allowed,
                       lambda p, booking_id, data: service.cancel(p, booking_id, forms.cancel(data)),
                       "/bookings", _("The booking has been cancelled."))
+
+
+async def move_form(request: Request) -> Response:
+    principal, booking = await _booking_for(request, service.move_allowed)
+    local = booking.starts_at.astimezone(clock.zone())
+    values = {"space_id": str(booking.space_id), "day": local.date().isoformat(), "start": f"{local:%H:%M}",
+              "end": f"{booking.ends_at.astimezone(clock.zone()):%H:%M}"}
+    return render(request, "booking/move.html", await _move_page(principal, booking, values, {}))
+
+
+async def _move_page(principal: Principal, booking: Booking, values: dict[str, str],
+                     errors: dict[str, str]) -> MovePage:
+    space = await Space.get(id=booking.space_id).only("id", "name", "park_id")
+    spaces = [s for s in await service.bookable_spaces(principal) if s.park_id == space.park_id]
+    return MovePage(booking, space, [(str(s.id), s.name) for s in spaces], values, errors)
+
+
+async def move_submit(request: Request) -> Response:
+    principal, booking = await _booking_for(request, service.move_allowed)
+    data = await form_data(request)
+    page = await _move_page(principal, booking, data, {})
+    try:
+        moved = await service.move(principal, booking.id, forms.move(data, [int(i) for i, _n in page.spaces]))
+    except DomainError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        page.errors = form_errors(exc, forms.FIELDS)
+        return render(request, "booking/move.html", page, status_code=status_for(exc))
+    week = grid.monday_of(clock.local_date(moved.starts_at))
+    return flash(request, redirect(request, f"/spaces/{moved.space_id}/week?week={week}"), _("The booking was moved."))
 
 
 async def booking_approve(request: Request) -> Response:
@@ -260,7 +396,10 @@ async def quota_form(request: Request) -> Response:
     park = await access.get_or_404(Park, principal, "change", id=path_int(request))
     quota = await service.quota_for(park.id)
     values = {"week_hours": f"{quota.week_minutes // 60}", "month_hours": f"{quota.month_minutes // 60}",
-              "open_bookings": str(quota.open_bookings)}
+              "open_bookings": str(quota.open_bookings),
+              "graduate_week_hours": f"{quota.graduate_week_minutes // 60}",
+              "graduate_month_hours": f"{quota.graduate_month_minutes // 60}",
+              "graduate_open_bookings": str(quota.graduate_open_bookings)}
     return render(request, "booking/quota.html", QuotaPage(park, values, {}))
 
 
@@ -281,8 +420,14 @@ routes = [
     Route("/spaces/{id:int}/week", cached(week_page, minutes=15), methods=["GET"], name="booking:week"),
     Route("/spaces/{id:int}/book", book_form, methods=["GET"], name="booking:form"),
     Route("/spaces/{id:int}/book", book_submit, methods=["POST"], name="booking:book"),
+    Route("/spaces/{id:int}/watch", watch_submit, methods=["POST"], name="booking:watch"),
     Route("/bookings", bookings_page, methods=["GET"], name="booking:list"),
     Route("/bookings/{id:int}/cancel", booking_cancel, methods=["POST"], name="booking:cancel"),
+    Route("/bookings/{id:int}/move", move_form, methods=["GET"], name="booking:move"),
+    Route("/bookings/{id:int}/move", move_submit, methods=["POST"], name="booking:move_submit"),
+    Route("/feeds/{kind:str}/{id:int}/{token:str}.ics", feed_ics, methods=["GET"], name="booking:feed"),
+    Route("/spaces/{id:int}/feed/reset", space_feed_reset, methods=["POST"], name="booking:space_feed_reset"),
+    Route("/bookings/feed/reset", organization_feed_reset, methods=["POST"], name="booking:organization_feed_reset"),
     Route("/bookings/{id:int}/approve", booking_approve, methods=["POST"], name="booking:approve"),
     Route("/bookings/{id:int}/reject", booking_reject, methods=["POST"], name="booking:reject"),
     Route("/parks/{id:int}/day", cached(day_page, minutes=15), methods=["GET"], name="booking:day"),
@@ -295,3 +440,4 @@ routes = [
     Route("/parks/{id:int}/booking-quota", quota_form, methods=["GET"], name="booking:quota"),
     Route("/parks/{id:int}/booking-quota", quota_save, methods=["POST"], name="booking:quota_save"),
 ]
+routes += utilization_routes.routes  # the rooms' utilization figures

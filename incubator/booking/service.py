@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from msgspec import structs
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.models import Model
@@ -25,14 +26,17 @@ from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.auth import service as auth_service
 from incubator.auth.models import ParkManager
-from incubator.booking.commands import Book, Cancel, SetQuota, SetRules
+from incubator.booking.commands import Book, Cancel, Move, SetQuota, SetRules
+from incubator.booking.events import NoShowRecorded, TimeFreed
 from incubator.booking.models import (
     ACTIVE_STATUSES,
+    END_REASON_LABELS,
     LONGEST_HOLD,
     SLOT_MINUTES,
     Booking,
     BookingQuota,
     BookingRules,
+    BookingSeries,
     BookingStatus,
 )
 from incubator.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -46,8 +50,8 @@ from incubator.roles import Role
 
 M = TypeVar("M", BookingRules, BookingQuota)
 SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
-# End reasons the system writes are codes, not text (a reason typed by a manager is kept as typed):
-# no page lists ended bookings yet; the one that does will translate these.
+# End reasons the system writes are codes, not text (a reason typed by a manager is kept as typed);
+# models.END_REASON_LABELS translates them.
 LEFT_PARK = "left_park"  # cancelled: the organization graduated or exited
 OVERLAPS_APPROVED = "overlaps_approved"  # rejected because an overlapping request was approved
 NO_SHOW = "no_show"  # released: not checked in in time
@@ -95,7 +99,10 @@ async def set_rules(principal: Principal, space_id: int, command: SetRules) -> B
 async def set_quota(principal: Principal, park_id: int, command: SetQuota) -> BookingQuota:
     park = await access.get_or_404(Park, principal, "change", id=park_id)
     after: dict[str, Any] = {"week_minutes": command.week_hours * 60, "month_minutes": command.month_hours * 60,
-                             "open_bookings": command.open_bookings}
+                             "open_bookings": command.open_bookings,
+                             "graduate_week_minutes": command.graduate_week_hours * 60,
+                             "graduate_month_minutes": command.graduate_month_hours * 60,
+                             "graduate_open_bookings": command.graduate_open_bookings}
     return await _keep_settings(principal, BookingQuota, {"park_id": park.id}, after, park)
 
 
@@ -143,12 +150,15 @@ async def _organization_for(principal: Principal, space: Space, command: Book) -
     organization = await Organization.get_or_none(id=organization_id).only("id", "park_id", "stage", "name_zh")
     if organization is None:
         raise ValidationFailed({"organization_id": _("Choose one of the options.")})
-    if not await _residents(space.park_id).filter(id=organization.id).exists():
+    if not await (await _bookers(space.park_id)).filter(id=organization.id).exists():
         raise PermissionDenied(_("Only organizations incubating in this park may book its spaces."))
     return organization
 
 
-def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime) -> dict[str, str]:
+def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime, *, block: bool = False
+                ) -> dict[str, str]:
+    """What stands against the time asked for. A manager's block (maintenance, an event of the park)
+    may last as long as the space is open that day: the shortest and longest booking do not apply."""
     errors: dict[str, str] = {}
     starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
     minutes = int((ends_at - starts_at).total_seconds() // 60)
@@ -163,7 +173,7 @@ def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime)
     elif (command.start.minute % rules.slot_minutes or minutes % rules.slot_minutes
           or command.start.second or command.end.second):
         errors["start"] = _("Book in steps of %(minutes)s minutes.", minutes=rules.slot_minutes)
-    elif not rules.min_minutes <= minutes <= rules.max_minutes:
+    elif not block and not rules.min_minutes <= minutes <= rules.max_minutes:
         errors["end"] = _("A booking lasts %(least)s to %(most)s minutes.",
                           least=rules.min_minutes, most=rules.max_minutes)
     if "day" not in errors:
@@ -216,85 +226,209 @@ def _taken(suggestions: list[Slot]) -> Conflict:
                       slots=i18n.list_separator().join(slot.label() for slot in suggestions)))
 
 
-async def _check_quota(organization: Organization, park_id: int, wanted: Slot, now: datetime) -> None:
+async def _check_quota(organization: Organization, park_id: int, wanted: Slot, now: datetime,
+                       series_id: int | None = None) -> None:
+    """Refuses a booking that would take the organization over its park's quota: minutes a week and
+    a month, and bookings to come at once (a weekly series counts once: `series_id`, the series this
+    booking joins, already counted)."""
     quota = await quota_for(park_id)
+    graduate = organization.stage == Stage.GRADUATED
+    week_allowed = quota.graduate_week_minutes if graduate else quota.week_minutes
+    month_allowed = quota.graduate_month_minutes if graduate else quota.month_minutes
+    open_allowed = quota.graduate_open_bookings if graduate else quota.open_bookings
     local_day = wanted.starts_at.astimezone(clock.zone()).date()
     minutes = int((wanted.ends_at - wanted.starts_at).total_seconds() // 60)
     week_start = local_day - timedelta(days=local_day.weekday())
     month_start = local_day.replace(day=1)
     next_month = workdays.add_months(month_start, 1)
     periods = (
-        (week_start, week_start + timedelta(days=7), quota.week_minutes,
+        (week_start, week_start + timedelta(days=7), week_allowed,
          N_("This booking would take your organization over its %(hours)s hours this week.")),
-        (month_start, next_month, quota.month_minutes,
+        (month_start, next_month, month_allowed,
          N_("This booking would take your organization over its %(hours)s hours this month.")),
     )
     for first, after, allowed, message in periods:
         if await minutes_booked(organization.id, first, after) + minutes > allowed:
             raise ValidationFailed({"end": _(message, hours=_hours(allowed))})
-    active = Booking.filter(organization_id=organization.id, status__in=list(ACTIVE_STATUSES))
-    open_now = await active.filter(ends_at__gt=now).count()
-    if open_now >= quota.open_bookings:
+    if series_id is not None:
+        return
+    to_come = await Booking.filter(organization_id=organization.id, status__in=list(ACTIVE_STATUSES),
+                                   ends_at__gt=now).values_list("id", "series_id")
+    if len({("series", series) if series else ("booking", id_) for id_, series in to_come}) >= open_allowed:
         raise ValidationFailed({"start": _(
-            "Your organization already has %(count)s bookings to come, its most at once.", count=quota.open_bookings)})
+            "Your organization already has %(count)s bookings to come, its most at once.", count=open_allowed)})
 
 
 def _hours(minutes: int) -> str:
     return f"{minutes / 60:g}"
 
 
-async def book(principal: Principal, command: Book) -> Booking:
-    """Books a space (pending when the space needs a manager's approval), or says why not."""
-    space = await Space.get_or_none(id=command.space_id, is_active=True, bookable=True)
-    if space is None:
-        raise NotFound(_("Not found."))
+def occurrences(command: Book) -> list[date]:
+    """The days a booking asks for: its day, and the same weekday of the weeks after it for a weekly
+    series, without the days the user chose to skip."""
+    return [day for week in range(command.weeks) if (day := command.day + timedelta(weeks=week)) not in command.skip]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    day: date
+    problem: str  # why it cannot be booked ("" when it can)
+
+
+async def plan(principal: Principal, command: Book) -> list[Occurrence]:
+    """The dates of a weekly series before it is saved, each with what stands in its way (closed, taken,
+    over the quota), so the user skips those dates or chooses another time. Checked again on saving."""
+    space = await bookable_space(command.space_id)
     organization = await _organization_for(principal, space, command)
     rules = await rules_for(space.id)
     now = clock.now()
-    errors = _check_time(space, rules, command, now)
-    if errors:
-        raise ValidationFailed(errors)
-    wanted = Slot(local_instant(command.day, command.start), local_instant(command.day, command.end))
-    held_until = wanted.ends_at + timedelta(minutes=rules.buffer_minutes)
+    days = [command.day + timedelta(weeks=week) for week in range(command.weeks)]
+    slots = [Slot(local_instant(day, command.start), local_instant(day, command.end)) for day in days]
+    buffer = timedelta(minutes=rules.buffer_minutes)
+    taken = await Booking.filter(
+        space_id=space.id, status=BookingStatus.CONFIRMED, starts_at__lt=slots[-1].ends_at + buffer,
+        starts_at__gt=slots[0].starts_at - LONGEST_HOLD, held_until__gt=slots[0].starts_at,
+    ).values_list("starts_at", "held_until")
+    booked: list[tuple[datetime, datetime]] = []
+    quota = None
+    if organization is not None:
+        quota = await quota_for(space.park_id)
+        booked = list(await Booking.filter(
+            organization_id=organization.id, status__in=list(ACTIVE_STATUSES),
+            starts_at__gte=local_instant(days[0].replace(day=1), time()),
+            starts_at__lt=local_instant(workdays.add_months(days[-1].replace(day=1), 1), time()),
+        ).values_list("starts_at", "ends_at"))
+    result = []
+    for day, slot in zip(days, slots, strict=True):
+        if day in command.skip:
+            result.append(Occurrence(day, ""))
+            continue
+        errors = _check_time(space, rules, command if day == command.day else structs.replace(command, day=day), now,
+                             block=organization is None)
+        problem = next(iter(errors.values()), "")
+        if not problem and any(start < slot.ends_at + buffer and held > slot.starts_at for start, held in taken):
+            problem = _("Taken.")
+        if not problem and organization is not None and quota is not None:
+            problem = _over_quota(organization, quota, booked, slot)
+            if not problem:
+                booked.append((slot.starts_at, slot.ends_at))
+        result.append(Occurrence(day, problem))
+    return result
+
+
+def _over_quota(organization: Organization, quota: BookingQuota, booked: list[tuple[datetime, datetime]],
+                slot: Slot) -> str:
+    graduate = organization.stage == Stage.GRADUATED
+    local_day = slot.starts_at.astimezone(clock.zone()).date()
+    week_start = local_day - timedelta(days=local_day.weekday())
+    month_start = local_day.replace(day=1)
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    for first, after, allowed, message in (
+            (week_start, week_start + timedelta(days=7),
+             quota.graduate_week_minutes if graduate else quota.week_minutes,
+             N_("Over your organization's %(hours)s hours that week.")),
+            (month_start, workdays.add_months(month_start, 1),
+             quota.graduate_month_minutes if graduate else quota.month_minutes,
+             N_("Over your organization's %(hours)s hours that month."))):
+        low, high = local_instant(first, time()), local_instant(after, time())
+        used = sum(int((end - start).total_seconds() // 60) for start, end in booked if low <= start < high)
+        if used + minutes > allowed:
+            return _(message, hours=_hours(allowed))
+    return ""
+
+
+async def bookable_space(space_id: int) -> Space:
+    space = await Space.get_or_none(id=space_id, is_active=True, bookable=True)
+    if space is None:
+        raise NotFound(_("Not found."))
+    return space
+
+
+async def book(principal: Principal, command: Book) -> Booking:
+    """Books a space (pending when the space needs a manager's approval), or says why not. A weekly
+    series books every one of its days, or none: one date that cannot be booked refuses the whole."""
+    space = await bookable_space(command.space_id)
+    organization = await _organization_for(principal, space, command)
+    rules = await rules_for(space.id)
+    now = clock.now()
+    days = occurrences(command)
+    if not days:
+        raise ValidationFailed({"weeks": _("Every date is skipped: there is nothing to book.")})
+    series = command.weeks > 1
+    for day in days:
+        errors = _check_time(space, rules, command if day == command.day else structs.replace(command, day=day), now,
+                             block=organization is None)
+        if errors:
+            if series:
+                raise ValidationFailed({"weeks": _("%(date)s: %(problem)s", date=day.isoformat(),
+                                                   problem=next(iter(errors.values())))})
+            raise ValidationFailed(errors)
     status = BookingStatus.PENDING if space.needs_approval and organization is not None else BookingStatus.CONFIRMED
     keys = [f"booking:space:{space.id}"] + ([f"booking:organization:{organization.id}"] if organization else [])
+    wanted = Slot(local_instant(days[0], command.start), local_instant(days[0], command.end))
     try:
         async with events.transaction() as connection:
             await db.serialize(connection, Booking._meta.db_table, *keys)
-            if await _confirmed_overlapping(space.id, wanted.starts_at, held_until).exists():
-                raise _taken(await free_slots(space, rules, wanted, now))
-            if organization is not None:
-                await _check_quota(organization, space.park_id, wanted, now)
-            booking = await Booking.create(
-                space_id=space.id, organization_id=organization.id if organization else None,
-                booked_by_id=principal.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at, held_until=held_until,
-                attendees=command.attendees, purpose=command.purpose, status=status)
-            await audit.record(principal, "create", booking, audit.diff({}, {
-                "space_id": space.id, "organization_id": booking.organization_id, "starts_at": wanted.starts_at,
-                "ends_at": wanted.ends_at, "status": status.value}))
+            series_row = None
+            if series:
+                series_row = await BookingSeries.create(
+                    space_id=space.id, organization_id=organization.id if organization else None,
+                    booked_by_id=principal.id, weeks=command.weeks)
+            created: list[Booking] = []
+            for day in days:
+                wanted = Slot(local_instant(day, command.start), local_instant(day, command.end))
+                held_until = wanted.ends_at + timedelta(minutes=rules.buffer_minutes)
+                if await _confirmed_overlapping(space.id, wanted.starts_at, held_until).exists():
+                    if series:
+                        raise Conflict(_("%(date)s was just taken: look at the dates again.", date=day.isoformat()))
+                    raise _taken(await free_slots(space, rules, wanted, now))
+                if organization is not None:
+                    await _check_quota(organization, space.park_id, wanted, now,
+                                       series_row.id if series_row and created else None)
+                booking = await Booking.create(
+                    space_id=space.id, organization_id=organization.id if organization else None,
+                    booked_by_id=principal.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at,
+                    held_until=held_until, attendees=command.attendees, purpose=command.purpose, status=status,
+                    series_id=series_row.id if series_row else None)
+                await audit.record(principal, "create", booking, audit.diff({}, {
+                    "space_id": space.id, "organization_id": booking.organization_id, "starts_at": wanted.starts_at,
+                    "ends_at": wanted.ends_at, "status": status.value}))
+                created.append(booking)
             if status == BookingStatus.PENDING:
                 managers = await db.flat(ParkManager.filter(park_id=space.park_id).values_list("user_id", flat=True))
+                first = created[0]
+                when = Slot(first.starts_at, first.ends_at).label()
+                if series:
+                    when = _("%(when)s, weekly, %(count)s dates", when=when, count=len(created))
                 await notifications.notify_many(managers, "booking_requested", "/bookings?status=pending", {
                     "space": space.name, "organization": organization.name_zh if organization else "",
-                    "when": Slot(wanted.starts_at, wanted.ends_at).label()})
+                    "when": when})
     except IntegrityError:
         # PostgreSQL's exclusion constraint: only a writer that skipped the locks gets here.
         raise _taken(await free_slots(space, rules, wanted, now)) from None
-    return booking
+    return created[0]
 
 
-def _residents(park_id: int) -> QuerySet[Organization]:
-    """The organizations that may book a park's spaces: those in a resident stage there."""
-    return Organization.filter(park_id=park_id, stage__in=list(RESIDENT_STAGES))
+async def _bookers(park_id: int) -> QuerySet[Organization]:
+    """The organizations that may book a park's spaces: those in a resident stage there, and its
+    graduates when the park gives them a quota."""
+    stages = list(RESIDENT_STAGES)
+    if (await quota_for(park_id)).graduates_may_book:
+        stages.append(Stage.GRADUATED)
+    return Organization.filter(park_id=park_id, stage__in=stages)
 
 
 async def _member_park(principal: Principal) -> int | None:
-    """The park whose spaces a member's organization may book (None: it is not resident anywhere)."""
+    """The park whose spaces a member's organization may book (None: none)."""
     if principal.organization_id is None:
         return None
-    parks = await db.flat(Organization.filter(id=principal.organization_id, stage__in=list(RESIDENT_STAGES))
-                          .values_list("park_id", flat=True))
-    return parks[0] if parks else None
+    rows = await Organization.filter(id=principal.organization_id).values_list("park_id", "stage")
+    if not rows or rows[0][0] is None:
+        return None
+    park_id, stage = rows[0]
+    if stage in RESIDENT_STAGES or (stage == Stage.GRADUATED and (await quota_for(park_id)).graduates_may_book):
+        return park_id
+    return None
 
 
 async def may_book(principal: Principal, space: Space) -> bool:
@@ -325,7 +459,7 @@ async def organizations_to_book_for(principal: Principal, space: Space) -> list[
     """A manager's choice on the booking form: the resident organizations of the space's park."""
     if principal.is_(Role.MEMBER) or not await may_book(principal, space):
         return []
-    return await _residents(space.park_id).order_by("name_zh").values_list("id", "name_zh")
+    return await (await _bookers(space.park_id)).order_by("name_zh").values_list("id", "name_zh")
 
 
 async def door_view(secret: str, space_id: int, token: str) -> tuple[Space, list[Booking], str]:
@@ -354,25 +488,93 @@ def cancel_allowed(principal: Principal, booking: Booking) -> bool:
             and booking.starts_at > clock.now())
 
 
+def end_reason(booking: Booking) -> str:
+    """Why a booking ended, in the reader's language (a typed reason as typed)."""
+    label = END_REASON_LABELS.get(booking.end_reason)
+    return _(label) if label else booking.end_reason
+
+
 def cancel_needs_reason(principal: Principal, booking: Booking) -> bool:
     """A manager cancelling an organization's booking says why (the organization is told)."""
     return principal.is_(Role.ADMIN, Role.MANAGER) and booking.organization_id is not None
 
 
 async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Booking:
-    """The organization cancels until the start; managers at any time, with a reason."""
+    """The organization cancels until the start; managers at any time, with a reason. With
+    `rest_of_series`, the later dates of the booking's weekly series go too."""
     booking = await access.get_or_404(Booking, principal, id=booking_id)
     if not cancel_allowed(principal, booking):
         raise PermissionDenied(_("This booking can no longer be cancelled."))
     if cancel_needs_reason(principal, booking) and not command.reason.strip():
         raise ValidationFailed({"reason": _("Say why the booking is cancelled.")})
+    ids = [booking.id]
     async with events.transaction():
-        changed = await Booking.filter(id=booking.id, status__in=list(ACTIVE_STATUSES)).update(
-            status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=command.reason.strip())
-        if not changed:
+        if command.rest_of_series and booking.series_id is not None:
+            ids += await db.flat(Booking.filter(
+                series_id=booking.series_id, status__in=list(ACTIVE_STATUSES), starts_at__gt=booking.starts_at,
+            ).values_list("id", flat=True))
+        ending = await Booking.filter(id__in=ids, status__in=list(ACTIVE_STATUSES)).values_list(
+            "id", "status", "starts_at", "held_until")
+        if booking.id not in {row[0] for row in ending}:
             raise Conflict(_("This booking was changed meanwhile; look again."))
-        await audit.record(principal, "cancel", booking, {"status": [booking.status, BookingStatus.CANCELLED.value]})
+        await Booking.filter(id__in=[row[0] for row in ending], status__in=list(ACTIVE_STATUSES)).update(
+            status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=command.reason.strip())
+        for id_, status, starts_at, held_until in ending:
+            await audit.record(principal, "cancel", object_type="Booking", object_id=id_, object_repr=f"Booking {id_}",
+                               changes={"status": [status, BookingStatus.CANCELLED.value]})
+            events.emit(TimeFreed(booking.space_id, starts_at, held_until))
+        if principal.organization_id != booking.organization_id and booking.organization_id is not None:
+            await _tell_members(booking.organization_id, "booking_cancelled", await _space_name(booking.space_id),
+                                booking, reason=command.reason.strip())
     booking.status = BookingStatus.CANCELLED
+    return booking
+
+
+def move_allowed(principal: Principal, booking: Booking) -> bool:
+    """Managers (of the space's park: found through the access scope) move a booking not yet ended."""
+    return (principal.is_(Role.ADMIN, Role.MANAGER) and booking.status in ACTIVE_STATUSES
+            and booking.ends_at > clock.now())
+
+
+async def move(principal: Principal, booking_id: int, command: Move) -> Booking:
+    """A manager moves a booking to another time, or another space of the same park: the space's
+    rules of time apply (not the quota: the manager decides), and the new time must be free."""
+    booking = await access.get_or_404(Booking, principal, id=booking_id)
+    if not move_allowed(principal, booking):
+        raise PermissionDenied(_("Only the park's managers move a booking, before it ends."))
+    old_space = await Space.get(id=booking.space_id).only("id", "park_id", "name")
+    space = await bookable_space(command.space_id)
+    if space.park_id != old_space.park_id or not await may_book(principal, space):
+        raise ValidationFailed({"space_id": _("Choose one of the options.")})
+    rules = await rules_for(space.id)
+    now = clock.now()
+    as_booked = Book(space_id=space.id, day=command.day, start=command.start, end=command.end,
+                     attendees=booking.attendees)
+    errors = _check_time(space, rules, as_booked, now, block=booking.organization_id is None)
+    if errors:
+        raise ValidationFailed(errors)
+    wanted = Slot(local_instant(command.day, command.start), local_instant(command.day, command.end))
+    held_until = wanted.ends_at + timedelta(minutes=rules.buffer_minutes)
+    spaces = sorted({booking.space_id, space.id})
+    try:
+        async with events.transaction() as connection:
+            await db.serialize(connection, Booking._meta.db_table, *(f"booking:space:{i}" for i in spaces))
+            if await _confirmed_overlapping(space.id, wanted.starts_at, held_until).exclude(id=booking.id).exists():
+                raise _taken(await free_slots(space, rules, wanted, now))
+            if not await Booking.filter(id=booking.id, status=booking.status, starts_at=booking.starts_at).update(
+                    space_id=space.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at, held_until=held_until):
+                raise Conflict(_("This booking was changed meanwhile; look again."))
+            await audit.record(principal, "move", booking, audit.diff(
+                {"space_id": booking.space_id, "starts_at": booking.starts_at, "ends_at": booking.ends_at},
+                {"space_id": space.id, "starts_at": wanted.starts_at, "ends_at": wanted.ends_at}))
+            events.emit(TimeFreed(booking.space_id, booking.starts_at, booking.held_until))
+            moved = Booking(space_id=space.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at)
+            await _tell_members(booking.organization_id, "booking_moved", space.name, moved,
+                                reason=command.reason.strip())
+    except IntegrityError:  # PostgreSQL's exclusion constraint
+        raise _taken(await free_slots(space, rules, wanted, now)) from None
+    booking.space_id, booking.starts_at, booking.ends_at, booking.held_until = (
+        space.id, wanted.starts_at, wanted.ends_at, held_until)
     return booking
 
 
@@ -432,16 +634,18 @@ async def reject(principal: Principal, booking_id: int, command: Cancel) -> Book
                 status=BookingStatus.REJECTED, ended_at=clock.now(), end_reason=command.reason.strip()):
             raise Conflict(_("This booking was changed meanwhile; look again."))
         await audit.record(principal, "reject", booking, {"status": ["pending", "rejected"]})
+        events.emit(TimeFreed(booking.space_id, booking.starts_at, booking.held_until))
         await _tell_members(booking.organization_id, "booking_rejected", await _space_name(booking.space_id), booking)
     booking.status = BookingStatus.REJECTED
     return booking
 
 
-async def _tell_members(organization_id: int | None, kind: str, space_name: str, booking: Booking) -> None:
+async def _tell_members(organization_id: int | None, kind: str, space_name: str, booking: Booking,
+                        reason: str = "") -> None:
     if organization_id is None:
         return
-    await notifications.notify_many(await auth_service.member_ids(organization_id), kind, "/bookings", {
-        "space": space_name, "when": Slot(booking.starts_at, booking.ends_at).label()})
+    details = {"space": space_name, "when": Slot(booking.starts_at, booking.ends_at).label(), "reason": reason}
+    await notifications.notify_many(await auth_service.member_ids(organization_id), kind, "/bookings", details)
 
 
 async def _space_name(space_id: int) -> str:
@@ -520,7 +724,7 @@ async def release_no_shows() -> dict:
     candidates = await Booking.filter(status=BookingStatus.CONFIRMED, organization_id__isnull=False,
                                       checked_in_at__isnull=True, starts_at__lte=now,
                                       ends_at__gt=now - timedelta(days=1)).values_list(
-        "id", "space_id", "starts_at", "organization_id")
+        "id", "space_id", "starts_at", "organization_id", "held_until")
     if not candidates:
         return {"released": 0}
     release = dict(await BookingRules.filter(space_id__in={c[1] for c in candidates}).values_list(
@@ -528,7 +732,7 @@ async def release_no_shows() -> dict:
     default = BookingRules().release_minutes
     due = [c for c in candidates if c[2] + timedelta(minutes=release.get(c[1], default)) <= now]
     released = 0
-    for booking_id, space_id, starts_at, organization_id in due:
+    for booking_id, space_id, starts_at, organization_id, held_until in due:
         async with events.transaction():
             if not await Booking.filter(id=booking_id, status=BookingStatus.CONFIRMED,
                                         checked_in_at__isnull=True).update(
@@ -539,7 +743,10 @@ async def release_no_shows() -> dict:
                                object_repr=f"Booking {booking_id}", changes={"status": ["confirmed", "released"]})
             booking = Booking(id=booking_id, space_id=space_id, starts_at=starts_at,
                               ends_at=starts_at, organization_id=organization_id)
-            await _tell_members(organization_id, "booking_released", await _space_name(space_id), booking)
+            space_name = await _space_name(space_id)
+            await _tell_members(organization_id, "booking_released", space_name, booking)
+            events.emit(TimeFreed(space_id, now, held_until))
+            events.emit(NoShowRecorded(organization_id, booking_id, space_name, starts_at))
     return {"released": released}
 
 
@@ -558,14 +765,16 @@ async def on_stage_changed(event: StageChanged) -> None:
         return
     async with events.transaction():
         ending = await Booking.filter(organization_id=event.organization_id, status__in=list(ACTIVE_STATUSES),
-                                      starts_at__gt=clock.now()).values_list("id", "status")
+                                      starts_at__gt=clock.now()).values_list("id", "status", "space_id", "starts_at",
+                                                                              "held_until")
         if not ending:
             return
-        await Booking.filter(id__in=[id_ for id_, _status in ending]).update(
+        await Booking.filter(id__in=[row[0] for row in ending]).update(
             status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=LEFT_PARK)
-        for id_, status in ending:
+        for id_, status, space_id, starts_at, held_until in ending:
             await audit.record(None, "cancel", object_type="Booking", object_id=id_, object_repr=f"Booking {id_}",
                                changes={"status": [status, BookingStatus.CANCELLED.value]})
+            events.emit(TimeFreed(space_id, starts_at, held_until))
         await notifications.notify_many(await auth_service.member_ids(event.organization_id), "bookings_cancelled",
                                         details={"count": len(ending)})
 

@@ -1,6 +1,7 @@
 """Milestone reviews: plans, scheduling on working days, panels, blind scoring and decisions."""
 
 from incubator.audit.labels import Field
+from incubator.booking.events import NoShowRecorded
 from incubator.capability import (
     AuditKind,
     Capability,
@@ -64,7 +65,8 @@ capability = Capability(
     park_links=[ParkLink("review_plan", "reviews:plan", N_("Review plan"),
                          lambda principal, park: principal.manages(park.id), order=20)],
     subscriptions=[Subscription(StageChanged, service.on_stage_changed),
-                   Subscription(ParkCreated, service.on_park_created)],
+                   Subscription(ParkCreated, service.on_park_created),
+                   Subscription(NoShowRecorded, service.on_no_show)],
     jobs=[Job("schedule_reviews", service.schedule_missing, N_("Schedule the reviews of new residents"),
               {"scheduled": N_("organizations scheduled")}, order=5)],
     audit=[

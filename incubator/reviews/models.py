@@ -213,3 +213,26 @@ class Indicator(Model):
         indexes = [
             Index(fields=("review_id",), name="ix_review_indicator_review"),
         ]
+
+
+NO_SHOW_FACT = "no_show"  # a booked room nobody checked in to (details: space)
+FACT_LABELS = {NO_SHOW_FACT: N_("No-show at a booked room: %(space)s")}
+
+
+class ReviewFact(Model):
+    """A record another capability reported about the organization, shown as evidence on its next
+    open review (a no-show at a booked room). `key` makes a report idempotent."""
+
+    id = fields.IntField(primary_key=True)
+    review: fields.ForeignKeyRelation[Review] = fields.ForeignKeyField(
+        "incubator.Review", related_name="facts", on_delete=fields.CASCADE)
+    review_id: int
+    kind = fields.CharField(max_length=30)  # e.g. "no_show"
+    key = fields.CharField(max_length=60, unique=True)  # e.g. "booking:123"
+    occurred_at = fields.DatetimeField()
+    details: fields.JSONField[dict] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "review_fact"
+        indexes = [Index(fields=("review_id", "occurred_at"), name="ix_review_fact_review")]

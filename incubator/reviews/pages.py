@@ -7,6 +7,7 @@ flashes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from incubator.auth.models import User
 from incubator.organizations.models import Document
@@ -36,6 +37,7 @@ class ReviewPage:  # reviews/detail.html
     indicators: list[Indicator]
     indicator_rows: range  # rows of the indicator form
     documents: list[Document]  # the evidence attached to the review
+    facts: list[tuple[datetime, str]]  # what other records report (a no-show): when, translated text
     evaluators: list[User]  # whom a manager may assign (with "assign" in actions)
     panels: list[tuple[str, str]]  # (code, label)
     decisions: list[tuple[str, str]]  # (code, label)

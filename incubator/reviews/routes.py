@@ -19,12 +19,14 @@ from incubator.reviews import service as review_service
 from incubator.reviews.models import (
     DECISION_LABELS,
     DEFAULT_DIMENSIONS,
+    FACT_LABELS,
     OPEN_STATUSES,
     PANEL_LABELS,
     Anchor,
     Indicator,
     Review,
     ReviewAssignment,
+    ReviewFact,
 )
 from incubator.reviews.pages import PlanPage, ReviewListPage, ReviewPage
 from incubator.roles import Role
@@ -61,6 +63,9 @@ async def _review_page(principal: Principal, review: Review, errors: dict | None
         result=await scoring.compute(review) if "view_result" in actions else None,
         indicators=indicators, indicator_rows=range(min(len(indicators) + 2, forms.MAX_INDICATORS)),
         documents=await access.scope(Document, principal).filter(review_id=review.id).order_by("id"),
+        facts=[(fact.occurred_at, _(FACT_LABELS.get(fact.kind, fact.kind), **fact.details))
+               for fact in await access.scope(ReviewFact, principal).filter(review_id=review.id).order_by(
+                   "occurred_at").limit(100)],
         evaluators=await scoring.evaluator_options() if "assign" in actions else [],
         panels=[(p.value, _(label)) for p, label in PANEL_LABELS.items()],
         decisions=[(d.value, _(label)) for d, label in DECISION_LABELS.items()],

@@ -8,7 +8,7 @@ from tortoise.expressions import Q, Subquery
 from incubator.access import Principal, extend, rule
 from incubator.organizations.models import Document
 from incubator.organizations.rules import by_organization_id, organization_scope
-from incubator.reviews.models import Indicator, Milestone, Review, ReviewAssignment
+from incubator.reviews.models import Indicator, Milestone, Review, ReviewAssignment, ReviewFact
 from incubator.roles import Role
 
 
@@ -46,6 +46,12 @@ def change_reviews(p: Principal) -> Q | bool:
 
 @rule(Indicator, "view")
 def view_indicators(p: Principal) -> Q | bool:
+    return _reviews(p, "review__")
+
+
+@rule(ReviewFact, "view")
+def view_facts(p: Principal) -> Q | bool:
+    """What other records say about the organization is read with the review it is evidence on."""
     return _reviews(p, "review__")
 
 

@@ -7,11 +7,13 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 
 from incubator import clock, db, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
+from incubator.booking.events import NoShowRecorded
 from incubator.calendar.service import overrides as calendar_overrides
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
@@ -23,10 +25,12 @@ from incubator.reviews.commands import SavePlan
 from incubator.reviews.models import (
     DEFAULT_DIMENSIONS,
     DEFAULT_MILESTONES,
+    NO_SHOW_FACT,
     OPEN_STATUSES,
     Anchor,
     Milestone,
     Review,
+    ReviewFact,
     ReviewStatus,
 )
 from incubator.roles import Role
@@ -110,6 +114,23 @@ async def on_stage_changed(event: StageChanged) -> None:
         await reschedule(event.organization_id)
     elif target in RESIDENT_STAGES:
         await schedule_if_missing(event.organization_id)
+
+
+async def on_no_show(event: NoShowRecorded) -> None:
+    """A no-show at a booked room is evidence on the organization's next open review (the earliest
+    due); kept once per booking. An organization without an open review has nothing to add it to:
+    its no-shows stay on its page."""
+    review_id = await Review.filter(organization_id=event.organization_id, status__in=list(OPEN_STATUSES)).order_by(
+        "due_on", "id").first().values_list("id", flat=True)
+    if review_id is None:
+        return
+    try:
+        async with events.transaction():
+            fact = await ReviewFact.create(review_id=review_id, kind=NO_SHOW_FACT, key=f"booking:{event.booking_id}",
+                                           occurred_at=event.starts_at, details={"space": event.space_name})
+            await audit.record(None, "create", fact, {"review_id": [None, review_id], "kind": [None, NO_SHOW_FACT]})
+    except IntegrityError:
+        pass  # already recorded (the event was delivered twice)
 
 
 async def schedule_missing(settings: object = None) -> dict:

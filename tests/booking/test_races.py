@@ -88,3 +88,44 @@ async def test_a_first_save_that_loses_to_another_is_told_so_not_a_server_error(
     monkeypatch.undo()
     quota = await BookingQuota.get(park_id=park.id)
     assert (quota.week_minutes, await BookingQuota.filter(park_id=park.id).count()) == (60, 1)
+
+
+# ---- the same races through real concurrent HTTP requests (sessions, CSRF, forms, the service) ----
+
+
+async def _signed_in(new_browser, make_user, organization, name):
+    from incubator.roles import Role
+
+    await make_user(name, Role.MEMBER, organization=organization)
+    browser = new_browser()
+    await browser.login(name)
+    return browser
+
+
+async def test_fifty_concurrent_requests_for_one_slot_book_it_once(new_browser, make_user, room, rules, quota, park):
+    browsers = []
+    for n in range(5):
+        organization = await Organization.create(park=park, name_zh=f"抢订社{n}", stage=Stage.INCUBATING)
+        browsers += [await _signed_in(new_browser, make_user, organization, f"racer.{n}.{m}") for m in range(2)]
+    form = {"day": TUESDAY.isoformat(), "start": "10:00", "end": "11:30", "attendees": "4", "purpose": "抢订"}
+    responses = await asyncio.gather(*(browsers[n % 10].post(f"/spaces/{room.id}/book", form) for n in range(50)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [303] + [409] * 49
+    assert all("该时段刚被预订" in r.text for r in responses if r.status_code == 409)
+    assert await Booking.filter(space_id=room.id, status=BookingStatus.CONFIRMED).count() == 1
+
+
+async def test_twenty_concurrent_requests_hold_the_quota_to_the_minute(
+        new_browser, make_user, room, rules, quota, resident):
+    quota.week_minutes, quota.month_minutes, quota.open_bookings = 8 * 60, 100 * 60, 100
+    await quota.save()
+    browsers = [await _signed_in(new_browser, make_user, resident, f"quota.racer.{n}") for n in range(4)]
+    slots = [(TUESDAY + timedelta(days=n // 5), 8 + 2 * (n % 5)) for n in range(20)]
+    responses = await asyncio.gather(*(
+        browsers[n % 4].post(f"/spaces/{room.id}/book", {"day": day.isoformat(), "start": f"{hour:02d}:00",
+                                                         "end": f"{hour + 1:02d}:00", "attendees": "2"})
+        for n, (day, hour) in enumerate(slots)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [303] * 8 + [400] * 12, codes
+    booked = await service.minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
+    assert booked == 8 * 60

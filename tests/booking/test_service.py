@@ -255,3 +255,11 @@ async def test_a_member_cannot_approve_and_a_confirmed_overlap_blocks_approval(
     await service.book(Principal(admin), at("10:00", "12:00", space_id=room.id))  # a manager's block, confirmed
     await refused(service.approve(Principal(admin), request.id), Conflict)
     assert (await Booking.get(id=request.id)).status == BookingStatus.PENDING
+
+
+async def test_a_managers_block_may_hold_the_whole_open_day_a_booking_not(room, rules, quota, resident, member_of,
+                                                                          admin):
+    block = await service.book(Principal(admin), at("08:00", "22:00", space_id=room.id, day=date(2026, 12, 9)))
+    assert block.organization_id is None and (block.ends_at - block.starts_at).total_seconds() == 14 * 3600
+    error = await refused(service.book(await member_of(resident), at("08:00", "22:00", space_id=room.id)))
+    assert error.errors == {"end": "每次预订时长为 30 至 240 分钟。"}

@@ -1,0 +1,91 @@
+"""Watching a taken time of a space: when it frees, the earliest watcher of that time is told (once),
+with a link to book it. First come, first told: the others keep watching, and are told in their turn
+if the time frees again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from incubator import clock, events
+from incubator.access import Principal
+from incubator.audit import service as audit
+from incubator.booking.commands import Watch
+from incubator.booking.events import TimeFreed
+from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingWatch
+from incubator.booking.service import Slot, bookable_space, local_instant, may_book, rules_for
+from incubator.errors import PermissionDenied, ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.notifications import service as notifications
+
+MAX_WATCHES = 10  # a user's watches still waiting, at once
+
+
+def _active_overlapping(space_id: int, starts_at, ends_at):
+    return Booking.filter(space_id=space_id, status__in=list(ACTIVE_STATUSES), starts_at__lt=ends_at,
+                          starts_at__gt=starts_at - LONGEST_HOLD, held_until__gt=starts_at)
+
+
+async def is_taken(space_id: int, command: Watch) -> bool:
+    """Whether some active booking holds part of the time (what a watch waits on)."""
+    rules = await rules_for(space_id)
+    starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
+    return ends_at > starts_at and await _active_overlapping(
+        space_id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists()
+
+
+async def watch(principal: Principal, command: Watch) -> BookingWatch:
+    """Watches a taken time the principal may book; refused when it is free (book it instead)."""
+    space = await bookable_space(command.space_id)
+    if not await may_book(principal, space):
+        raise PermissionDenied(_("You may not book this space."))
+    starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
+    if ends_at <= starts_at:
+        raise ValidationFailed({"end": _("The end must be after the start.")})
+    if starts_at <= clock.now():
+        raise ValidationFailed({"start": _("This time has passed.")})
+    rules = await rules_for(space.id)
+    if not await _active_overlapping(space.id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
+        raise ValidationFailed({"start": _("This time is free: book it.")})
+    if await BookingWatch.filter(user_id=principal.id, notified_at__isnull=True,
+                                 starts_at__gt=clock.now()).count() >= MAX_WATCHES:
+        raise ValidationFailed({"start": _("You already watch %(count)s times: the most at once.", count=MAX_WATCHES)})
+    try:
+        async with events.transaction():
+            row = await BookingWatch.create(space_id=space.id, user_id=principal.id, starts_at=starts_at,
+                                            ends_at=ends_at)
+            await audit.record(principal, "create", row, {"space_id": [None, space.id],
+                                                          "starts_at": [None, starts_at.isoformat()]})
+    except IntegrityError:  # already watching this time
+        row = await BookingWatch.get(space_id=space.id, user_id=principal.id, starts_at=starts_at)
+    return row
+
+
+async def on_time_freed(event: TimeFreed) -> None:
+    """Tells the earliest watcher of each freed time that is now wholly free; marks them told."""
+    now = clock.now()
+    waiting = await BookingWatch.filter(
+        space_id=event.space_id, notified_at__isnull=True, starts_at__lt=event.held_until,
+        ends_at__gt=event.starts_at, starts_at__gt=now).order_by("created_at", "id").values_list(
+        "id", "user_id", "starts_at", "ends_at")
+    if not waiting:
+        return
+    rules = await rules_for(event.space_id)
+    space = await bookable_space(event.space_id)
+    told: set[tuple] = set()
+    for watch_id, user_id, starts_at, ends_at in waiting:
+        if (starts_at, ends_at) in told:
+            continue  # the earliest watcher of this time was told
+        if await _active_overlapping(event.space_id, starts_at,
+                                     ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
+            continue
+        async with events.transaction():
+            if not await BookingWatch.filter(id=watch_id, notified_at__isnull=True).update(notified_at=now):
+                continue  # told by another process meanwhile
+            local = starts_at.astimezone(clock.zone())
+            link = (f"/spaces/{event.space_id}/book?day={local.date().isoformat()}"
+                    f"&start={local:%H:%M}")
+            await notifications.notify_many([user_id], "booking_time_free", link, {
+                "space": space.name, "when": Slot(starts_at, ends_at).label()})
+        told.add((starts_at, ends_at))
