@@ -15,14 +15,20 @@ FIELDS: dict[str, str] = {}  # the inputs are named as the commands' fields
 BLOCK = "block"  # a manager's choice of "no organization": the time is blocked
 
 
-def book(space_id: int, data: Mapping[str, str], *, manager: bool = False, skipped: Sequence[str] = ()) -> Book:
-    check = Checker(data)
+def _when(check: Checker) -> tuple[date | None, str | None, str | None]:
+    """The day, start and end every booking form has."""
     day = check.date("day", required=True)
     start = check.time_of_day("start")
     end = check.time_of_day("end")
     for name, value in (("start", start), ("end", end)):
         if value is None:
             check.fail(name, _("This field is required."))
+    return day, start, end
+
+
+def book(space_id: int, data: Mapping[str, str], *, manager: bool = False, skipped: Sequence[str] = ()) -> Book:
+    check = Checker(data)
+    day, start, end = _when(check)
     attendees = check.integer("attendees", minimum=1, maximum=10_000, required=True)
     purpose = check.text("purpose", 200)
     organization_id = None
@@ -42,33 +48,23 @@ def book(space_id: int, data: Mapping[str, str], *, manager: bool = False, skipp
                 skip=frozenset(skip))
 
 
-def slot(space_id: int, data: Mapping[str, str]) -> tuple[date, time, time]:
-    """The day, start and end of a booking form (a watch, a move)."""
+def watch(space_id: int, data: Mapping[str, str]) -> Watch:
     check = Checker(data)
-    day = check.date("day", required=True)
-    start = check.time_of_day("start")
-    end = check.time_of_day("end")
-    for name, value in (("start", start), ("end", end)):
-        if value is None:
-            check.fail(name, _("This field is required."))
+    day, start, end = _when(check)
     check.done()
     assert day is not None and start is not None and end is not None
-    return day, time.fromisoformat(start), time.fromisoformat(end)
-
-
-def watch(space_id: int, data: Mapping[str, str]) -> Watch:
-    day, start, end = slot(space_id, data)
-    return Watch(space_id=space_id, day=day, start=start, end=end)
+    return Watch(space_id=space_id, day=day, start=time.fromisoformat(start), end=time.fromisoformat(end))
 
 
 def move(data: Mapping[str, str], space_ids: list[int]) -> Move:
     check = Checker(data)
     space = check.one_of("space_id", [str(i) for i in space_ids])
+    day, start, end = _when(check)
     reason = check.text("reason", 300)
     check.done()
-    day, start, end = slot(0, data)
-    assert space is not None
-    return Move(space_id=int(space), day=day, start=start, end=end, reason=reason)
+    assert space is not None and day is not None and start is not None and end is not None
+    return Move(space_id=int(space), day=day, start=time.fromisoformat(start), end=time.fromisoformat(end),
+                reason=reason)
 
 
 def cancel(data: Mapping[str, str]) -> Cancel:

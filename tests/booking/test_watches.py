@@ -40,23 +40,26 @@ async def test_a_free_time_cannot_be_watched_it_can_be_booked(room, rules, quota
     assert refused.value.errors == {"start": "该时段空闲,直接预订即可。"}
 
 
-async def test_when_a_watched_time_frees_only_the_earliest_watcher_is_told(room, three, frozen):
+async def freed_with_two_watchers(room, three, frozen):
+    """The first, then a minute later the second, watch the holder's time; the holder cancels."""
     holder, first, second, booking = three
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
     frozen.shift(60)
     await watches.watch(second, Watch(**slot("10:00", "11:00", room.id)))
     await service.cancel(holder, booking.id, Cancel())
+
+
+async def test_when_a_watched_time_frees_only_the_earliest_watcher_is_told(room, three, frozen):
+    _holder, first, second, _booking = three
+    await freed_with_two_watchers(room, three, frozen)
     told = await Notification.filter(kind="booking_time_free").values_list("user_id", "link")
     assert told == [(first.id, f"/spaces/{room.id}/book?day=2026-12-08&start=10:00")]
     assert await BookingWatch.filter(user_id=second.id, notified_at__isnull=True).count() == 1  # still waiting
 
 
 async def test_the_next_watcher_is_told_when_the_time_frees_again(room, three, frozen):
-    holder, first, second, booking = three
-    await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
-    frozen.shift(60)
-    await watches.watch(second, Watch(**slot("10:00", "11:00", room.id)))
-    await service.cancel(holder, booking.id, Cancel())
+    _holder, first, second, _booking = three
+    await freed_with_two_watchers(room, three, frozen)
     again = await service.book(first, Book(**slot("10:00", "11:00", room.id)))  # the first watcher books it
     await service.cancel(first, again.id, Cancel())
     assert await Notification.filter(kind="booking_time_free").order_by("id").values_list("user_id", flat=True) == [
