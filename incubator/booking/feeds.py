@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from icalendar import Calendar, Event
+from tortoise.exceptions import IntegrityError
 
 from incubator import access, clock, events
 from incubator.access import Principal
@@ -50,11 +51,17 @@ async def reset(principal: Principal, kind: FeedKind, owner_id: int) -> str:
     if not await may_reset(principal, kind, owner_id):
         raise PermissionDenied(_("You may not do that."))
     new = secrets.token_urlsafe(32)
-    async with events.transaction():
-        if not await BookingFeed.filter(kind=kind, owner_id=owner_id).update(token=new):
-            await BookingFeed.create(kind=kind, owner_id=owner_id, token=new)
-        await audit.record(principal, "reset", object_type="BookingFeed", object_id=owner_id,
-                           object_repr=f"{kind.value} {owner_id}", changes={"token": ["…", "…"]})
+    for attempt in (1, 2):  # two first resets at the same moment: the one that lost updates the other's row
+        try:
+            async with events.transaction():
+                if not await BookingFeed.filter(kind=kind, owner_id=owner_id).update(token=new):
+                    await BookingFeed.create(kind=kind, owner_id=owner_id, token=new)
+                await audit.record(principal, "reset", object_type="BookingFeed", object_id=owner_id,
+                                   object_repr=f"{kind.value} {owner_id}", changes={"token": ["…", "…"]})
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     return new
 
 

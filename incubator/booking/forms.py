@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 
+from incubator import clock
 from incubator.booking.commands import MAX_WEEKS, Book, Cancel, Move, SetQuota, SetRules, Watch
 from incubator.booking.models import SLOT_MINUTES
 from incubator.i18n import gettext as _
@@ -16,8 +17,11 @@ BLOCK = "block"  # a manager's choice of "no organization": the time is blocked
 
 
 def _when(check: Checker) -> tuple[date | None, str | None, str | None]:
-    """The day, start and end every booking form has."""
+    """The day, start and end every booking form has (a day within a year of today)."""
     day = check.date("day", required=True)
+    if day is not None and abs((day - clock.today()).days) > 366:
+        check.fail("day", _("Choose a day within a year of today."))
+        day = None
     start = check.time_of_day("start")
     end = check.time_of_day("end")
     for name, value in (("start", start), ("end", end)):

@@ -158,8 +158,10 @@ async def book_submit(request: Request) -> Response:
     except DomainError as exc:
         plan = None
         if command is not None and command.weeks > 1 and isinstance(exc, (Conflict, ValidationFailed)):
-            # a series refused on saving: the dates again, as they stand now
-            plan = await service.plan(principal, command)
+            try:  # a series refused on saving: the dates again, as they stand now
+                plan = await service.plan(principal, command)
+            except DomainError:
+                plan = None  # the form's own error says what is wrong
         return await again(form_errors(exc, forms.FIELDS), status_for(exc), plan,
                            watchable=isinstance(exc, Conflict) and not data.get("confirmed"))
     message = _("Requested: a manager will confirm it.") if booking.status == "pending" else _("Booked.")

@@ -252,11 +252,16 @@ async def _check_quota(organization: Organization, park_id: int, wanted: Slot, n
             raise ValidationFailed({"end": _(message, hours=_hours(allowed))})
     if series_id is not None:
         return
-    to_come = await Booking.filter(organization_id=organization.id, status__in=list(ACTIVE_STATUSES),
-                                   ends_at__gt=now).values_list("id", "series_id")
-    if len({("series", series) if series else ("booking", id_) for id_, series in to_come}) >= open_allowed:
+    if await _open_bookings(organization.id, now) >= open_allowed:
         raise ValidationFailed({"start": _(
             "Your organization already has %(count)s bookings to come, its most at once.", count=open_allowed)})
+
+
+async def _open_bookings(organization_id: int, now: datetime) -> int:
+    """The organization's bookings not yet ended, a weekly series counted once."""
+    to_come = await Booking.filter(organization_id=organization_id, status__in=list(ACTIVE_STATUSES),
+                                   ends_at__gt=now).values_list("id", "series_id")
+    return len({("series", series) if series else ("booking", id_) for id_, series in to_come})
 
 
 def _hours(minutes: int) -> str:
@@ -291,13 +296,21 @@ async def plan(principal: Principal, command: Book) -> list[Occurrence]:
     ).values_list("starts_at", "held_until")
     booked: list[tuple[datetime, datetime]] = []
     quota = None
+    at_most_open = ""
     if organization is not None:
         quota = await quota_for(space.park_id)
+        # Every week and month a date of the series falls in, whole.
+        first = min(days[0] - timedelta(days=days[0].weekday()), days[0].replace(day=1))
+        last = days[-1] - timedelta(days=days[-1].weekday()) + timedelta(days=7)
+        after = max(last, workdays.add_months(days[-1].replace(day=1), 1))
         booked = list(await Booking.filter(
             organization_id=organization.id, status__in=list(ACTIVE_STATUSES),
-            starts_at__gte=local_instant(days[0].replace(day=1), time()),
-            starts_at__lt=local_instant(workdays.add_months(days[-1].replace(day=1), 1), time()),
+            starts_at__gte=local_instant(first, time()), starts_at__lt=local_instant(after, time()),
         ).values_list("starts_at", "ends_at"))
+        allowed = quota.graduate_open_bookings if organization.stage == Stage.GRADUATED else quota.open_bookings
+        if await _open_bookings(organization.id, now) >= allowed:
+            at_most_open = _("Your organization already has %(count)s bookings to come, its most at once.",
+                             count=allowed)
     result = []
     for day, slot in zip(days, slots, strict=True):
         if day in command.skip:
@@ -305,7 +318,7 @@ async def plan(principal: Principal, command: Book) -> list[Occurrence]:
             continue
         errors = _check_time(space, rules, command if day == command.day else structs.replace(command, day=day), now,
                              block=organization is None)
-        problem = next(iter(errors.values()), "")
+        problem = next(iter(errors.values()), "") or at_most_open
         if not problem and any(start < slot.ends_at + buffer and held > slot.starts_at for start, held in taken):
             problem = _("Taken.")
         if not problem and organization is not None and quota is not None:
@@ -383,8 +396,14 @@ async def book(principal: Principal, command: Book) -> Booking:
                         raise Conflict(_("%(date)s was just taken: look at the dates again.", date=day.isoformat()))
                     raise _taken(await free_slots(space, rules, wanted, now))
                 if organization is not None:
-                    await _check_quota(organization, space.park_id, wanted, now,
-                                       series_row.id if series_row and created else None)
+                    try:
+                        await _check_quota(organization, space.park_id, wanted, now,
+                                           series_row.id if series_row and created else None)
+                    except ValidationFailed as refused:
+                        if not series:
+                            raise
+                        raise ValidationFailed({"weeks": _("%(date)s: %(problem)s", date=day.isoformat(),
+                                                           problem=refused.message)}) from None
                 booking = await Booking.create(
                     space_id=space.id, organization_id=organization.id if organization else None,
                     booked_by_id=principal.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at,
@@ -514,18 +533,22 @@ async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Book
                 series_id=booking.series_id, status__in=list(ACTIVE_STATUSES), starts_at__gt=booking.starts_at,
             ).values_list("id", flat=True))
         ending = await Booking.filter(id__in=ids, status__in=list(ACTIVE_STATUSES)).values_list(
-            "id", "status", "starts_at", "held_until")
+            "id", "status", "space_id", "starts_at", "held_until")
         if booking.id not in {row[0] for row in ending}:
             raise Conflict(_("This booking was changed meanwhile; look again."))
         await Booking.filter(id__in=[row[0] for row in ending], status__in=list(ACTIVE_STATUSES)).update(
             status=BookingStatus.CANCELLED, ended_at=clock.now(), end_reason=command.reason.strip())
-        for id_, status, starts_at, held_until in ending:
+        for id_, status, space_id, starts_at, held_until in ending:
             await audit.record(principal, "cancel", object_type="Booking", object_id=id_, object_repr=f"Booking {id_}",
                                changes={"status": [status, BookingStatus.CANCELLED.value]})
-            events.emit(TimeFreed(booking.space_id, starts_at, held_until))
+            events.emit(TimeFreed(space_id, starts_at, held_until))  # a date moved elsewhere frees its own room
         if principal.organization_id != booking.organization_id and booking.organization_id is not None:
-            await _tell_members(booking.organization_id, "booking_cancelled", await _space_name(booking.space_id),
-                                booking, reason=command.reason.strip())
+            when = Slot(booking.starts_at, booking.ends_at).label()
+            if len(ending) > 1:
+                when = _("%(when)s and the series' %(count)s later dates", when=when, count=len(ending) - 1)
+            await notifications.notify_many(
+                await auth_service.member_ids(booking.organization_id), "booking_cancelled", "/bookings",
+                {"space": await _space_name(booking.space_id), "when": when, "reason": command.reason.strip()})
     booking.status = BookingStatus.CANCELLED
     return booking
 
@@ -561,8 +584,10 @@ async def move(principal: Principal, booking_id: int, command: Move) -> Booking:
             await db.serialize(connection, Booking._meta.db_table, *(f"booking:space:{i}" for i in spaces))
             if await _confirmed_overlapping(space.id, wanted.starts_at, held_until).exclude(id=booking.id).exists():
                 raise _taken(await free_slots(space, rules, wanted, now))
+            # Moved, it is a new time: a check-in to the old one does not count for it.
             if not await Booking.filter(id=booking.id, status=booking.status, starts_at=booking.starts_at).update(
-                    space_id=space.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at, held_until=held_until):
+                    space_id=space.id, starts_at=wanted.starts_at, ends_at=wanted.ends_at, held_until=held_until,
+                    checked_in_at=None):
                 raise Conflict(_("This booking was changed meanwhile; look again."))
             await audit.record(principal, "move", booking, audit.diff(
                 {"space_id": booking.space_id, "starts_at": booking.starts_at, "ends_at": booking.ends_at},

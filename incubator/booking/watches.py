@@ -4,16 +4,17 @@ if the time frees again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from incubator import clock, events
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.booking.commands import Watch
 from incubator.booking.events import TimeFreed
-from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingWatch
+from incubator.booking.models import LONGEST_HOLD, Booking, BookingStatus, BookingWatch
 from incubator.booking.service import Slot, bookable_space, local_instant, may_book, rules_for
 from incubator.errors import PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
@@ -22,16 +23,19 @@ from incubator.notifications import service as notifications
 MAX_WATCHES = 10  # a user's watches still waiting, at once
 
 
-def _active_overlapping(space_id: int, starts_at, ends_at):
-    return Booking.filter(space_id=space_id, status__in=list(ACTIVE_STATUSES), starts_at__lt=ends_at,
-                          starts_at__gt=starts_at - LONGEST_HOLD, held_until__gt=starts_at)
+def _taken(space_id: int, starts_at: datetime, ends_at: datetime, any_status: bool = False) -> QuerySet[Booking]:
+    """The confirmed bookings holding part of the time (pending ones do not: the time may still be
+    requested); `any_status`: every booking that ever held part of it."""
+    bookings = Booking.filter(space_id=space_id, starts_at__lt=ends_at, starts_at__gt=starts_at - LONGEST_HOLD,
+                              held_until__gt=starts_at)
+    return bookings if any_status else bookings.filter(status=BookingStatus.CONFIRMED)
 
 
 async def is_taken(space_id: int, command: Watch) -> bool:
-    """Whether some active booking holds part of the time (what a watch waits on)."""
+    """Whether a confirmed booking holds part of the time (what a watch waits on)."""
     rules = await rules_for(space_id)
     starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
-    return ends_at > starts_at and await _active_overlapping(
+    return ends_at > starts_at and await _taken(
         space_id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists()
 
 
@@ -46,7 +50,7 @@ async def watch(principal: Principal, command: Watch) -> BookingWatch:
     if starts_at <= clock.now():
         raise ValidationFailed({"start": _("This time has passed.")})
     rules = await rules_for(space.id)
-    if not await _active_overlapping(space.id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
+    if not await _taken(space.id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
         raise ValidationFailed({"start": _("This time is free: book it.")})
     if await BookingWatch.filter(user_id=principal.id, notified_at__isnull=True,
                                  starts_at__gt=clock.now()).count() >= MAX_WATCHES:
@@ -57,29 +61,39 @@ async def watch(principal: Principal, command: Watch) -> BookingWatch:
                                             ends_at=ends_at)
             await audit.record(principal, "create", row, {"space_id": [None, space.id],
                                                           "starts_at": [None, starts_at.isoformat()]})
-    except IntegrityError:  # already watching this time
+    except IntegrityError:  # watched before: watching again, at the back of the queue
+        await BookingWatch.filter(space_id=space.id, user_id=principal.id, starts_at=starts_at).update(
+            ends_at=ends_at, notified_at=None, created_at=clock.now())
         row = await BookingWatch.get(space_id=space.id, user_id=principal.id, starts_at=starts_at)
     return row
 
 
 async def on_time_freed(event: TimeFreed) -> None:
-    """Tells the earliest watcher of each freed time that is now wholly free; marks them told."""
+    """Tells the earliest watcher of each freed time that is now wholly free, once: a time already
+    told to someone, and not taken again since, tells nobody else (another freeing of the same time,
+    from this process or another, is the same news)."""
     now = clock.now()
+    rules = await rules_for(event.space_id)
+    buffer = timedelta(minutes=rules.buffer_minutes)
     waiting = await BookingWatch.filter(
         space_id=event.space_id, notified_at__isnull=True, starts_at__lt=event.held_until,
-        ends_at__gt=event.starts_at, starts_at__gt=now).order_by("created_at", "id").values_list(
+        ends_at__gt=event.starts_at - buffer, starts_at__gt=now).order_by("created_at", "id").values_list(
         "id", "user_id", "starts_at", "ends_at")
     if not waiting:
         return
-    rules = await rules_for(event.space_id)
     space = await bookable_space(event.space_id)
-    told: set[tuple] = set()
+    done: set[tuple] = set()
     for watch_id, user_id, starts_at, ends_at in waiting:
-        if (starts_at, ends_at) in told:
-            continue  # the earliest watcher of this time was told
-        if await _active_overlapping(event.space_id, starts_at,
-                                     ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
+        if (starts_at, ends_at) in done:
             continue
+        done.add((starts_at, ends_at))  # its earliest watcher is told now, or has been, or it is not free
+        if await _taken(event.space_id, starts_at, ends_at + buffer).exists():
+            continue
+        last_told = await BookingWatch.filter(space_id=event.space_id, starts_at=starts_at, ends_at=ends_at,
+                                              notified_at__isnull=False).order_by("-notified_at").first()
+        if last_told is not None and not await _taken(event.space_id, starts_at, ends_at + buffer, any_status=True
+                                                      ).filter(created_at__gt=last_told.notified_at).exists():
+            continue  # told already, and nobody took it since
         async with events.transaction():
             if not await BookingWatch.filter(id=watch_id, notified_at__isnull=True).update(notified_at=now):
                 continue  # told by another process meanwhile
@@ -88,4 +102,3 @@ async def on_time_freed(event: TimeFreed) -> None:
                     f"&start={local:%H:%M}")
             await notifications.notify_many([user_id], "booking_time_free", link, {
                 "space": space.name, "when": Slot(starts_at, ends_at).label()})
-        told.add((starts_at, ends_at))

@@ -77,7 +77,7 @@ async def test_a_series_over_the_monthly_quota_is_refused_on_the_date_that_excee
     member = await member_of(resident)
     await service.book(member, Book(space_id=room.id, day=date(2026, 12, 10), start=time(10, 0), end=time(11, 0)))
     plan = await service.plan(member, weekly(4, room.id, start="10:00", end="14:00"))
-    assert [o.problem for o in plan] == ["", "", "", "超出贵机构本月 16 小时的额度。"]
+    assert [o.problem for o in plan] == ["", "", "", "超出贵组织本月 16 小时的额度。"]
     with pytest.raises(ValidationFailed):
         await service.book(member, weekly(4, room.id, start="10:00", end="14:00"))
     assert await Booking.filter(organization_id=resident.id).count() == 1
@@ -132,3 +132,37 @@ async def _member(make_user, organization, name):
     from incubator.access import Principal
 
     return Principal(await make_user(name, Role.MEMBER, organization=organization), organization_id=organization.id)
+
+
+async def test_the_plan_counts_the_week_that_began_in_the_month_before(room, rules, quota, resident, member_of):
+    # 7 hours booked on Tuesday and Wednesday 12-29/12-30; Saturdays from 2027-01-02 fall in that week.
+    rules.horizon_days = 60
+    await rules.save()
+    member = await member_of(resident)
+    for day in (date(2026, 12, 29), date(2026, 12, 30)):
+        await service.book(member, Book(space_id=room.id, day=day, start=time(9), end=time(12, 30)))
+    saturdays = Book(space_id=room.id, day=date(2027, 1, 2), start=time(9), end=time(11), weeks=2)
+    plan = await service.plan(member, saturdays)
+    assert [o.problem for o in plan] == ["超出贵组织本周 8 小时的额度。", ""]
+    with pytest.raises(ValidationFailed) as refused:
+        await service.book(member, saturdays)
+    assert refused.value.errors == {"weeks": "2027-01-02:本次预订将超出贵组织本周 8 小时的额度。"}
+
+
+async def test_the_plan_says_when_the_organization_has_its_most_bookings_to_come(room, rules, quota, resident,
+                                                                                 member_of):
+    member = await member_of(resident)
+    for day in (date(2026, 12, 9), date(2026, 12, 10), date(2026, 12, 11), date(2026, 12, 12)):
+        await service.book(member, Book(space_id=room.id, day=day, start=time(9), end=time(9, 30)))
+    plan = await service.plan(member, weekly(2, room.id))
+    assert {o.problem for o in plan} == {"贵组织已有 4 个未结束的预订,已达同时预订上限。"}
+
+
+async def test_a_series_far_in_the_future_is_refused_on_the_form(new_browser, make_user, room, rules, quota,
+                                                                  resident):
+    await make_user("far.member", Role.MEMBER, organization=resident)
+    browser = new_browser()
+    await browser.login("far.member")
+    response = await browser.post(f"/spaces/{room.id}/book", {"day": "9999-12-28", "start": "10:00", "end": "11:00",
+                                                              "attendees": "2", "weeks": "2"})
+    assert response.status_code == 400 and 'value="9999-12-28"' in response.text

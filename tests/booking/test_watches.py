@@ -60,6 +60,7 @@ async def test_when_a_watched_time_frees_only_the_earliest_watcher_is_told(room,
 async def test_the_next_watcher_is_told_when_the_time_frees_again(room, three, frozen):
     _holder, first, second, _booking = three
     await freed_with_two_watchers(room, three, frozen)
+    frozen.shift(60)
     again = await service.book(first, Book(**slot("10:00", "11:00", room.id)))  # the first watcher books it
     await service.cancel(first, again.id, Cancel())
     assert await Notification.filter(kind="booking_time_free").order_by("id").values_list("user_id", flat=True) == [
@@ -121,3 +122,47 @@ async def test_the_refused_form_offers_to_watch_and_the_watch_is_kept(
     kept = await browser.post(f"/spaces/{room.id}/watch", {k: form[k] for k in ("day", "start", "end")})
     assert kept.status_code == 303
     assert await BookingWatch.filter(space_id=room.id).count() == 1
+
+
+async def test_a_time_freed_twice_at_once_tells_only_its_earliest_watcher(park, room, rules, quota, member_of,
+                                                                          frozen):
+    from incubator import events
+    from incubator.organizations.events import StageChanged
+
+    leaving_org = await Organization.create(park=park, name_zh="将出壳社", stage=Stage.INCUBATING)
+    leaving = await member_of(leaving_org)
+    first, second = [await member_of(await Organization.create(park=park, name_zh=name, stage=Stage.INCUBATING))
+                     for name in ("候一社", "候二社")]
+    # 09:00–10:00 holds until 10:15 (the buffer); 10:30–11:30: both stand in the way of 10:00–11:00.
+    await service.book(leaving, Book(**slot("09:00", "10:00", room.id)))
+    await service.book(leaving, Book(**slot("10:30", "11:30", room.id)))
+    await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
+    frozen.shift(60)
+    await watches.watch(second, Watch(**slot("10:00", "11:00", room.id)))
+    await Organization.filter(id=leaving_org.id).update(stage=Stage.GRADUATED)
+    await events.deliver(StageChanged(organization_id=leaving_org.id, source="incubating", target="graduated"))
+    assert await Notification.filter(kind="booking_time_free").values_list("user_id", flat=True) == [first.id]
+
+
+async def test_a_time_held_only_by_the_buffer_of_a_later_booking_tells_its_watcher_when_that_goes(
+        park, room, three, member_of):
+    holder, first, _second, booking = three
+    other = await member_of(await Organization.create(park=park, name_zh="晚到社", stage=Stage.INCUBATING))
+    await service.cancel(holder, booking.id, Cancel())
+    later = await service.book(other, Book(**slot("11:00", "12:00", room.id)))
+    # 10:00–11:00 would need its 15-minute buffer up to 11:15: taken, though no booking starts before 11:00.
+    await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
+    await service.cancel(other, later.id, Cancel())
+    assert await Notification.filter(kind="booking_time_free", user_id=first.id).count() == 1
+
+
+async def test_watching_again_after_being_told_waits_again(room, three, frozen):
+    holder, first, _second, booking = three
+    await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
+    await service.cancel(holder, booking.id, Cancel())  # told; but someone else books it first
+    frozen.shift(60)
+    again = await service.book(holder, Book(**slot("10:00", "11:00", room.id)))
+    await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
+    assert await BookingWatch.filter(user_id=first.id, notified_at__isnull=True).count() == 1
+    await service.cancel(holder, again.id, Cancel())
+    assert await Notification.filter(kind="booking_time_free", user_id=first.id).count() == 2
