@@ -121,13 +121,20 @@ async def _execute_query(self: Any, query: str, values: list | None = None) -> t
     query = query.replace("\x00", "'||CHAR(0)||'")
     async with self.acquire_connection() as connection:
         self.log.debug("%s: %s", query, values)
-        cursor = await connection.execute(query, values)
-        try:
-            rows = await cursor.fetchall()
-            changed = cursor.rowcount
-        finally:
-            await cursor.close()
+        # One trip to aiosqlite's thread, as Tortoise's execute_fetchall: not three (execute, fetchall,
+        # close), each a queue, a thread switch and an event-loop wake-up. `_execute` and `_conn` are
+        # aiosqlite's own (what its execute_fetchall uses): pinned below 1.0 in pyproject.toml.
+        rows, changed = await connection._execute(_rows_and_rowcount, connection._conn, query, values)
         return max(changed, 0) or len(rows), rows
+
+
+def _rows_and_rowcount(connection: sqlite3.Connection, query: str, values: list | None) -> tuple[list, int]:
+    """In aiosqlite's thread: the statement's rows, and the rows it changed itself (not its triggers)."""
+    cursor = connection.execute(query, values or [])
+    try:
+        return cursor.fetchall(), cursor.rowcount
+    finally:
+        cursor.close()
 
 
 sqlite_client.SqliteClient.execute_query = sqlite_client.translate_exceptions(_execute_query)  # type: ignore[method-assign]

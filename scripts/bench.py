@@ -4,6 +4,7 @@ on the same generated city, in the same run. Prints figures; asserts nothing.
     python scripts/bench.py [--scale 1.0] [--database-url URL] [--connections 16] [--duration 10]
                             [--only NAME ...] [--no-datasette] [--write docs/performance.md]
                             [--page-cache-mb 0]   # every page built for every request
+                            [--no-booking] [--booking-parks 16]
 
 Without --database-url it generates a city (scripts/generate.py) into a temporary SQLite file.
 The app runs as one uvicorn worker in its own process; the load comes from wrk (Debian's `wrk`),
@@ -12,6 +13,12 @@ requests per second, p50 and p95 latency, queries per request (of building the p
 in-process once; a kept page runs none) and the share of the ceiling: bare Starlette returning
 the same bytes of the filtered organization list from memory. Datasette (the `bench` extra) serves
 the same table, facets and count off.
+
+On SQLite it also measures booking creation (scripts/bench_booking.py, scripts/bench_booking.lua):
+wrk POSTs bookings to `incubator serve` on a copy of the city (the original is not written), each
+request a free slot of its own in one of `--booking-parks` parks, by members of different
+organizations and the parks' managers, so that every answer must be a success (303); it reports
+the answers by status and the rows the copy holds afterwards.
 """
 
 from __future__ import annotations
@@ -30,13 +37,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import bench_booking  # noqa: E402  (scripts/bench_booking.py)
 import generate  # noqa: E402  (scripts/generate.py)
 
 LUA = """
@@ -262,6 +270,116 @@ async def time_flag_job(url: str, folder: Path) -> dict[str, float]:
     return figures
 
 
+BOOKING = "booking creation: POST, a free slot each"
+
+
+async def _booking_plan(url: str, parks: int, margin: timedelta) -> bench_booking.Plan:
+    from incubator import db
+
+    async with db.connected(url):
+        return await bench_booking.prepare(parks, members=4, margin=margin)
+
+
+async def _last_booking(url: str) -> int:
+    from incubator import db
+    from incubator.booking.models import Booking
+
+    async with db.connected(url):
+        last = await Booking.all().order_by("-id").limit(1).values_list("id", flat=True)
+        return int(last[0]) if last else 0
+
+
+async def _booking_queries(url: str, data_dir: Path, actor: bench_booking.Actor, slot: bench_booking.Slot) -> int:
+    """Queries of one booking, in-process, as count_queries counts a page's."""
+    from incubator import db
+    from incubator.app import create_app
+    from incubator.config import Settings
+
+    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir,
+                        page_cache_mb=0)
+    async with db.connected(url):
+        app = create_app(settings, manage_database=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers={"Cookie": actor.cookie, "Origin": "http://bench"}) as client:
+            with db.counting_queries() as counter:
+                response = await client.post(f"/spaces/{slot.space_id}/book",
+                                             data=bench_booking.form(actor, slot, 0))
+    assert response.status_code == 303, (response.status_code, response.text[-2000:])
+    return counter.count
+
+
+async def _created(url: str, first_id: int) -> dict:
+    from incubator import db
+
+    async with db.connected(url):
+        return await bench_booking.created(first_id)
+
+
+def page_text(html: str) -> str:
+    """The visible text of an answer's page, for a failure's report."""
+    html = re.sub(r"(?s)<(script|style|head|nav|header|footer)\b.*?</\1>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Namespace) -> tuple[Result, dict]:
+    """Booking creation under wrk, against `incubator serve` on a copy of the city (see
+    scripts/bench_booking.py): the figures, and what the answers and the copy say."""
+    from incubator import db
+    from incubator.config import sqlite_url
+
+    copy = tmp / "booking.sqlite3"
+    started = time.monotonic()
+    db.backup_sqlite(url, copy)
+    copy_url = sqlite_url(copy)
+    # Every slot must still be beyond its room's notice when asked for: the run, and then some.
+    plan = asyncio.run(_booking_plan(copy_url, args.booking_parks, timedelta(seconds=args.duration + 900)))
+    print(f"booking: copied the city and found {len(plan.slots):,} free slots in {len(plan.parks)} parks "
+          f"in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start([sys.executable, "-m", "incubator.cli", "serve", "--port", str(port), "--log-level", "warning"],
+                   {**env, "INCUBATOR_DATABASE_URL": copy_url}, tmp / "booking.log")
+    try:
+        wait_for(base + "/healthz", tmp / "booking.log")
+        bench_booking.sign_in_all(base, plan.actors, generate.BENCH_PASSWORD)
+        (counted, counted_slot), (warm, warm_slot), *rest = plan.slots
+        queries = asyncio.run(_booking_queries(copy_url, tmp, counted, counted_slot))
+        # One booking through the server first, as every target gets one request before wrk measures it.
+        answer = bench_booking.post(base, warm, warm_slot, 1)
+        assert answer.status_code == 303, (answer.status_code, page_text(answer.text)[:1000])
+        first_id = asyncio.run(_last_booking(copy_url))
+        requests = tmp / "booking.tsv"
+        bench_booking.write_requests(requests, rest, first_number=2)
+        figures = bench_booking.run_wrk(base, requests, args.connections, args.duration)
+    finally:
+        stop(server)  # finishes the requests in flight: their rows count too
+    made = asyncio.run(_created(copy_url, first_id))
+    statuses = figures["statuses"]
+    successes = statuses.get(303, 0)
+    answered = sum(statuses.values())
+    figures |= {
+        "successes": successes, "failures": answered - successes, "answered": answered,
+        "socket_errors": figures["errors"] - sum(n for status, n in statuses.items() if status > 399),
+        "slots": len(plan.slots), "parks": len(plan.parks),
+        "members": sum(1 for a in plan.actors if a.organization_id is not None),
+        "managers": sum(1 for a in plan.actors if a.organization_id is None), "created": made,
+        # Every row is a request sent, once; every success answered is a row; the requests wrk sent
+        # but stopped waiting for may be rows too (the server finishes them).
+        "consistent": (set(made["numbers"]) <= set(range(2, 2 + figures["sent"]))
+                       and len(set(made["numbers"])) == made["rows"]
+                       and successes <= made["rows"] <= successes + figures["sent"] - answered),
+    }
+    result = Result(BOOKING, "member, manager", "/spaces/{id}/book", figures["rps"], figures["p50"], figures["p95"],
+                    figures["failures"] + figures["socket_errors"], queries)
+    print(f"{BOOKING:<32}{figures['rps']:>9.1f} req/s  p95 {figures['p95']:>7.1f} ms  {successes:,} booked, "
+          f"{figures['failures']:,} not {dict(sorted(statuses.items()))}, {made['rows']:,} rows", file=sys.stderr)
+    if figures["failure"]:
+        print("the first failure's page: " + page_text(figures["failure"])[:1500], file=sys.stderr)
+    if figures["unsent"]:
+        print(f"the {len(plan.slots):,} free slots ran out: raise --booking-parks", file=sys.stderr)
+    return result, figures
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -280,6 +398,9 @@ def main() -> None:
     parser.add_argument("--no-datasette", action="store_true")
     parser.add_argument("--page-cache-mb", type=int, default=64,
                         help="the app's INCUBATOR_PAGE_CACHE_MB (0: every page built for every request)")
+    parser.add_argument("--no-booking", action="store_true", help="skip booking creation")
+    parser.add_argument("--booking-parks", type=int, default=16,
+                        help="parks whose rooms booking creation books (each: 4 members and a manager)")
     parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -327,6 +448,14 @@ def main() -> None:
         finally:
             stop(app)
 
+        booking: dict | None = None
+        if not args.no_booking and (not args.only or any(word in BOOKING for word in args.only)):
+            if url.startswith("sqlite"):
+                result, booking = measure_booking(url, tmp, env, args)
+                results.append(result)
+            else:
+                print("booking creation: measured on SQLite only (it books on a copy of the city)", file=sys.stderr)
+
         ceiling_file = tmp / "page.html"
         ceiling_file.write_bytes(filtered_bytes)
         (tmp / "ceiling.py").write_text(CEILING)
@@ -366,7 +495,7 @@ def main() -> None:
                 stop(datasette)
 
     jobs = asyncio.run(time_flag_job(url, Path(tempfile.gettempdir())))
-    table = render(results, top, others, args, jobs)
+    table = render(results, top, others, args, jobs, booking)
     print(table)
     if args.write:
         with args.write.open("a", encoding="utf-8") as handle:
@@ -374,7 +503,7 @@ def main() -> None:
 
 
 def render(results: list[Result], top: Result, others: list[Result], args: argparse.Namespace,
-           jobs: dict[str, float] | None = None) -> str:
+           jobs: dict[str, float] | None = None, booking: dict | None = None) -> str:
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     lines = [
         f"### {date.today().isoformat()}: {database}, scale {args.scale}, one uvicorn worker, "
@@ -395,6 +524,23 @@ def render(results: list[Result], top: Result, others: list[Result], args: argpa
     if filtered and others:
         ratios = ", ".join(f"{filtered.rps / o.rps:.1f}× {o.name}" for o in others if o.rps)
         lines += ["", f"Filtered organization list: {ratios}."]
+    if booking:
+        made = booking["created"]
+        statuses = ", ".join(f"{n:,} × {status}" for status, n in sorted(booking["statuses"].items()))
+        kinds = ", ".join(f"{n:,} {status}" for status, n in sorted(made["statuses"].items()))
+        late = booking["sent"] - booking["answered"]
+        met = booking["rps"] >= 150 and not booking["failures"] and not booking["socket_errors"] and not (
+            booking["unsent"]) and booking["consistent"] and not made["overlapping"]
+        lines += ["", f"Booking creation ({booking['parks']} parks, {booking['members']} members of different "
+                  f"organizations and {booking['managers']} managers blocking time, {booking['slots']:,} free slots "
+                  f"prepared): {booking['answered']:,} answers in {booking['seconds']:.1f} s ({statuses}): "
+                  f"{booking['successes']:,} booked, {booking['failures']:,} refused, "
+                  f"{booking['socket_errors']} socket errors; {made['rows']:,} rows created ({kinds}; "
+                  f"{made['blocks']:,} of them blocks), {made['rows'] - booking['successes']} of them by the {late} "
+                  f"requests still in flight when wrk stopped; rows match the requests: "
+                  f"{'yes' if booking['consistent'] else 'no'}; confirmed bookings overlapping another: "
+                  f"{made['overlapping']}. The issue's ≥ 150 a second with every request booked: "
+                  f"{'met' if met else 'not met'}."]
     if jobs:
         lines += ["", "Flag job over the whole city (in-process, best run): "
                   + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in jobs.items()) + "."]

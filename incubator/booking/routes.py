@@ -132,7 +132,7 @@ async def book_submit(request: Request) -> Response:
     """Books; a weekly series is first shown date by date (what stands in each date's way, to skip)
     and booked once the user confirms those dates."""
     principal = current(request)
-    space, park = await _bookable_space(request)
+    space = await service.bookable_space(path_int(request))  # its park only if the form is shown again
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))  # as the form's page answers them
     form = await request.form()
@@ -145,7 +145,7 @@ async def book_submit(request: Request) -> Response:
         if plan:  # the dates that cannot be booked are skipped unless the user says otherwise
             values["skip"] = sorted({*skipped, *(o.day.isoformat() for o in plan if o.problem)})
             values["confirmed"] = data.get("weeks", "")
-        page = BookPage(space, park, await service.rules_for(space.id),
+        page = BookPage(space, await Park.get(id=space.park_id), await service.rules_for(space.id),
                         await _organization_choices(principal, space), values, errors, plan or [], watchable)
         return render(request, "booking/form.html", page, status_code=status_code)
 
@@ -154,7 +154,7 @@ async def book_submit(request: Request) -> Response:
         command = forms.book(space.id, data, manager=not principal.is_(Role.MEMBER), skipped=skipped)
         if command.weeks > 1 and data.get("confirmed") != str(command.weeks):
             return await again({}, 200, await service.plan(principal, command))
-        booking = await service.book(principal, command)
+        booking = await service.book(principal, command, space)
     except DomainError as exc:
         plan = None
         if command is not None and command.weeks > 1 and isinstance(exc, (Conflict, ValidationFailed)):

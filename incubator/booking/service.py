@@ -150,7 +150,10 @@ async def _organization_for(principal: Principal, space: Space, command: Book) -
     organization = await Organization.get_or_none(id=organization_id).only("id", "park_id", "stage", "name_zh")
     if organization is None:
         raise ValidationFailed({"organization_id": _("Choose one of the options.")})
-    if not await (await _bookers(space.park_id)).filter(id=organization.id).exists():
+    # As _bookers(), without its quota query unless the organization has graduated.
+    if organization.park_id != space.park_id or not (
+            organization.stage in RESIDENT_STAGES
+            or (organization.stage == Stage.GRADUATED and (await quota_for(space.park_id)).graduates_may_book)):
         raise PermissionDenied(_("Only organizations incubating in this park may book its spaces."))
     return organization
 
@@ -226,7 +229,7 @@ def _taken(suggestions: list[Slot]) -> Conflict:
                       slots=i18n.list_separator().join(slot.label() for slot in suggestions)))
 
 
-async def _check_quota(organization: Organization, park_id: int, wanted: Slot, now: datetime,
+async def _check_quota(connection: Any, organization: Organization, park_id: int, wanted: Slot, now: datetime,
                        series_id: int | None = None) -> None:
     """Refuses a booking that would take the organization over its park's quota: minutes a week and
     a month, and bookings to come at once (a weekly series counts once: `series_id`, the series this
@@ -240,21 +243,48 @@ async def _check_quota(organization: Organization, park_id: int, wanted: Slot, n
     minutes = int((wanted.ends_at - wanted.starts_at).total_seconds() // 60)
     week_start = local_day - timedelta(days=local_day.weekday())
     month_start = local_day.replace(day=1)
-    next_month = workdays.add_months(month_start, 1)
-    periods = (
-        (week_start, week_start + timedelta(days=7), week_allowed,
+    week = (local_instant(week_start, time()), local_instant(week_start + timedelta(days=7), time()))
+    month = (local_instant(month_start, time()), local_instant(workdays.add_months(month_start, 1), time()))
+    week_minutes, month_minutes, to_come = await _quota_used(connection, organization.id, week, month, now)
+    for booked, allowed, message in (
+        (week_minutes, week_allowed,
          N_("This booking would take your organization over its %(hours)s hours this week.")),
-        (month_start, next_month, month_allowed,
+        (month_minutes, month_allowed,
          N_("This booking would take your organization over its %(hours)s hours this month.")),
-    )
-    for first, after, allowed, message in periods:
-        if await minutes_booked(organization.id, first, after) + minutes > allowed:
+    ):
+        if booked + minutes > allowed:
             raise ValidationFailed({"end": _(message, hours=_hours(allowed))})
-    if series_id is not None:
-        return
-    if await _open_bookings(organization.id, now) >= open_allowed:
+    if series_id is None and to_come >= open_allowed:
         raise ValidationFailed({"start": _(
             "Your organization already has %(count)s bookings to come, its most at once.", count=open_allowed)})
+
+
+# What the quota counts, in one query over one index range (organization, start) of the organization's
+# active bookings, summed by the database: the minutes starting in the week and in the month (as
+# `minutes_booked`) and the bookings to come, a series once (its negated id: ids are positive; as
+# `_open_bookings`), which started after now less LONGEST_HOLD. Reading the rows instead (three
+# queries, every instant parsed in Python) took ~2 ms a booking at city scale. Written out per
+# dialect (the placeholders and a length in minutes differ); ORM annotations cost ~0.5 ms to build.
+_QUOTA_USED = """
+SELECT COALESCE(SUM(CASE WHEN starts_at >= {0} AND starts_at < {1} THEN {minutes} END), 0),
+       COALESCE(SUM(CASE WHEN starts_at >= {2} AND starts_at < {3} THEN {minutes} END), 0),
+       COUNT(DISTINCT CASE WHEN ends_at > {4} THEN COALESCE(-series_id, id) END)
+FROM booking WHERE organization_id = {5} AND status IN ({6}, {7}) AND starts_at >= {8}"""
+_QUOTA_SQL = {
+    "sqlite": _QUOTA_USED.format(*["?"] * 9, minutes="ROUND((julianday(ends_at) - julianday(starts_at)) * 1440)"),
+    "postgres": _QUOTA_USED.format(*(f"${n}" for n in range(1, 10)),
+                                   minutes="ROUND(EXTRACT(EPOCH FROM (ends_at - starts_at)) / 60)"),
+}
+
+
+async def _quota_used(connection: Any, organization_id: int, week: tuple[datetime, datetime],
+                      month: tuple[datetime, datetime], now: datetime) -> tuple[int, int, int]:
+    """The organization's minutes booked in the week and in the month, and its bookings to come."""
+    _count, rows = await connection.execute_query(_QUOTA_SQL[connection.capabilities.dialect], [
+        *week, *month, now, organization_id, *(status.value for status in ACTIVE_STATUSES),
+        min(week[0], month[0], now - LONGEST_HOLD)])
+    week_minutes, month_minutes, to_come = tuple(rows[0])
+    return int(week_minutes), int(month_minutes), int(to_come)
 
 
 async def _open_bookings(organization_id: int, now: datetime) -> int:
@@ -357,10 +387,12 @@ async def bookable_space(space_id: int) -> Space:
     return space
 
 
-async def book(principal: Principal, command: Book) -> Booking:
+async def book(principal: Principal, command: Book, space: Space | None = None) -> Booking:
     """Books a space (pending when the space needs a manager's approval), or says why not. A weekly
-    series books every one of its days, or none: one date that cannot be booked refuses the whole."""
-    space = await bookable_space(command.space_id)
+    series books every one of its days, or none: one date that cannot be booked refuses the whole.
+    `space`: the command's space, active and bookable, when the caller has just read it."""
+    if space is None or space.id != command.space_id:
+        space = await bookable_space(command.space_id)
     organization = await _organization_for(principal, space, command)
     rules = await rules_for(space.id)
     now = clock.now()
@@ -397,7 +429,7 @@ async def book(principal: Principal, command: Book) -> Booking:
                     raise _taken(await free_slots(space, rules, wanted, now))
                 if organization is not None:
                     try:
-                        await _check_quota(organization, space.park_id, wanted, now,
+                        await _check_quota(connection, organization, space.park_id, wanted, now,
                                            series_row.id if series_row and created else None)
                     except ValidationFailed as refused:
                         if not series:
