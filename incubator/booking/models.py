@@ -106,6 +106,12 @@ class BookingQuota(Model):
                             name="ck_booking_quota"),
         ]
 
+    def limits(self, graduate: bool) -> tuple[int, int, int]:
+        """Minutes a week, minutes a month and bookings to come at once, for a resident or a graduate."""
+        if graduate:
+            return self.graduate_week_minutes, self.graduate_month_minutes, self.graduate_open_bookings
+        return self.week_minutes, self.month_minutes, self.open_bookings
+
     @property
     def graduates_may_book(self) -> bool:
         return self.graduate_open_bookings > 0 and self.graduate_week_minutes > 0 and self.graduate_month_minutes > 0

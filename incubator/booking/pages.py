@@ -10,6 +10,7 @@ from markupsafe import Markup
 from incubator.booking.grid import Day, Week
 from incubator.booking.models import Booking, BookingRules
 from incubator.booking.service import Occurrence
+from incubator.booking.utilization import RATES, Report
 from incubator.parks.models import Park, Space
 
 
@@ -93,3 +94,10 @@ class MovePage:  # booking/move.html
     spaces: list[tuple[str, str]]  # where a manager may move it: (id, name) in the same park
     values: dict[str, str]
     errors: dict[str, str]
+
+
+@dataclass
+class UtilizationPage:  # booking/utilization.html (block "figures" for htmx)
+    report: Report  # the park, the period, a row a space and the park's total
+    columns: list[str]  # the table's headers, translated (the workbook's too)
+    rates: int = RATES  # the last columns are percentages

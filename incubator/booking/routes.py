@@ -172,7 +172,7 @@ async def book_submit(request: Request) -> Response:
 async def watch_submit(request: Request) -> Response:
     """Be told when a taken time frees (from the refused booking form)."""
     principal = current(request)
-    space, _park = await _bookable_space(request)
+    space = await service.bookable_space(path_int(request))
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))
     data = await form_data(request)
@@ -182,7 +182,7 @@ async def watch_submit(request: Request) -> Response:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
-                     exc.message or "; ".join(form_errors(exc, forms.FIELDS).values()), "error")
+                     exc.message, "error")
     return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
                  _("You will be told if this time frees."))
 
@@ -268,8 +268,8 @@ async def move_form(request: Request) -> Response:
 async def _move_page(principal: Principal, booking: Booking, values: dict[str, str],
                      errors: dict[str, str]) -> MovePage:
     space = await Space.get(id=booking.space_id).only("id", "name", "park_id")
-    spaces = [s for s in await service.bookable_spaces(principal) if s.park_id == space.park_id]
-    return MovePage(booking, space, [(str(s.id), s.name) for s in spaces], values, errors)
+    targets = await service.move_targets(principal, space.park_id)
+    return MovePage(booking, space, [(str(s.id), s.name) for s in targets], values, errors)
 
 
 async def move_submit(request: Request) -> Response:

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from msgspec import structs
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -150,23 +148,21 @@ async def _organization_for(principal: Principal, space: Space, command: Book) -
     organization = await Organization.get_or_none(id=organization_id).only("id", "park_id", "stage", "name_zh")
     if organization is None:
         raise ValidationFailed({"organization_id": _("Choose one of the options.")})
-    # As _bookers(), without its quota query unless the organization has graduated.
-    if organization.park_id != space.park_id or not (
-            organization.stage in RESIDENT_STAGES
-            or (organization.stage == Stage.GRADUATED and (await quota_for(space.park_id)).graduates_may_book)):
+    if organization.park_id != space.park_id or not await _books_at(space.park_id, organization.stage):
         raise PermissionDenied(_("Only organizations incubating in this park may book its spaces."))
     return organization
 
 
-def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime, *, block: bool = False
+def _check_time(space: Space, rules: BookingRules, command: Book, day: date, now: datetime, *, block: bool = False
                 ) -> dict[str, str]:
-    """What stands against the time asked for. A manager's block (maintenance, an event of the park)
-    may last as long as the space is open that day: the shortest and longest booking do not apply."""
+    """What stands against the command's time on `day` (its day, or one of its series'). A manager's
+    block (maintenance, an event of the park) may last as long as the space is open that day: the
+    shortest and longest booking do not apply."""
     errors: dict[str, str] = {}
-    starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
+    starts_at, ends_at = local_instant(day, command.start), local_instant(day, command.end)
     minutes = int((ends_at - starts_at).total_seconds() // 60)
-    opening = opening_on(space, command.day)
-    if opening is None or workdays.is_public_holiday(command.day):
+    opening = opening_on(space, day)
+    if opening is None or workdays.is_public_holiday(day):
         errors["day"] = _("The space is closed that day.")
     elif command.start < opening[0] or command.end > opening[1]:
         errors["start"] = _("The space is open %(open)s–%(close)s that day.",
@@ -182,7 +178,7 @@ def _check_time(space: Space, rules: BookingRules, command: Book, now: datetime,
     if "day" not in errors:
         if starts_at < now + timedelta(minutes=rules.notice_minutes):
             errors["start"] = _("Book at least %(minutes)s minutes ahead.", minutes=rules.notice_minutes)
-        elif command.day > clock.today() + timedelta(days=rules.horizon_days):
+        elif day > clock.today() + timedelta(days=rules.horizon_days):
             errors["day"] = _("Bookings open %(days)s days ahead.", days=rules.horizon_days)
     if command.attendees > space.capacity:
         errors["attendees"] = _("The space holds %(capacity)s people.", capacity=space.capacity)
@@ -229,22 +225,25 @@ def _taken(suggestions: list[Slot]) -> Conflict:
                       slots=i18n.list_separator().join(slot.label() for slot in suggestions)))
 
 
+def _periods(day: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The week (Monday first) and the calendar month `day` is in, as [first, after) days."""
+    monday, first = day - timedelta(days=day.weekday()), day.replace(day=1)
+    return (monday, monday + timedelta(days=7)), (first, workdays.add_months(first, 1))
+
+
+def _instants(days: tuple[date, date]) -> tuple[datetime, datetime]:
+    return local_instant(days[0], time()), local_instant(days[1], time())
+
+
 async def _check_quota(connection: Any, organization: Organization, park_id: int, wanted: Slot, now: datetime,
                        series_id: int | None = None) -> None:
     """Refuses a booking that would take the organization over its park's quota: minutes a week and
     a month, and bookings to come at once (a weekly series counts once: `series_id`, the series this
     booking joins, already counted)."""
-    quota = await quota_for(park_id)
-    graduate = organization.stage == Stage.GRADUATED
-    week_allowed = quota.graduate_week_minutes if graduate else quota.week_minutes
-    month_allowed = quota.graduate_month_minutes if graduate else quota.month_minutes
-    open_allowed = quota.graduate_open_bookings if graduate else quota.open_bookings
-    local_day = wanted.starts_at.astimezone(clock.zone()).date()
+    week_allowed, month_allowed, open_allowed = (await quota_for(park_id)).limits(
+        organization.stage == Stage.GRADUATED)
     minutes = int((wanted.ends_at - wanted.starts_at).total_seconds() // 60)
-    week_start = local_day - timedelta(days=local_day.weekday())
-    month_start = local_day.replace(day=1)
-    week = (local_instant(week_start, time()), local_instant(week_start + timedelta(days=7), time()))
-    month = (local_instant(month_start, time()), local_instant(workdays.add_months(month_start, 1), time()))
+    week, month = (_instants(days) for days in _periods(wanted.starts_at.astimezone(clock.zone()).date()))
     week_minutes, month_minutes, to_come = await _quota_used(connection, organization.id, week, month, now)
     for booked, allowed, message in (
         (week_minutes, week_allowed,
@@ -261,8 +260,8 @@ async def _check_quota(connection: Any, organization: Organization, park_id: int
 
 # What the quota counts, in one query over one index range (organization, start) of the organization's
 # active bookings, summed by the database: the minutes starting in the week and in the month (as
-# `minutes_booked`) and the bookings to come, a series once (its negated id: ids are positive; as
-# `_open_bookings`), which started after now less LONGEST_HOLD. Reading the rows instead (three
+# the series preview's sums) and the bookings to come, a series once (its negated id: ids are
+# positive), which started after now less LONGEST_HOLD. Reading the rows instead (three
 # queries, every instant parsed in Python) took ~2 ms a booking at city scale. Written out per
 # dialect (the placeholders and a length in minutes differ); ORM annotations cost ~0.5 ms to build.
 _QUOTA_USED = """
@@ -285,13 +284,6 @@ async def _quota_used(connection: Any, organization_id: int, week: tuple[datetim
         min(week[0], month[0], now - LONGEST_HOLD)])
     week_minutes, month_minutes, to_come = tuple(rows[0])
     return int(week_minutes), int(month_minutes), int(to_come)
-
-
-async def _open_bookings(organization_id: int, now: datetime) -> int:
-    """The organization's bookings not yet ended, a weekly series counted once."""
-    to_come = await Booking.filter(organization_id=organization_id, status__in=list(ACTIVE_STATUSES),
-                                   ends_at__gt=now).values_list("id", "series_id")
-    return len({("series", series) if series else ("booking", id_) for id_, series in to_come})
 
 
 def _hours(minutes: int) -> str:
@@ -325,55 +317,47 @@ async def plan(principal: Principal, command: Book) -> list[Occurrence]:
         starts_at__gt=slots[0].starts_at - LONGEST_HOLD, held_until__gt=slots[0].starts_at,
     ).values_list("starts_at", "held_until")
     booked: list[tuple[datetime, datetime]] = []
-    quota = None
+    limits = None
     at_most_open = ""
     if organization is not None:
-        quota = await quota_for(space.park_id)
+        limits = (await quota_for(space.park_id)).limits(organization.stage == Stage.GRADUATED)
         # Every week and month a date of the series falls in, whole.
-        first = min(days[0] - timedelta(days=days[0].weekday()), days[0].replace(day=1))
-        last = days[-1] - timedelta(days=days[-1].weekday()) + timedelta(days=7)
-        after = max(last, workdays.add_months(days[-1].replace(day=1), 1))
+        (week, month), (last_week, last_month) = _periods(days[0]), _periods(days[-1])
+        window = (min(week[0], month[0]), max(last_week[1], last_month[1]))
         booked = list(await Booking.filter(
             organization_id=organization.id, status__in=list(ACTIVE_STATUSES),
-            starts_at__gte=local_instant(first, time()), starts_at__lt=local_instant(after, time()),
+            starts_at__gte=local_instant(window[0], time()), starts_at__lt=local_instant(window[1], time()),
         ).values_list("starts_at", "ends_at"))
-        allowed = quota.graduate_open_bookings if organization.stage == Stage.GRADUATED else quota.open_bookings
-        if await _open_bookings(organization.id, now) >= allowed:
+        this_week = _instants(_periods(clock.today())[0])
+        *_used, to_come = await _quota_used(Booking._meta.db, organization.id, this_week, this_week, now)
+        if to_come >= limits[2]:
             at_most_open = _("Your organization already has %(count)s bookings to come, its most at once.",
-                             count=allowed)
+                             count=limits[2])
     result = []
     for day, slot in zip(days, slots, strict=True):
         if day in command.skip:
             result.append(Occurrence(day, ""))
             continue
-        errors = _check_time(space, rules, command if day == command.day else structs.replace(command, day=day), now,
-                             block=organization is None)
+        errors = _check_time(space, rules, command, day, now, block=organization is None)
         problem = next(iter(errors.values()), "") or at_most_open
         if not problem and any(start < slot.ends_at + buffer and held > slot.starts_at for start, held in taken):
             problem = _("Taken.")
-        if not problem and organization is not None and quota is not None:
-            problem = _over_quota(organization, quota, booked, slot)
+        if not problem and limits is not None:
+            problem = _over_quota(limits, booked, slot)
             if not problem:
                 booked.append((slot.starts_at, slot.ends_at))
         result.append(Occurrence(day, problem))
     return result
 
 
-def _over_quota(organization: Organization, quota: BookingQuota, booked: list[tuple[datetime, datetime]],
-                slot: Slot) -> str:
-    graduate = organization.stage == Stage.GRADUATED
-    local_day = slot.starts_at.astimezone(clock.zone()).date()
-    week_start = local_day - timedelta(days=local_day.weekday())
-    month_start = local_day.replace(day=1)
+def _over_quota(limits: tuple[int, int, int], booked: list[tuple[datetime, datetime]], slot: Slot) -> str:
+    """Why `slot` would take the organization over its week or month (`booked`: its bookings of
+    those periods, the series' earlier dates included), or ""."""
     minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
-    for first, after, allowed, message in (
-            (week_start, week_start + timedelta(days=7),
-             quota.graduate_week_minutes if graduate else quota.week_minutes,
-             N_("Over your organization's %(hours)s hours that week.")),
-            (month_start, workdays.add_months(month_start, 1),
-             quota.graduate_month_minutes if graduate else quota.month_minutes,
-             N_("Over your organization's %(hours)s hours that month."))):
-        low, high = local_instant(first, time()), local_instant(after, time())
+    week, month = _periods(slot.starts_at.astimezone(clock.zone()).date())
+    for days, allowed, message in ((week, limits[0], N_("Over your organization's %(hours)s hours that week.")),
+                                   (month, limits[1], N_("Over your organization's %(hours)s hours that month."))):
+        low, high = _instants(days)
         used = sum(int((end - start).total_seconds() // 60) for start, end in booked if low <= start < high)
         if used + minutes > allowed:
             return _(message, hours=_hours(allowed))
@@ -401,8 +385,7 @@ async def book(principal: Principal, command: Book, space: Space | None = None) 
         raise ValidationFailed({"weeks": _("Every date is skipped: there is nothing to book.")})
     series = command.weeks > 1
     for day in days:
-        errors = _check_time(space, rules, command if day == command.day else structs.replace(command, day=day), now,
-                             block=organization is None)
+        errors = _check_time(space, rules, command, day, now, block=organization is None)
         if errors:
             if series:
                 raise ValidationFailed({"weeks": _("%(date)s: %(problem)s", date=day.isoformat(),
@@ -460,6 +443,12 @@ async def book(principal: Principal, command: Book, space: Space | None = None) 
     return created[0]
 
 
+async def _books_at(park_id: int, stage: str) -> bool:
+    """Whether an organization of the park at `stage` books its spaces: a resident does, a graduate
+    when the park gives graduates a quota (the quota is read only then)."""
+    return stage in RESIDENT_STAGES or (stage == Stage.GRADUATED and (await quota_for(park_id)).graduates_may_book)
+
+
 async def _bookers(park_id: int) -> QuerySet[Organization]:
     """The organizations that may book a park's spaces: those in a resident stage there, and its
     graduates when the park gives them a quota."""
@@ -477,9 +466,7 @@ async def _member_park(principal: Principal) -> int | None:
     if not rows or rows[0][0] is None:
         return None
     park_id, stage = rows[0]
-    if stage in RESIDENT_STAGES or (stage == Stage.GRADUATED and (await quota_for(park_id)).graduates_may_book):
-        return park_id
-    return None
+    return park_id if await _books_at(park_id, stage) else None
 
 
 async def may_book(principal: Principal, space: Space) -> bool:
@@ -591,6 +578,14 @@ def move_allowed(principal: Principal, booking: Booking) -> bool:
             and booking.ends_at > clock.now())
 
 
+async def move_targets(principal: Principal, park_id: int) -> list[Space]:
+    """The spaces a manager may move a booking of the park to: its bookable ones (`move` refuses others)."""
+    if not principal.manages(park_id):
+        return []
+    return list(await Space.filter(park_id=park_id, bookable=True, is_active=True).only(
+        "id", "name", "park_id").order_by("name", "id"))
+
+
 async def move(principal: Principal, booking_id: int, command: Move) -> Booking:
     """A manager moves a booking to another time, or another space of the same park: the space's
     rules of time apply (not the quota: the manager decides), and the new time must be free."""
@@ -599,13 +594,13 @@ async def move(principal: Principal, booking_id: int, command: Move) -> Booking:
         raise PermissionDenied(_("Only the park's managers move a booking, before it ends."))
     old_space = await Space.get(id=booking.space_id).only("id", "park_id", "name")
     space = await bookable_space(command.space_id)
-    if space.park_id != old_space.park_id or not await may_book(principal, space):
+    if space.id not in {target.id for target in await move_targets(principal, old_space.park_id)}:
         raise ValidationFailed({"space_id": _("Choose one of the options.")})
     rules = await rules_for(space.id)
     now = clock.now()
     as_booked = Book(space_id=space.id, day=command.day, start=command.start, end=command.end,
                      attendees=booking.attendees)
-    errors = _check_time(space, rules, as_booked, now, block=booking.organization_id is None)
+    errors = _check_time(space, rules, as_booked, command.day, now, block=booking.organization_id is None)
     if errors:
         raise ValidationFailed(errors)
     wanted = Slot(local_instant(command.day, command.start), local_instant(command.day, command.end))
@@ -807,14 +802,6 @@ async def release_no_shows() -> dict:
     return {"released": released}
 
 
-async def no_shows(organization_ids: list[int], since: datetime) -> dict[int, int]:
-    """Each organization's no-shows since `since` (released bookings), counted by the database."""
-    rows = await Booking.filter(organization_id__in=organization_ids, status=BookingStatus.RELEASED,
-                                starts_at__gte=since).annotate(count=Count("id")).group_by(
-        "organization_id").values_list("organization_id", "count")
-    return {organization_id: count for organization_id, count in rows}
-
-
 async def on_stage_changed(event: StageChanged) -> None:
     """An organization graduated or exited: its bookings to come are cancelled, and its members told.
     (Its right to book ends with its resident stage: `_organization_for`.)"""
@@ -834,12 +821,3 @@ async def on_stage_changed(event: StageChanged) -> None:
             events.emit(TimeFreed(space_id, starts_at, held_until))
         await notifications.notify_many(await auth_service.member_ids(event.organization_id), "bookings_cancelled",
                                         details={"count": len(ending)})
-
-
-async def minutes_booked(organization_id: int, first: date, after: date) -> int:
-    """The organization's active booked minutes starting in [first, after) (the quota's measure)."""
-    rows = await Booking.filter(organization_id=organization_id, status__in=list(ACTIVE_STATUSES),
-                                starts_at__gte=local_instant(first, time()), starts_at__lt=local_instant(after, time())
-                                ).values_list("starts_at", "ends_at")
-    return sum(int((end - start).total_seconds() // 60) for start, end in rows)
-

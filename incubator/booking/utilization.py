@@ -123,30 +123,16 @@ class Figures(Struct, frozen=True, kw_only=True):
     def checked_in_rate(self) -> float | None:
         return _percent(self.checked_in_minutes, self.bookable_minutes)
 
-    # Hours, as the page and the workbook show them.
-    @property
-    def open_hours(self) -> float:
-        return _hours(self.open_minutes)
+    def cells(self) -> tuple[float | int | None, ...]:
+        """The figures as the page and the workbook show them, in their columns' order: open,
+        blocked, bookable, booked and checked-in hours, no-shows and their hours, then the two rates
+        (percent, RATES)."""
+        return (_hours(self.open_minutes), _hours(self.blocked_minutes), _hours(self.bookable_minutes),
+                _hours(self.booked_minutes), _hours(self.checked_in_minutes), self.no_shows,
+                _hours(self.no_show_minutes), self.booked_rate, self.checked_in_rate)
 
-    @property
-    def blocked_hours(self) -> float:
-        return _hours(self.blocked_minutes)
 
-    @property
-    def bookable_hours(self) -> float:
-        return _hours(self.bookable_minutes)
-
-    @property
-    def booked_hours(self) -> float:
-        return _hours(self.booked_minutes)
-
-    @property
-    def checked_in_hours(self) -> float:
-        return _hours(self.checked_in_minutes)
-
-    @property
-    def no_show_hours(self) -> float:
-        return _hours(self.no_show_minutes)
+RATES = 2  # the last cells are percentages
 
 
 def total(figures: Iterable[Figures]) -> Figures:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
@@ -14,7 +13,8 @@ from starlette.routing import Route
 
 from incubator import clock, exports, i18n
 from incubator.booking import utilization
-from incubator.booking.utilization import Period, PeriodKind, Report
+from incubator.booking.pages import UtilizationPage
+from incubator.booking.utilization import Period, PeriodKind
 from incubator.i18n import gettext as _
 from incubator.pagecache import cached
 from incubator.web import current, path_int, render
@@ -24,12 +24,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 # What a file name cannot hold on some system, and control characters (a park's name is typed).
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-
-
-@dataclass
-class UtilizationPage:  # booking/utilization.html (block "figures" for htmx)
-    report: Report  # the park, the period, a row a space and the park's total
-    columns: list[str]  # the table's headers, translated (the workbook's too)
 
 
 def _period(request: Request) -> Period:
@@ -58,9 +52,7 @@ def headers() -> list[str]:
 
 
 def _cells(name: str, figures: utilization.Figures) -> tuple[object, ...]:
-    return (name, figures.open_hours, figures.blocked_hours, figures.bookable_hours, figures.booked_hours,
-            figures.checked_in_hours, figures.no_shows, figures.no_show_hours, figures.booked_rate,
-            figures.checked_in_rate)
+    return (name, *figures.cells())
 
 
 def title_of(period: Period) -> str:

@@ -14,6 +14,7 @@ from incubator.booking.models import Booking, BookingStatus
 from incubator.notifications.models import Notification
 from incubator.organizations.models import Organization, Stage
 from incubator.roles import Role
+from tests.booking.conftest import no_shows
 from tests.booking.test_service import TUESDAY, at, refused
 from tests.conftest import Browser
 
@@ -75,7 +76,7 @@ async def test_the_job_releases_a_booking_nobody_checked_in_to_and_the_time_is_f
     assert await Notification.filter(user_id=member.id, kind="booking_released").count() == 1
     other = await member_of(await Organization.create(park=park, name_zh="候补社", stage=Stage.INCUBATING))
     await service.book(other, at("10:30", "12:00", space_id=room.id))  # the freed time
-    assert await service.no_shows([resident.id, other.organization_id], on_tuesday(0)) == {resident.id: 1}
+    assert await no_shows([resident.id, other.organization_id], on_tuesday(0)) == {resident.id: 1}
 
 
 async def test_a_manager_marks_a_booking_checked_in_during_it_only(

@@ -15,6 +15,7 @@ from incubator.booking.commands import Book
 from incubator.booking.models import Booking, BookingStatus
 from incubator.errors import Conflict, ValidationFailed
 from incubator.organizations.models import Organization, Stage
+from tests.booking.conftest import minutes_booked
 from tests.booking.test_service import TUESDAY
 from tests.conftest import POSTGRES_URL
 
@@ -49,7 +50,7 @@ async def test_twenty_requests_over_one_organizations_quota_hold_it_to_the_minut
         service.book(members[n % 4], Book(space_id=room.id, day=day, start=start,
                                           end=time(start.hour + 1))) for n, (day, start) in enumerate(slots))
     assert results.count("Booking") == 8 and results.count("ValidationFailed") == 12
-    booked = await service.minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
+    booked = await minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
     assert booked == 8 * 60
 
 
@@ -127,5 +128,5 @@ async def test_twenty_concurrent_requests_hold_the_quota_to_the_minute(
         for n, (day, hour) in enumerate(slots)))
     codes = sorted(r.status_code for r in responses)
     assert codes == [303] * 8 + [400] * 12, codes
-    booked = await service.minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
+    booked = await minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
     assert booked == 8 * 60

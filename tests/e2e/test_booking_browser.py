@@ -14,26 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
+from tests.e2e.test_layout import PHONE, TOO_WIDE
 
-PHONE = {"width": 390, "height": 844}
 SPACE = "灵山会议室"  # the first park's meeting room: weekdays 08:30–17:30, no manager's approval
 OWN_PURPOSE = "志愿者季度例会"
 OTHER_PURPOSE = "环保宣传物料制作"
-
-# Elements sticking out of the viewport, except inside a box that scrolls by itself.
-TOO_WIDE = """() => {
-  const width = document.documentElement.clientWidth;
-  const found = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.parentElement && el.parentElement.closest('.week-scroll, .table-scroll')) continue;
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
-    if (box.right > width + 1 || box.width > width + 1) {
-      found.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(box.left)}–${Math.round(box.right)}`);
-    }
-  }
-  return found.slice(0, 10);
-}"""
 
 
 @contextmanager

@@ -15,12 +15,13 @@ from tests.e2e.conftest import login
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-# Elements sticking out of the viewport, except inside a .table-scroll box (which scrolls by itself).
+# Elements sticking out of the viewport, except inside a box that scrolls by itself (.table-scroll,
+# the booking grids' .week-scroll).
 TOO_WIDE = """() => {
   const width = document.documentElement.clientWidth;
   const found = [];
   for (const el of document.querySelectorAll('body *')) {
-    if (el.parentElement && el.parentElement.closest('.table-scroll')) continue;
+    if (el.parentElement && el.parentElement.closest('.table-scroll, .week-scroll')) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
     if (box.right > width + 1 || box.width > width + 1) {
