@@ -35,6 +35,7 @@ CAPABILITIES = (
     "accounts",
     "reviews",
     "funding",
+    "training",
     "jobs",
 )
 

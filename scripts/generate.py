@@ -71,6 +71,7 @@ from incubator.parks.models import WEEKDAYS, Park, Space
 from incubator.reviews.models import DEFAULT_DIMENSIONS, DEFAULT_MILESTONES, Indicator, Milestone, Review
 from incubator.reviews.models import ReviewAssignment as Assignment
 from incubator.reviews.service import due_date
+from incubator.training.models import Topic
 from incubator.workdays import add_months, add_working_days, next_working_day
 
 REVIEW_COLUMNS = ["organization_id", "milestone_id", "code", "name_zh", "name_en", "anchor", "amount", "dimensions",
@@ -87,6 +88,7 @@ BOOKING_DAYS_PAST, BOOKING_DAYS_AHEAD = 274, 91
 GRANT_APPROVAL_THRESHOLD_FEN = Settings.grant_approval_threshold_fen
 SEEDED_DOMAINS = [code for code, _zh, _en in importlib.import_module(
     "incubator.migrations.0004_default_service_domains").DOMAINS]
+SEEDED_TOPICS = [code for code, _zh, _en in importlib.import_module("incubator.migrations.0017_training").TOPICS]
 
 # Insert order: every table after those it refers to.
 TABLES: list[type[Model]] = [
@@ -1192,23 +1194,26 @@ async def _insert(model: type[Model], rows: list[dict], out: TextIO | None) -> N
 
 async def _is_empty() -> bool:
     for model in Tortoise.apps.get_models_iterable():
-        if model is ServiceDomain:
+        if model in (ServiceDomain, Topic):
             continue
         if await model.exists():
             return False
-    return await ServiceDomain.exclude(code__in=SEEDED_DOMAINS).count() == 0
+    return (await ServiceDomain.exclude(code__in=SEEDED_DOMAINS).count() == 0
+            and await Topic.exclude(code__in=SEEDED_TOPICS).count() == 0)
 
 
 async def _empty() -> None:
     """Every table emptied, the migrations' reference data kept (as tests/conftest.py does)."""
     conn = connections.get("default")
-    tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable() if m is not ServiceDomain]
-    keep = "DELETE FROM service_domain WHERE code NOT IN ({})".format(", ".join(f"'{c}'" for c in SEEDED_DOMAINS))
+    tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable() if m not in (ServiceDomain, Topic)]
+    keep = ("DELETE FROM service_domain WHERE code NOT IN ({}); ".format(", ".join(f"'{c}'" for c in SEEDED_DOMAINS))
+            + "DELETE FROM training_topic WHERE code NOT IN ({})".format(", ".join(f"'{c}'" for c in SEEDED_TOPICS)))
     if conn.capabilities.dialect == "postgres":
         await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE;\n{keep}")
     else:
         statements = ["PRAGMA foreign_keys = OFF", *[f'DELETE FROM "{t}"' for t in tables], keep,
-                      "DELETE FROM sqlite_sequence WHERE name <> 'service_domain'", "PRAGMA foreign_keys = ON"]
+                      "DELETE FROM sqlite_sequence WHERE name NOT IN ('service_domain', 'training_topic')",
+                      "PRAGMA foreign_keys = ON"]
         await conn.execute_script(";\n".join(statements))
 
 

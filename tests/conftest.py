@@ -28,6 +28,7 @@ from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park, Space, SpaceKind
 
 DEFAULT_DOMAINS = importlib.import_module("incubator.migrations.0004_default_service_domains").DOMAINS
+DEFAULT_TOPICS = importlib.import_module("incubator.migrations.0017_training").TOPICS
 PASSWORD = "correct-horse-battery"
 TEST_SERVER = "http://testserver"
 POSTGRES_URL = os.environ.get("INCUBATOR_TEST_DATABASE_URL", "").strip()
@@ -71,7 +72,8 @@ async def orm(database_url: str) -> AsyncIterator[None]:
 
 
 # Rows the migrations seed (reference data) stay; everything a test adds goes.
-SEEDED = {"service_domain": "code IN ({})".format(", ".join(f"'{code}'" for code, _, _ in DEFAULT_DOMAINS))}
+SEEDED = {"service_domain": "code IN ({})".format(", ".join(f"'{code}'" for code, _, _ in DEFAULT_DOMAINS)),
+          "training_topic": "code IN ({})".format(", ".join(f"'{code}'" for code, _, _ in DEFAULT_TOPICS))}
 
 
 async def empty_all_tables() -> None:
@@ -83,7 +85,7 @@ async def empty_all_tables() -> None:
     else:
         statements = ["PRAGMA foreign_keys = OFF"]
         statements += [f'DELETE FROM "{t}"' for t in tables]
-        statements += [*seeded, "DELETE FROM sqlite_sequence WHERE name NOT IN ('service_domain')",
+        statements += [*seeded, "DELETE FROM sqlite_sequence WHERE name NOT IN ('service_domain', 'training_topic')",
                        "PRAGMA foreign_keys = ON"]
         await conn.execute_script(";\n".join(statements))
 

@@ -22,6 +22,7 @@ from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import WEEKDAYS, Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
+from incubator.training.models import Person, Seat, Topic, TrainingSession, TrainingSettings
 from tests.conftest import PASSWORD, open_park
 
 
@@ -55,6 +56,10 @@ class World:
     room_a: Space  # a bookable room in park A
     room_b: Space  # a bookable room in park B
     booking_b: Booking  # org B's booking of it
+    session_a: TrainingSession  # training in park A
+    session_b: TrainingSession  # training in park B, where org B's person holds a seat
+    person_b: Person
+    seat_b: Seat
 
 
 @pytest_asyncio.fixture
@@ -121,10 +126,18 @@ async def world(make_user, browser) -> World:
     booking_b = await Booking.create(space=room_b, organization=org_b, starts_at=starts,
                                      ends_at=starts + timedelta(hours=1), held_until=starts + timedelta(hours=1),
                                      purpose="SECRET-BOOKING-B", status="pending")
+    topic = await Topic.get(code="finance")
+    session_a, session_b = [await TrainingSession.create(
+        park=park, topic=topic, title=f"SECRET-SESSION-{letter}", trainer="T", space=room, capacity=5,
+        starts_at=starts + timedelta(days=1), ends_at=starts + timedelta(days=1, hours=2), credit_minutes=120,
+        seated=1 if letter == "B" else 0) for park, room, letter in ((park_a, room_a, "A"), (park_b, room_b, "B"))]
+    person_b = await Person.create(organization=org_b, name="SECRET-PERSON-B")
+    seat_b = await Seat.create(session=session_b, person=person_b, organization=org_b, status="seated",
+                               signed_up_at=now)
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
-                 room_a, room_b, booking_b)
+                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -258,6 +271,29 @@ def park_figures(role: Role) -> Callable[[World], int] | None:
     return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.park_b.id)
 
 
+def session_to_view(role: Role) -> Callable[[World], int] | None:
+    # Park B's session: managers see their parks' training, members their organization's park's.
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.session_b.id)
+
+
+def session_to_change(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.session_b.id) if role == Role.MANAGER else (lambda w: w.session_a.id)
+
+
+def session_of_park_b(role: Role) -> Callable[[World], int] | None:
+    return lambda w: w.session_b.id  # a member of park A's organization signs up or checks in to none of it
+
+
+def seat_to_touch(role: Role) -> Callable[[World], int] | None:
+    return None if role == Role.ADMIN else (lambda w: w.seat_b.id)
+
+
+def person_of_org_b(role: Role) -> Callable[[World], int] | None:
+    return lambda w: w.person_b.id  # only its own organization's members keep a roster
+
+
 def public(role: Role) -> Callable[[World], int] | None:
     return None  # parks and spaces are district-public: every role may view them
 
@@ -343,6 +379,29 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
                                                 "end": "13:00", "reason": "HACKED"}),
     "booking:watch": (room_to_book, {"day": "2027-01-05", "start": "12:00", "end": "13:00"}),
     "booking:space_feed_reset": (room_to_book, {}),
+    "training:new": (park_to_change, None),
+    "training:plan": (park_to_change, {"title": "HACKED", "topic_id": "1", "trainer": "HACKED", "space_id": "1",
+                                       "day": "2027-01-05", "start": "14:00", "end": "15:00", "capacity": "5",
+                                       "per_organization": "2", "cancel_hours": "0", "credit_hours": "1",
+                                       "audience": "residents"}),
+    "training:detail": (session_to_view, None),
+    "training:edit": (session_to_change, None),
+    "training:edit_submit": (session_to_change, {"title": "HACKED", "topic_id": "1", "trainer": "HACKED",
+                                                 "capacity": "1", "per_organization": "1", "cancel_hours": "0",
+                                                 "credit_hours": "9", "audience": "residents", "space_id": "1",
+                                                 "day": "2027-01-06", "start": "10:00", "end": "11:00"}),
+    "training:cancel": (session_to_change, {"reason": "HACKED"}),
+    "training:fill": (session_to_change, {}),
+    "training:screen": (session_to_change, None),
+    "training:sheet": (session_to_view, None),
+    "training:sign_up": (session_of_park_b, {"person_ids": "1"}),
+    "training:check_in": (session_of_park_b, None),
+    "training:check_in_submit": (session_of_park_b, {"pass": "0.0", "seat_ids": "1"}),
+    "training:seat_cancel": (seat_to_touch, {}),
+    "training:mark": (seat_to_touch, {"attendance": "absent"}),
+    "training:person_active": (person_of_org_b, {"active": "0"}),
+    "training:settings": (park_to_change, None),
+    "training:settings_save": (park_to_change, {"min_hours": "999"}),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -396,12 +455,15 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "booking:door": None,  # public: reached by its secret address (tests/booking/test_check_in.py)
     "booking:feed": None,  # public: reached by its secret address (tests/booking/test_feeds.py)
     "booking:organization_feed_reset": {Role.MEMBER},
+    "training:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
+    "training:people": {Role.MEMBER},
+    "training:person_add": {Role.MEMBER},
     "static": None,
 }
 
 SECRETS = ["SECRET-CONFLICT-B", "SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
            "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
-           "SECRET-GRANT-B", "SECRET-BOOKING-B"]
+           "SECRET-GRANT-B", "SECRET-BOOKING-B", "SECRET-SESSION-B", "SECRET-PERSON-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -471,6 +533,10 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert [g.status for g in await Grant.all().order_by("id")] == ["active", "proposed"]
     assert [b.status for b in await Booking.all()] == ["pending"]
     assert not await BookingRules.exists() and not await BookingQuota.exists()
+    assert [s.title for s in await TrainingSession.all().order_by("id")] == ["SECRET-SESSION-A", "SECRET-SESSION-B"]
+    assert not await TrainingSession.filter(cancelled_at__isnull=False).exists()
+    assert [(s.status, s.attendance) for s in await Seat.all()] == [("seated", "")]
+    assert (await Person.get()).is_active and not await TrainingSettings.exists()
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.
@@ -573,6 +639,22 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "booking:quota": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
     "booking:move": {AD: (lambda w: w.booking_b.id, "SECRET-ROOM-B")},
     "booking:utilization": {OF: (lambda w: w.park_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.park_a.id, "SECRET-ROOM-A")},
+    "training:new": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "training:detail": {AD: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
+                        OF: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
+                        MG: (lambda w: w.session_a.id, "SECRET-SESSION-A"),
+                        MB: (lambda w: w.session_a.id, "SECRET-SESSION-A")},
+    "training:edit": {AD: (lambda w: w.session_b.id, "SECRET-SESSION-B"),
+                      MG: (lambda w: w.session_a.id, "SECRET-SESSION-A")},
+    "training:sheet": {AD: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
+                       OF: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
+                       MG: (lambda w: w.session_a.id, "SECRET-SESSION-A")},
+    "training:screen": {AD: (lambda w: w.session_b.id, "SECRET-SESSION-B"),
+                        MG: (lambda w: w.session_a.id, "SECRET-SESSION-A")},
+    # Only a member who scanned the code in the session's window checks in: tests/training/test_routes.py.
+    "training:check_in": {},
+    "training:settings": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"),
+                          MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 NOT_PAGES = {"organizations:document", "booking:utilization_xlsx"}  # files: their contents are tested beside them

@@ -45,6 +45,8 @@ from incubator.notifications.models import Notification
 from incubator.organizations.models import Application, Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Review, ReviewAssignment
+from incubator.training.models import Person, Seat, Topic, TrainingSession
+from incubator.training.service import check_in_code
 from incubator.validation import Checker, parse_int
 from tests.conftest import PASSWORD, TEST_SERVER, Browser, open_park
 from tests.helpers import PDF
@@ -183,7 +185,17 @@ async def world(app, make_user) -> AsyncIterator[World]:
     now_booking = await Booking.create(space=space, organization=org, booked_by=users["member"],
                                        starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(minutes=55),
                                        held_until=now + timedelta(minutes=55), status="confirmed")
-    ids = {"now_booking": now_booking.id, "booking": booking.id, "request": request.id, "park": park.id,
+    # A session starting in ten minutes: its check-in is open, the member signs up the one of their
+    # people not yet signed up, one waits for a free seat (a share of one), and the manager marks.
+    session = await TrainingSession.create(
+        park=park, topic=await Topic.get(code="finance"), title="财务管理", trainer="王老师", space=space,
+        starts_at=now + timedelta(minutes=10), ends_at=now + timedelta(hours=2), capacity=2, per_organization=1,
+        seated=1, credit_minutes=120)
+    people = [await Person.create(organization=org, name=f"学员{n}") for n in range(3)]
+    await Seat.create(session=session, person=people[0], organization=org, status="seated", signed_up_at=now)
+    await Seat.create(session=session, person=people[1], organization=org, status="waitlisted", signed_up_at=now)
+    ids = {"now_booking": now_booking.id, "session": session.id, "person": people[2].id,
+           "booking": booking.id, "request": request.id, "park": park.id,
            "space": space.id, "org": org.id,
            "applicant": applicant.id, "victim": victim.id,
            "review": to_declare.id, "review_score": to_score.id, "review_lift": to_lift.id, "fund": fund.id,
@@ -193,6 +205,7 @@ async def world(app, make_user) -> AsyncIterator[World]:
     ids["door_code"] = door_code(secret, space.id, clock.today())  # what the QR code at the door holds
     ids["door_token"] = door_token(secret, space.id)  # the door tablet's address
     ids["feed_token"] = await feeds.token(secret, FeedKind.ORGANIZATION, org.id)  # the organization's calendar
+    ids["training_code"] = check_in_code(secret, session.id, int(datetime.now(UTC).timestamp() // 60))
     w = World(ids=ids, users=users)
     for role in (*users, "anon"):
         w.browsers[role] = ServerBrowser(app)
@@ -298,7 +311,8 @@ def route_of(path: str) -> Route:
 ROLES = ("admin", "official", "manager", "member", "evaluator")
 # Routes whose id is checked only after the role: who reaches the lookup.
 ID_ROLE = {"/assignments/{id:int}/conflict": "evaluator", "/assignments/{id:int}/score": "evaluator",
-           "/spaces/{id:int}/check-in": "member"}
+           "/spaces/{id:int}/check-in": "member", "/training/{id:int}/check-in": "member",
+           "/training/people/{id:int}/active": "member", "/training/{id:int}/sign-up": "member"}
 
 
 def _fill(path: str, value: str) -> str:
@@ -349,7 +363,10 @@ PAGE_IDS = {
     "/parks/{id:int}/booking-quota": "park", "/parks/{id:int}/day": "park", "/spaces/{id:int}/check-in": "space",
     "/door/{id:int}/{token:str}": "space", "/bookings/{id:int}/move": "booking",
     "/feeds/{kind:str}/{id:int}/{token:str}.ics": "org", "/parks/{id:int}/utilization": "park",
-    "/parks/{id:int}/utilization.xlsx": "park",
+    "/parks/{id:int}/utilization.xlsx": "park", "/parks/{id:int}/training/new": "park",
+    "/parks/{id:int}/training-settings": "park", "/training/{id:int}": "session", "/training/{id:int}/edit": "session",
+    "/training/{id:int}/sheet": "session", "/training/{id:int}/screen": "session",
+    "/training/{id:int}/check-in": "session",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -458,6 +475,17 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     # The form for a taken time (the member's own booking, a week after next) offers to watch it.
     "/spaces/{id:int}/watch": ("member", "/spaces/{space}/book?day=" + (NEXT_MONDAY + timedelta(days=7)).isoformat()
                                + "&start=09:00"),
+    "/parks/{id:int}/training/new": ("manager", "/parks/{park}/training/new"),
+    "/training/{id:int}/edit": ("manager", "/training/{session}/edit"),
+    "/training/{id:int}/cancel": ("manager", "/training/{session}"),
+    "/training/{id:int}/fill": ("manager", "/training/{session}"),
+    "/training/{id:int}/sign-up": ("member", "/training/{session}"),
+    "/training/{id:int}/check-in": ("member", "/training/{session}/check-in?code={training_code}"),
+    "/training/seats/{id:int}/cancel": ("member", "/training/{session}"),
+    "/training/seats/{id:int}/attendance": ("manager", "/training/{session}/sheet"),
+    "/training/people": ("member", "/training/people"),
+    "/training/people/{id:int}/active": ("member", "/training/people"),
+    "/parks/{id:int}/training-settings": ("manager", "/parks/{park}/training-settings"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).
@@ -477,6 +505,9 @@ BASELINES: dict[str, dict[str, str]] = {
     "/calendar": {"day": "2027-10-08", "is_working": "1", "note": "调休"},
     "/spaces/{id:int}/book": {"day": NEXT_MONDAY.isoformat(), "start": "09:00", "end": "10:00", "attendees": "2",
                               "purpose": "会议{n}"},
+    "/parks/{id:int}/training/new": {"title": "课程{n}", "trainer": "李老师",
+                                     "day": NEXT_MONDAY.isoformat(), "start": "14:00", "end": "15:00"},
+    "/training/people": {"name": "人员{n}", "phone": "13812345678"},
     "/parks/{id:int}/apply": {"name_zh": "申请组织{n}", "contact_person": "周敏", "mobile": "13812345678",
                               "plan": "为社区青少年提供课后辅导。", "kind": "unregistered"},
 }

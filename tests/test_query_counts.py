@@ -65,4 +65,6 @@ async def test_page_queries_do_not_grow_with_the_data(browser, admin, make_user,
     count_queries.count = 0
     assert (await browser.get(url)).status_code == 200
     assert count_queries.count == small, f"{url}: {small} queries with 2 parks, {count_queries.count} with 10"
-    assert 2 <= small <= 16, small  # the session, the principal, the page's own queries
+    # The session, the principal, the page's own queries (an organization's page: 17, its panels and
+    # its graduation checklist one or two each).
+    assert 2 <= small <= 17, small

@@ -40,6 +40,7 @@ BOOKING_STATUS_LABELS = {
 
 # End reasons the system writes are codes (booking.service); a reason a manager typed is kept as typed.
 END_REASON_LABELS = {
+    "held_released": N_("What held the room was cancelled or moved."),
     "left_park": N_("The organization left the park."),
     "overlaps_approved": N_("Another request for this time was approved."),
     "no_show": N_("Nobody checked in."),
@@ -162,6 +163,9 @@ class Booking(Model):
     series: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.BookingSeries", related_name="bookings", null=True, on_delete=fields.RESTRICT)
     series_id: int | None
+    # "": a booking or a manager's block; else what holds the room through this row (a training
+    # session holds it as "training"): that capability moves and frees it, the booking pages do not.
+    held_by = fields.CharField(max_length=20, default="", db_default="")
 
     class Meta:
         table = "booking"

@@ -206,7 +206,8 @@ async def bookings_page(request: Request) -> Response:
         bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")
     rows = list(await bookings.select_related("space", "organization").only(
         "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id", "checked_in_at",
-        "series_id", "end_reason", "space__id", "space__name", "organization__id", "organization__name_zh").limit(200))
+        "series_id", "end_reason", "held_by", "space__id", "space__name", "organization__id", "organization__name_zh"
+    ).limit(200))
     feed = None
     if principal.is_(Role.MEMBER) and principal.organization_id is not None:
         feed = _feed_url(request, FeedKind.ORGANIZATION, principal.organization_id,

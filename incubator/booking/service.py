@@ -53,6 +53,7 @@ SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
 LEFT_PARK = "left_park"  # cancelled: the organization graduated or exited
 OVERLAPS_APPROVED = "overlaps_approved"  # rejected because an overlapping request was approved
 NO_SHOW = "no_show"  # released: not checked in in time
+HELD_RELEASED = "held_released"  # a hold freed by what held it (a training session cancelled or moved)
 
 
 @dataclass(frozen=True)
@@ -443,6 +444,68 @@ async def book(principal: Principal, command: Book, space: Space | None = None) 
     return created[0]
 
 
+# ---- rooms held by another capability (a training session) -----------------------------------------
+
+def hold_problem(space: Space, day: date, start: time, end: time) -> str:
+    """What stands against holding `space` on `day` from `start` to `end`, before looking at other
+    bookings: a bookable space keeps its opening hours and closed days (a room nobody books has none)."""
+    if start >= end:
+        return _("The end must be after the start.")
+    if not space.bookable:
+        return ""
+    opening = opening_on(space, day)
+    if opening is None or workdays.is_public_holiday(day):
+        return _("The space is closed that day.")
+    if start < opening[0] or end > opening[1]:
+        return _("The space is open %(open)s–%(close)s that day.", open=f"{opening[0]:%H:%M}",
+                 close=f"{opening[1]:%H:%M}")
+    return ""
+
+
+async def hold(connection: Any, principal: Principal | None, space: Space, starts_at: datetime, ends_at: datetime,
+               held_by: str, purpose: str, keep: int | None = None) -> Booking:
+    """Inside the caller's transaction: `space` is held from `starts_at` to `ends_at` (plus its buffer)
+    for `held_by` as a confirmed booking, or Conflict if another booking holds any of that time. The
+    same serialization and, on PostgreSQL, the same exclusion constraint as every booking: a session
+    and a booking never hold one room at once. `keep`: the caller's own hold being moved (it is
+    ended once the new one is made; its time does not count as taken)."""
+    await db.serialize(connection, Booking._meta.db_table, f"booking:space:{space.id}")
+    buffer = (await rules_for(space.id)).buffer_minutes if space.bookable else 0
+    held_until = ends_at + timedelta(minutes=buffer)
+    taken = _confirmed_overlapping(space.id, starts_at, held_until)
+    if keep is not None:
+        taken = taken.exclude(id=keep)
+    if await taken.exists():
+        raise Conflict(_("%(space)s is taken at %(when)s.", space=space.name, when=Slot(starts_at, ends_at).label()))
+    if keep is not None:
+        await release_hold(principal, keep)
+    try:  # an IntegrityError ends the caller's transaction on PostgreSQL: the Conflict rolls it back
+        booking = await Booking.create(space_id=space.id, organization_id=None, booked_by_id=principal.id if principal
+                                       else None, starts_at=starts_at, ends_at=ends_at, held_until=held_until,
+                                       purpose=purpose[:200], status=BookingStatus.CONFIRMED, held_by=held_by)
+    except IntegrityError:  # PostgreSQL's exclusion constraint: a writer that skipped the locks
+        raise Conflict(_("%(space)s is taken at %(when)s.", space=space.name,
+                         when=Slot(starts_at, ends_at).label())) from None
+    await audit.record(principal, "create", booking, audit.diff({}, {
+        "space_id": space.id, "starts_at": starts_at, "ends_at": ends_at, "status": BookingStatus.CONFIRMED.value}))
+    return booking
+
+
+async def release_hold(principal: Principal | None, booking_id: int) -> None:
+    """Inside the caller's transaction: the hold ends (its time frees: watchers are told)."""
+    rows = await Booking.filter(id=booking_id, status=BookingStatus.CONFIRMED).values_list(
+        "space_id", "starts_at", "held_until")
+    if not rows:
+        return
+    await Booking.filter(id=booking_id).update(status=BookingStatus.CANCELLED, ended_at=clock.now(),
+                                               end_reason=HELD_RELEASED)
+    await audit.record(principal, "cancel", object_type="Booking", object_id=booking_id,
+                       object_repr=f"Booking {booking_id}",
+                       changes={"status": [BookingStatus.CONFIRMED.value, BookingStatus.CANCELLED.value]})
+    space_id, starts_at, held_until = rows[0]
+    events.emit(TimeFreed(space_id, starts_at, held_until))
+
+
 async def _books_at(park_id: int, stage: str) -> bool:
     """Whether an organization of the park at `stage` books its spaces: a resident does, a graduate
     when the park gives graduates a quota (the quota is read only then)."""
@@ -516,7 +579,7 @@ async def door_view(secret: str, space_id: int, token: str) -> tuple[Space, list
 
 
 def cancel_allowed(principal: Principal, booking: Booking) -> bool:
-    if booking.status not in ACTIVE_STATUSES:
+    if booking.status not in ACTIVE_STATUSES or booking.held_by:
         return False
     if principal.is_(Role.ADMIN):
         return True
@@ -575,7 +638,7 @@ async def cancel(principal: Principal, booking_id: int, command: Cancel) -> Book
 def move_allowed(principal: Principal, booking: Booking) -> bool:
     """Managers (of the space's park: found through the access scope) move a booking not yet ended."""
     return (principal.is_(Role.ADMIN, Role.MANAGER) and booking.status in ACTIVE_STATUSES
-            and booking.ends_at > clock.now())
+            and booking.ends_at > clock.now() and not booking.held_by)
 
 
 async def move_targets(principal: Principal, park_id: int) -> list[Space]:

@@ -286,7 +286,7 @@ def test_the_graduation_review_is_a_graduation_criterion_of_the_installed_app():
     check = ("import incubator.app\nfrom incubator.organizations import graduation\n"
              "print(','.join(graduation.registered_criteria()))")
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
-    assert result.stdout.strip().split(",") == ["registered", "profile", "graduation_review"]
+    assert result.stdout.strip().split(",") == ["registered", "profile", "graduation_review", "training_hours"]
 
 
 async def test_saving_a_profile_read_before_a_stage_change_keeps_the_new_stage(incubating, manager_principal):

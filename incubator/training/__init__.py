@@ -1,0 +1,1 @@
+"""Capacity-building training: sessions, sign-up with fair waitlists, attendance and hours."""

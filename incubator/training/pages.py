@@ -1,0 +1,86 @@
+"""What the training pages show: their templates' inputs, typed, in one place (plus the base context
+every page has: request, principal, user, csrf_token, locale, nav, today, flashes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from incubator.parks.models import Park
+from incubator.training.models import Person, Seat, TrainingSession
+
+
+@dataclass
+class SessionsPage:  # training/list.html
+    sessions: list[TrainingSession]  # with park, space and topic, soonest first
+    waiting: dict[int, int]  # session id → people on its waitlist
+    mine: dict[int, int]  # session id → the member's organization's live sign-ups
+    plannable: list[Park]  # parks the viewer may plan sessions in
+    past: bool  # the sessions already held, latest first
+    roster: bool  # the viewer keeps an organization's roster (a link to it)
+
+
+@dataclass
+class SessionFormPage:  # training/form.html
+    park: Park
+    session: TrainingSession | None  # None: a new session or course
+    values: dict  # the form's text; lists for audience_stages and audience_organizations
+    errors: dict[str, str]
+    topics: list[tuple[str, str]]
+    rooms: list[tuple[str, str]]
+    stages: list[tuple[str, str]]
+    organizations: list[tuple[str, str]]  # the park's organizations, for a chosen audience
+
+
+@dataclass
+class SessionPage:  # training/detail.html
+    session: TrainingSession  # with park, space and topic
+    seats: list[Seat]  # live seats the viewer sees (with person and organization): seated, then waitlisted
+    positions: dict[int, int]  # waitlisted seat id → place in the fair order (1 = next)
+    roster: list[Person]  # the member's organization's people not signed up yet
+    may_sign_up: bool
+    cancellable: set[int]  # seat ids the viewer may give back
+    may_edit: bool
+    may_cancel: bool
+    may_fill: bool  # free seats and a waitlist: a manager may fill them
+    may_mark: bool  # the check-in sheet and the screen
+    promotes: bool  # a seat given back now goes to the waitlist
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SheetPage:  # training/sheet.html (block "row" for htmx)
+    session: TrainingSession
+    seats: list[Seat]  # seated, with person and organization, by organization and name
+    may_mark: bool
+
+
+@dataclass
+class ScreenPage:  # training/screen.html (block "code" for htmx, each 20 seconds)
+    session: TrainingSession
+    qr: Markup | None  # this minute's code as a QR code; None outside the check-in window
+    url: str
+
+
+@dataclass
+class CheckInPage:  # training/check_in.html
+    session: TrainingSession
+    seats: list[Seat]  # the member's organization's seated people
+    scan: str  # the scanner's pass, or "" when the code was refused
+    errors: dict[str, str]
+
+
+@dataclass
+class RosterPage:  # training/people.html
+    people: list[Person]
+    values: dict[str, str]
+    errors: dict[str, str]
+    roles: list[tuple[str, str]]
+
+
+@dataclass
+class SettingsPage:  # training/settings.html
+    park: Park
+    values: dict[str, str]
+    errors: dict[str, str]

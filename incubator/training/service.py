@@ -1,0 +1,693 @@
+"""Training sessions: planning them (one, or a weekly course) in a room held through booking's
+occupancy rules; organizations' rosters; sign-up with capacity, a share per organization and a fair
+waitlist that promotes itself; attendance and the hours it credits.
+
+Every change to a session's seats is one transaction that first serializes on the session
+(`db.serialize`: an advisory lock on PostgreSQL as pretix locks its quotas, the write lock on
+SQLite), then reads the seats and writes. The session's `seated` counter is kept in the same
+transaction and a CHECK keeps it within the capacity, so no writer can over-fill a session.
+
+Fair order: a freed seat goes to the waitlisted person whose organization holds the fewest seats
+of the session (among those under their share), then to whoever signed up first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.functions import Count, Sum
+
+from incubator import access, clock, db, events, i18n
+from incubator.access import Principal
+from incubator.audit import service as audit
+from incubator.auth import service as auth_service
+from incubator.booking import service as booking
+from incubator.errors import Conflict, PermissionDenied, ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.notifications import service as notifications
+from incubator.organizations.graduation import Check
+from incubator.organizations.models import RESIDENT_STAGES, Organization
+from incubator.parks.models import Space
+from incubator.roles import Role
+from incubator.training.commands import (
+    CancelSession,
+    EditSession,
+    Mark,
+    PlanSessions,
+    SavePerson,
+    SelfCheckIn,
+    SessionDetails,
+    SetTrainingSettings,
+    SignUp,
+)
+from incubator.training.models import (
+    ATTENDED,
+    LIVE_STATUSES,
+    Attendance,
+    Audience,
+    Person,
+    Seat,
+    SeatStatus,
+    SessionAudience,
+    Topic,
+    TrainingCourse,
+    TrainingSession,
+    TrainingSettings,
+    hours_text,
+)
+
+HELD_BY = "training"  # booking.held_by of a session's room
+CHECK_IN_BEFORE = timedelta(minutes=30)  # self check-in opens this long before the start
+LATE_AFTER = timedelta(minutes=10)  # checked in later than this after the start: late
+PASS_MINUTES = 10  # a scanned code lets its scanner check in for this long
+
+
+def when(session: TrainingSession) -> str:
+    return booking.Slot(session.starts_at, session.ends_at).label()
+
+
+def _key(session_id: int) -> str:
+    return f"training:session:{session_id}"
+
+
+# ---- planning sessions ----------------------------------------------------------------------------
+
+async def _check_details(park_id: int, details: SessionDetails) -> None:
+    errors: dict[str, str] = {}
+    if not await Topic.filter(id=details.topic_id, is_active=True).exists():
+        errors["topic_id"] = _("Choose one of the options.")
+    if details.audience == Audience.STAGES and not details.audience_stages:
+        errors["audience_stages"] = _("Choose at least one stage.")
+    if details.audience == Audience.CHOSEN:
+        chosen = set(details.audience_organizations)
+        found = await Organization.filter(id__in=list(chosen), park_id=park_id).count() if chosen else 0
+        if not chosen or found != len(chosen):
+            errors["audience_organizations"] = _("Choose organizations of the park.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _detail_values(details: SessionDetails) -> dict[str, Any]:
+    return {
+        "title": details.title.strip(), "topic_id": details.topic_id, "description": details.description.strip(),
+        "trainer": details.trainer.strip(), "trainer_organization": details.trainer_organization.strip(),
+        "trainer_external": details.trainer_external, "capacity": details.capacity,
+        "per_organization": details.per_organization, "cancel_hours": details.cancel_hours,
+        "audience": details.audience, "mandatory": details.mandatory, "credit_minutes": details.credit_minutes,
+        "audience_stages": sorted(details.audience_stages) if details.audience == Audience.STAGES else [],
+    }
+
+
+async def _room(principal: Principal, park_id: int, space_id: int) -> Space:
+    space = await Space.get_or_none(id=space_id, park_id=park_id, is_active=True)
+    if space is None:
+        raise ValidationFailed({"space_id": _("Choose one of the options.")})
+    return space
+
+
+def _dates(command: PlanSessions) -> list[date]:
+    return [command.day + timedelta(weeks=n) for n in range(command.weeks)]
+
+
+async def plan(principal: Principal, command: PlanSessions) -> list[TrainingSession]:
+    """Creates a session, or a course of weekly sessions, each holding its room; all or none (a date
+    whose room is closed or taken is named)."""
+    if not principal.manages(command.park_id):
+        raise PermissionDenied(_("Only the park's managers plan its training."))
+    await _check_details(command.park_id, command.details)
+    space = await _room(principal, command.park_id, command.space_id)
+    now = clock.now()
+    for day in _dates(command):
+        problem = booking.hold_problem(space, day, command.start, command.end)
+        if not problem and booking.local_instant(day, command.start) <= now:
+            problem = _("The session would start in the past.")
+        if problem:
+            raise ValidationFailed({"day" if command.weeks == 1 else "weeks": _(
+                "%(date)s: %(problem)s", date=day.isoformat(), problem=problem)})
+    values = _detail_values(command.details)
+    created: list[TrainingSession] = []
+    async with events.transaction() as connection:
+        course = None
+        if command.weeks > 1:
+            course = await TrainingCourse.create(park_id=command.park_id, title=values["title"])
+        for day in _dates(command):
+            starts_at = booking.local_instant(day, command.start)
+            ends_at = booking.local_instant(day, command.end)
+            hold = await booking.hold(connection, principal, space, starts_at, ends_at, HELD_BY, values["title"])
+            session = await TrainingSession.create(
+                park_id=command.park_id, course_id=course.id if course else None, space_id=space.id,
+                hold_id=hold.id, starts_at=starts_at, ends_at=ends_at, **values)
+            if command.details.audience == Audience.CHOSEN:
+                await SessionAudience.bulk_create([SessionAudience(session_id=session.id, organization_id=o)
+                                                   for o in sorted(command.details.audience_organizations)])
+            await audit.record(principal, "create", session, audit.diff({}, {
+                "title": session.title, "space_id": space.id, "starts_at": starts_at, "ends_at": ends_at,
+                "capacity": session.capacity, "per_organization": session.per_organization}))
+            created.append(session)
+    return created
+
+
+def edit_allowed(principal: Principal, session: TrainingSession) -> bool:
+    return principal.manages(session.park_id) and session.cancelled_at is None and session.ends_at > clock.now()
+
+
+async def edit(principal: Principal, session_id: int, command: EditSession) -> list[TrainingSession]:
+    """Changes a session (its time and room too), or the details of every session of its course not
+    yet begun. Seats already given stay: the capacity and the share cannot go below them; a larger
+    capacity or share gives free seats to the waitlist at once."""
+    session = await access.get_or_404(TrainingSession, principal, "change", id=session_id)
+    if not edit_allowed(principal, session):
+        raise PermissionDenied(_("This session can no longer be changed."))
+    await _check_details(session.park_id, command.details)
+    now = clock.now()
+    if command.whole_course and session.course_id is not None:
+        targets = list(await TrainingSession.filter(course_id=session.course_id, cancelled_at__isnull=True,
+                                                    starts_at__gt=now).order_by("starts_at"))
+        if session.id not in {t.id for t in targets}:
+            targets.insert(0, session)
+    else:
+        targets = [session]
+    space = await _room(principal, session.park_id, command.space_id)
+    starts_at = booking.local_instant(command.day, command.start)
+    ends_at = booking.local_instant(command.day, command.end)
+    moved = (space.id, starts_at, ends_at) != (session.space_id, session.starts_at, session.ends_at)
+    if moved:
+        problem = booking.hold_problem(space, command.day, command.start, command.end)
+        if problem:
+            raise ValidationFailed({"day": problem})
+    values = _detail_values(command.details)
+    promoted: list[tuple[int, list[int]]] = []
+    async with events.transaction() as connection:
+        await db.serialize(connection, Seat._meta.db_table, *(_key(t.id) for t in targets))
+        for target in targets:
+            fresh = await TrainingSession.get(id=target.id)
+            seated = await seated_by_organization(target.id)
+            errors = {}
+            if command.details.capacity < fresh.seated:
+                errors["capacity"] = _("%(count)s seats are taken already.", count=fresh.seated)
+            if seated and command.details.per_organization < max(seated.values()):
+                errors["per_organization"] = _("An organization holds %(count)s seats already.",
+                                               count=max(seated.values()))
+            if errors:
+                raise ValidationFailed(errors)
+            before = audit.snapshot(fresh, list(values))
+            update = dict(values)
+            if target.id == session.id and moved:
+                hold = await booking.hold(connection, principal, space, starts_at, ends_at, HELD_BY,
+                                          values["title"], keep=fresh.hold_id)
+                update.update(space_id=space.id, starts_at=starts_at, ends_at=ends_at, hold_id=hold.id)
+                before.update(space_id=fresh.space_id, starts_at=fresh.starts_at, ends_at=fresh.ends_at)
+            await TrainingSession.filter(id=target.id).update(**update)
+            await SessionAudience.filter(session_id=target.id).delete()
+            if command.details.audience == Audience.CHOSEN:
+                await SessionAudience.bulk_create([SessionAudience(session_id=target.id, organization_id=o)
+                                                   for o in sorted(command.details.audience_organizations)])
+            changes = audit.diff(before, {k: update[k] for k in before})
+            if changes:
+                await audit.record(principal, "update", target, changes)
+            promoted.append((target.id, await _promote(target.id, now)))
+        if moved:
+            await _tell(await _live_organizations(session.id), "training_session_moved", session.id, {
+                "session": values["title"], "when": booking.Slot(starts_at, ends_at).label(), "space": space.name})
+    for target_id, seat_ids in promoted:
+        if seat_ids:
+            await _tell_promoted(target_id, seat_ids)
+    return targets
+
+
+def cancel_allowed(principal: Principal, session: TrainingSession) -> bool:
+    return edit_allowed(principal, session) and session.starts_at > clock.now()
+
+
+async def cancel(principal: Principal, session_id: int, command: CancelSession) -> TrainingSession:
+    """The session is called off: its room frees, its seats end, everyone signed up is told why."""
+    session = await access.get_or_404(TrainingSession, principal, "change", id=session_id)
+    if not cancel_allowed(principal, session):
+        raise PermissionDenied(_("This session can no longer be cancelled."))
+    now = clock.now()
+    async with events.transaction() as connection:
+        await db.serialize(connection, Seat._meta.db_table, _key(session.id))
+        if not await TrainingSession.filter(id=session.id, cancelled_at__isnull=True).update(
+                cancelled_at=now, seated=0, hold_id=None):
+            raise Conflict(_("This session was changed meanwhile; look again."))
+        if session.hold_id is not None:
+            await booking.release_hold(principal, session.hold_id)
+        organizations = await _live_organizations(session.id)
+        await Seat.filter(session_id=session.id, status__in=list(LIVE_STATUSES)).update(
+            status=SeatStatus.CANCELLED, cancelled_at=now)
+        await audit.record(principal, "cancel", session, {"cancelled_at": [None, now.isoformat()],
+                                                          "reason": ["", command.reason.strip()]})
+        await _tell(organizations, "training_session_cancelled", session.id, {
+            "session": session.title, "when": when(session), "reason": command.reason.strip()})
+    session.cancelled_at = now
+    return session
+
+
+# ---- audience -------------------------------------------------------------------------------------
+
+async def in_audience(session: TrainingSession, organization: Organization) -> bool:
+    """Whether the organization is one the session is for (its park's, in the audience)."""
+    if organization.park_id != session.park_id:
+        return False
+    if session.audience == Audience.RESIDENTS:
+        return organization.stage in RESIDENT_STAGES
+    if session.audience == Audience.STAGES:
+        return organization.stage in set(session.audience_stages)
+    return await SessionAudience.filter(session_id=session.id, organization_id=organization.id).exists()
+
+
+def audience_filter(session: TrainingSession) -> Any:
+    """The organizations a session is for, as a queryset (the mandatory-session reminder's list)."""
+    organizations = Organization.filter(park_id=session.park_id)
+    if session.audience == Audience.RESIDENTS:
+        return organizations.filter(stage__in=list(RESIDENT_STAGES))
+    if session.audience == Audience.STAGES:
+        return organizations.filter(stage__in=list(session.audience_stages))
+    return organizations.filter(training_invitations__session_id=session.id)
+
+
+# ---- rosters --------------------------------------------------------------------------------------
+
+def _roster_owner(principal: Principal) -> int:
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+        raise PermissionDenied(_("Only an organization's members keep its roster."))
+    return principal.organization_id
+
+
+async def add_person(principal: Principal, command: SavePerson) -> Person:
+    organization_id = _roster_owner(principal)
+    async with events.transaction():
+        person = await Person.create(organization_id=organization_id, name=command.name.strip(),
+                                     phone=command.phone.strip(), role=command.role)
+        await audit.record(principal, "create", person, audit.diff({}, {
+            "name": person.name, "phone": person.phone, "role": person.role.value}))
+    return person
+
+
+async def update_person(principal: Principal, person_id: int, command: SavePerson) -> Person:
+    _roster_owner(principal)
+    person = await access.get_or_404(Person, principal, "change", id=person_id)
+    async with events.transaction():
+        await audit.save_and_record(principal, person, {
+            "name": command.name.strip(), "phone": command.phone.strip(), "role": command.role},
+            ["name", "phone", "role"])
+    return person
+
+
+async def set_person_active(principal: Principal, person_id: int, active: bool) -> Person:
+    """A person who left is kept (with their hours) but no longer offered for sign-up."""
+    _roster_owner(principal)
+    person = await access.get_or_404(Person, principal, "change", id=person_id)
+    async with events.transaction():
+        await audit.save_and_record(principal, person, {"is_active": active}, ["is_active"])
+    return person
+
+
+# ---- seats ----------------------------------------------------------------------------------------
+
+async def seated_by_organization(session_id: int) -> dict[int, int]:
+    rows = await Seat.filter(session_id=session_id, status=SeatStatus.SEATED).group_by(
+        "organization_id").annotate(n=Count("id")).values_list("organization_id", "n")
+    return {organization_id: n for organization_id, n in rows}
+
+
+def sign_up_open(session: TrainingSession) -> bool:
+    return session.cancelled_at is None and session.starts_at > clock.now()
+
+
+async def sign_up(principal: Principal, session_id: int, command: SignUp) -> list[Seat]:
+    """Signs people of the member's organization up: each takes a seat while the session has one free
+    and the organization is under its share, else joins the waitlist."""
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+        raise PermissionDenied(_("Members sign their organization's people up."))
+    session = await access.get_or_404(TrainingSession, principal, id=session_id)
+    organization = await Organization.get(id=principal.organization_id).only("id", "park_id", "stage")
+    if not sign_up_open(session):
+        raise Conflict(_("Sign-up for this session has closed."))
+    if not await in_audience(session, organization):
+        raise PermissionDenied(_("This session is for other organizations."))
+    people = list(await Person.filter(id__in=list(command.person_ids), organization_id=organization.id,
+                                      is_active=True).only("id", "name").order_by("name", "id"))
+    if not command.person_ids or len(people) != len(command.person_ids):
+        raise ValidationFailed({"person_ids": _("Choose people from your organization's roster.")})
+    now = clock.now()
+    seats: list[Seat] = []
+    async with events.transaction() as connection:
+        await db.serialize(connection, Seat._meta.db_table, _key(session.id))
+        fresh = await TrainingSession.get(id=session.id).only("id", "capacity", "per_organization", "seated",
+                                                              "cancelled_at")
+        if fresh.cancelled_at is not None:
+            raise Conflict(_("Sign-up for this session has closed."))
+        already = set(await db.flat(Seat.filter(session_id=session.id, status__in=list(LIVE_STATUSES),
+                                                person_id__in=[p.id for p in people]).values_list("person_id",
+                                                                                                   flat=True)))
+        if already:
+            names = i18n.list_separator().join(p.name for p in people if p.id in already)
+            raise ValidationFailed({"person_ids": _("Already signed up: %(names)s.", names=names)})
+        held = (await seated_by_organization(session.id)).get(organization.id, 0)
+        seated = fresh.seated
+        for person in people:
+            status = SeatStatus.WAITLISTED
+            if seated < fresh.capacity and held < fresh.per_organization:
+                status, seated, held = SeatStatus.SEATED, seated + 1, held + 1
+            seat = await Seat.create(session_id=session.id, person_id=person.id, organization_id=organization.id,
+                                     signed_up_by_id=principal.id, status=status, signed_up_at=now,
+                                     seated_at=now if status == SeatStatus.SEATED else None)
+            await audit.record(principal, "create", seat, audit.diff({}, {
+                "session_id": session.id, "person_id": person.id, "status": status.value}))
+            seats.append(seat)
+        if seated != fresh.seated:
+            await TrainingSession.filter(id=session.id).update(seated=F("seated") + (seated - fresh.seated))
+    return seats
+
+
+def seat_cancel_allowed(principal: Principal, seat: Seat, session: TrainingSession) -> bool:
+    if seat.status not in LIVE_STATUSES or session.cancelled_at is not None or session.starts_at <= clock.now():
+        return False
+    if principal.is_(Role.MEMBER):
+        return seat.organization_id == principal.organization_id
+    return principal.manages(session.park_id)
+
+
+def promotes(session: TrainingSession) -> bool:
+    """A seat given back before the cancellation deadline goes to the waitlist; later it stays free
+    (a manager may fill free seats until the start)."""
+    return clock.now() < session.starts_at - timedelta(hours=session.cancel_hours)
+
+
+async def cancel_seat(principal: Principal, seat_id: int) -> tuple[Seat, list[int]]:
+    """Gives a seat (or a place on the waitlist) back; before the deadline the freed seat goes to the
+    next in the fair order at once. Returns the seat and the seats promoted."""
+    seat = await access.get_or_404(Seat, principal, id=seat_id)
+    session = await TrainingSession.get(id=seat.session_id)
+    if not seat_cancel_allowed(principal, seat, session):
+        raise PermissionDenied(_("This sign-up can no longer be cancelled."))
+    now = clock.now()
+    promoted: list[int] = []
+    async with events.transaction() as connection:
+        await db.serialize(connection, Seat._meta.db_table, _key(session.id))
+        if not await Seat.filter(id=seat.id, status=seat.status).update(status=SeatStatus.CANCELLED,
+                                                                          cancelled_at=now):
+            raise Conflict(_("This sign-up was changed meanwhile; look again."))
+        await audit.record(principal, "cancel", seat, {"status": [seat.status.value, SeatStatus.CANCELLED.value]})
+        if seat.status == SeatStatus.SEATED:
+            await TrainingSession.filter(id=session.id).update(seated=F("seated") - 1)
+            if promotes(session):
+                promoted = await _promote(session.id, now)
+    if promoted:
+        await _tell_promoted(session.id, promoted)
+    seat.status = SeatStatus.CANCELLED
+    return seat, promoted
+
+
+def fill_allowed(principal: Principal, session: TrainingSession) -> bool:
+    return principal.manages(session.park_id) and sign_up_open(session)
+
+
+async def fill(principal: Principal, session_id: int) -> list[int]:
+    """A manager gives the session's free seats to the waitlist, in the fair order (after the deadline,
+    when seats given back stay free)."""
+    session = await access.get_or_404(TrainingSession, principal, "change", id=session_id)
+    if not fill_allowed(principal, session):
+        raise PermissionDenied(_("Sign-up for this session has closed."))
+    async with events.transaction() as connection:
+        await db.serialize(connection, Seat._meta.db_table, _key(session.id))
+        promoted = await _promote(session.id, clock.now())
+        if promoted:
+            await audit.record(principal, "fill", session, {"seated": [None, len(promoted)]})
+    if promoted:
+        await _tell_promoted(session.id, promoted)
+    return promoted
+
+
+def fair_order(waiting: list[tuple[int, int]], seated: dict[int, int], share: int, free: int) -> list[int]:
+    """The seats (id, organization id; in sign-up order) to promote into `free` seats: each time the
+    organization holding the fewest seats among those under their `share`, then the earliest."""
+    counts = dict(seated)
+    queue = list(waiting)
+    chosen: list[int] = []
+    while free > 0:
+        eligible = [(counts.get(organization_id, 0), position, seat_id, organization_id)
+                    for position, (seat_id, organization_id) in enumerate(queue)
+                    if counts.get(organization_id, 0) < share]
+        if not eligible:
+            break
+        _count, position, seat_id, organization_id = min(eligible)
+        chosen.append(seat_id)
+        counts[organization_id] = counts.get(organization_id, 0) + 1
+        queue.pop(position)
+        free -= 1
+    return chosen
+
+
+async def _promote(session_id: int, now: datetime) -> list[int]:
+    """Inside the caller's serialized transaction: free seats to the waitlist, in the fair order."""
+    session = await TrainingSession.get(id=session_id).only("id", "capacity", "per_organization", "seated")
+    free = session.capacity - session.seated
+    if free <= 0:
+        return []
+    waiting = await Seat.filter(session_id=session_id, status=SeatStatus.WAITLISTED).order_by(
+        "signed_up_at", "id").values_list("id", "organization_id")
+    chosen = fair_order(list(waiting), await seated_by_organization(session_id), session.per_organization, free)
+    if not chosen:
+        return []
+    await Seat.filter(id__in=chosen, status=SeatStatus.WAITLISTED).update(status=SeatStatus.SEATED, seated_at=now)
+    await TrainingSession.filter(id=session_id).update(seated=F("seated") + len(chosen))
+    for seat_id in chosen:
+        await audit.record(None, "promote", object_type="Seat", object_id=seat_id, object_repr=f"Seat {seat_id}",
+                           changes={"status": [SeatStatus.WAITLISTED.value, SeatStatus.SEATED.value]})
+    return chosen
+
+
+async def _tell_promoted(session_id: int, seat_ids: list[int]) -> None:
+    """After commit: each promoted person's organization is told they have a seat."""
+    session = await TrainingSession.get(id=session_id).only("id", "title", "starts_at", "ends_at")
+    rows = await Seat.filter(id__in=seat_ids).values_list("organization_id", "person__name")
+    for organization_id, name in rows:
+        await notifications.notify_many(await auth_service.member_ids(organization_id), "training_seat_given",
+                                        f"/training/{session_id}", {"person": name, "session": session.title,
+                                                                    "when": when(session)})
+
+
+async def _live_organizations(session_id: int) -> list[int]:
+    return sorted(set(await db.flat(Seat.filter(session_id=session_id, status__in=list(LIVE_STATUSES)).values_list(
+        "organization_id", flat=True))))
+
+
+async def _tell(organization_ids: list[int], kind: str, session_id: int, details: dict) -> None:
+    for organization_id in organization_ids:
+        await notifications.notify_many(await auth_service.member_ids(organization_id), kind,
+                                        f"/training/{session_id}", details)
+
+
+# ---- attendance -----------------------------------------------------------------------------------
+
+def mark_allowed(principal: Principal, session: TrainingSession) -> bool:
+    """The park's managers mark attendance from half an hour before the start, for a week after the end."""
+    now = clock.now()
+    return (principal.manages(session.park_id) and session.cancelled_at is None
+            and session.starts_at - CHECK_IN_BEFORE <= now <= session.ends_at + timedelta(days=7))
+
+
+async def mark(principal: Principal, seat_id: int, command: Mark) -> Seat:
+    """Present or late credits the session's hours to the person; absent or unmarked none."""
+    seat = await access.get_or_404(Seat, principal, id=seat_id)
+    session = await TrainingSession.get(id=seat.session_id)
+    if not mark_allowed(principal, session) or seat.status != SeatStatus.SEATED:
+        raise PermissionDenied(_("Attendance can be marked from half an hour before the start."))
+    async with events.transaction():
+        await _set_attendance(principal, seat, session, command.attendance)
+    return seat
+
+
+async def _set_attendance(principal: Principal | None, seat: Seat, session: TrainingSession,
+                          attendance: Attendance) -> None:
+    credit = session.credit_minutes if attendance in ATTENDED else 0
+    before = {"attendance": seat.attendance.value, "credit_minutes": seat.credit_minutes}
+    seat.attendance, seat.credit_minutes = attendance, credit
+    if attendance in ATTENDED and seat.checked_in_at is None:
+        seat.checked_in_at = clock.now()
+    await Seat.filter(id=seat.id).update(attendance=attendance, credit_minutes=credit,
+                                         checked_in_at=seat.checked_in_at)
+    changes = audit.diff(before, {"attendance": attendance.value, "credit_minutes": credit})
+    if changes:
+        await audit.record(principal, "attendance", seat, changes)
+
+
+def _minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+def check_in_code(secret: str, session_id: int, minute: int) -> str:
+    """The code the session's screen shows during one minute (it changes every minute)."""
+    digest = hmac.new(secret.encode(), f"training-check-in:{session_id}:{minute}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:10]
+
+
+def check_in_window(session: TrainingSession, now: datetime | None = None) -> bool:
+    now = now or clock.now()
+    return session.cancelled_at is None and session.starts_at - CHECK_IN_BEFORE <= now <= session.ends_at
+
+
+def current_code(secret: str, session: TrainingSession) -> str | None:
+    """The code to show now, or None outside the check-in window."""
+    return check_in_code(secret, session.id, _minute(clock.now())) if check_in_window(session) else None
+
+
+def scan_pass(secret: str, session_id: int, user_id: int, code: str) -> str:
+    """A scanned code, if it is this minute's or the last one's, becomes the scanner's own pass for
+    the next minutes ("minute.signature"); anything else is refused."""
+    minute = _minute(clock.now())
+    if not any(hmac.compare_digest(code.encode(), check_in_code(secret, session_id, m).encode())
+               for m in (minute, minute - 1)):
+        raise PermissionDenied(_("This code has expired: scan the code on the screen again."))
+    return f"{minute}.{_pass_signature(secret, session_id, user_id, minute)}"
+
+
+def _pass_signature(secret: str, session_id: int, user_id: int, minute: int) -> str:
+    return hmac.new(secret.encode(), f"training-pass:{session_id}:{user_id}:{minute}".encode(),
+                    hashlib.sha256).hexdigest()[:20]
+
+
+def _check_pass(secret: str, session_id: int, user_id: int, token: str) -> None:
+    minute_text, _dot, signature = token.partition(".")
+    try:
+        minute = int(minute_text)
+    except ValueError:
+        minute = -1
+    fresh = 0 <= _minute(clock.now()) - minute <= PASS_MINUTES
+    if not fresh or not hmac.compare_digest(signature.encode(),
+                                            _pass_signature(secret, session_id, user_id, minute).encode()):
+        raise PermissionDenied(_("This code has expired: scan the code on the screen again."))
+
+
+async def self_check_in_seats(principal: Principal, session: TrainingSession) -> list[Seat]:
+    """The member's organization's seated people at the session (to tick on the scanned page)."""
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+        return []
+    return list(await Seat.filter(session_id=session.id, organization_id=principal.organization_id,
+                                  status=SeatStatus.SEATED).select_related("person").order_by("person__name"))
+
+
+async def self_check_in(principal: Principal, session_id: int, secret: str, command: SelfCheckIn) -> int:
+    """A member who scanned the session's code checks their organization's people in: present, or late
+    when more than ten minutes after the start. Returns how many were checked in."""
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+        raise PermissionDenied(_("Members check their organization's people in."))
+    session = await access.get_or_404(TrainingSession, principal, id=session_id)
+    if not check_in_window(session):
+        raise PermissionDenied(_("Check-in opens half an hour before the start and closes at the end."))
+    _check_pass(secret, session.id, principal.id, command.code)
+    now = clock.now()
+    attendance = Attendance.LATE if now > session.starts_at + LATE_AFTER else Attendance.PRESENT
+    seats = [s for s in await self_check_in_seats(principal, session) if s.id in command.seat_ids]
+    if not seats or len(seats) != len(command.seat_ids):
+        raise ValidationFailed({"seat_ids": _("Choose who is here.")})
+    async with events.transaction():
+        for seat in seats:
+            if seat.attendance not in ATTENDED:
+                await _set_attendance(principal, seat, session, attendance)
+    return len(seats)
+
+
+# ---- hours ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HoursRow:
+    year: int
+    topic_zh: str
+    topic_en: str
+    minutes: int
+
+    @property
+    def hours(self) -> str:
+        return hours_text(self.minutes)
+
+    def topic(self, locale: str) -> str:
+        return self.topic_en if locale.startswith("en") and self.topic_en else self.topic_zh
+
+
+def _year_sql(dialect: str) -> tuple[str, str]:
+    """The local year of a session's start, as SQL, and its parameter (the users' UTC offset)."""
+    offset = clock.now().utcoffset() or timedelta()
+    if dialect == "sqlite":
+        return "CAST(strftime('%Y', s.starts_at, ?) AS INTEGER)", f"{int(offset.total_seconds() // 60):+d} minutes"
+    return "CAST(EXTRACT(YEAR FROM s.starts_at AT TIME ZONE $1) AS INTEGER)", str(clock.zone())
+
+
+async def organization_hours(organization: Organization) -> tuple[int, list[HoursRow]]:
+    """The park's minimum of hours, and the organization's attended hours by year and topic, summed
+    by the database in one query whatever the data (a row with no year when it has none)."""
+    connection: Any = Seat._meta.db
+    dialect = connection.capabilities.dialect
+    year, parameter = _year_sql(dialect)
+    marks = ("?", "?") if dialect == "sqlite" else ("$2", "$3")
+    rows = await connection.execute_query_dict(
+        f"SELECT st.min_hours AS min_hours, h.year AS year, h.topic_zh AS topic_zh, "  # noqa: S608
+        f"h.topic_en AS topic_en, h.minutes AS minutes FROM (SELECT 1 AS one) o "
+        f'LEFT JOIN (SELECT {year} AS year, p.name_zh AS topic_zh, p.name_en AS topic_en, p.sort AS sort, '
+        f"SUM(t.credit_minutes) AS minutes "
+        f'FROM "{Seat._meta.db_table}" t JOIN "{TrainingSession._meta.db_table}" s ON s.id = t.session_id '
+        f'JOIN "{Topic._meta.db_table}" p ON p.id = s.topic_id '
+        f"WHERE t.organization_id = {marks[0]} AND t.credit_minutes > 0 GROUP BY 1, 2, 3, 4) h ON 1 = 1 "
+        f'LEFT JOIN "{TrainingSettings._meta.db_table}" st ON st.park_id = {marks[1]} '
+        f"ORDER BY h.year DESC, h.sort", [parameter, organization.id, organization.park_id or 0])
+    minimum = int(rows[0]["min_hours"] or 0) if rows else 0
+    return minimum, [HoursRow(int(r["year"]), r["topic_zh"], r["topic_en"] or "", int(r["minutes"]))
+                     for r in rows if r["year"] is not None]
+
+
+async def credited_minutes(organization_id: int) -> int:
+    """The minutes attended by the organization's people, summed by the database."""
+    rows = await Seat.filter(organization_id=organization_id).annotate(total=Sum("credit_minutes")).values("total")
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def settings_for(park_id: int) -> TrainingSettings:
+    return await TrainingSettings.get_or_none(park_id=park_id) or TrainingSettings(park_id=park_id)
+
+
+async def set_settings(principal: Principal, park_id: int, command: SetTrainingSettings) -> TrainingSettings:
+    if not principal.manages(park_id):
+        raise PermissionDenied(_("Only the park's managers set its training."))
+    async with events.transaction():
+        current = await TrainingSettings.get_or_none(park_id=park_id)
+        if current is None:
+            current = await TrainingSettings.create(park_id=park_id, min_hours=command.min_hours)
+            await audit.record(principal, "create", current, {"min_hours": [None, command.min_hours]})
+        else:
+            await audit.save_and_record(principal, current, {"min_hours": command.min_hours}, ["min_hours"])
+    return current
+
+
+async def training_hours_met(organization: Organization) -> Check:
+    """The graduation criterion: the organization attended at least its park's minimum of hours (one
+    query: the minimum and the hours together)."""
+    connection: Any = Seat._meta.db
+    marks = ("?", "?") if connection.capabilities.dialect == "sqlite" else ("$1", "$2")
+    rows = await connection.execute_query_dict(
+        f'SELECT (SELECT min_hours FROM "{TrainingSettings._meta.db_table}" WHERE park_id = {marks[0]}) '  # noqa: S608
+        f'AS min_hours, (SELECT COALESCE(SUM(credit_minutes), 0) FROM "{Seat._meta.db_table}" '
+        f"WHERE organization_id = {marks[1]}) AS minutes", [organization.park_id or 0, organization.id])
+    minimum, minutes = int(rows[0]["min_hours"] or 0), int(rows[0]["minutes"] or 0)
+    met = minutes >= minimum * 60
+    label = _("Training hours attended (at least %(hours)s)", hours=minimum)
+    return Check("training_hours", label, met, "" if met else _(
+        "%(done)s of %(hours)s hours attended.", done=hours_text(minutes), hours=minimum))
+
+
+# ---- lookups for pages ----------------------------------------------------------------------------
+
+async def rooms(park_id: int) -> list[Space]:
+    """The rooms a session of the park may hold."""
+    return list(await Space.filter(park_id=park_id, is_active=True).only("id", "name", "park_id", "capacity")
+                .order_by("name", "id"))
+
+
+async def topics() -> list[Topic]:
+    return list(await Topic.filter(is_active=True).order_by("sort", "id"))
