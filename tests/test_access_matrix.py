@@ -22,7 +22,15 @@ from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import WEEKDAYS, Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
-from incubator.training.models import Person, Seat, Topic, TrainingSession, TrainingSettings
+from incubator.training.models import (
+    Feedback,
+    Person,
+    Seat,
+    Topic,
+    TrainingFeed,
+    TrainingSession,
+    TrainingSettings,
+)
 from tests.conftest import PASSWORD, open_park
 
 
@@ -133,7 +141,7 @@ async def world(make_user, browser) -> World:
         seated=1 if letter == "B" else 0) for park, room, letter in ((park_a, room_a, "A"), (park_b, room_b, "B"))]
     person_b = await Person.create(organization=org_b, name="SECRET-PERSON-B")
     seat_b = await Seat.create(session=session_b, person=person_b, organization=org_b, status="seated",
-                               signed_up_at=now)
+                               signed_up_at=now, attendance="present", credit_minutes=120)
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
@@ -290,6 +298,10 @@ def seat_to_touch(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.seat_b.id)
 
 
+def seat_to_view(role: Role) -> Callable[[World], int] | None:
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.seat_b.id)
+
+
 def person_of_org_b(role: Role) -> Callable[[World], int] | None:
     return lambda w: w.person_b.id  # only its own organization's members keep a roster
 
@@ -402,6 +414,9 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "training:person_active": (person_of_org_b, {"active": "0"}),
     "training:settings": (park_to_change, None),
     "training:settings_save": (park_to_change, {"min_hours": "999"}),
+    "training:feedback": (seat_to_touch, {"rating": "1", "comment": "HACKED"}),
+    "training:certificate": (seat_to_view, None),
+    "training:course_certificate": (person_of_org_b, None),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -458,6 +473,11 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "training:list": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "training:people": {Role.MEMBER},
     "training:person_add": {Role.MEMBER},
+    "training:figures": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "training:figures_xlsx": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "training:feed_reset": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
+    "training:feed": None,  # public: reached by its secret address (tests/training/test_records.py)
+    "training:verify": None,  # public: a certificate's QR code (tests/training/test_records.py)
     "static": None,
 }
 
@@ -535,7 +555,8 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await BookingRules.exists() and not await BookingQuota.exists()
     assert [s.title for s in await TrainingSession.all().order_by("id")] == ["SECRET-SESSION-A", "SECRET-SESSION-B"]
     assert not await TrainingSession.filter(cancelled_at__isnull=False).exists()
-    assert [(s.status, s.attendance) for s in await Seat.all()] == [("seated", "")]
+    assert [(s.status, s.attendance, s.credit_minutes) for s in await Seat.all()] == [("seated", "present", 120)]
+    assert not await Feedback.exists() and not await TrainingFeed.exists()
     assert (await Person.get()).is_active and not await TrainingSettings.exists()
 
 
@@ -655,6 +676,10 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "training:check_in": {},
     "training:settings": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"),
                           MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "training:certificate": {AD: (lambda w: w.seat_b.id, "SECRET-PERSON-B"),
+                             OF: (lambda w: w.seat_b.id, "SECRET-PERSON-B")},
+    # A course's certificate needs a course: tests/training/test_records.py.
+    "training:course_certificate": {},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 NOT_PAGES = {"organizations:document", "booking:utilization_xlsx"}  # files: their contents are tested beside them

@@ -194,7 +194,15 @@ async def world(app, make_user) -> AsyncIterator[World]:
     people = [await Person.create(organization=org, name=f"学员{n}") for n in range(3)]
     await Seat.create(session=session, person=people[0], organization=org, status="seated", signed_up_at=now)
     await Seat.create(session=session, person=people[1], organization=org, status="waitlisted", signed_up_at=now)
-    ids = {"now_booking": now_booking.id, "session": session.id, "person": people[2].id,
+    # A session held yesterday that people[0] attended: the member rates it, a certificate attests it.
+    past = await TrainingSession.create(
+        park=park, topic=await Topic.get(code="finance"), title="项目设计", trainer="王老师", space=space,
+        starts_at=now - timedelta(days=1), ends_at=now - timedelta(days=1) + timedelta(hours=2), capacity=2,
+        seated=1, credit_minutes=120)
+    attended = await Seat.create(session=past, person=people[0], organization=org, status="seated",
+                                 signed_up_at=now - timedelta(days=2), attendance="present", credit_minutes=120)
+    ids = {"now_booking": now_booking.id, "session": session.id, "person": people[2].id, "past_session": past.id,
+           "attended_seat": attended.id,
            "booking": booking.id, "request": request.id, "park": park.id,
            "space": space.id, "org": org.id,
            "applicant": applicant.id, "victim": victim.id,
@@ -312,7 +320,8 @@ ROLES = ("admin", "official", "manager", "member", "evaluator")
 # Routes whose id is checked only after the role: who reaches the lookup.
 ID_ROLE = {"/assignments/{id:int}/conflict": "evaluator", "/assignments/{id:int}/score": "evaluator",
            "/spaces/{id:int}/check-in": "member", "/training/{id:int}/check-in": "member",
-           "/training/people/{id:int}/active": "member", "/training/{id:int}/sign-up": "member"}
+           "/training/people/{id:int}/active": "member", "/training/{id:int}/sign-up": "member",
+           "/training/seats/{id:int}/feedback": "member"}
 
 
 def _fill(path: str, value: str) -> str:
@@ -366,7 +375,9 @@ PAGE_IDS = {
     "/parks/{id:int}/utilization.xlsx": "park", "/parks/{id:int}/training/new": "park",
     "/parks/{id:int}/training-settings": "park", "/training/{id:int}": "session", "/training/{id:int}/edit": "session",
     "/training/{id:int}/sheet": "session", "/training/{id:int}/screen": "session",
-    "/training/{id:int}/check-in": "session",
+    "/training/{id:int}/check-in": "session", "/training/seats/{id:int}/certificate": "attended_seat",
+    "/training/courses/{id:int}/people/{person_id:int}/certificate": "session",
+    "/training/feed/{id:int}/{token:str}.ics": "victim",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -379,10 +390,12 @@ def _page_url(world: World, path: str) -> str:
         return path
     if "{reference:str}" in path:
         return path.replace("{reference:str}", REFERENCE)
+    if path.startswith("/certificates/"):
+        return f"/certificates/TS{world.ids['attended_seat']}/0123456789abcdef"
     if path.startswith("/feeds/"):
         return f"/feeds/organization/{world.ids['org']}/{world.ids['feed_token']}.ics"
     return path.replace("{id:int}", str(world.ids[PAGE_IDS[path]])).replace("{type:str}", "Park").replace(
-        "{token:str}", str(world.ids["door_token"]))
+        "{token:str}", str(world.ids["door_token"])).replace("{person_id:int}", str(world.ids["person"]))
 
 
 def _label(value: str) -> str:
@@ -486,6 +499,8 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/training/people": ("member", "/training/people"),
     "/training/people/{id:int}/active": ("member", "/training/people"),
     "/parks/{id:int}/training-settings": ("manager", "/parks/{park}/training-settings"),
+    "/training/seats/{id:int}/feedback": ("member", "/training/{past_session}"),
+    "/training/feed/reset": ("member", "/training"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

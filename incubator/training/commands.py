@@ -81,3 +81,8 @@ class SelfCheckIn(Struct, frozen=True, kw_only=True):
 
 class SetTrainingSettings(Struct, frozen=True, kw_only=True):
     min_hours: Annotated[int, Meta(ge=0, le=1000)] = 0
+
+
+class GiveFeedback(Struct, frozen=True, kw_only=True):
+    rating: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=500)] = ""

@@ -15,6 +15,7 @@ from incubator.training.commands import (
     MAX_WEEKS,
     CancelSession,
     EditSession,
+    GiveFeedback,
     Mark,
     PlanSessions,
     SavePerson,
@@ -163,3 +164,12 @@ def settings(data: Mapping[str, str]) -> SetTrainingSettings:
     check.done()
     assert hours is not None
     return SetTrainingSettings(min_hours=hours)
+
+
+def feedback(data: Mapping[str, str]) -> GiveFeedback:
+    check = Checker(data)
+    rating = check.integer("rating", minimum=1, maximum=5, required=True)
+    comment = check.text("comment", 500)
+    check.done()
+    assert rating is not None
+    return GiveFeedback(rating=rating, comment=comment)

@@ -4,17 +4,29 @@ waitlist; attendance marked on a sheet or by scanning a rotating code; hours cre
 and organization, counting toward graduation."""
 
 from incubator.audit.labels import Field
-from incubator.capability import AuditKind, Capability, Criterion, MessageKind, NavItem, Panel, ParkLink
+from incubator.capability import (
+    AuditKind,
+    Capability,
+    Criterion,
+    FlagKind,
+    FlagSource,
+    Job,
+    MessageKind,
+    NavItem,
+    Panel,
+    ParkLink,
+)
 from incubator.i18n import N_
 from incubator.roles import Role
-from incubator.training import panels, service
+from incubator.training import flags, jobs, panels, service
 from incubator.training.models import ATTENDANCE_LABELS, PERSON_ROLE_LABELS, SEAT_STATUS_LABELS
 
 
 def _routes():
+    from incubator.training import record_routes
     from incubator.training.routes import routes
 
-    return routes
+    return routes + record_routes.routes
 
 
 capability = Capability(
@@ -28,7 +40,14 @@ capability = Capability(
         MessageKind("training_seat_given", N_("%(person)s has a seat at %(session)s, %(when)s: one was given back.")),
         MessageKind("training_session_moved", N_("%(session)s has moved: now %(when)s, %(space)s.")),
         MessageKind("training_session_cancelled", N_("%(session)s, %(when)s, is cancelled: %(reason)s")),
+        MessageKind("training_reminder", N_("Tomorrow: %(session)s, %(when)s. Seated: %(people)s.")),
     ],
+    flag_sources=[FlagSource("training", (
+        FlagKind("training_unsigned", N_("Nobody signed up for mandatory training"),
+                 N_("%(organization)s has signed nobody up for the mandatory %(session)s, %(when)s.")),
+    ), flags.unsigned_mandatory)],
+    jobs=[Job("training_reminders", jobs.remind_tomorrow, N_("Remind those signed up for tomorrow's training"),
+              {"reminded": N_("sessions reminded")}, minutes=60, order=60)],
     criteria=[Criterion("training_hours", service.training_hours_met)],
     panels=[Panel("training", "training/_organization_panel.html", panels.organization_hours, order=65)],
     park_links=[ParkLink("training_settings", "training:settings", N_("Training settings"),
@@ -44,5 +63,6 @@ capability = Capability(
         AuditKind("Person", N_("Person"), {"name": N_("Name"), "phone": N_("Phone"),
                                            "role": Field(N_("Role"), PERSON_ROLE_LABELS), "is_active": N_("Active")}),
         AuditKind("TrainingSettings", N_("Training settings"), {"min_hours": N_("Minimum training hours")}),
+        AuditKind("Feedback", N_("Training feedback"), {"rating": N_("Rating"), "comment": N_("Comment")}),
     ],
 )

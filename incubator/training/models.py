@@ -102,6 +102,7 @@ class TrainingSession(Model):
     mandatory = fields.BooleanField(default=False)
     credit_minutes = fields.IntField()  # training hours credited to each attendee, in minutes
     cancelled_at = fields.DatetimeField(null=True)
+    reminded_at = fields.DatetimeField(null=True)  # those signed up were reminded the day before
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -255,3 +256,40 @@ class TrainingSettings(Model):
     class Meta:
         table = "training_settings"
         constraints = [CheckConstraint(check="min_hours >= 0", name="ck_training_settings_hours")]
+
+
+class Feedback(Model):
+    """An attendee's rating of a session (1–5) and comment, given by their organization's member."""
+
+    id = fields.IntField(primary_key=True)
+    seat: fields.OneToOneRelation = fields.OneToOneField(
+        "incubator.Seat", related_name="feedback", on_delete=fields.CASCADE)
+    seat_id: int
+    session: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.TrainingSession", related_name="feedback", on_delete=fields.CASCADE)
+    session_id: int
+    rating = fields.IntField()
+    comment = fields.CharField(max_length=500, default="")
+    given_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="training_feedback", null=True, on_delete=fields.SET_NULL)
+    given_by_id: int | None
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "training_feedback"
+        indexes = [Index(fields=["session_id"], name="ix_training_feedback_session")]
+        constraints = [CheckConstraint(check="rating BETWEEN 1 AND 5", name="ck_training_feedback_rating")]
+
+
+class TrainingFeed(Model):
+    """The secret of a user's training calendar feed (its address), once reset: until then derived."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "incubator.User", related_name="training_feed", on_delete=fields.CASCADE)
+    user_id: int
+    token = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "training_feed"

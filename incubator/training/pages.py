@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from incubator.parks.models import Park
-from incubator.training.models import Person, Seat, TrainingSession
+from incubator.training.certificates import Certificate
+from incubator.training.figures import Report
+from incubator.training.models import Person, Seat, Topic, TrainingSession
+from incubator.training.service import Satisfaction
 
 
 @dataclass
@@ -19,6 +22,8 @@ class SessionsPage:  # training/list.html
     plannable: list[Park]  # parks the viewer may plan sessions in
     past: bool  # the sessions already held, latest first
     roster: bool  # the viewer keeps an organization's roster (a link to it)
+    feed_url: str  # the viewer's calendar feed of training
+    figures: bool  # the viewer reads the training figures (a link to them)
 
 
 @dataclass
@@ -46,6 +51,9 @@ class SessionPage:  # training/detail.html
     may_fill: bool  # free seats and a waitlist: a manager may fill them
     may_mark: bool  # the check-in sheet and the screen
     promotes: bool  # a seat given back now goes to the waitlist
+    certifiable: set[int]  # seat ids whose attendance a certificate attests (present or late)
+    to_rate: list[Seat]  # the member's attendees, with their feedback if given (after the session)
+    satisfaction: Satisfaction | None  # the attendees' ratings and who has not answered (managers)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,3 +92,26 @@ class SettingsPage:  # training/settings.html
     park: Park
     values: dict[str, str]
     errors: dict[str, str]
+
+
+@dataclass
+class FiguresPage:  # training/figures.html
+    parks: list[Park]  # the parks the viewer reads
+    chosen: Park | None  # ?park=, or None: all of them
+    year: int
+    report: Report
+    topics: dict[int, Topic]
+    headers: list[str]  # the figures' column headings (as in the .xlsx)
+
+
+@dataclass
+class CertificatePage:  # training/certificate.html (prints on A4)
+    certificate: Certificate
+    qr: Markup  # the verification address as a QR code
+    url: str
+
+
+@dataclass
+class VerifyPage:  # training/verify.html (public)
+    certificate: Certificate | None  # None: no such certificate, or the attendance was corrected
+    serial: str

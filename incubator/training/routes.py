@@ -18,8 +18,9 @@ from incubator.i18n import gettext as _
 from incubator.organizations.models import STAGE_LABELS, Organization
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.training import forms, service
+from incubator.training import feeds, forms, service
 from incubator.training.models import (
+    ATTENDED,
     LIVE_STATUSES,
     PERSON_ROLE_LABELS,
     Audience,
@@ -75,8 +76,11 @@ async def sessions_page(request: Request) -> Response:
         plannable = list(await Park.all().order_by("id").limit(LIST_SIZE))
     elif principal.is_(Role.MANAGER):
         plannable = list(await Park.filter(id__in=list(principal.park_ids)).order_by("id"))
+    secret = await feeds.token(request.app.state.settings.secret_key, principal.id)
+    feed = f"{str(request.base_url).rstrip('/')}/training/feed/{principal.id}/{secret}.ics"
     return render(request, "training/list.html", SessionsPage(
-        sessions, waiting, mine, plannable, past, principal.is_(Role.MEMBER) and principal.organization_id is not None))
+        sessions, waiting, mine, plannable, past, principal.is_(Role.MEMBER) and principal.organization_id is not None,
+        feed, principal.is_(Role.ADMIN, Role.OFFICIAL, Role.MANAGER)))
 
 
 async def _choices(park: Park, locale: str) -> dict:
@@ -206,11 +210,15 @@ async def _session_page(request: Request, principal: Principal, session: Trainin
             roster = [p for p in await Person.filter(organization_id=principal.organization_id, is_active=True)
                       .order_by("name", "id").limit(500) if p.id not in taken]
     cancellable = {s.id for s in seats if service.seat_cancel_allowed(principal, s, session)}
+    sees_all = principal.manages(session.park_id) or principal.is_(Role.OFFICIAL)
     page = SessionPage(
         session, seats, positions, roster, may_sign_up, cancellable, service.edit_allowed(principal, session),
         service.cancel_allowed(principal, session),
         service.fill_allowed(principal, session) and session.seated < session.capacity and bool(waiting),
-        service.mark_allowed(principal, session), service.promotes(session), errors or {})
+        service.mark_allowed(principal, session), service.promotes(session),
+        {s.id for s in seats if s.status == SeatStatus.SEATED and s.attendance in ATTENDED},
+        await service.feedback_seats(principal, session),
+        await service.satisfaction(session) if sees_all and session.ends_at <= clock.now() else None, errors or {})
     return render(request, "training/detail.html", page, status_code=status_code)
 
 

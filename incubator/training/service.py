@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.expressions import F
@@ -37,6 +37,7 @@ from incubator.roles import Role
 from incubator.training.commands import (
     CancelSession,
     EditSession,
+    GiveFeedback,
     Mark,
     PlanSessions,
     SavePerson,
@@ -50,6 +51,7 @@ from incubator.training.models import (
     LIVE_STATUSES,
     Attendance,
     Audience,
+    Feedback,
     Person,
     Seat,
     SeatStatus,
@@ -593,6 +595,102 @@ async def self_check_in(principal: Principal, session_id: int, secret: str, comm
             if seat.attendance not in ATTENDED:
                 await _set_attendance(principal, seat, session, attendance)
     return len(seats)
+
+
+# ---- feedback -------------------------------------------------------------------------------------
+
+FEEDBACK_DAYS = 30  # attendees rate a session for this long after its end
+
+
+def feedback_open(session: TrainingSession) -> bool:
+    now = clock.now()
+    return session.cancelled_at is None and session.ends_at <= now <= session.ends_at + timedelta(days=FEEDBACK_DAYS)
+
+
+async def feedback_seats(principal: Principal, session: TrainingSession) -> list[Seat]:
+    """The member's organization's attendees of the session, each with its rating if given."""
+    if not principal.is_(Role.MEMBER) or principal.organization_id is None or not feedback_open(session):
+        return []
+    return list(await Seat.filter(session_id=session.id, organization_id=principal.organization_id,
+                                  status=SeatStatus.SEATED, attendance__in=list(ATTENDED)).select_related(
+        "person").prefetch_related("feedback").order_by("person__name", "id"))
+
+
+async def give_feedback(principal: Principal, seat_id: int, command: GiveFeedback) -> Feedback:
+    """An attendee's rating (1–5) and comment, given by a member of their organization after the
+    session; given again, it replaces the first."""
+    seat = await access.get_or_404(Seat, principal, id=seat_id)
+    session = await TrainingSession.get(id=seat.session_id)
+    if (not principal.is_(Role.MEMBER) or seat.organization_id != principal.organization_id
+            or seat.attendance not in ATTENDED or not feedback_open(session)):
+        raise PermissionDenied(_("Attendees rate a session in the 30 days after it."))
+    async with events.transaction():
+        existing = await Feedback.get_or_none(seat_id=seat.id)
+        values: dict[str, Any] = {"rating": command.rating, "comment": command.comment.strip()}
+        if existing is None:
+            feedback = await Feedback.create(seat_id=seat.id, session_id=session.id, given_by_id=principal.id,
+                                             at=clock.now(), rating=command.rating, comment=values["comment"])
+            await audit.record(principal, "create", feedback, audit.diff({}, values))
+        else:
+            await audit.save_and_record(principal, existing, {**values, "at": clock.now()}, ["rating", "comment"])
+            feedback = existing
+    return feedback
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    attended: int
+    responses: int
+    average: str  # "4.25", or "—" without answers
+    satisfied: str  # share of ratings of 4 or 5, "%.1f", or "—"
+    silent: list[Seat]  # attendees without an answer (person, organization)
+    comments: list[tuple[int, str]]  # (rating, comment) of answers with a comment
+
+
+async def satisfaction(session: TrainingSession) -> Satisfaction:
+    """What the session's attendees said, and who has not answered (for its park's managers)."""
+    attended = list(await Seat.filter(session_id=session.id, status=SeatStatus.SEATED,
+                                      attendance__in=list(ATTENDED)).select_related("person", "organization").only(
+        "id", "person_id", "organization_id", "person__id", "person__name", "organization__id",
+        "organization__name_zh").order_by("organization__name_zh", "person__name"))
+    given = {seat_id: (rating, comment) for seat_id, rating, comment in await Feedback.filter(
+        session_id=session.id).values_list("seat_id", "rating", "comment")}
+    ratings = [rating for rating, _comment in given.values()]
+    return Satisfaction(
+        attended=len(attended), responses=len(ratings),
+        average=f"{sum(ratings) / len(ratings):.2f}" if ratings else "—",
+        satisfied=f"{100 * sum(1 for r in ratings if r >= 4) / len(ratings):.1f}" if ratings else "—",
+        silent=[seat for seat in attended if seat.id not in given],
+        comments=[(rating, comment) for rating, comment in given.values() if comment])
+
+
+# ---- reminders ------------------------------------------------------------------------------------
+
+async def remind_tomorrow() -> dict:
+    """The scheduled job: the day before a session, each organization with people seated is told
+    (inbox, and the daily digest); once a session, whichever process runs the job."""
+    tomorrow = clock.today() + timedelta(days=1)
+    start, end = booking.local_instant(tomorrow, time()), booking.local_instant(tomorrow + timedelta(days=1), time())
+    due = await TrainingSession.filter(cancelled_at__isnull=True, reminded_at__isnull=True, starts_at__gte=start,
+                                       starts_at__lt=end).values_list("id", "title", "starts_at", "ends_at")
+    reminded = 0
+    for session_id, title, starts_at, ends_at in due:
+        async with events.transaction():
+            if not await TrainingSession.filter(id=session_id, reminded_at__isnull=True).update(
+                    reminded_at=clock.now()):
+                continue  # another process reminded them
+            rows = await Seat.filter(session_id=session_id, status=SeatStatus.SEATED).values_list(
+                "organization_id", "person__name")
+            people: dict[int, list[str]] = {}
+            for organization_id, name in rows:
+                people.setdefault(organization_id, []).append(name)
+            for organization_id, names in people.items():
+                await notifications.notify_many(
+                    await auth_service.member_ids(organization_id), "training_reminder", f"/training/{session_id}",
+                    {"session": title, "when": booking.Slot(starts_at, ends_at).label(),
+                     "people": i18n.list_separator().join(sorted(names))})
+            reminded += 1
+    return {"reminded": reminded}
 
 
 # ---- hours ----------------------------------------------------------------------------------------

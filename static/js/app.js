@@ -13,4 +13,8 @@
       event.detail.isError = false;
     }
   });
+  // A print button (certificates): the browser's own print dialog.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
 })();

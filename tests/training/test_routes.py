@@ -81,3 +81,53 @@ async def test_a_plan_refused_keeps_what_was_typed(new_browser, manager, park, r
     assert 'value="志愿者管理"' in refused.text and 'value="周老师"' in refused.text
     assert "请输入学时" in refused.text and 'id="e-capacity"' in refused.text and 'id="e-end"' in refused.text
     assert not await TrainingSession.exists()
+
+
+async def test_certificate_prints_and_verifies_and_the_figures_export(
+        app, new_browser, manager, official, member, organization, park, other_park, room, topic, frozen):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from incubator.training import certificates
+    from incubator.training.models import Person
+
+    organization.stage = "incubating"
+    await organization.save()
+    session = await TrainingSession.create(park=park, topic=topic, title="财务制度", trainer="T", space=room,
+                                           starts_at=frozen_start(), ends_at=frozen_start() + timedelta(hours=2),
+                                           capacity=5, seated=1, credit_minutes=120)
+    person = await Person.create(organization=organization, name="赵六")
+    seat = await Seat.create(session=session, person=person, organization=organization, status="seated",
+                             signed_up_at=session.starts_at, attendance="present", credit_minutes=120)
+    frozen.move_to(session.ends_at + timedelta(hours=1))
+    people = new_browser()
+    await people.login("member")
+    printed = await people.get(f"/training/seats/{seat.id}/certificate")
+    assert printed.status_code == 200 and "赵六" in printed.text and f"TS{seat.id}" in printed.text
+    code = certificates.code_of(app.state.settings.secret_key, f"TS{seat.id}")
+    public = await new_browser().get(f"/certificates/TS{seat.id}/{code}")
+    assert public.status_code == 200 and "赵六" in public.text and "财务制度" in public.text
+    assert organization.name_zh not in public.text  # the public page shows name, course, hours and date only
+    assert (await new_browser().get(f"/certificates/TS{seat.id}/{'0' * 16}")).status_code == 404
+
+    boss = new_browser()
+    await boss.login("manager")
+    assert (await boss.get(f"/training/figures?park={other_park.id}")).status_code == 404
+    page = await boss.get("/training/figures?year=2026")
+    assert page.status_code == 200 and "66.7" not in page.text and "100.0" in page.text
+    district = new_browser()
+    await district.login("official")
+    workbook = await district.get("/training/figures.xlsx?year=2026")
+    sheet = load_workbook(BytesIO(workbook.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("园区", "主题", "月份", "举办场次")
+    assert rows[1][3:6] == (1, 2, 1) and rows[-1][0] == "合计"
+
+
+def frozen_start():
+    from datetime import datetime
+
+    from incubator import clock
+
+    return datetime(2026, 12, 8, 14, tzinfo=clock.zone())
