@@ -45,6 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_booking  # noqa: E402  (scripts/bench_booking.py)
+import bench_training  # noqa: E402  (scripts/bench_training.py)
 import generate  # noqa: E402  (scripts/generate.py)
 
 LUA = """
@@ -160,7 +161,7 @@ def first(pattern: str, text: str) -> str:
 
 # Where `pages` finds the ids of its pages: the first link of each of these lists, as the administrator.
 SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds",
-           "day": "/parks/{park}/day"}
+           "day": "/parks/{park}/day", "training": "/training"}
 
 
 def discover(base: str, cookies: dict[str, str], park_id: int, fund_id: int) -> list[Page]:
@@ -194,6 +195,7 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
     organization, review, fund = (first(rf'href="(?:http://[^/"]+)?/{kind}s/(\d+)"', sources[kind])
                                   for kind in ("organization", "review", "fund"))
     room = first(r'href="/spaces/(\d+)/week', sources["day"])
+    session = first(r'href="/training/(\d+)"', sources["training"])
     return [
         Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
         Page("organization list, all", "admin", "/organizations"),
@@ -210,6 +212,8 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
         Page("home, evaluator", "evaluator", "/"),
         Page("week grid of a room", "admin", f"/spaces/{room}/week"),
         Page("day view of a park", "admin", f"/parks/{park_id}/day"),
+        Page("training to come", "member", "/training"),
+        Page("session page", "admin", f"/training/{session}"),
     ]
 
 
@@ -380,6 +384,103 @@ def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
     return result, figures
 
 
+SIGN_UP = "training sign-up: POST, a person each"
+
+
+async def _sign_up_plan(url: str, parks: int, margin: timedelta) -> bench_training.Plan:
+    from incubator import db
+
+    async with db.connected(url):
+        return await bench_training.prepare(parks, members=4, margin=margin)
+
+
+async def _last_seat(url: str) -> int:
+    from incubator import db
+    from incubator.training.models import Seat
+
+    async with db.connected(url):
+        last = await Seat.all().order_by("-id").limit(1).values_list("id", flat=True)
+        return int(last[0]) if last else 0
+
+
+async def _sign_up_queries(url: str, data_dir: Path, request: bench_training.Request) -> int:
+    """Queries of one sign-up, in-process, as count_queries counts a page's."""
+    from incubator import db
+    from incubator.app import create_app
+    from incubator.config import Settings
+
+    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir,
+                        page_cache_mb=0)
+    async with db.connected(url):
+        app = create_app(settings, manage_database=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers={"Cookie": request.actor.cookie, "Origin": "http://bench"}) as client:
+            with db.counting_queries() as counter:
+                response = await client.post(f"/training/{request.session_id}/sign-up",
+                                             data=bench_training.form(request))
+    assert response.status_code == 303, (response.status_code, response.text[-2000:])
+    return counter.count
+
+
+async def _seats_made(url: str, first_id: int, requests: list[bench_training.Request]) -> dict:
+    from incubator import db
+
+    async with db.connected(url):
+        return await bench_training.created(first_id, requests)
+
+
+def measure_sign_up(url: str, tmp: Path, env: dict[str, str], args: argparse.Namespace) -> tuple[Result, dict]:
+    """Training sign-up under wrk, against `incubator serve` on a copy of the city (see
+    scripts/bench_training.py): the figures, and what the answers and the copy say."""
+    from incubator import db
+    from incubator.config import sqlite_url
+
+    copy = tmp / "training.sqlite3"
+    started = time.monotonic()
+    db.backup_sqlite(url, copy)
+    copy_url = sqlite_url(copy)
+    plan = asyncio.run(_sign_up_plan(copy_url, args.booking_parks, timedelta(seconds=args.duration + 900)))
+    print(f"training: copied the city and prepared {len(plan.requests):,} sign-ups in {len(plan.parks)} parks "
+          f"in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start([sys.executable, "-m", "incubator.cli", "serve", "--port", str(port), "--log-level", "warning"],
+                   {**env, "INCUBATOR_DATABASE_URL": copy_url}, tmp / "training.log")
+    try:
+        wait_for(base + "/healthz", tmp / "training.log")
+        bench_booking.sign_in_all(base, plan.actors, generate.BENCH_PASSWORD)
+        counted, warm, *rest = plan.requests
+        queries = asyncio.run(_sign_up_queries(copy_url, tmp, counted))
+        answer = bench_training.post(base, warm)  # the server's first, before wrk measures
+        assert answer.status_code == 303, (answer.status_code, page_text(answer.text)[:1000])
+        first_id = asyncio.run(_last_seat(copy_url))
+        requests = tmp / "training.tsv"
+        bench_training.write_requests(requests, rest)
+        figures = bench_booking.run_wrk(base, requests, args.connections, args.duration)
+    finally:
+        stop(server)  # finishes the requests in flight: their rows count too
+    made = asyncio.run(_seats_made(copy_url, first_id, rest))
+    statuses = figures["statuses"]
+    successes = statuses.get(303, 0)
+    answered = sum(statuses.values())
+    figures |= {
+        "successes": successes, "failures": answered - successes, "answered": answered,
+        "socket_errors": figures["errors"] - sum(n for status, n in statuses.items() if status > 399),
+        "prepared": len(plan.requests), "parks": len(plan.parks), "members": len(plan.actors), "created": made,
+        "consistent": made["requested"] and made["once"] and successes <= made["rows"] <= successes + (
+            figures["sent"] - answered),
+    }
+    result = Result(SIGN_UP, "member", "/training/{id}/sign-up", figures["rps"], figures["p50"], figures["p95"],
+                    figures["failures"] + figures["socket_errors"], queries)
+    print(f"{SIGN_UP:<32}{figures['rps']:>9.1f} req/s  p95 {figures['p95']:>7.1f} ms  {successes:,} signed up, "
+          f"{figures['failures']:,} not {dict(sorted(statuses.items()))}, {made['rows']:,} rows", file=sys.stderr)
+    if figures["failure"]:
+        print("the first failure's page: " + page_text(figures["failure"])[:1500], file=sys.stderr)
+    if figures["unsent"]:
+        print(f"the {len(plan.requests):,} sign-ups ran out: raise --booking-parks", file=sys.stderr)
+    return result, figures
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -399,6 +500,7 @@ def main() -> None:
     parser.add_argument("--page-cache-mb", type=int, default=64,
                         help="the app's INCUBATOR_PAGE_CACHE_MB (0: every page built for every request)")
     parser.add_argument("--no-booking", action="store_true", help="skip booking creation")
+    parser.add_argument("--no-sign-up", action="store_true", help="skip training sign-up")
     parser.add_argument("--booking-parks", type=int, default=16,
                         help="parks whose rooms booking creation books (each: 4 members and a manager)")
     parser.add_argument("--write", type=Path, help="append the results as Markdown to this file")
@@ -455,6 +557,13 @@ def main() -> None:
                 results.append(result)
             else:
                 print("booking creation: measured on SQLite only (it books on a copy of the city)", file=sys.stderr)
+        sign_up: dict | None = None
+        if not args.no_sign_up and (not args.only or any(word in SIGN_UP for word in args.only)):
+            if url.startswith("sqlite"):
+                result, sign_up = measure_sign_up(url, tmp, env, args)
+                results.append(result)
+            else:
+                print("training sign-up: measured on SQLite only (on a copy of the city)", file=sys.stderr)
 
         ceiling_file = tmp / "page.html"
         ceiling_file.write_bytes(filtered_bytes)
@@ -495,7 +604,7 @@ def main() -> None:
                 stop(datasette)
 
     jobs = asyncio.run(time_flag_job(url, Path(tempfile.gettempdir())))
-    table = render(results, top, others, args, jobs, booking)
+    table = render(results, top, others, args, jobs, booking, sign_up)
     print(table)
     if args.write:
         with args.write.open("a", encoding="utf-8") as handle:
@@ -503,7 +612,7 @@ def main() -> None:
 
 
 def render(results: list[Result], top: Result, others: list[Result], args: argparse.Namespace,
-           jobs: dict[str, float] | None = None, booking: dict | None = None) -> str:
+           jobs: dict[str, float] | None = None, booking: dict | None = None, sign_up: dict | None = None) -> str:
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     lines = [
         f"### {date.today().isoformat()}: {database}, scale {args.scale}, one uvicorn worker, "
@@ -540,6 +649,20 @@ def render(results: list[Result], top: Result, others: list[Result], args: argpa
                   f"requests still in flight when wrk stopped; rows match the requests: "
                   f"{'yes' if booking['consistent'] else 'no'}; confirmed bookings overlapping another: "
                   f"{made['overlapping']}. The issue's ≥ 150 a second with every request booked: "
+                  f"{'met' if met else 'not met'}."]
+    if sign_up:
+        made = sign_up["created"]
+        statuses = ", ".join(f"{n:,} × {status}" for status, n in sorted(sign_up["statuses"].items()))
+        kinds = ", ".join(f"{n:,} {status}" for status, n in sorted(made["statuses"].items()))
+        met = sign_up["rps"] >= 150 and not sign_up["failures"] and not sign_up["socket_errors"] and not (
+            sign_up["unsent"]) and sign_up["consistent"] and not made["over_capacity"] and not made["over_share"]
+        lines += ["", f"Training sign-up ({sign_up['parks']} parks, {sign_up['members']} members of different "
+                  f"organizations, {sign_up['prepared']:,} sign-ups prepared): {sign_up['answered']:,} answers in "
+                  f"{sign_up['seconds']:.1f} s ({statuses}): {sign_up['successes']:,} signed up, "
+                  f"{sign_up['failures']:,} refused, {sign_up['socket_errors']} socket errors; {made['rows']:,} seats "
+                  f"created ({kinds}); each a request's, once: {'yes' if sign_up['consistent'] else 'no'}; sessions "
+                  f"over capacity or off their counter: {made['over_capacity']}; organizations over their share: "
+                  f"{made['over_share']}. The issue's ≥ 150 a second with every request answered: "
                   f"{'met' if met else 'not met'}."]
     if jobs:
         lines += ["", "Flag job over the whole city (in-process, best run): "

@@ -71,7 +71,15 @@ from incubator.parks.models import WEEKDAYS, Park, Space
 from incubator.reviews.models import DEFAULT_DIMENSIONS, DEFAULT_MILESTONES, Indicator, Milestone, Review
 from incubator.reviews.models import ReviewAssignment as Assignment
 from incubator.reviews.service import due_date
-from incubator.training.models import Topic
+from incubator.training.models import (
+    Feedback,
+    Person,
+    Seat,
+    Topic,
+    TrainingCourse,
+    TrainingSession,
+    TrainingSettings,
+)
 from incubator.workdays import add_months, add_working_days, next_working_day
 
 REVIEW_COLUMNS = ["organization_id", "milestone_id", "code", "name_zh", "name_en", "anchor", "amount", "dimensions",
@@ -84,6 +92,7 @@ ORGANIZATIONS_AT_SCALE_1 = 10_000
 EVALUATORS_AT_SCALE_1 = 240
 BATCH = 5_000  # rows per transaction
 BOOKINGS_AT_SCALE_1 = 500_000  # over a year: nine months past, three to come
+SEATS_AT_SCALE_1 = 200_000  # training sign-ups (attendances) over the same year
 BOOKING_DAYS_PAST, BOOKING_DAYS_AHEAD = 274, 91
 GRANT_APPROVAL_THRESHOLD_FEN = Settings.grant_approval_threshold_fen
 SEEDED_DOMAINS = [code for code, _zh, _en in importlib.import_module(
@@ -95,7 +104,7 @@ TABLES: list[type[Model]] = [
     Park, Space, Organization, User, ParkManager, OrganizationDomain, Application, AdmissionCriterion,
     AdmissionReview, Agreement, SpaceAllocation, StageChange, Milestone, Review, Assignment, Indicator,
     Document, FollowUp, Fund, Grant, Tranche, LedgerEntry, Flag, Notification, AuditEntry,
-    BookingRules, BookingQuota, Booking,
+    BookingRules, BookingQuota, Booking, TrainingCourse, TrainingSession, Person, Seat, Feedback, TrainingSettings,
 ]
 
 # ---- reference data: a city in southern Jiangsu ---------------------------------------------------
@@ -288,6 +297,7 @@ class Builder:
         self.org_park: dict[int, ParkInfo] = {}
         self.reviews_by_org: dict[int, list[dict]] = {}
         self.serial = Counter[str]()
+        self.training_days: set[tuple[int, date]] = set()  # (room, day) a session holds: not booked
 
     # ---- small helpers ----------------------------------------------------------------------
 
@@ -1089,6 +1099,100 @@ class Builder:
                     "status": ["ready", "paid"], "voucher": [None, entry["voucher"]],
                     "amount_fen": [None, tranche["amount_fen"]]}, f"{purpose} #{tranche['sequence']}"[:200])
 
+    def build_training(self, target: int, topics: dict[str, int]) -> None:
+        """About `target` sign-ups to training over the year of the bookings: each park's training room
+        holds two sessions a week (afternoons, a day of its own: no booking that day), a few of them
+        weekly courses; each session's residents sign two people up at most, beyond its capacity onto
+        the waitlist. Held sessions were marked (present, late, absent) and mostly rated; a tenth are
+        mandatory. Each resident keeps a roster of five people."""
+        rng = self.rng
+        roster: dict[int, list[int]] = {}
+        for row in self.rows[Organization]:
+            if row["stage"] in RESIDENT and self.members.get(row["id"]):
+                roster[row["id"]] = [
+                    self.add(Person, organization_id=row["id"], name=self.person(), phone=self.mobile(),
+                             role=rng.choice(("staff", "staff", "volunteer", "board")), is_active=True,
+                             created_at=self.moment(self.today - self.days(200, 400))) for _ in range(5)]
+        residents: dict[int, list[int]] = {}
+        for org_id in roster:
+            residents.setdefault(self.org_park[org_id].id, []).append(org_id)
+        rooms = {row["park_id"]: row for row in self.rows[Space] if row["kind"] == "training_room"}
+        parks = [park for park in self.parks if park.id in rooms and residents.get(park.id)]
+        first = self.today - timedelta(days=BOOKING_DAYS_PAST)
+        weeks = (BOOKING_DAYS_PAST + BOOKING_DAYS_AHEAD) // 7
+        per_session = 2 * min(20, max(1, round(target / max(1, len(parks) * weeks * 2) / 2)))
+        topic_ids = list(topics.values())
+        for park in parks:
+            # No minimum of hours: the graduates of earlier years have no training in the generated year.
+            self.add(TrainingSettings, park_id=park.id, min_hours=0, updated_at=self.now)
+            room = rooms[park.id]
+            course = None
+            for week in range(weeks):
+                monday = first - timedelta(days=first.weekday()) + timedelta(weeks=week)
+                if week % 13 == 0:  # a six-week course each quarter, on Wednesdays
+                    course = self.add(TrainingCourse, park_id=park.id,
+                                      title=f"{park.short}社会组织能力提升营{week // 13 + 1}期",
+                                      created_at=self.moment(monday - timedelta(days=30)))
+                for weekday, in_course in ((1, False), (3, week % 13 < 6)):
+                    day = monday + timedelta(days=weekday)
+                    if not first <= day < first + timedelta(days=BOOKING_DAYS_PAST + BOOKING_DAYS_AHEAD):
+                        continue
+                    self.session(park, room, day, rng.choice(topic_ids), course if in_course else None,
+                                 residents[park.id], roster, per_session)
+
+    def session(self, park: ParkInfo, room: dict, day: date, topic_id: int, course: int | None,
+                residents: list[int], roster: dict[int, list[int]], seats_wanted: int) -> None:
+        rng = self.rng
+        starts_at = datetime.combine(day, clock_time(14), tzinfo=clock.zone()).astimezone(UTC)
+        ends_at = starts_at + timedelta(hours=3)
+        title = rng.choice(("社会组织登记与内部治理", "公益项目设计与评估", "财务管理与票据规范", "公益资源筹集",
+                            "志愿者招募与管理", "社会工作方法实务", "公益传播与品牌建设"))
+        created_at = self.moment(day - timedelta(days=rng.randint(20, 40)))
+        hold = self.add(Booking, space_id=room["id"], organization_id=None, booked_by_id=None, starts_at=starts_at,
+                        ends_at=ends_at, held_until=ends_at, attendees=0, purpose=title, status="confirmed",
+                        created_at=created_at, checked_in_at=None, ended_at=None, end_reason="", held_by="training")
+        self.training_days.add((room["id"], day))
+        capacity, share = room["capacity"], 2
+        held = ends_at <= self.now
+        session_id = self.add(
+            TrainingSession, park_id=park.id, course_id=course, topic_id=topic_id, title=title, description="",
+            trainer=self.person() + "老师", trainer_organization=rng.choice(("", "市社会组织服务中心", "某高校社工系")),
+            trainer_external=rng.random() < 0.4, space_id=room["id"], hold_id=hold, starts_at=starts_at,
+            ends_at=ends_at, capacity=capacity, per_organization=share, seated=0, cancel_hours=24,
+            audience="residents", audience_stages=[], mandatory=rng.random() < 0.1, credit_minutes=180,
+            cancelled_at=None, reminded_at=starts_at - timedelta(days=1) if clock.local_date(starts_at) <= self.today
+            + timedelta(days=1) else None, created_at=created_at, updated_at=created_at)
+        session = self.rows[TrainingSession][-1]
+        # Each organization signs one or two people up (five in three on average).
+        organizations = rng.sample(residents, min(len(residents), max(1, math.ceil(seats_wanted * 3 / 5))))
+        seated = 0
+        for org_id in organizations:
+            for person_id in rng.sample(roster[org_id], min(2, rng.randint(1, 3))):
+                signed_up_at = min(created_at + timedelta(hours=rng.randint(1, 400)), starts_at - timedelta(hours=1))
+                status = "seated" if seated < capacity else "waitlisted"
+                values: dict[str, Any] = {
+                    "session_id": session_id, "person_id": person_id, "organization_id": org_id,
+                    "signed_up_by_id": rng.choice(self.members[org_id]), "status": status,
+                    "signed_up_at": min(signed_up_at, self.now), "seated_at": None, "cancelled_at": None,
+                    "attendance": "", "checked_in_at": None, "credit_minutes": 0}
+                if status == "seated":
+                    seated += 1
+                    values["seated_at"] = values["signed_up_at"]
+                    if held:
+                        luck = rng.random()
+                        values["attendance"] = "present" if luck < 0.84 else "late" if luck < 0.9 else "absent"
+                        if values["attendance"] != "absent":
+                            values["credit_minutes"] = 180
+                            values["checked_in_at"] = starts_at + timedelta(minutes=rng.randint(-20, 25))
+                seat_id = self.add(Seat, **values)
+                if values["credit_minutes"] and rng.random() < 0.6:
+                    self.add(Feedback, seat_id=seat_id, session_id=session_id,
+                             rating=rng.choice((5, 5, 5, 4, 4, 4, 3, 2)),
+                             comment=rng.choice(("", "", "很实用", "希望多些案例")),
+                             given_by_id=values["signed_up_by_id"],
+                             at=min(ends_at + timedelta(hours=rng.randint(2, 72)), self.now))
+        session["seated"] = seated
+
     def build_bookings(self, target: int) -> None:
         """About `target` bookings of the parks' bookable rooms by their residents, over a year: each
         room's open days filled back to back (30–90 minutes, gaps of 0–30), a share of the days left
@@ -1116,7 +1220,7 @@ class Builder:
         per_day = 8.5  # what a day filled back to back holds, on average
         share = min(1.0, target / max(1.0, len(open_days) * per_day))
         for room, day, hours in open_days:
-            if rng.random() >= share:
+            if rng.random() >= share or (room["id"], day) in self.training_days:
                 continue
             opens = datetime.combine(day, clock_time.fromisoformat(hours[0]), tzinfo=clock.zone())
             closes = datetime.combine(day, clock_time.fromisoformat(hours[1]), tzinfo=clock.zone())
@@ -1259,6 +1363,7 @@ async def fill(scale: float = 1.0, seed: int = DEFAULT_SEED, *, fresh: bool = Fa
     builder.build_organizations(max(30, round(ORGANIZATIONS_AT_SCALE_1 * scale)))
     builder.member_messages()
     builder.build_funds()
+    builder.build_training(round(SEATS_AT_SCALE_1 * scale), dict(await Topic.all().values_list("code", "id")))
     builder.build_bookings(round(BOOKINGS_AT_SCALE_1 * scale))
     _say(out, f"built in memory in {time.perf_counter() - started:.1f} s; inserting")
     for model in TABLES:

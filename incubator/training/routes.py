@@ -16,6 +16,7 @@ from incubator.access import Principal
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import STAGE_LABELS, Organization
+from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.training import feeds, forms, service
@@ -423,13 +424,15 @@ async def settings_save(request: Request) -> Response:
 
 
 routes = [
-    Route("/training", sessions_page, methods=["GET"], name="training:list"),
+    # Kept until a session or a seat changes, and for at most a few minutes: what is to come, when
+    # sign-up closes and when check-in opens are a matter of time.
+    Route("/training", cached(sessions_page, minutes=5), methods=["GET"], name="training:list"),
     Route("/parks/{id:int}/training/new", plan_form, methods=["GET"], name="training:new"),
     Route("/parks/{id:int}/training/new", plan_submit, methods=["POST"], name="training:plan"),
     Route("/training/people", roster_page, methods=["GET"], name="training:people"),
     Route("/training/people", person_add, methods=["POST"], name="training:person_add"),
     Route("/training/people/{id:int}/active", person_active, methods=["POST"], name="training:person_active"),
-    Route("/training/{id:int}", session_page, methods=["GET"], name="training:detail"),
+    Route("/training/{id:int}", cached(session_page, minutes=1), methods=["GET"], name="training:detail"),
     Route("/training/{id:int}/edit", edit_form, methods=["GET"], name="training:edit"),
     Route("/training/{id:int}/edit", edit_submit, methods=["POST"], name="training:edit_submit"),
     Route("/training/{id:int}/cancel", cancel_submit, methods=["POST"], name="training:cancel"),

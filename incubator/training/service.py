@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
 from incubator import access, clock, db, events, i18n
@@ -345,13 +345,16 @@ async def sign_up(principal: Principal, session_id: int, command: SignUp) -> lis
                                                               "cancelled_at")
         if fresh.cancelled_at is not None:
             raise Conflict(_("Sign-up for this session has closed."))
-        already = set(await db.flat(Seat.filter(session_id=session.id, status__in=list(LIVE_STATUSES),
-                                                person_id__in=[p.id for p in people]).values_list("person_id",
-                                                                                                   flat=True)))
+        # In one query: the session's live seats of these people, and the organization's seats.
+        live = await Seat.filter(
+            Q(person_id__in=[p.id for p in people]) | Q(organization_id=organization.id, status=SeatStatus.SEATED),
+            session_id=session.id, status__in=list(LIVE_STATUSES)).values_list("person_id", "organization_id",
+                                                                             "status")
+        already = {person_id for person_id, _org, _status in live} & {p.id for p in people}
         if already:
             names = i18n.list_separator().join(p.name for p in people if p.id in already)
             raise ValidationFailed({"person_ids": _("Already signed up: %(names)s.", names=names)})
-        held = (await seated_by_organization(session.id)).get(organization.id, 0)
+        held = sum(1 for _person, org, status in live if org == organization.id and status == SeatStatus.SEATED)
         seated = fresh.seated
         for person in people:
             status = SeatStatus.WAITLISTED

@@ -96,3 +96,30 @@ async def test_many_sessions_and_bookings_racing_for_one_afternoon_never_overlap
     assert held and all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(held))
     assert await TrainingSession.all().count() == await Booking.filter(held_by="training").count()
     assert timedelta(0) < held[-1][1] - held[0][0]
+
+
+# ---- the same race through real concurrent HTTP requests (sessions, CSRF, forms, the service) ----
+
+
+async def test_thirty_concurrent_http_sign_ups_from_six_organizations_hold_capacity_and_shares(
+        planned, park, make_user, new_browser):
+    from incubator.organizations.models import Organization, Stage
+    from incubator.roles import Role
+    from incubator.training.models import Person
+
+    session = await planned(capacity=10, per_organization=2)
+    posts = []
+    for n in range(6):
+        organization = await Organization.create(park=park, name_zh=f"网报社{n}", stage=Stage.INCUBATING)
+        await make_user(f"web.racer.{n}", Role.MEMBER, organization=organization)
+        browser = new_browser()
+        await browser.login(f"web.racer.{n}")
+        for m in range(5):
+            person = await Person.create(organization=organization, name=f"网报社{n}-{m}")
+            posts.append(browser.post(f"/training/{session.id}/sign-up", {"person_ids": str(person.id)}))
+    responses = await asyncio.gather(*posts)
+    assert sorted(r.status_code for r in responses) == [303] * 30
+    counts = await seated_counts(session.id)
+    assert sum(counts.values()) == 10 and max(counts.values()) <= 2
+    assert (await TrainingSession.get(id=session.id)).seated == 10
+    assert await Seat.filter(session_id=session.id, status=SeatStatus.WAITLISTED).count() == 20
