@@ -81,7 +81,18 @@ async def empty_all_tables() -> None:
     tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable() if m._meta.db_table not in SEEDED]
     seeded = [f'DELETE FROM "{table}" WHERE NOT ({keep})' for table, keep in SEEDED.items()]
     if POSTGRES_URL:
-        await conn.execute_script(";\n".join([f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE", *seeded]))
+        # TRUNCATE of every table cost ~0.25 s a test; most tests fill a dozen tables. So: which tables
+        # hold rows (one query), DELETE those with the foreign keys' triggers off (we are the
+        # superuser), and every id sequence back to 1 (one query; a rolled-back insert moves one too).
+        serial = [(m._meta.db_table, m._meta.db_pk_column) for m in Tortoise.apps.get_models_iterable()
+                  if m._meta.db_table not in SEEDED and getattr(m._meta.pk, "generated", False)]
+        probe = " UNION ALL ".join(f"SELECT '{t}' AS t WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        full = [row["t"] for row in await conn.execute_query_dict(probe)]
+        statements = ["SET session_replication_role = replica", *(f'DELETE FROM "{t}"' for t in full), *seeded,
+                      "SET session_replication_role = DEFAULT",
+                      "SELECT " + ", ".join(f"setval(pg_get_serial_sequence('\"{t}\"', '{pk}'), 1, false)"
+                                            for t, pk in serial)]
+        await conn.execute_script(";\n".join(statements))
     else:
         statements = ["PRAGMA foreign_keys = OFF"]
         statements += [f'DELETE FROM "{t}"' for t in tables]

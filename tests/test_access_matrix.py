@@ -24,6 +24,7 @@ from incubator.parks.models import WEEKDAYS, Park, Space, SpaceKind
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Indicator, Review, ReviewAssignment
 from incubator.training.models import (
     Feedback,
+    Material,
     Person,
     Seat,
     Topic,
@@ -68,6 +69,7 @@ class World:
     session_b: TrainingSession  # training in park B, where org B's person holds a seat
     person_b: Person
     seat_b: Seat
+    material_b: Material
 
 
 @pytest_asyncio.fixture
@@ -142,10 +144,13 @@ async def world(make_user, browser) -> World:
     person_b = await Person.create(organization=org_b, name="SECRET-PERSON-B")
     seat_b = await Seat.create(session=session_b, person=person_b, organization=org_b, status="seated",
                                signed_up_at=now, attendance="present", credit_minutes=120)
+    material_b = await Material.create(session=session_b, title="SECRET-MATERIAL-B", filename="b.pdf",
+                                       content_type="application/pdf", size=1, sha256="0" * 64,
+                                       storage_name=f"{session_b.id:032x}.pdf", uploaded_at=now)
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
-                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b)
+                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -298,6 +303,10 @@ def seat_to_touch(role: Role) -> Callable[[World], int] | None:
     return None if role == Role.ADMIN else (lambda w: w.seat_b.id)
 
 
+def material_to_view(role: Role) -> Callable[[World], int] | None:
+    return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.material_b.id)
+
+
 def seat_to_view(role: Role) -> Callable[[World], int] | None:
     return None if role in (Role.ADMIN, Role.OFFICIAL) else (lambda w: w.seat_b.id)
 
@@ -417,6 +426,8 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "training:feedback": (seat_to_touch, {"rating": "1", "comment": "HACKED"}),
     "training:certificate": (seat_to_view, None),
     "training:course_certificate": (person_of_org_b, None),
+    "training:material_upload": (session_to_change, {"title": "HACKED"}),
+    "training:material": (material_to_view, None),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -474,6 +485,8 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "training:people": {Role.MEMBER},
     "training:person_add": {Role.MEMBER},
     "training:figures": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "training:topics": {Role.ADMIN, Role.MANAGER},
+    "training:topic_add": {Role.ADMIN, Role.MANAGER},
     "training:figures_xlsx": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "training:feed_reset": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "training:feed": None,  # public: reached by its secret address (tests/training/test_records.py)
@@ -483,7 +496,8 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
 
 SECRETS = ["SECRET-CONFLICT-B", "SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
            "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
-           "SECRET-GRANT-B", "SECRET-BOOKING-B", "SECRET-SESSION-B", "SECRET-PERSON-B"]
+           "SECRET-GRANT-B", "SECRET-BOOKING-B", "SECRET-SESSION-B", "SECRET-PERSON-B",
+           "SECRET-MATERIAL-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -557,6 +571,7 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await TrainingSession.filter(cancelled_at__isnull=False).exists()
     assert [(s.status, s.attendance, s.credit_minutes) for s in await Seat.all()] == [("seated", "present", 120)]
     assert not await Feedback.exists() and not await TrainingFeed.exists()
+    assert [m.title for m in await Material.all()] == ["SECRET-MATERIAL-B"]
     assert (await Person.get()).is_active and not await TrainingSettings.exists()
 
 
@@ -682,7 +697,8 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "training:course_certificate": {},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
-NOT_PAGES = {"organizations:document", "booking:utilization_xlsx"}  # files: their contents are tested beside them
+# Files: their contents are tested beside them.
+NOT_PAGES = {"organizations:document", "booking:utilization_xlsx", "training:material"}
 
 
 def test_every_page_about_an_object_has_must_see_cases(app):

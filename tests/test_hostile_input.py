@@ -377,7 +377,7 @@ PAGE_IDS = {
     "/training/{id:int}/sheet": "session", "/training/{id:int}/screen": "session",
     "/training/{id:int}/check-in": "session", "/training/seats/{id:int}/certificate": "attended_seat",
     "/training/courses/{id:int}/people/{person_id:int}/certificate": "session",
-    "/training/feed/{id:int}/{token:str}.ics": "victim",
+    "/training/feed/{id:int}/{token:str}.ics": "victim", "/training/materials/{id:int}": "session",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -501,6 +501,8 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/parks/{id:int}/training-settings": ("manager", "/parks/{park}/training-settings"),
     "/training/seats/{id:int}/feedback": ("member", "/training/{past_session}"),
     "/training/feed/reset": ("member", "/training"),
+    "/training/{id:int}/materials": ("manager", "/training/{session}"),
+    "/training/topics": ("admin", "/training/topics"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).
@@ -523,6 +525,7 @@ BASELINES: dict[str, dict[str, str]] = {
     "/parks/{id:int}/training/new": {"title": "课程{n}", "trainer": "李老师",
                                      "day": NEXT_MONDAY.isoformat(), "start": "14:00", "end": "15:00"},
     "/training/people": {"name": "人员{n}", "phone": "13812345678"},
+    "/training/topics": {"name_zh": "主题{n}", "name_en": "Topic {n}"},
     "/parks/{id:int}/apply": {"name_zh": "申请组织{n}", "contact_person": "周敏", "mobile": "13812345678",
                               "plan": "为社区青少年提供课后辅导。", "kind": "unregistered"},
 }

@@ -7,11 +7,13 @@ What counts, for a period of whole local days [first, after):
 - Open hours: each day, the space's opening hours of that weekday (`Space.opening_hours`, read as
   the booking form reads them: service.opening_on), none on a public holiday. They are the opening
   hours the space has now: neither their history nor the day the space was added is kept.
-- Blocked hours: confirmed bookings without an organization, the time managers blocked. Blocked
+- Blocked hours: confirmed bookings without an organization, the time managers blocked (a room held
+  by another capability, a training session, is in use: it counts as booked). Blocked
   time is left out of both sides: it is not the organizations' use, and they could not book it.
   So the rates are measured against the *bookable hours*, open hours less blocked hours; the blocked
   hours are shown beside them.
-- Booked hours: confirmed bookings of an organization, those still to come in the period included.
+- Booked hours: confirmed bookings of an organization, and the time training sessions hold, those
+  still to come in the period included.
   Pending, cancelled and rejected bookings do not count. A booking released because nobody checked
   in counts apart (no-shows and their hours), not as booked.
 - Checked-in hours: the booked hours of the bookings checked in (each booking's whole length).
@@ -95,7 +97,7 @@ class Figures(Struct, frozen=True, kw_only=True):
     """The figures of a space, or of a park (the sum of its spaces'), for one period, in minutes."""
 
     open_minutes: int = 0
-    blocked_minutes: int = 0  # confirmed bookings without an organization
+    blocked_minutes: int = 0  # confirmed bookings without an organization nor a holder (booking.held_by)
     booked_minutes: int = 0  # confirmed bookings of an organization
     checked_in_minutes: int = 0  # those of them checked in
     no_shows: int = 0  # bookings released because nobody checked in
@@ -175,12 +177,14 @@ def _aggregate_sql(dialect: str, spaces: int) -> str:
 
     confirmed, released = f"status = {mark}4", f"status = {mark}5"
     organization = "organization_id IS NOT NULL"
+    # A room another capability holds (a training session: `held_by`) is in use, not blocked.
+    empty = "''"
     space_ids = ", ".join(f"{mark}{n}" for n in range(6, 6 + spaces))
     # Every value comes as a parameter; the text is made of this function's constants only.
     return (
         f"SELECT space_id, "  # noqa: S608
-        f"{minutes(f'{confirmed} AND organization_id IS NULL')} AS blocked_minutes, "
-        f"{minutes(f'{confirmed} AND {organization}')} AS booked_minutes, "
+        f"{minutes(f'{confirmed} AND organization_id IS NULL AND held_by = {empty}')} AS blocked_minutes, "
+        f"{minutes(f'{confirmed} AND ({organization} OR held_by <> {empty})')} AS booked_minutes, "
         f"{minutes(f'{confirmed} AND {organization} AND checked_in_at IS NOT NULL')} AS checked_in_minutes, "
         f"COUNT(CASE WHEN {released} AND {organization} THEN 1 END) AS no_shows, "
         f"{minutes(f'{released} AND {organization}')} AS no_show_minutes "

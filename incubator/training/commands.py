@@ -86,3 +86,8 @@ class SetTrainingSettings(Struct, frozen=True, kw_only=True):
 class GiveFeedback(Struct, frozen=True, kw_only=True):
     rating: Annotated[int, Meta(ge=1, le=5)]
     comment: Annotated[str, Meta(max_length=500)] = ""
+
+
+class AddTopic(Struct, frozen=True, kw_only=True):
+    name_zh: Annotated[str, Meta(min_length=1, max_length=60)]
+    name_en: Annotated[str, Meta(max_length=80)] = ""

@@ -13,6 +13,7 @@ from incubator.i18n import gettext as _
 from incubator.organizations.models import Stage
 from incubator.training.commands import (
     MAX_WEEKS,
+    AddTopic,
     CancelSession,
     EditSession,
     GiveFeedback,
@@ -173,3 +174,11 @@ def feedback(data: Mapping[str, str]) -> GiveFeedback:
     check.done()
     assert rating is not None
     return GiveFeedback(rating=rating, comment=comment)
+
+
+def topic(data: Mapping[str, str]) -> AddTopic:
+    check = Checker(data)
+    name_zh = check.text("name_zh", 60, required=True)
+    name_en = check.text("name_en", 80)
+    check.done()
+    return AddTopic(name_zh=name_zh, name_en=name_en)

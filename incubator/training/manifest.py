@@ -64,5 +64,7 @@ capability = Capability(
                                            "role": Field(N_("Role"), PERSON_ROLE_LABELS), "is_active": N_("Active")}),
         AuditKind("TrainingSettings", N_("Training settings"), {"min_hours": N_("Minimum training hours")}),
         AuditKind("Feedback", N_("Training feedback"), {"rating": N_("Rating"), "comment": N_("Comment")}),
+        AuditKind("Topic", N_("Training topic"), {"name_zh": N_("Name (Chinese)"), "name_en": N_("Name (English)")}),
+        AuditKind("Material", N_("Training material"), {"filename": N_("File")}),
     ],
 )

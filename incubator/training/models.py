@@ -293,3 +293,27 @@ class TrainingFeed(Model):
 
     class Meta:
         table = "training_feed"
+
+
+class Material(Model):
+    """A file for a session (slides, handouts), stored through the checked upload path: whoever sees
+    the session downloads it."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "incubator.TrainingSession", related_name="materials", on_delete=fields.CASCADE)
+    session_id: int
+    title = fields.CharField(max_length=150)
+    filename = fields.CharField(max_length=200)
+    content_type = fields.CharField(max_length=100)
+    size = fields.IntField()
+    sha256 = fields.CharField(max_length=64)
+    storage_name = fields.CharField(max_length=80, unique=True)
+    uploaded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", related_name="training_materials", null=True, on_delete=fields.SET_NULL)
+    uploaded_by_id: int | None
+    uploaded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "training_material"
+        indexes = [Index(fields=["session_id"], name="ix_training_material_session")]

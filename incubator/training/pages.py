@@ -10,7 +10,7 @@ from markupsafe import Markup
 from incubator.parks.models import Park
 from incubator.training.certificates import Certificate
 from incubator.training.figures import Report
-from incubator.training.models import Person, Seat, Topic, TrainingSession
+from incubator.training.models import Material, Person, Seat, Topic, TrainingSession
 from incubator.training.service import Satisfaction
 
 
@@ -54,6 +54,7 @@ class SessionPage:  # training/detail.html
     certifiable: set[int]  # seat ids whose attendance a certificate attests (present or late)
     to_rate: list[Seat]  # the member's attendees, with their feedback if given (after the session)
     satisfaction: Satisfaction | None  # the attendees' ratings and who has not answered (managers)
+    materials: list[Material]  # the session's files, newest first
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -82,6 +83,7 @@ class CheckInPage:  # training/check_in.html
 @dataclass
 class RosterPage:  # training/people.html
     people: list[Person]
+    hours: dict[int, str]  # person id → hours attended
     values: dict[str, str]
     errors: dict[str, str]
     roles: list[tuple[str, str]]
@@ -115,3 +117,10 @@ class CertificatePage:  # training/certificate.html (prints on A4)
 class VerifyPage:  # training/verify.html (public)
     certificate: Certificate | None  # None: no such certificate, or the attendance was corrected
     serial: str
+
+
+@dataclass
+class TopicsPage:  # training/topics.html
+    topics: list[Topic]
+    values: dict[str, str]
+    errors: dict[str, str]

@@ -9,17 +9,17 @@ from urllib.parse import quote
 import segno
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from incubator import access, clock, exports
-from incubator.errors import DomainError, NotFound
+from incubator import access, clock, exports, uploads
+from incubator.errors import DomainError, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.training import certificates, feeds, figures, forms, service
-from incubator.training.models import Seat, Topic
-from incubator.training.pages import CertificatePage, FiguresPage, VerifyPage
+from incubator.training.models import Material, Seat, Topic, TrainingSession
+from incubator.training.pages import CertificatePage, FiguresPage, TopicsPage, VerifyPage
 from incubator.web import current, flash, form_data, path_int, query_int, redirect, render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +35,52 @@ async def feedback_submit(request: Request) -> Response:
             raise
         return flash(request, redirect(request, f"/training/{seat.session_id}#feedback"), exc.message, "error")
     return flash(request, redirect(request, f"/training/{seat.session_id}#feedback"), _("Thank you for rating."))
+
+
+async def material_upload(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    session = await access.get_or_404(TrainingSession, principal, "change", id=path_int(request))
+    form = await request.form()
+    title = form.get("title")
+    try:
+        await service.add_material(principal, session.id, title if isinstance(title, str) else "",
+                                   form.get("file"), request.app.state.settings)
+    except ValidationFailed as exc:
+        return flash(request, redirect(request, f"/training/{session.id}#materials"),
+                     next(iter(exc.errors.values()), exc.message), "error")
+    finally:
+        await form.close()
+    return flash(request, redirect(request, f"/training/{session.id}#materials"), _("The file has been added."))
+
+
+async def material_download(request: Request) -> Response:
+    """Whoever sees the session downloads its materials."""
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
+    material = await Material.get_or_none(id=path_int(request))
+    if material is None:
+        raise NotFound(_("Not found."))
+    await access.get_or_404(TrainingSession, principal, id=material.session_id)
+    path = uploads.path_of(request.app.state.settings, material.storage_name)
+    if not path.exists():
+        raise NotFound(_("Not found."))
+    return FileResponse(path, media_type=material.content_type, filename=material.filename,
+                        content_disposition_type="attachment")
+
+
+async def topics_page(request: Request) -> Response:
+    access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    return render(request, "training/topics.html", TopicsPage(await service.topics(), {}, {}))
+
+
+async def topic_add(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
+    data = await form_data(request)
+    try:
+        await service.add_topic(principal, forms.topic(data))
+    except ValidationFailed as exc:
+        return render(request, "training/topics.html", TopicsPage(await service.topics(), data, exc.errors),
+                      status_code=400)
+    return flash(request, redirect(request, "/training/topics"), _("The topic has been added."))
 
 
 async def _scope(request: Request) -> tuple[list[Park], Park | None, int]:
@@ -134,6 +180,10 @@ async def feed_reset(request: Request) -> Response:
 
 routes = [
     Route("/training/seats/{id:int}/feedback", feedback_submit, methods=["POST"], name="training:feedback"),
+    Route("/training/{id:int}/materials", material_upload, methods=["POST"], name="training:material_upload"),
+    Route("/training/materials/{id:int}", material_download, methods=["GET"], name="training:material"),
+    Route("/training/topics", topics_page, methods=["GET"], name="training:topics"),
+    Route("/training/topics", topic_add, methods=["POST"], name="training:topic_add"),
     Route("/training/figures", figures_page, methods=["GET"], name="training:figures"),
     Route("/training/figures.xlsx", figures_xlsx, methods=["GET"], name="training:figures_xlsx"),
     Route("/training/seats/{id:int}/certificate", seat_certificate, methods=["GET"], name="training:certificate"),

@@ -25,11 +25,13 @@ from incubator.training.models import (
     LIVE_STATUSES,
     PERSON_ROLE_LABELS,
     Audience,
+    Material,
     Person,
     Seat,
     SeatStatus,
     SessionAudience,
     TrainingSession,
+    hours_text,
 )
 from incubator.training.pages import (
     CheckInPage,
@@ -219,7 +221,8 @@ async def _session_page(request: Request, principal: Principal, session: Trainin
         service.mark_allowed(principal, session), service.promotes(session),
         {s.id for s in seats if s.status == SeatStatus.SEATED and s.attendance in ATTENDED},
         await service.feedback_seats(principal, session),
-        await service.satisfaction(session) if sees_all and session.ends_at <= clock.now() else None, errors or {})
+        await service.satisfaction(session) if sees_all and session.ends_at <= clock.now() else None,
+        list(await Material.filter(session_id=session.id).order_by("-uploaded_at", "-id").limit(50)), errors or {})
     return render(request, "training/detail.html", page, status_code=status_code)
 
 
@@ -368,12 +371,17 @@ async def _roster(principal: Principal) -> list[Person]:
         "-is_active", "name", "id").limit(500))
 
 
+async def _hours(principal: Principal) -> dict[int, str]:
+    return {person_id: hours_text(minutes)
+            for person_id, minutes in (await service.person_minutes(principal.organization_id or 0)).items()}
+
+
 async def roster_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     if principal.organization_id is None:
         raise NotFound(_("Not found."))
-    return render(request, "training/people.html", RosterPage(await _roster(principal), {"role": "staff"}, {},
-                                                              _roles()))
+    return render(request, "training/people.html", RosterPage(
+        await _roster(principal), await _hours(principal), {"role": "staff"}, {}, _roles()))
 
 
 async def person_add(request: Request) -> Response:
@@ -386,9 +394,9 @@ async def person_add(request: Request) -> Response:
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return render(request, "training/people.html", RosterPage(await _roster(principal), data,
-                                                                  form_errors(exc), _roles()),
-                      status_code=status_for(exc))
+        return render(request, "training/people.html", RosterPage(
+            await _roster(principal), await _hours(principal), data, form_errors(exc), _roles()),
+            status_code=status_for(exc))
     return flash(request, redirect(request, "/training/people"), _("Added to the roster."))
 
 

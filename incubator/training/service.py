@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,11 +23,12 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
-from incubator import access, clock, db, events, i18n
+from incubator import access, clock, db, events, i18n, uploads
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.auth import service as auth_service
 from incubator.booking import service as booking
+from incubator.config import Settings
 from incubator.errors import Conflict, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.notifications import service as notifications
@@ -35,6 +37,7 @@ from incubator.organizations.models import RESIDENT_STAGES, Organization
 from incubator.parks.models import Space
 from incubator.roles import Role
 from incubator.training.commands import (
+    AddTopic,
     CancelSession,
     EditSession,
     GiveFeedback,
@@ -52,6 +55,7 @@ from incubator.training.models import (
     Attendance,
     Audience,
     Feedback,
+    Material,
     Person,
     Seat,
     SeatStatus,
@@ -62,6 +66,7 @@ from incubator.training.models import (
     TrainingSettings,
     hours_text,
 )
+from incubator.validation import has_control_characters
 
 HELD_BY = "training"  # booking.held_by of a session's room
 CHECK_IN_BEFORE = timedelta(minutes=30)  # self check-in opens this long before the start
@@ -600,6 +605,43 @@ async def self_check_in(principal: Principal, session_id: int, secret: str, comm
     return len(seats)
 
 
+# ---- materials ------------------------------------------------------------------------------------
+
+async def add_material(principal: Principal, session_id: int, title: str, upload: object,
+                       settings: Settings) -> Material:
+    """The park's managers attach slides and handouts to a session (the checked upload path)."""
+    session = await access.get_or_404(TrainingSession, principal, "change", id=session_id)
+    if not principal.manages(session.park_id):
+        raise PermissionDenied(_("Only the park's managers plan its training."))
+    clean = title.strip()
+    if has_control_characters(clean):
+        raise ValidationFailed({"title": _("Remove the invisible control characters (often copied along with the "
+                                           "text).")})
+    if len(clean) > 150:
+        raise ValidationFailed({"title": _("At most %(n)s characters.", n=150)})
+    stored = await uploads.store(upload, settings)
+    try:
+        async with events.transaction():
+            material = await Material.create(
+                session_id=session.id, title=clean or stored.filename, filename=stored.filename,
+                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                storage_name=stored.storage_name, uploaded_by_id=principal.id, uploaded_at=clock.now())
+            await audit.record(principal, "create", material, {"filename": [None, stored.filename],
+                                                               "sha256": [None, stored.sha256]},
+                               object_repr=f"{session.title}: {material.title}")
+    except Exception:
+        stored.path.unlink(missing_ok=True)  # nothing half-written stays behind
+        raise
+    return material
+
+
+async def person_minutes(organization_id: int) -> dict[int, int]:
+    """Each of the organization's people's attended minutes, summed by the database (one query)."""
+    rows = await Seat.filter(organization_id=organization_id, credit_minutes__gt=0).group_by("person_id").annotate(
+        total=Sum("credit_minutes")).values_list("person_id", "total")
+    return {person_id: int(total or 0) for person_id, total in rows}
+
+
 # ---- feedback -------------------------------------------------------------------------------------
 
 FEEDBACK_DAYS = 30  # attendees rate a session for this long after its end
@@ -780,6 +822,23 @@ async def training_hours_met(organization: Organization) -> Check:
     label = _("Training hours attended (at least %(hours)s)", hours=minimum)
     return Check("training_hours", label, met, "" if met else _(
         "%(done)s of %(hours)s hours attended.", done=hours_text(minutes), hours=minimum))
+
+
+# ---- topics ---------------------------------------------------------------------------------------
+
+async def add_topic(principal: Principal, command: AddTopic) -> Topic:
+    """Administrators and park managers extend the district's list of topics."""
+    if not principal.is_(Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied(_("You may not do that."))
+    name_zh, name_en = command.name_zh.strip(), command.name_en.strip()
+    if await Topic.filter(name_zh=name_zh).exists():
+        raise ValidationFailed({"name_zh": _("This topic already exists.")})
+    code = f"topic_{secrets.token_hex(4)}"
+    async with events.transaction():
+        last = await Topic.all().order_by("-sort").first()
+        topic = await Topic.create(code=code, name_zh=name_zh, name_en=name_en, sort=(last.sort + 10) if last else 10)
+        await audit.record(principal, "create", topic, {"name_zh": [None, name_zh], "name_en": [None, name_en]})
+    return topic
 
 
 # ---- lookups for pages ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incubator.training.models import Attendance, Person, Seat, SeatStatus, TrainingSession
+from incubator.training.models import Attendance, Material, Person, Seat, SeatStatus, TrainingSession
 from incubator.training.service import check_in_code
 from tests.training.conftest import TUESDAY
 
@@ -131,3 +131,65 @@ def frozen_start():
     from incubator import clock
 
     return datetime(2026, 12, 8, 14, tzinfo=clock.zone())
+
+
+async def test_materials_are_added_by_managers_and_read_by_whoever_sees_the_session(
+        new_browser, manager, member, organization, park, room, topic, make_user, other_park):
+    from incubator.organizations.models import Organization
+    from incubator.roles import Role
+    from tests.helpers import PDF
+
+    organization.stage = "incubating"
+    await organization.save()
+    session = await TrainingSession.create(park=park, topic=topic, title="资源筹集", trainer="T", space=room,
+                                           starts_at=frozen_start(), ends_at=frozen_start() + timedelta(hours=2),
+                                           capacity=5, credit_minutes=120)
+    boss = new_browser()
+    await boss.login("manager")
+    token = await boss.refresh_token()
+    added = await boss.client.post(f"/training/{session.id}/materials", data={"csrf_token": token, "title": "讲义"},
+                                   files={"file": ("slides.pdf", PDF, "application/pdf")})
+    assert added.status_code == 303
+    refused = await boss.client.post(f"/training/{session.id}/materials", data={"csrf_token": token},
+                                     files={"file": ("slides.exe", b"MZ", "application/octet-stream")})
+    assert refused.status_code == 303 and await Material.filter(session_id=session.id).count() == 1
+    material = await Material.get(session_id=session.id)
+    people = new_browser()
+    await people.login("member")
+    page = await people.get(f"/training/{session.id}")
+    assert "讲义" in page.text
+    download = await people.get(f"/training/materials/{material.id}")
+    assert download.status_code == 200 and download.content == PDF
+    outsider = await Organization.create(park=other_park, name_zh="外园社", stage="incubating")
+    await make_user("outsider", Role.MEMBER, organization=outsider)
+    stranger = new_browser()
+    await stranger.login("outsider")
+    assert (await stranger.get(f"/training/materials/{material.id}")).status_code == 404
+
+
+async def test_the_roster_shows_each_persons_hours(new_browser, member, organization, park, room, topic):
+    from incubator.training.models import Person
+
+    session = await TrainingSession.create(park=park, topic=topic, title="志愿者管理", trainer="T", space=room,
+                                           starts_at=frozen_start(), ends_at=frozen_start() + timedelta(hours=2),
+                                           capacity=5, seated=1, credit_minutes=90)
+    person = await Person.create(organization=organization, name="钱七")
+    await Seat.create(session=session, person=person, organization=organization, status="seated",
+                      signed_up_at=session.starts_at, attendance="late", credit_minutes=90)
+    people = new_browser()
+    await people.login("member")
+    roster = await people.get("/training/people")
+    row = roster.text.split("钱七", 1)[1].split("</tr>", 1)[0]
+    assert ">1.5<" in row
+
+
+async def test_managers_extend_the_list_of_topics(new_browser, manager):
+    from incubator.training.models import Topic
+
+    boss = new_browser()
+    await boss.login("manager")
+    assert (await boss.post("/training/topics", {"name_zh": "社区营造", "name_en": "Community building"})
+            ).status_code == 303
+    again = await boss.post("/training/topics", {"name_zh": "社区营造", "name_en": "Again"})
+    assert again.status_code == 400 and 'value="Again"' in again.text
+    assert await Topic.filter(name_zh="社区营造").count() == 1

@@ -271,3 +271,13 @@ async def test_sign_up_closes_at_the_start(planned, resident_with_people, frozen
     with pytest.raises(Conflict):
         await service.sign_up(member, session.id, SignUp(person_ids=frozenset([people[0].id])))
     assert NOW < session.starts_at
+
+
+async def test_a_sessions_room_counts_as_used_in_the_rooms_utilization(planned, park, room):
+    from datetime import date as day_type
+
+    from incubator.booking import utilization
+
+    await planned(start=time(14), end=time(17))
+    figures = (await utilization.park_utilization([park.id], day_type(2026, 12, 7), day_type(2026, 12, 14)))[park.id]
+    assert (figures.booked_minutes, figures.blocked_minutes) == (180, 0)
