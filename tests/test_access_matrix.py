@@ -421,6 +421,8 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "training:seat_cancel": (seat_to_touch, {}),
     "training:mark": (seat_to_touch, {"attendance": "absent"}),
     "training:person_active": (person_of_org_b, {"active": "0"}),
+    "training:person": (person_of_org_b, None),
+    "training:person_save": (person_of_org_b, {"name": "HACKED", "role": "staff"}),
     "training:settings": (park_to_change, None),
     "training:settings_save": (park_to_change, {"min_hours": "999"}),
     "training:feedback": (seat_to_touch, {"rating": "1", "comment": "HACKED"}),
@@ -695,6 +697,8 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
                              OF: (lambda w: w.seat_b.id, "SECRET-PERSON-B")},
     # A course's certificate needs a course: tests/training/test_records.py.
     "training:course_certificate": {},
+    # Only members keep a roster, and the world's member's organization has nobody on it: test_routes.py.
+    "training:person": {},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 # Files: their contents are tested beside them.

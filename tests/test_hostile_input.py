@@ -321,7 +321,7 @@ ROLES = ("admin", "official", "manager", "member", "evaluator")
 ID_ROLE = {"/assignments/{id:int}/conflict": "evaluator", "/assignments/{id:int}/score": "evaluator",
            "/spaces/{id:int}/check-in": "member", "/training/{id:int}/check-in": "member",
            "/training/people/{id:int}/active": "member", "/training/{id:int}/sign-up": "member",
-           "/training/seats/{id:int}/feedback": "member"}
+           "/training/seats/{id:int}/feedback": "member", "/training/people/{id:int}": "member"}
 
 
 def _fill(path: str, value: str) -> str:
@@ -378,6 +378,7 @@ PAGE_IDS = {
     "/training/{id:int}/check-in": "session", "/training/seats/{id:int}/certificate": "attended_seat",
     "/training/courses/{id:int}/people/{person_id:int}/certificate": "session",
     "/training/feed/{id:int}/{token:str}.ics": "victim", "/training/materials/{id:int}": "session",
+    "/training/people/{id:int}": "person",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -503,6 +504,7 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/training/feed/reset": ("member", "/training"),
     "/training/{id:int}/materials": ("manager", "/training/{session}"),
     "/training/topics": ("admin", "/training/topics"),
+    "/training/people/{id:int}": ("member", "/training/people/{person}"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

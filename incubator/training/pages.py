@@ -90,6 +90,14 @@ class RosterPage:  # training/people.html
 
 
 @dataclass
+class PersonPage:  # training/person.html
+    person: Person
+    values: dict[str, str]
+    errors: dict[str, str]
+    roles: list[tuple[str, str]]
+
+
+@dataclass
 class SettingsPage:  # training/settings.html
     park: Park
     values: dict[str, str]

@@ -35,6 +35,7 @@ from incubator.training.models import (
 )
 from incubator.training.pages import (
     CheckInPage,
+    PersonPage,
     RosterPage,
     ScreenPage,
     SessionFormPage,
@@ -400,6 +401,27 @@ async def person_add(request: Request) -> Response:
     return flash(request, redirect(request, "/training/people"), _("Added to the roster."))
 
 
+async def person_form(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    person = await access.get_or_404(Person, principal, "change", id=path_int(request))
+    values = {"name": person.name, "phone": person.phone, "role": person.role.value}
+    return render(request, "training/person.html", PersonPage(person, values, {}, _roles()))
+
+
+async def person_save(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.MEMBER)
+    person = await access.get_or_404(Person, principal, "change", id=path_int(request))
+    data = await form_data(request)
+    try:
+        await service.update_person(principal, person.id, forms.person(data))
+    except DomainError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return render(request, "training/person.html", PersonPage(person, data, form_errors(exc), _roles()),
+                      status_code=status_for(exc))
+    return flash(request, redirect(request, "/training/people"), _("Saved."))
+
+
 async def person_active(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     data = await form_data(request)
@@ -439,6 +461,8 @@ routes = [
     Route("/parks/{id:int}/training/new", plan_submit, methods=["POST"], name="training:plan"),
     Route("/training/people", roster_page, methods=["GET"], name="training:people"),
     Route("/training/people", person_add, methods=["POST"], name="training:person_add"),
+    Route("/training/people/{id:int}", person_form, methods=["GET"], name="training:person"),
+    Route("/training/people/{id:int}", person_save, methods=["POST"], name="training:person_save"),
     Route("/training/people/{id:int}/active", person_active, methods=["POST"], name="training:person_active"),
     Route("/training/{id:int}", cached(session_page, minutes=1), methods=["GET"], name="training:detail"),
     Route("/training/{id:int}/edit", edit_form, methods=["GET"], name="training:edit"),

@@ -193,3 +193,21 @@ async def test_managers_extend_the_list_of_topics(new_browser, manager):
     again = await boss.post("/training/topics", {"name_zh": "社区营造", "name_en": "Again"})
     assert again.status_code == 400 and 'value="Again"' in again.text
     assert await Topic.filter(name_zh="社区营造").count() == 1
+
+
+async def test_a_member_corrects_a_persons_details_and_a_wrong_phone_keeps_the_rest(new_browser, member,
+                                                                                    organization):
+    from incubator.training.models import Person
+
+    person = await Person.create(organization=organization, name="孙八")
+    people = new_browser()
+    await people.login("member")
+    assert "孙八" in (await people.get(f"/training/people/{person.id}")).text
+    refused = await people.post(f"/training/people/{person.id}",
+                                {"name": "孙小八", "phone": "123", "role": "volunteer"})
+    assert refused.status_code == 400 and 'value="孙小八"' in refused.text
+    saved = await people.post(f"/training/people/{person.id}", {"name": "孙小八", "phone": "13912345678",
+                                                                  "role": "volunteer"})
+    assert saved.status_code == 303
+    fresh = await Person.get(id=person.id)
+    assert (fresh.name, fresh.phone, fresh.role) == ("孙小八", "13912345678", "volunteer")
