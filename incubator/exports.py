@@ -1,4 +1,5 @@
-"""Excel workbooks: the one place that writes them, so nothing a user typed can break an export.
+"""Excel workbooks and CSV files: the one place that writes them, so nothing a user typed can break
+an export.
 
 Text typed into a name or purpose ends up in cells and sheet titles. Excel and openpyxl refuse
 some of it: `/ \\ ? * [ ] :` in a sheet title, titles over 31 characters, control characters in
@@ -8,6 +9,7 @@ and unique, cell text is cleaned, and text that looks like a formula is stored a
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -129,3 +131,30 @@ def workbook(
 
 def yuan(fen: int) -> float:
     return round(fen / 100, 2)
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def _csv_value(value: object) -> str:
+    clean = _cell_value(value)
+    if clean is None:
+        return ""
+    if isinstance(clean, datetime):
+        return clean.strftime("%Y-%m-%d %H:%M")
+    if isinstance(clean, date | time):
+        return clean.isoformat()
+    text = str(clean)
+    # A spreadsheet opening the file would run text starting like a formula: keep it text.
+    return "'" + text if isinstance(clean, str) and text.startswith(_FORMULA_START) else text
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Row]) -> bytes:
+    """A CSV file Excel opens with its Chinese intact: UTF-8 with a byte-order mark, CRLF line ends,
+    values as the workbook writes them (dates as ISO text, times where the users are)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_value(h) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

@@ -490,6 +490,7 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "training:topics": {Role.ADMIN, Role.MANAGER},
     "training:topic_add": {Role.ADMIN, Role.MANAGER},
     "training:figures_xlsx": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "training:figures_csv": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "training:feed_reset": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "training:feed": None,  # public: reached by its secret address (tests/training/test_records.py)
     "training:verify": None,  # public: a certificate's QR code (tests/training/test_records.py)

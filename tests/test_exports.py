@@ -138,3 +138,19 @@ async def test_a_hostile_fund_name_and_purpose_do_not_break_the_funding_exports(
     ledger = read((await browser.get(f"/funds/{fund.id}?format=xlsx")).content)
     assert ledger.sheetnames == ["2026__试点__基金___"]
     assert {"=1+1", "备注"} <= {c.value for c in all_cells(ledger)}
+
+
+def test_a_csv_opens_in_excel_with_its_chinese_and_no_formula_runs():
+    import csv as csv_module
+
+    content = exports.csv_bytes(["园区", "名称", "时间"], [
+        ("灵山园区", "=HYPERLINK(\"http://x\")", datetime(2026, 12, 8, 6, 0, tzinfo=UTC)),
+        ("滨湖园区", "逗号, 与\"引号\"", None),
+    ])
+    assert content.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    text = content.decode("utf-8-sig")
+    assert "\r\n" in text
+    rows = list(csv_module.reader(io.StringIO(text)))
+    assert rows[0] == ["园区", "名称", "时间"]
+    assert rows[1] == ["灵山园区", "'=HYPERLINK(\"http://x\")", "2026-12-08 14:00"]  # in Beijing time
+    assert rows[2] == ["滨湖园区", "逗号, 与\"引号\"", ""]

@@ -116,7 +116,7 @@ async def figures_page(request: Request) -> Response:
     return render(request, "training/figures.html", FiguresPage(parks, chosen, year, report, topics, headers()))
 
 
-async def figures_xlsx(request: Request) -> Response:
+async def _figures_rows(request: Request) -> tuple[str, list[str], list[tuple[object, ...]]]:
     parks, chosen, year = await _scope(request)
     report = await _report(parks, chosen, year)
     names = {p.id: p.name_zh for p in parks}
@@ -125,10 +125,19 @@ async def figures_xlsx(request: Request) -> Response:
             for (park_id, topic_id, month), values in sorted(report.rows.items(),
                                                              key=lambda item: (item[0][0], item[0][2], item[0][1]))]
     rows.append((_("Total"), "", "", *report.total().cells()))
-    title = _("Training %(year)s", year=year)
-    content = exports.workbook(title, [_("Park"), _("Topic"), _("Month"), *headers()], rows)
-    return Response(content, media_type=XLSX,
+    return _("Training %(year)s", year=year), [_("Park"), _("Topic"), _("Month"), *headers()], rows
+
+
+async def figures_xlsx(request: Request) -> Response:
+    title, columns, rows = await _figures_rows(request)
+    return Response(exports.workbook(title, columns, rows), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"})
+
+
+async def figures_csv(request: Request) -> Response:
+    title, columns, rows = await _figures_rows(request)
+    return Response(exports.csv_bytes(columns, rows), media_type=exports.CSV,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.csv')}"})
 
 
 def _qr(url: str) -> Markup:
@@ -186,6 +195,7 @@ routes = [
     Route("/training/topics", topic_add, methods=["POST"], name="training:topic_add"),
     Route("/training/figures", figures_page, methods=["GET"], name="training:figures"),
     Route("/training/figures.xlsx", figures_xlsx, methods=["GET"], name="training:figures_xlsx"),
+    Route("/training/figures.csv", figures_csv, methods=["GET"], name="training:figures_csv"),
     Route("/training/seats/{id:int}/certificate", seat_certificate, methods=["GET"], name="training:certificate"),
     Route("/training/courses/{id:int}/people/{person_id:int}/certificate", course_certificate, methods=["GET"],
           name="training:course_certificate"),

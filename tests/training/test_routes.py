@@ -123,6 +123,9 @@ async def test_certificate_prints_and_verifies_and_the_figures_export(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("园区", "主题", "月份", "举办场次")
     assert rows[1][3:6] == (1, 2, 1) and rows[-1][0] == "合计"
+    spreadsheet = await district.get("/training/figures.csv?year=2026")
+    assert spreadsheet.content.startswith(b"\xef\xbb\xbf") and "text/csv" in spreadsheet.headers["content-type"]
+    assert spreadsheet.content.decode("utf-8-sig").splitlines()[0].startswith("园区,主题,月份,举办场次")
 
 
 def frozen_start():
