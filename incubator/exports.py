@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 
 from incubator import clock
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # a workbook's media type
 Row = Sequence[object]
 Sheet = tuple[str, Sequence[str], Iterable[Row]]
 

@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -277,24 +278,24 @@ async def time_flag_job(url: str, folder: Path) -> dict[str, float]:
 BOOKING = "booking creation: POST, a free slot each"
 
 
-async def _booking_plan(url: str, parks: int, margin: timedelta) -> bench_booking.Plan:
+async def _on(url: str, work: Any) -> Any:
+    """`work()` awaited with the ORM connected to `url` (a copy of the city)."""
     from incubator import db
 
     async with db.connected(url):
-        return await bench_booking.prepare(parks, members=4, margin=margin)
+        return await work()
 
 
-async def _last_booking(url: str) -> int:
-    from incubator import db
-    from incubator.booking.models import Booking
+async def _last_id(url: str, model: Any) -> int:
+    async def last() -> int:
+        rows = await model.all().order_by("-id").limit(1).values_list("id", flat=True)
+        return int(rows[0]) if rows else 0
 
-    async with db.connected(url):
-        last = await Booking.all().order_by("-id").limit(1).values_list("id", flat=True)
-        return int(last[0]) if last else 0
+    return await _on(url, last)
 
 
-async def _booking_queries(url: str, data_dir: Path, actor: bench_booking.Actor, slot: bench_booking.Slot) -> int:
-    """Queries of one booking, in-process, as count_queries counts a page's."""
+async def _post_queries(url: str, data_dir: Path, cookie: str, path: str, data: dict[str, str]) -> int:
+    """Queries of one POST, in-process, as count_queries counts a page's (it must answer 303)."""
     from incubator import db
     from incubator.app import create_app
     from incubator.config import Settings
@@ -304,19 +305,20 @@ async def _booking_queries(url: str, data_dir: Path, actor: bench_booking.Actor,
     async with db.connected(url):
         app = create_app(settings, manage_database=False)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                     headers={"Cookie": actor.cookie, "Origin": "http://bench"}) as client:
+                                     headers={"Cookie": cookie, "Origin": "http://bench"}) as client:
             with db.counting_queries() as counter:
-                response = await client.post(f"/spaces/{slot.space_id}/book",
-                                             data=bench_booking.form(actor, slot, 0))
+                response = await client.post(path, data=data)
     assert response.status_code == 303, (response.status_code, response.text[-2000:])
     return counter.count
 
 
-async def _created(url: str, first_id: int) -> dict:
-    from incubator import db
-
-    async with db.connected(url):
-        return await bench_booking.created(first_id)
+def _answers(figures: dict) -> dict:
+    """What wrk's answers were: successes (303), failures (any other status), socket errors."""
+    statuses = figures["statuses"]
+    successes = statuses.get(303, 0)
+    answered = sum(statuses.values())
+    return {"successes": successes, "failures": answered - successes, "answered": answered,
+            "socket_errors": figures["errors"] - sum(n for status, n in statuses.items() if status > 399)}
 
 
 def page_text(html: str) -> str:
@@ -329,6 +331,7 @@ def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
     """Booking creation under wrk, against `incubator serve` on a copy of the city (see
     scripts/bench_booking.py): the figures, and what the answers and the copy say."""
     from incubator import db
+    from incubator.booking.models import Booking
     from incubator.config import sqlite_url
 
     copy = tmp / "booking.sqlite3"
@@ -336,7 +339,8 @@ def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
     db.backup_sqlite(url, copy)
     copy_url = sqlite_url(copy)
     # Every slot must still be beyond its room's notice when asked for: the run, and then some.
-    plan = asyncio.run(_booking_plan(copy_url, args.booking_parks, timedelta(seconds=args.duration + 900)))
+    margin = timedelta(seconds=args.duration + 900)
+    plan = asyncio.run(_on(copy_url, lambda: bench_booking.prepare(args.booking_parks, members=4, margin=margin)))
     print(f"booking: copied the city and found {len(plan.slots):,} free slots in {len(plan.parks)} parks "
           f"in {time.monotonic() - started:.0f} s", file=sys.stderr)
     port = free_port()
@@ -347,23 +351,22 @@ def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
         wait_for(base + "/healthz", tmp / "booking.log")
         bench_booking.sign_in_all(base, plan.actors, generate.BENCH_PASSWORD)
         (counted, counted_slot), (warm, warm_slot), *rest = plan.slots
-        queries = asyncio.run(_booking_queries(copy_url, tmp, counted, counted_slot))
+        queries = asyncio.run(_post_queries(copy_url, tmp, counted.cookie, f"/spaces/{counted_slot.space_id}/book",
+                                             bench_booking.form(counted, counted_slot, 0)))
         # One booking through the server first, as every target gets one request before wrk measures it.
         answer = bench_booking.post(base, warm, warm_slot, 1)
         assert answer.status_code == 303, (answer.status_code, page_text(answer.text)[:1000])
-        first_id = asyncio.run(_last_booking(copy_url))
+        first_id = asyncio.run(_last_id(copy_url, Booking))
         requests = tmp / "booking.tsv"
         bench_booking.write_requests(requests, rest, first_number=2)
         figures = bench_booking.run_wrk(base, requests, args.connections, args.duration)
     finally:
         stop(server)  # finishes the requests in flight: their rows count too
-    made = asyncio.run(_created(copy_url, first_id))
+    made = asyncio.run(_on(copy_url, lambda: bench_booking.created(first_id)))
     statuses = figures["statuses"]
-    successes = statuses.get(303, 0)
-    answered = sum(statuses.values())
+    figures |= _answers(figures)
+    successes, answered = figures["successes"], figures["answered"]
     figures |= {
-        "successes": successes, "failures": answered - successes, "answered": answered,
-        "socket_errors": figures["errors"] - sum(n for status, n in statuses.items() if status > 399),
         "slots": len(plan.slots), "parks": len(plan.parks),
         "members": sum(1 for a in plan.actors if a.organization_id is not None),
         "managers": sum(1 for a in plan.actors if a.organization_id is None), "created": made,
@@ -387,59 +390,19 @@ def measure_booking(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
 SIGN_UP = "training sign-up: POST, a person each"
 
 
-async def _sign_up_plan(url: str, parks: int, margin: timedelta) -> bench_training.Plan:
-    from incubator import db
-
-    async with db.connected(url):
-        return await bench_training.prepare(parks, members=4, margin=margin)
-
-
-async def _last_seat(url: str) -> int:
-    from incubator import db
-    from incubator.training.models import Seat
-
-    async with db.connected(url):
-        last = await Seat.all().order_by("-id").limit(1).values_list("id", flat=True)
-        return int(last[0]) if last else 0
-
-
-async def _sign_up_queries(url: str, data_dir: Path, request: bench_training.Request) -> int:
-    """Queries of one sign-up, in-process, as count_queries counts a page's."""
-    from incubator import db
-    from incubator.app import create_app
-    from incubator.config import Settings
-
-    settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir,
-                        page_cache_mb=0)
-    async with db.connected(url):
-        app = create_app(settings, manage_database=False)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                     headers={"Cookie": request.actor.cookie, "Origin": "http://bench"}) as client:
-            with db.counting_queries() as counter:
-                response = await client.post(f"/training/{request.session_id}/sign-up",
-                                             data=bench_training.form(request))
-    assert response.status_code == 303, (response.status_code, response.text[-2000:])
-    return counter.count
-
-
-async def _seats_made(url: str, first_id: int, requests: list[bench_training.Request]) -> dict:
-    from incubator import db
-
-    async with db.connected(url):
-        return await bench_training.created(first_id, requests)
-
-
 def measure_sign_up(url: str, tmp: Path, env: dict[str, str], args: argparse.Namespace) -> tuple[Result, dict]:
     """Training sign-up under wrk, against `incubator serve` on a copy of the city (see
     scripts/bench_training.py): the figures, and what the answers and the copy say."""
     from incubator import db
     from incubator.config import sqlite_url
+    from incubator.training.models import Seat
 
     copy = tmp / "training.sqlite3"
     started = time.monotonic()
     db.backup_sqlite(url, copy)
     copy_url = sqlite_url(copy)
-    plan = asyncio.run(_sign_up_plan(copy_url, args.booking_parks, timedelta(seconds=args.duration + 900)))
+    margin = timedelta(seconds=args.duration + 900)
+    plan = asyncio.run(_on(copy_url, lambda: bench_training.prepare(args.booking_parks, members=4, margin=margin)))
     print(f"training: copied the city and prepared {len(plan.requests):,} sign-ups in {len(plan.parks)} parks "
           f"in {time.monotonic() - started:.0f} s", file=sys.stderr)
     port = free_port()
@@ -450,22 +413,21 @@ def measure_sign_up(url: str, tmp: Path, env: dict[str, str], args: argparse.Nam
         wait_for(base + "/healthz", tmp / "training.log")
         bench_booking.sign_in_all(base, plan.actors, generate.BENCH_PASSWORD)
         counted, warm, *rest = plan.requests
-        queries = asyncio.run(_sign_up_queries(copy_url, tmp, counted))
+        queries = asyncio.run(_post_queries(copy_url, tmp, counted.actor.cookie,
+                                            f"/training/{counted.session_id}/sign-up", bench_training.form(counted)))
         answer = bench_training.post(base, warm)  # the server's first, before wrk measures
         assert answer.status_code == 303, (answer.status_code, page_text(answer.text)[:1000])
-        first_id = asyncio.run(_last_seat(copy_url))
+        first_id = asyncio.run(_last_id(copy_url, Seat))
         requests = tmp / "training.tsv"
         bench_training.write_requests(requests, rest)
         figures = bench_booking.run_wrk(base, requests, args.connections, args.duration)
     finally:
         stop(server)  # finishes the requests in flight: their rows count too
-    made = asyncio.run(_seats_made(copy_url, first_id, rest))
+    made = asyncio.run(_on(copy_url, lambda: bench_training.created(first_id, rest)))
     statuses = figures["statuses"]
-    successes = statuses.get(303, 0)
-    answered = sum(statuses.values())
+    figures |= _answers(figures)
+    successes, answered = figures["successes"], figures["answered"]
     figures |= {
-        "successes": successes, "failures": answered - successes, "answered": answered,
-        "socket_errors": figures["errors"] - sum(n for status, n in statuses.items() if status > 399),
         "prepared": len(plan.requests), "parks": len(plan.parks), "members": len(plan.actors), "created": made,
         "consistent": made["requested"] and made["once"] and successes <= made["rows"] <= successes + (
             figures["sent"] - answered),

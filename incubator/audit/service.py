@@ -10,12 +10,14 @@ import contextvars
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
-from incubator import clock
+from incubator import clock, events
 from incubator.audit.models import AuditEntry
+from incubator.errors import Conflict
 from incubator.i18n import N_, gettext
 
 # Set by the request middleware, so services need not pass the address around.
@@ -105,3 +107,26 @@ async def record(
         changes=_plain(changes or {}),
         address=request_address.get()[:64],
     )
+
+
+S = TypeVar("S", bound=Model)
+
+
+async def save_settings(actor: Any, model: type[S], key: dict[str, Any], after: dict[str, Any], audited: Model) -> S:
+    """Stores settings kept in one row per owner (a space's booking rules, a park's quota or training
+    settings), made on the first save and audited on their owner. Two first saves at the same moment
+    meet the owner's unique column: the one that lost is told to look again."""
+    try:
+        async with events.transaction():
+            row = await model.get_or_none(**key)
+            before = {name: getattr(row, name) for name in after} if row else {}
+            if row is None:
+                row = await model.create(**key, **after)
+            else:
+                await model.filter(pk=row.pk).update(**after)
+                for name, value in after.items():
+                    setattr(row, name, value)
+            await record(actor, "update", audited, diff(before, after))
+    except IntegrityError:
+        raise Conflict(gettext("These settings were changed meanwhile; look again.")) from None
+    return row

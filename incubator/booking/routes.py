@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, time, timedelta
 
-import segno
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -32,7 +30,7 @@ from incubator.i18n import gettext as _
 from incubator.pagecache import cached
 from incubator.parks.models import Park, Space
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, form_errors, path_int, qr_svg, redirect, render, status_for
 
 
 async def _bookable_space(request: Request) -> tuple[Space, Park]:
@@ -299,12 +297,6 @@ async def booking_reject(request: Request) -> Response:
                       "/bookings?status=pending", _("The request has been rejected."))
 
 
-def _qr_svg(text: str) -> Markup:
-    """`text` as a QR code, an inline SVG (no script, no external request)."""
-    # segno writes the SVG itself from the code's modules: no part of `text` appears in it unescaped.
-    return Markup(segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff"))  # noqa: S704
-
-
 async def door_page(request: Request) -> Response:
     """The tablet at a room's door: today's bookings and today's check-in code. Its address is a
     secret of the park's managers (the booking rules page shows it); no sign-in."""
@@ -312,7 +304,7 @@ async def door_page(request: Request) -> Response:
     space, bookings, code = await service.door_view(settings.secret_key, path_int(request),
                                                     request.path_params["token"])
     url = f"{settings.base_url}/spaces/{space.id}/check-in?code={code}"
-    return render(request, "booking/door.html", DoorPage(space, bookings, _qr_svg(url), url))
+    return render(request, "booking/door.html", DoorPage(space, bookings, qr_svg(url), url))
 
 
 async def check_in_page(request: Request) -> Response:

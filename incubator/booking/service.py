@@ -13,10 +13,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, events, i18n, workdays
@@ -46,7 +45,6 @@ from incubator.organizations.models import RESIDENT_STAGES, Organization, Stage
 from incubator.parks.models import WEEKDAYS, Park, Space
 from incubator.roles import Role
 
-M = TypeVar("M", BookingRules, BookingQuota)
 SUGGESTIONS = 3  # free slots offered when the asked-for time is taken
 # End reasons the system writes are codes, not text (a reason typed by a manager is kept as typed);
 # models.END_REASON_LABELS translates them.
@@ -92,7 +90,7 @@ async def set_rules(principal: Principal, space_id: int, command: SetRules) -> B
     if errors:
         raise ValidationFailed(errors)
     after: dict[str, Any] = {name: getattr(command, name) for name in RULE_FIELDS}
-    return await _keep_settings(principal, BookingRules, {"space_id": space.id}, after, space)
+    return await audit.save_settings(principal, BookingRules, {"space_id": space.id}, after, space)
 
 
 async def set_quota(principal: Principal, park_id: int, command: SetQuota) -> BookingQuota:
@@ -102,25 +100,7 @@ async def set_quota(principal: Principal, park_id: int, command: SetQuota) -> Bo
                              "graduate_week_minutes": command.graduate_week_hours * 60,
                              "graduate_month_minutes": command.graduate_month_hours * 60,
                              "graduate_open_bookings": command.graduate_open_bookings}
-    return await _keep_settings(principal, BookingQuota, {"park_id": park.id}, after, park)
-
-
-async def _keep_settings(principal: Principal, model: type[M], key: dict[str, Any], after: dict[str, Any],
-                         audited: Model) -> M:
-    """Stores a space's rules or a park's quota (one row each, made on first save), audited on the
-    space or park they belong to."""
-    try:
-        async with events.transaction():
-            row = await model.get_or_none(**key)
-            before = {name: getattr(row, name) for name in after} if row else {}
-            if row is None:
-                row = await model.create(**key, **after)  # one row a space or park: a unique column
-            else:
-                await model.filter(id=row.pk).update(**after)
-            await audit.record(principal, "update", audited, audit.diff(before, after))
-    except IntegrityError:  # another manager saved the first ones at the same moment
-        raise Conflict(_("These settings were changed meanwhile; look again.")) from None
-    return row
+    return await audit.save_settings(principal, BookingQuota, {"park_id": park.id}, after, park)
 
 
 def local_instant(day: date, moment: time) -> datetime:

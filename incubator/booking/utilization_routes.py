@@ -19,7 +19,6 @@ from incubator.i18n import gettext as _
 from incubator.pagecache import cached
 from incubator.web import current, path_int, render
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Dates outside these are taken as absent (today): no period near the ends of the calendar.
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 # What a file name cannot hold on some system, and control characters (a park's name is typed).
@@ -69,7 +68,7 @@ async def utilization_xlsx(request: Request) -> Response:
     title = title_of(report.period)
     content = exports.workbook(title, headers(), rows)
     filename = f"{title} {_UNSAFE_IN_FILENAME.sub('_', report.park.display_name(i18n.current_locale()))}.xlsx"
-    return Response(content, media_type=XLSX,
+    return Response(content, media_type=exports.XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 

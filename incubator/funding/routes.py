@@ -39,11 +39,9 @@ from incubator.web import (
     status_for,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _xlsx(content: bytes, filename: str) -> Response:
-    return Response(content, media_type=XLSX,
+    return Response(content, media_type=exports.XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 

@@ -62,7 +62,8 @@ capability = Capability(
             "session_id": N_("Training session"), "person_id": N_("Person"), "credit_minutes": N_("Minutes credited")}),
         AuditKind("Person", N_("Person"), {"name": N_("Name"), "phone": N_("Phone"),
                                            "role": Field(N_("Role"), PERSON_ROLE_LABELS), "is_active": N_("Active")}),
-        AuditKind("TrainingSettings", N_("Training settings"), {"min_hours": N_("Minimum training hours")}),
+        # A park's training settings are audited on the park (audit.save_settings).
+        AuditKind("Park", N_("Park"), {"min_hours": N_("Minimum training hours")}),
         AuditKind("Feedback", N_("Training feedback"), {"rating": N_("Rating"), "comment": N_("Comment")}),
         AuditKind("Topic", N_("Training topic"), {"name_zh": N_("Name (Chinese)"), "name_en": N_("Name (English)")}),
         AuditKind("Material", N_("Training material"), {"filename": N_("File")}),

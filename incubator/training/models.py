@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.indexes import Index
-from tortoise.migrations.constraints import CheckConstraint
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
 from incubator.i18n import N_
@@ -36,6 +36,7 @@ class Topic(Model):
     class Meta:
         table = "training_topic"
         ordering = ["sort", "id"]
+        constraints = [UniqueConstraint(fields=("name_zh",), name="uq_training_topic_name")]
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh

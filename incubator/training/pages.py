@@ -55,7 +55,8 @@ class SessionPage:  # training/detail.html
     to_rate: list[Seat]  # the member's attendees, with their feedback if given (after the session)
     satisfaction: Satisfaction | None  # the attendees' ratings and who has not answered (managers)
     materials: list[Material]  # the session's files, newest first
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # the sign-up's or the material's form
+    values: dict[str, str] = field(default_factory=dict)  # the material form's text, when refused
 
 
 @dataclass
@@ -76,6 +77,7 @@ class ScreenPage:  # training/screen.html (block "code" for htmx, each 20 second
 class CheckInPage:  # training/check_in.html
     session: TrainingSession
     seats: list[Seat]  # the member's organization's seated people
+    present: set[int]  # seat ids already checked in (service.attended)
     scan: str  # the scanner's pass, or "" when the code was refused
     errors: dict[str, str]
 

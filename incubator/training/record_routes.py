@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-import segno
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -20,9 +18,8 @@ from incubator.roles import Role
 from incubator.training import certificates, feeds, figures, forms, service
 from incubator.training.models import Material, Seat, Topic, TrainingSession
 from incubator.training.pages import CertificatePage, FiguresPage, TopicsPage, VerifyPage
-from incubator.web import current, flash, form_data, path_int, query_int, redirect, render
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from incubator.training.routes import session_view
+from incubator.web import current, flash, form_data, path_int, qr_svg, query_int, redirect, render
 
 
 async def feedback_submit(request: Request) -> Response:
@@ -46,8 +43,8 @@ async def material_upload(request: Request) -> Response:
         await service.add_material(principal, session.id, title if isinstance(title, str) else "",
                                    form.get("file"), request.app.state.settings)
     except ValidationFailed as exc:
-        return flash(request, redirect(request, f"/training/{session.id}#materials"),
-                     next(iter(exc.errors.values()), exc.message), "error")
+        return await session_view(request, principal, session, exc.errors, 400,
+                                  {"title": title if isinstance(title, str) else ""})
     finally:
         await form.close()
     return flash(request, redirect(request, f"/training/{session.id}#materials"), _("The file has been added."))
@@ -130,7 +127,7 @@ async def _figures_rows(request: Request) -> tuple[str, list[str], list[tuple[ob
 
 async def figures_xlsx(request: Request) -> Response:
     title, columns, rows = await _figures_rows(request)
-    return Response(exports.workbook(title, columns, rows), media_type=XLSX,
+    return Response(exports.workbook(title, columns, rows), media_type=exports.XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"})
 
 
@@ -138,11 +135,6 @@ async def figures_csv(request: Request) -> Response:
     title, columns, rows = await _figures_rows(request)
     return Response(exports.csv_bytes(columns, rows), media_type=exports.CSV,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.csv')}"})
-
-
-def _qr(url: str) -> Markup:
-    # segno writes the SVG itself from the code's modules: no part of `url` appears in it unescaped.
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff"))  # noqa: S704
 
 
 def _verify_url(request: Request, certificate: certificates.Certificate) -> str:
@@ -153,7 +145,7 @@ async def seat_certificate(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
     certificate = await certificates.for_seat(principal, path_int(request), request.app.state.settings.secret_key)
     url = _verify_url(request, certificate)
-    return render(request, "training/certificate.html", CertificatePage(certificate, _qr(url), url))
+    return render(request, "training/certificate.html", CertificatePage(certificate, qr_svg(url, scale=4), url))
 
 
 async def course_certificate(request: Request) -> Response:
@@ -161,7 +153,7 @@ async def course_certificate(request: Request) -> Response:
     certificate = await certificates.for_course(principal, path_int(request), path_int(request, "person_id"),
                                                 request.app.state.settings.secret_key)
     url = _verify_url(request, certificate)
-    return render(request, "training/certificate.html", CertificatePage(certificate, _qr(url), url))
+    return render(request, "training/certificate.html", CertificatePage(certificate, qr_svg(url, scale=4), url))
 
 
 async def verify_page(request: Request) -> Response:

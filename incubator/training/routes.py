@@ -4,8 +4,6 @@ organization's roster, and a park's training settings."""
 
 from __future__ import annotations
 
-import segno
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,7 +19,6 @@ from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.training import feeds, forms, service
 from incubator.training.models import (
-    ATTENDED,
     LIVE_STATUSES,
     PERSON_ROLE_LABELS,
     Audience,
@@ -44,7 +41,7 @@ from incubator.training.pages import (
     SettingsPage,
     SheetPage,
 )
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, form_errors, path_int, qr_svg, redirect, render, status_for
 
 LIST_SIZE = 100
 
@@ -75,16 +72,11 @@ async def sessions_page(request: Request) -> Response:
             mine = dict(await Seat.filter(session_id__in=ids, organization_id=principal.organization_id,
                                           status__in=list(LIVE_STATUSES)).group_by("session_id").annotate(
                 n=Count("id")).values_list("session_id", "n"))
-    plannable: list[Park] = []
-    if principal.is_(Role.ADMIN):
-        plannable = list(await Park.all().order_by("id").limit(LIST_SIZE))
-    elif principal.is_(Role.MANAGER):
-        plannable = list(await Park.filter(id__in=list(principal.park_ids)).order_by("id"))
     secret = await feeds.token(request.app.state.settings.secret_key, principal.id)
     feed = f"{str(request.base_url).rstrip('/')}/training/feed/{principal.id}/{secret}.ics"
     return render(request, "training/list.html", SessionsPage(
-        sessions, waiting, mine, plannable, past, principal.is_(Role.MEMBER) and principal.organization_id is not None,
-        feed, principal.is_(Role.ADMIN, Role.OFFICIAL, Role.MANAGER)))
+        sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), past,
+        service.keeps_roster(principal), feed, service.reads_figures(principal)))
 
 
 async def _choices(park: Park, locale: str) -> dict:
@@ -189,21 +181,16 @@ async def cancel_submit(request: Request) -> Response:
     return flash(request, redirect(request, "/training"), _("The session is cancelled; everyone signed up was told."))
 
 
-async def _session_page(request: Request, principal: Principal, session: TrainingSession,
-                        errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+async def session_view(request: Request, principal: Principal, session: TrainingSession,
+                       errors: dict[str, str] | None = None, status_code: int = 200,
+                       values: dict[str, str] | None = None) -> Response:
+    """A session's page (again, with a refused form's errors and text)."""
     session = await TrainingSession.get(id=session.id).select_related("park", "space", "topic")
     seats = list(await access.scope(Seat, principal).filter(
         session_id=session.id, status__in=list(LIVE_STATUSES)).select_related("person", "organization").only(
         "id", "status", "organization_id", "person_id", "signed_up_at", "attendance", "session_id", "person__id",
         "person__name", "organization__id", "organization__name_zh").order_by("status", "signed_up_at", "id"))
     seats.sort(key=lambda s: (s.status != SeatStatus.SEATED, s.signed_up_at, s.id))
-    positions: dict[int, int] = {}
-    waiting = [(s.id, s.organization_id) for s in seats if s.status == SeatStatus.WAITLISTED]
-    if waiting and principal.manages(session.park_id):
-        seated = await service.seated_by_organization(session.id)
-        order = service.fair_order(waiting, seated, session.per_organization, len(waiting))
-        order += [seat_id for seat_id, _org in waiting if seat_id not in order]
-        positions = {seat_id: n + 1 for n, seat_id in enumerate(order)}
     roster: list[Person] = []
     may_sign_up = False
     if principal.is_(Role.MEMBER) and principal.organization_id is not None and service.sign_up_open(session):
@@ -214,23 +201,21 @@ async def _session_page(request: Request, principal: Principal, session: Trainin
             roster = [p for p in await Person.filter(organization_id=principal.organization_id, is_active=True)
                       .order_by("name", "id").limit(500) if p.id not in taken]
     cancellable = {s.id for s in seats if service.seat_cancel_allowed(principal, s, session)}
-    sees_all = principal.manages(session.park_id) or principal.is_(Role.OFFICIAL)
     page = SessionPage(
-        session, seats, positions, roster, may_sign_up, cancellable, service.edit_allowed(principal, session),
-        service.cancel_allowed(principal, session),
-        service.fill_allowed(principal, session) and session.seated < session.capacity and bool(waiting),
-        service.mark_allowed(principal, session), service.promotes(session),
-        {s.id for s in seats if s.status == SeatStatus.SEATED and s.attendance in ATTENDED},
-        await service.feedback_seats(principal, session),
-        await service.satisfaction(session) if sees_all and session.ends_at <= clock.now() else None,
-        list(await Material.filter(session_id=session.id).order_by("-uploaded_at", "-id").limit(50)), errors or {})
+        session, seats, service.waitlist_places(principal, session, seats), roster, may_sign_up, cancellable,
+        service.edit_allowed(principal, session), service.cancel_allowed(principal, session),
+        service.offers_fill(principal, session, seats), service.mark_allowed(principal, session),
+        service.promotes(session), service.attended(seats), await service.feedback_seats(principal, session),
+        await service.satisfaction(session) if service.sees_satisfaction(principal, session) else None,
+        list(await Material.filter(session_id=session.id).order_by("-uploaded_at", "-id").limit(50)), errors or {},
+        values or {})
     return render(request, "training/detail.html", page, status_code=status_code)
 
 
 async def session_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
     session = await access.get_or_404(TrainingSession, principal, id=path_int(request))
-    return await _session_page(request, principal, session)
+    return await session_view(request, principal, session)
 
 
 async def sign_up_submit(request: Request) -> Response:
@@ -242,7 +227,7 @@ async def sign_up_submit(request: Request) -> Response:
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return await _session_page(request, principal, session, form_errors(exc), status_for(exc))
+        return await session_view(request, principal, session, form_errors(exc), status_for(exc))
     waiting = sum(1 for s in seats if s.status == SeatStatus.WAITLISTED)
     if waiting:
         message = _("Signed up: %(seated)s seated, %(waiting)s on the waitlist (you will be told if a seat frees).",
@@ -308,11 +293,6 @@ async def mark_submit(request: Request) -> Response:
     return render(request, "training/sheet.html", SheetPage(session, [fresh], True), block="rows")
 
 
-def _qr_svg(text: str) -> Markup:
-    # segno writes the SVG itself from the code's modules: no part of `text` appears in it unescaped.
-    return Markup(segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff"))  # noqa: S704
-
-
 async def screen_page(request: Request) -> Response:
     """The projector's page: the check-in QR code, a new one each minute (htmx asks every 20 seconds)."""
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
@@ -320,7 +300,7 @@ async def screen_page(request: Request) -> Response:
     settings = request.app.state.settings
     code = service.current_code(settings.secret_key, session)
     url = f"{settings.base_url}/training/{session.id}/check-in?code={code}" if code else ""
-    return render(request, "training/screen.html", ScreenPage(session, _qr_svg(url) if code else None, url),
+    return render(request, "training/screen.html", ScreenPage(session, qr_svg(url) if code else None, url),
                   block="code")
 
 
@@ -339,9 +319,9 @@ async def check_in_page(request: Request) -> Response:
                                      request.query_params.get("code", "")[:20])
         except PermissionDenied as exc:
             errors["__all__"] = exc.message
-    return render(request, "training/check_in.html", CheckInPage(
-        session, await service.self_check_in_seats(principal, session), scan, errors),
-        status_code=403 if errors else 200)
+    seats = await service.self_check_in_seats(principal, session)
+    return render(request, "training/check_in.html", CheckInPage(session, seats, service.attended(seats), scan, errors),
+                  status_code=403 if errors else 200)
 
 
 async def check_in_submit(request: Request) -> Response:
@@ -355,8 +335,9 @@ async def check_in_submit(request: Request) -> Response:
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
+        seats = await service.self_check_in_seats(principal, session)
         return render(request, "training/check_in.html", CheckInPage(
-            session, await service.self_check_in_seats(principal, session),
+            session, seats, service.attended(seats),
             data.get("pass", "") if not isinstance(exc, PermissionDenied) else "", form_errors(exc)),
             status_code=status_for(exc))
     return flash(request, redirect(request, f"/training/{session.id}"),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
@@ -34,7 +35,7 @@ from incubator.i18n import gettext as _
 from incubator.notifications import service as notifications
 from incubator.organizations.graduation import Check
 from incubator.organizations.models import RESIDENT_STAGES, Organization
-from incubator.parks.models import Space
+from incubator.parks.models import Park, Space
 from incubator.roles import Role
 from incubator.training.commands import (
     AddTopic,
@@ -210,6 +211,9 @@ async def edit(principal: Principal, session_id: int, command: EditSession) -> l
                 update.update(space_id=space.id, starts_at=starts_at, ends_at=ends_at, hold_id=hold.id)
                 before.update(space_id=fresh.space_id, starts_at=fresh.starts_at, ends_at=fresh.ends_at)
             await TrainingSession.filter(id=target.id).update(**update)
+            if fresh.credit_minutes != update["credit_minutes"]:  # the hours credited follow the session's
+                await Seat.filter(session_id=target.id, status=SeatStatus.SEATED,
+                                  attendance__in=list(ATTENDED)).update(credit_minutes=update["credit_minutes"])
             await SessionAudience.filter(session_id=target.id).delete()
             if command.details.audience == Audience.CHOSEN:
                 await SessionAudience.bulk_create([SessionAudience(session_id=target.id, organization_id=o)
@@ -281,7 +285,7 @@ def audience_filter(session: TrainingSession) -> Any:
 # ---- rosters --------------------------------------------------------------------------------------
 
 def _roster_owner(principal: Principal) -> int:
-    if not principal.is_(Role.MEMBER) or principal.organization_id is None:
+    if not keeps_roster(principal) or principal.organization_id is None:
         raise PermissionDenied(_("Only an organization's members keep its roster."))
     return principal.organization_id
 
@@ -413,6 +417,37 @@ async def cancel_seat(principal: Principal, seat_id: int) -> tuple[Seat, list[in
         await _tell_promoted(session.id, promoted)
     seat.status = SeatStatus.CANCELLED
     return seat, promoted
+
+
+def waitlist_places(principal: Principal, session: TrainingSession, seats: list[Seat]) -> dict[int, int]:
+    """For the session's managers, each waiting seat's place in the fair order (1: the next seat),
+    from the session's live seats (all of them: the managers see every seat; no query)."""
+    if not principal.manages(session.park_id):
+        return {}
+    waiting = [(s.id, s.organization_id) for s in seats if s.status == SeatStatus.WAITLISTED]
+    seated: dict[int, int] = {}
+    for seat in seats:
+        if seat.status == SeatStatus.SEATED:
+            seated[seat.organization_id] = seated.get(seat.organization_id, 0) + 1
+    order = fair_order(waiting, seated, session.per_organization, len(waiting))
+    order += [seat_id for seat_id, _org in waiting if seat_id not in order]  # beyond every share: last
+    return {seat_id: place for place, seat_id in enumerate(order, start=1)}
+
+
+def attended(seats: list[Seat]) -> set[int]:
+    """The seats whose attendance stands (present or late): they credit hours and are certified."""
+    return {s.id for s in seats if s.status == SeatStatus.SEATED and s.attendance in ATTENDED}
+
+
+def offers_fill(principal: Principal, session: TrainingSession, seats: list[Seat]) -> bool:
+    """Free seats and people waiting: the managers may give the seats to the waitlist."""
+    return (fill_allowed(principal, session) and session.seated < session.capacity
+            and any(s.status == SeatStatus.WAITLISTED for s in seats))
+
+
+def sees_satisfaction(principal: Principal, session: TrainingSession) -> bool:
+    """The park's managers and the officials read a held session's feedback."""
+    return (principal.manages(session.park_id) or principal.is_(Role.OFFICIAL)) and session.ends_at <= clock.now()
 
 
 def fill_allowed(principal: Principal, session: TrainingSession) -> bool:
@@ -669,17 +704,24 @@ async def give_feedback(principal: Principal, seat_id: int, command: GiveFeedbac
     if (not principal.is_(Role.MEMBER) or seat.organization_id != principal.organization_id
             or seat.attendance not in ATTENDED or not feedback_open(session)):
         raise PermissionDenied(_("Attendees rate a session in the 30 days after it."))
-    async with events.transaction():
-        existing = await Feedback.get_or_none(seat_id=seat.id)
-        values: dict[str, Any] = {"rating": command.rating, "comment": command.comment.strip()}
-        if existing is None:
-            feedback = await Feedback.create(seat_id=seat.id, session_id=session.id, given_by_id=principal.id,
-                                             at=clock.now(), rating=command.rating, comment=values["comment"])
-            await audit.record(principal, "create", feedback, audit.diff({}, values))
-        else:
-            await audit.save_and_record(principal, existing, {**values, "at": clock.now()}, ["rating", "comment"])
-            feedback = existing
-    return feedback
+    values: dict[str, Any] = {"rating": command.rating, "comment": command.comment.strip()}
+    for attempt in (1, 2):  # two members rating one attendee at once: the one that lost replaces the other's
+        try:
+            async with events.transaction():
+                existing = await Feedback.get_or_none(seat_id=seat.id)
+                if existing is None:
+                    feedback = await Feedback.create(seat_id=seat.id, session_id=session.id, at=clock.now(),
+                                                     given_by_id=principal.id, **values)
+                    await audit.record(principal, "create", feedback, audit.diff({}, values))
+                else:
+                    await audit.save_and_record(principal, existing, {**values, "at": clock.now()},
+                                                ["rating", "comment"])
+                    feedback = existing
+            return feedback
+        except IntegrityError:  # the seat's one rating (a unique column) was made meanwhile
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -785,12 +827,6 @@ async def organization_hours(organization: Organization) -> tuple[int, list[Hour
                      for r in rows if r["year"] is not None]
 
 
-async def credited_minutes(organization_id: int) -> int:
-    """The minutes attended by the organization's people, summed by the database."""
-    rows = await Seat.filter(organization_id=organization_id).annotate(total=Sum("credit_minutes")).values("total")
-    return int(rows[0]["total"] or 0) if rows else 0
-
-
 async def settings_for(park_id: int) -> TrainingSettings:
     return await TrainingSettings.get_or_none(park_id=park_id) or TrainingSettings(park_id=park_id)
 
@@ -798,14 +834,9 @@ async def settings_for(park_id: int) -> TrainingSettings:
 async def set_settings(principal: Principal, park_id: int, command: SetTrainingSettings) -> TrainingSettings:
     if not principal.manages(park_id):
         raise PermissionDenied(_("Only the park's managers set its training."))
-    async with events.transaction():
-        current = await TrainingSettings.get_or_none(park_id=park_id)
-        if current is None:
-            current = await TrainingSettings.create(park_id=park_id, min_hours=command.min_hours)
-            await audit.record(principal, "create", current, {"min_hours": [None, command.min_hours]})
-        else:
-            await audit.save_and_record(principal, current, {"min_hours": command.min_hours}, ["min_hours"])
-    return current
+    park = await Park.get(id=park_id)
+    return await audit.save_settings(principal, TrainingSettings, {"park_id": park_id},
+                                     {"min_hours": command.min_hours}, park)
 
 
 async def training_hours_met(organization: Organization) -> Check:
@@ -831,14 +862,38 @@ async def add_topic(principal: Principal, command: AddTopic) -> Topic:
     if not principal.is_(Role.ADMIN, Role.MANAGER):
         raise PermissionDenied(_("You may not do that."))
     name_zh, name_en = command.name_zh.strip(), command.name_en.strip()
+    taken = ValidationFailed({"name_zh": _("This topic already exists.")})
     if await Topic.filter(name_zh=name_zh).exists():
-        raise ValidationFailed({"name_zh": _("This topic already exists.")})
-    code = f"topic_{secrets.token_hex(4)}"
-    async with events.transaction():
-        last = await Topic.all().order_by("-sort").first()
-        topic = await Topic.create(code=code, name_zh=name_zh, name_en=name_en, sort=(last.sort + 10) if last else 10)
-        await audit.record(principal, "create", topic, {"name_zh": [None, name_zh], "name_en": [None, name_en]})
+        raise taken
+    try:
+        async with events.transaction():
+            last = await Topic.all().order_by("-sort").first()
+            topic = await Topic.create(code=f"topic_{secrets.token_hex(4)}", name_zh=name_zh, name_en=name_en,
+                                       sort=(last.sort + 10) if last else 10)
+            await audit.record(principal, "create", topic, {"name_zh": [None, name_zh], "name_en": [None, name_en]})
+    except IntegrityError:  # added by someone else at the same moment (uq_training_topic_name)
+        raise taken from None
     return topic
+
+
+# ---- what a principal may do -----------------------------------------------------------------------
+
+async def plannable_parks(principal: Principal, limit: int) -> list[Park]:
+    """The parks whose training the principal plans: every park for administrators, a manager's own."""
+    if principal.is_(Role.ADMIN):
+        return list(await Park.all().order_by("id").limit(limit))
+    if principal.is_(Role.MANAGER):
+        return list(await Park.filter(id__in=list(principal.park_ids)).order_by("id"))
+    return []
+
+
+def keeps_roster(principal: Principal) -> bool:
+    return principal.is_(Role.MEMBER) and principal.organization_id is not None
+
+
+def reads_figures(principal: Principal) -> bool:
+    """Training figures: officials and administrators every park's, managers their parks'."""
+    return principal.is_(Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
 
 
 # ---- lookups for pages ----------------------------------------------------------------------------

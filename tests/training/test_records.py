@@ -132,3 +132,17 @@ async def test_the_calendar_feed_lists_the_sessions_of_ones_organization_and_res
     await feeds.reset(member)
     with pytest.raises(NotFound):
         await feeds.calendar(SECRET, member.id, token)
+
+
+async def test_two_first_ratings_of_one_attendee_at_once_leave_one_rating(held, make_user):
+    import asyncio
+
+    from incubator.access import Principal
+    from incubator.roles import Role
+
+    _session, organization, member, seats = await held(capacity=3, per_organization=3)
+    colleague = Principal(await make_user("colleague", Role.MEMBER, organization=organization),
+                          organization_id=organization.id)
+    await asyncio.gather(service.give_feedback(member, seats[0].id, GiveFeedback(rating=5)),
+                         service.give_feedback(colleague, seats[0].id, GiveFeedback(rating=3)))
+    assert await Feedback.filter(seat_id=seats[0].id).count() == 1

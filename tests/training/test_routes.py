@@ -153,9 +153,10 @@ async def test_materials_are_added_by_managers_and_read_by_whoever_sees_the_sess
     added = await boss.client.post(f"/training/{session.id}/materials", data={"csrf_token": token, "title": "讲义"},
                                    files={"file": ("slides.pdf", PDF, "application/pdf")})
     assert added.status_code == 303
-    refused = await boss.client.post(f"/training/{session.id}/materials", data={"csrf_token": token},
+    refused = await boss.client.post(f"/training/{session.id}/materials", data={"csrf_token": token, "title": "程序"},
                                      files={"file": ("slides.exe", b"MZ", "application/octet-stream")})
-    assert refused.status_code == 303 and await Material.filter(session_id=session.id).count() == 1
+    assert refused.status_code == 400 and 'value="程序"' in refused.text and "PDF" in refused.text
+    assert await Material.filter(session_id=session.id).count() == 1
     material = await Material.get(session_id=session.id)
     people = new_browser()
     await people.login("member")

@@ -4,6 +4,7 @@ graduation criterion, and the rotating check-in code."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time, timedelta
 
 import pytest
@@ -18,10 +19,15 @@ from incubator.notifications.models import Notification
 from incubator.organizations.models import Organization, Stage
 from incubator.training import service
 from incubator.training.commands import CancelSession, EditSession, Mark, SelfCheckIn, SetTrainingSettings, SignUp
-from incubator.training.models import Attendance, Audience, Person, Seat, SeatStatus, TrainingSession
+from incubator.training.models import Attendance, Audience, Person, Seat, SeatStatus, TrainingSession, TrainingSettings
 from tests.training.conftest import NOW, TUESDAY, details
 
 SECRET = "s" * 32
+
+
+async def credited_minutes(organization_id: int) -> int:
+    """The organization's credited minutes, summed row by row (a check of its own)."""
+    return sum(await Seat.filter(organization_id=organization_id).values_list("credit_minutes", flat=True))
 
 
 async def statuses(session_id: int) -> dict[str, str]:
@@ -216,7 +222,7 @@ async def test_attendance_credits_the_hours_and_counts_toward_graduation(
     minimum, rows = await service.organization_hours(organization)
     assert minimum == 4 and [(r.year, r.topic_zh, r.minutes) for r in rows] == [(2026, "财务管理", 300)]
     await service.mark(boss, seats[1].id, Mark(attendance=Attendance.ABSENT))
-    assert await service.credited_minutes(organization.id) == 150
+    assert await credited_minutes(organization.id) == 150
 
 
 async def test_the_check_in_code_changes_every_minute_and_works_only_in_its_window(
@@ -281,3 +287,34 @@ async def test_a_sessions_room_counts_as_used_in_the_rooms_utilization(planned, 
     await planned(start=time(14), end=time(17))
     figures = (await utilization.park_utilization([park.id], day_type(2026, 12, 7), day_type(2026, 12, 14)))[park.id]
     assert (figures.booked_minutes, figures.blocked_minutes) == (180, 0)
+
+
+async def test_changing_a_sessions_hours_changes_what_its_attendees_were_credited(
+        planned, boss, topic, room, resident_with_people, frozen):
+    session = await planned(credit_minutes=120)
+    organization, member, people = await resident_with_people("改学时社", 2)
+    seats = await service.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
+    frozen.move_to(session.starts_at)
+    await service.mark(boss, seats[0].id, Mark(attendance=Attendance.PRESENT))
+    await service.mark(boss, seats[1].id, Mark(attendance=Attendance.ABSENT))
+    await service.edit(boss, session.id, EditSession(details=details(topic, credit_minutes=180), space_id=room.id,
+                                                     day=TUESDAY, start=time(14), end=time(17)))
+    assert [(await Seat.get(id=s.id)).credit_minutes for s in seats] == [180, 0]
+    assert await credited_minutes(organization.id) == 180
+
+
+async def test_two_first_saves_of_a_parks_training_settings_leave_one_row(boss, park):
+    results = await asyncio.gather(*(service.set_settings(boss, park.id, SetTrainingSettings(min_hours=h))
+                                     for h in (8, 16)), return_exceptions=True)
+    assert all(not isinstance(r, Exception) or isinstance(r, Conflict) for r in results), results
+    assert await TrainingSettings.filter(park_id=park.id).count() == 1
+
+
+async def test_one_topic_added_twice_at_once_is_added_once(boss):
+    from incubator.training.commands import AddTopic
+    from incubator.training.models import Topic
+
+    results = await asyncio.gather(*(service.add_topic(boss, AddTopic(name_zh="社区营造")) for _ in range(2)),
+                                   return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Topic", "ValidationFailed"]
+    assert await Topic.filter(name_zh="社区营造").count() == 1

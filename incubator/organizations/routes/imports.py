@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incubator import access
+from incubator import access, exports
 from incubator.errors import DomainError, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import importer
@@ -16,12 +16,10 @@ from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import current, flash, path_int, redirect, render
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 async def import_template(request: Request) -> Response:
     access.require_role(current(request), Role.ADMIN, Role.MANAGER)
-    return Response(importer.template_workbook(), media_type=XLSX,
+    return Response(importer.template_workbook(), media_type=exports.XLSX,
                     headers={"Content-Disposition": "attachment; filename*=UTF-8''%E7%BB%84%E7%BB%87%E5%AF%BC%E5%85%A5"
                                                     "%E6%A8%A1%E6%9D%BF.xlsx"})
 
