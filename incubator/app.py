@@ -36,6 +36,7 @@ CAPABILITIES = (
     "reviews",
     "funding",
     "training",
+    "dashboards",
     "jobs",
 )
 

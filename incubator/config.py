@@ -109,6 +109,8 @@ class Settings:
     grant_approval_threshold_fen: int = 50_000_00
     # Rendered pages kept in each process until what they show changes (SQLite only; 0: off).
     page_cache_mb: int = 64
+    # The district's name on the monthly report's cover (blank: the hub's name).
+    district_name: str = ""
 
     @property
     def uploads(self) -> Path:
@@ -164,6 +166,7 @@ class Settings:
             smtp_starttls=_flag(env.get("INCUBATOR_SMTP_STARTTLS"), False),
             grant_approval_threshold_fen=_int(env, "INCUBATOR_GRANT_APPROVAL_THRESHOLD_YUAN", 50_000) * 100,
             page_cache_mb=max(0, _int(env, "INCUBATOR_PAGE_CACHE_MB", 64)),
+            district_name=env.get("INCUBATOR_DISTRICT_NAME", "").strip()[:100],
         )
 
 

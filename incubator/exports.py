@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from incubator import clock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # a workbook's media type
 Row = Sequence[object]
-Sheet = tuple[str, Sequence[str], Iterable[Row]]
+# A sheet: its title, headers and rows, and optionally its columns' number formats.
+Sheet = tuple[str, Sequence[str], Iterable[Row]] | tuple[str, Sequence[str], Iterable[Row], Sequence[str | None]]
 
 TITLE_MAX = 31  # Excel's limit on a sheet title
 CELL_MAX = 32_767  # Excel's limit on the text of a cell
@@ -83,24 +88,56 @@ def _cell_value(value: object) -> object:
     return clean_text(str(value))
 
 
-def _write_row(sheet, row_number: int, values: Iterable[object]) -> None:
-    for column, value in enumerate(values, start=1):
-        clean = _cell_value(value)
-        cell = sheet.cell(row=row_number, column=column, value=clean)
-        if isinstance(clean, str) and clean.startswith(_FORMULA_START):
-            # Text, never a formula: a name typed as =HYPERLINK(…) stays those characters.
-            cell.data_type = "s"
-            cell.quotePrefix = True
+# How a value of each kind reads in Excel when its column names no format of its own.
+DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "hh:mm"
+WIDTH_SAMPLE = 200  # rows read to size the columns
+WIDTH_MIN, WIDTH_MAX = 8, 60
 
 
-def _fill(sheet, headers: Sequence[str], rows: Iterable[Row]) -> None:
-    _write_row(sheet, 1, headers)
-    for cell in sheet[1]:
+def _width(value: object) -> int:
+    """How wide a value shows, in Excel's character units: a Chinese character is two."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = value if isinstance(value, str) else f"{value:,}" if isinstance(value, int | float | Decimal) else ""
+    line = max(str(text).split("\n"), key=len) if text else ""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+
+
+def _cell(sheet, value: object, number_format: str | None = None, bold: bool = False) -> Any:
+    clean = _cell_value(value)
+    cell = WriteOnlyCell(sheet, value=clean)  # type: ignore[arg-type]  # _cell_value gives what it takes
+    if isinstance(clean, str) and clean.startswith(_FORMULA_START):
+        # Text, never a formula: a name typed as =HYPERLINK(…) stays those characters.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(clean, datetime):
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(clean, date):
+        cell.number_format = DATE_FORMAT
+    elif isinstance(clean, time):
+        cell.number_format = TIME_FORMAT
+    elif number_format and isinstance(clean, int | float | Decimal) and not isinstance(clean, bool):
+        cell.number_format = number_format
+    if bold:
         cell.font = Font(bold=True)
-    for number, row in enumerate(rows, start=2):
-        _write_row(sheet, number, row)
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, len(str(header)) * 2 + 4)
+    return cell
+
+
+def _fill(sheet, headers: Sequence[str], rows: Iterable[Row], formats: Sequence[str | None] = ()) -> None:
+    """A bold header row that stays in view (frozen), columns as wide as their first rows need,
+    dates and times as such, and each column's number format (`formats`, by column)."""
+    rows = iter(rows)
+    sample = list(itertools.islice(rows, WIDTH_SAMPLE))
+    for index, header in enumerate(headers):
+        width = max([_width(str(header)), *(_width(row[index]) for row in sample if index < len(row))])
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, WIDTH_MIN), WIDTH_MAX)
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, header, bold=True) for header in headers])
+    for row in itertools.chain(sample, rows):
+        sheet.append([_cell(sheet, value, formats[index] if index < len(formats) else None)
+                      for index, value in enumerate(row)])
 
 
 def workbook(
@@ -109,20 +146,22 @@ def workbook(
     rows: Iterable[Row] | None = None,
     *,
     sheets: Iterable[Sheet] | None = None,
+    formats: Sequence[str | None] = (),
 ) -> bytes:
-    """An .xlsx file: one sheet (`title`, `headers`, `rows`), or several (`sheets=[(title,
-    headers, rows), …]`), each with a bold header row. Whatever the text, it does not fail."""
+    """An .xlsx file: one sheet (`title`, `headers`, `rows`, and the columns' number `formats`), or
+    several (`sheets=[(title, headers, rows), …]`, or with a fourth item, the formats). Written
+    row by row (openpyxl's write-only mode): tens of thousands of rows take little memory.
+    Whatever the text, it does not fail."""
     if sheets is None:
         if title is None or headers is None:
             raise TypeError("workbook() needs title and headers, or sheets")
-        sheets = [(title, headers, rows or ())]
-    book = Workbook()
-    for default in book.worksheets:  # the empty sheet a new workbook starts with
-        book.remove(default)
+        sheets = [(title, headers, rows or (), formats)]
+    book = Workbook(write_only=True)
     titles: list[str] = []
-    for number, (sheet_name, sheet_headers, sheet_rows) in enumerate(sheets, start=1):
+    for number, sheet in enumerate(sheets, start=1):
+        sheet_name, sheet_headers, sheet_rows = sheet[0], sheet[1], sheet[2]
         titles.append(sheet_title(sheet_name, titles, fallback=f"Sheet{number}"))
-        _fill(book.create_sheet(titles[-1]), sheet_headers, sheet_rows)
+        _fill(book.create_sheet(titles[-1]), sheet_headers, sheet_rows, sheet[3] if len(sheet) > 3 else ())
     if not titles:
         book.create_sheet("Sheet1")
     buffer = io.BytesIO()
@@ -159,3 +198,15 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Row]) -> bytes:
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+async def csv_stream(headers: Sequence[str], batches: AsyncIterator[Iterable[Row]]) -> AsyncIterator[bytes]:
+    """The CSV of `csv_bytes`, sent as its rows are read (`batches`, a list's keyset pages): the
+    first bytes leave at once, whatever the number of rows, and memory holds one batch."""
+    yield csv_bytes(headers, ())
+    async for batch in batches:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for row in batch:
+            writer.writerow([_csv_value(v) for v in row])
+        yield buffer.getvalue().encode("utf-8")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import segno
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -342,3 +343,17 @@ def qr_svg(text: str, scale: int = 6) -> Markup:
     code, a session's check-in screen, a certificate's verification address."""
     # segno writes the SVG itself from the code's modules: no part of `text` appears in it unescaped.
     return Markup(segno.make(text, error="m").svg_inline(scale=scale, dark="#111", light="#fff"))  # noqa: S704
+
+
+# What a file name cannot hold on some system, and control characters (names are typed by users).
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def attachment_headers(filename: str) -> dict[str, str]:
+    """The header that saves a response as a file named in any language (RFC 6266's filename*)."""
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(_UNSAFE_IN_FILENAME.sub('_', filename))}"}
+
+
+def download(content: bytes, filename: str, media_type: str) -> Response:
+    """A file to save (a workbook, a CSV)."""
+    return Response(content, media_type=media_type, headers=attachment_headers(filename))

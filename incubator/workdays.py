@@ -53,3 +53,20 @@ def add_months(day: date, months: int) -> date:
 def is_public_holiday(day: date) -> bool:
     """A statutory holiday (国庆节, 春节…), whatever the weekday: shared spaces are closed."""
     return day in _calendar(day.year)
+
+
+def month_range(text: str) -> tuple[date, date] | None:
+    """A month ("2026-03") or a span of months ("2025-12:2026-11", both included) as the days
+    [first, after); None for anything else (a list's filter then filters nothing)."""
+    parts = text.split(":")
+    well_formed = all(len(p) == 7 and p.isascii() and p[4] == "-" and p[:4].isdigit() and p[5:].isdigit()
+                      for p in parts)
+    if not 1 <= len(parts) <= 2 or not well_formed:
+        return None
+    try:
+        start, end = (date(int(p[:4]), int(p[5:]), 1) for p in (parts[0], parts[-1]))
+    except ValueError:
+        return None
+    if end < start or start.year < 2000 or end.year > 2999:
+        return None
+    return start, add_months(end, 1)

@@ -50,6 +50,9 @@ from incubator.auth import passwords
 from incubator.auth.models import ParkManager, User
 from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.config import Settings, is_sqlite, normalise_database_url
+from incubator.dashboards import figures as dashboard_figures
+from incubator.dashboards.models import ClosedMonth
+from incubator.dashboards.period import Period as DashboardPeriod
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.notifications.models import Notification
@@ -1371,9 +1374,23 @@ async def fill(scale: float = 1.0, seed: int = DEFAULT_SEED, *, fresh: bool = Fa
             continue
         await _insert(model, builder.rows[model], out)
     await _raise_flags(builder, today, out)
+    await _close_last_month(builder, today, out)
     await _move_sequences()
     _say(out, f"done in {time.perf_counter() - started:.1f} s")
     return await counts()
+
+
+async def _close_last_month(builder: Builder, today: date, out: TextIO | None) -> None:
+    """Last month closed by an official, as the dashboard closes it: its figures, read from what
+    was inserted, kept as the snapshot (the dashboard then shows them with today's revisions)."""
+    month = DashboardPeriod.month_of(today).previous
+    park_ids = tuple(park.id for park in builder.parks)
+    facts = await dashboard_figures.compute(dashboard_figures.Scope(park_ids, None, month, month.after))
+    official = await User.filter(role="official").order_by("id").first()
+    await ClosedMonth.create(month=month.key, facts=facts, closed_at=builder.moment(month.after),
+                             closed_by_id=official.id if official else None,
+                             closed_by_name=official.display_name if official else "")
+    _say(out, f"closed {month.key}")
 
 
 async def _raise_flags(builder: Builder, today: date, out: TextIO | None) -> None:

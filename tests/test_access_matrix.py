@@ -494,6 +494,18 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "training:feed_reset": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "training:feed": None,  # public: reached by its secret address (tests/training/test_records.py)
     "training:verify": None,  # public: a certificate's QR code (tests/training/test_records.py)
+    "organizations:export_xlsx": set(Role),  # the list's rows in the reader's scope (as the list)
+    "organizations:export_csv": set(Role),
+    "organizations:overdue_xlsx": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
+    "organizations:overdue_csv": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
+    "reviews:export_xlsx": set(Role),
+    "reviews:export_csv": set(Role),
+    "dashboards:dashboard": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "dashboards:report": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "dashboards:table_xlsx": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "dashboards:table_csv": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
+    "dashboards:close": {Role.ADMIN, Role.OFFICIAL},
+    "dashboards:reopen": {Role.ADMIN, Role.OFFICIAL},
     "static": None,
 }
 

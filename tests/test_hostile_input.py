@@ -39,6 +39,9 @@ from incubator.booking.models import Booking, FeedKind
 from incubator.booking.service import door_code, door_token
 from incubator.calendar.models import WorkdayOverride
 from incubator.config import Settings
+from incubator.dashboards.figures import SECTIONS
+from incubator.dashboards.models import ClosedMonth
+from incubator.dashboards.period import Period
 from incubator.errors import ValidationFailed
 from incubator.funding.models import Fund, Grant, Tranche
 from incubator.notifications.models import Notification
@@ -201,6 +204,9 @@ async def world(app, make_user) -> AsyncIterator[World]:
         seated=1, credit_minutes=120)
     attended = await Seat.create(session=past, person=people[0], organization=org, status="seated",
                                  signed_up_at=now - timedelta(days=2), attendance="present", credit_minutes=120)
+    # A month closed two months ago (its reopening form), last month still open (its closing form).
+    await ClosedMonth.create(month=CLOSED_MONTH, facts={name: [] for name in SECTIONS}, closed_at=now,
+                             closed_by_name="Official")
     ids = {"now_booking": now_booking.id, "session": session.id, "person": people[2].id, "past_session": past.id,
            "attended_seat": attended.id,
            "booking": booking.id, "request": request.id, "park": park.id,
@@ -430,6 +436,10 @@ def _judge(failures: set, known: set) -> None:
 
 # ---- hostile form fields -----------------------------------------------------------------------
 
+# The dashboard's months: last month (open, to close) and the month before (closed, to reopen).
+OPEN_MONTH = Period.month_of(date.today()).previous.key
+CLOSED_MONTH = Period.month_of(date.today()).previous.previous.key
+
 # Each POST route: who may post it, and the page whose form it is (None: no form anywhere).
 FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/login": ("anon", "/login"),
@@ -505,6 +515,8 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/training/{id:int}/materials": ("manager", "/training/{session}"),
     "/training/topics": ("admin", "/training/topics"),
     "/training/people/{id:int}": ("member", "/training/people/{person}"),
+    "/dashboard/close": ("official", "/dashboard?period=" + OPEN_MONTH),
+    "/dashboard/reopen": ("official", "/dashboard?period=" + CLOSED_MONTH),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

@@ -68,3 +68,4 @@ class GrantsPage:  # funding/grants.html
     grants: list[Grant]
     page: Page
     fund: Fund | None  # when the list is one fund's
+    park: Park | None = None  # when the list is one park's organizations' (the dashboards link here)

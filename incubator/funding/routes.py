@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,6 +26,7 @@ from incubator.roles import Role
 from incubator.web import (
     Page,
     current,
+    download,
     flash,
     form_data,
     form_errors,
@@ -39,22 +38,26 @@ from incubator.web import (
     status_for,
 )
 
+EXPORT_FORMATS = ("xlsx", "csv")
 
-def _xlsx(content: bytes, filename: str) -> Response:
-    return Response(content, media_type=exports.XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+def _export(request: Request, title: str, headers: list[str], rows: list[tuple], filename: str) -> Response:
+    """The list as ?format=xlsx or ?format=csv asked for."""
+    if request.query_params.get("format") == "csv":
+        return download(exports.csv_bytes(headers, rows), filename + ".csv", exports.CSV)
+    return download(exports.workbook(title, headers, rows), filename + ".xlsx", exports.XLSX)
 
 
 async def fund_list(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
     funds = await access.scope(Fund, principal).select_related("park").order_by("-fiscal_year", "name")
-    if request.query_params.get("format") == "xlsx":
+    if request.query_params.get("format") in EXPORT_FORMATS:
         rows = [(f.name, f.source_label, f.park.name_zh if f.park else _("District"), f.fiscal_year,
                  exports.yuan(f.budget_fen), exports.yuan(f.committed_fen), exports.yuan(f.disbursed_fen),
                  exports.yuan(f.available_fen)) for f in funds]
         headers = [_("Fund"), _("Source"), _("Owner"), _("Fiscal year"), _("Budget (yuan)"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available (yuan)")]
-        return _xlsx(exports.workbook(_("Funds"), headers, rows), "funds.xlsx")
+        return _export(request, _("Funds"), headers, rows, "funds")
     return render(request, "funding/funds.html", FundsPage(funds, service.may_create_funds(principal)))
 
 
@@ -86,12 +89,12 @@ FUND_PAGE_GRANTS = 20  # the newest grants on a fund's page; the rest on the gra
 async def fund_detail(request: Request) -> Response:
     principal = current(request)
     fund = await access.get_or_404(Fund, principal, id=path_int(request, "id"), related=("park",))
-    if request.query_params.get("format") == "xlsx":
+    if request.query_params.get("format") in EXPORT_FORMATS:
         ledger = await service.ledger(principal, fund)
         headers = [_("Date"), _("Entry"), _("Organization"), _("Grant"), _("Committed (yuan)"),
                    _("Disbursed (yuan)"), _("Available after (yuan)"), _("Voucher"), _("Note")]
         data: list[tuple] = [
-            (e.on_date.isoformat(), e.kind_label, e.grant.organization.name_zh if e.grant else "",
+            (e.on_date, e.kind_label, e.grant.organization.name_zh if e.grant else "",
              e.grant.purpose if e.grant else "", exports.yuan(e.committed_delta_fen),
              exports.yuan(e.disbursed_delta_fen), exports.yuan(available) if available is not None else "",
              e.voucher, e.note)
@@ -99,7 +102,7 @@ async def fund_detail(request: Request) -> Response:
         if not ledger.complete:
             data.append(("", _("Other parks (totals only)"), "", "", exports.yuan(ledger.hidden_committed_fen),
                          exports.yuan(ledger.hidden_disbursed_fen), "", "", ""))
-        return _xlsx(exports.workbook(fund.name, headers, data), f"ledger-{fund.id}.xlsx")
+        return _export(request, fund.name, headers, data, f"ledger-{fund.id}")
     number = query_int(request, "page", minimum=1) or 1
     ledger, has_next = await service.ledger_page(principal, fund, number)
     grants = access.scope(Grant, principal).filter(fund_id=fund.id)
@@ -227,14 +230,19 @@ async def grant_list(request: Request) -> Response:
     fund = await access.scope(Fund, principal).get_or_none(id=fund_id) if fund_id is not None else None
     if fund is not None:
         grants = grants.filter(fund_id=fund.id)
-    if request.query_params.get("format") == "xlsx":
+    park_id = query_int(request, "park", minimum=1)
+    park = await access.scope(Park, principal).only("id", "name_zh", "name_en").get_or_none(
+        id=park_id) if park_id is not None else None
+    if park is not None:
+        grants = grants.filter(organization__park_id=park.id)
+    if request.query_params.get("format") in EXPORT_FORMATS:
         headers = [_("Organization"), _("Park"), _("Purpose"), _("Fund"), _("Amount (yuan)"),
                    _("Disbursed (yuan)"), _("Status")]
         rows = [(g.organization.name_zh, g.organization.park.name_zh, g.purpose, g.fund.name,
                  exports.yuan(g.amount_fen), exports.yuan(g.disbursed_fen), g.status_label) for g in await grants]
-        return _xlsx(exports.workbook(_("Grants"), headers, rows), "grants.xlsx")
+        return _export(request, _("Grants"), headers, rows, "grants")
     page = await paginate(request, grants)
-    return render(request, "funding/grants.html", GrantsPage(page.rows, page, fund))
+    return render(request, "funding/grants.html", GrantsPage(page.rows, page, fund, park))
 
 
 routes = [

@@ -194,6 +194,9 @@ class Organization(Model):
             Index(fields=("stage", "name_zh"), name="ix_organization_stage"),
             Index(fields=("registration", "name_zh"), name="ix_organization_registration"),
             Index(fields=("graduated_on",), name="ix_organization_graduated"),  # graduations this year
+            # The dashboards' admissions and exits by month, and the list's filters by them.
+            Index(fields=("admitted_on",), name="ix_organization_admitted"),
+            Index(fields=("exited_on",), name="ix_organization_exited"),
         ]
         constraints = [
             UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name"),

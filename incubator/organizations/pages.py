@@ -44,12 +44,16 @@ class ListPage:  # organizations/list.html (block "results" for htmx)
     domains: list[ServiceDomain]
     actions: frozenset[str]  # service.list_actions
     page_params: dict[str, str]  # the query the pager keeps
+    events: Choices  # admitted, graduated, exited: the filter by when (with "months")
+    export_query: str  # the filters as a query string, for the .xlsx and .csv links
 
 
 @dataclass
 class OverduePage:  # organizations/overdue.html
     organizations: list[Organization]
     page: Page
+    params: dict[str, str]  # the filters given (park, domain), kept by the pager
+    export_query: str  # the same, as a query string for the .xlsx and .csv links
 
 
 @dataclass

@@ -24,6 +24,8 @@ class ReviewListPage:  # reviews/list.html
     show: str  # "open" or "all"
     mine: dict[int, ReviewAssignment]  # an evaluator's assignments, by review id (empty for others)
     overdue: frozenset[int]  # ids of the reviews still open after their due date (service.is_overdue)
+    params: dict[str, str]  # the filters given (show, park, domain, months), kept by the pager
+    export_query: str  # the same, as a query string for the .xlsx and .csv links
 
 
 @dataclass

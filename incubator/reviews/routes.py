@@ -3,15 +3,22 @@ where managers assign panels and decide, and evaluators declare conflicts and sc
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, time
+from typing import Any
+from urllib.parse import urlencode
 
-from incubator import access
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from tortoise.expressions import Subquery
+
+from incubator import access, clock, exports, i18n
 from incubator.access import Principal
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
-from incubator.organizations.models import Document
+from incubator.organizations.models import Document, OrganizationDomain
 from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.reviews import forms, scoring
@@ -27,24 +34,111 @@ from incubator.reviews.models import (
     Review,
     ReviewAssignment,
     ReviewFact,
+    ReviewStatus,
 )
 from incubator.reviews.pages import PlanPage, ReviewListPage, ReviewPage
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, paginate, path_int, redirect, render, status_for
+from incubator.web import (
+    attachment_headers,
+    current,
+    download,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    query_int,
+    query_text,
+    redirect,
+    render,
+    status_for,
+)
+from incubator.workdays import month_range
+
+SHOWS = ("open", "all", "due", "overdue", "decided")
+
+
+def _listed(request: Request, principal: Principal) -> tuple[Any, dict[str, str]]:
+    """The reviews the list's filters choose: open (the default), all, due in some months (not
+    cancelled), overdue today, or decided in some months; of a park; of a service domain's
+    organizations (the dashboards link here with them)."""
+    reviews = access.scope(Review, principal)
+    params = {name: query_text(request, name) for name in ("show", "park", "domain", "months")}
+    show = params["show"] if params["show"] in SHOWS else "open"
+    params["show"] = show
+    span = month_range(params["months"])
+    if show == "open":
+        reviews = reviews.filter(status__in=list(OPEN_STATUSES))
+    elif show == "overdue":
+        reviews = reviews.filter(status__in=list(OPEN_STATUSES), due_on__lt=clock.today())
+    elif show == "due":
+        reviews = reviews.exclude(status=ReviewStatus.CANCELLED)
+        if span is not None:
+            reviews = reviews.filter(due_on__gte=span[0], due_on__lt=span[1])
+    elif show == "decided":
+        reviews = reviews.filter(status=ReviewStatus.DECIDED)
+        if span is not None:
+            zone = clock.zone()
+            reviews = reviews.filter(decided_at__gte=datetime.combine(span[0], time(), zone),
+                                     decided_at__lt=datetime.combine(span[1], time(), zone))
+    park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
+    if park_id is not None:
+        reviews = reviews.filter(organization__park_id=park_id)
+    if domain_id is not None:
+        reviews = reviews.filter(organization_id__in=Subquery(
+            OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
+    return reviews, {k: v for k, v in params.items() if v}
 
 
 async def review_list(request: Request) -> Response:
     principal = current(request)
-    reviews = access.scope(Review, principal).select_related("organization__park")
-    show = request.query_params.get("show", "open")
-    if show != "all":
-        reviews = reviews.filter(status__in=list(OPEN_STATUSES))
-    page = await paginate(request, reviews.order_by("due_on", "id"), deferred=True)
+    reviews, params = _listed(request, principal)
+    page = await paginate(request, reviews.select_related("organization__park").order_by("due_on", "id"),
+                          deferred=True)
     # The principal's own part in each review, when they are an evaluator on it.
     mine = {a.review_id: a for a in await access.scope(ReviewAssignment, principal).filter(
         evaluator_id=principal.id, review_id__in=[r.id for r in page.rows])}
     overdue = frozenset(r.id for r in page.rows if review_service.is_overdue(r))
-    return render(request, "reviews/list.html", ReviewListPage(page.rows, page, show, mine, overdue))
+    return render(request, "reviews/list.html", ReviewListPage(page.rows, page, params["show"], mine, overdue,
+                                                               params, urlencode(params)))
+
+
+EXPORT_BATCH = 1000
+
+
+async def review_xlsx(request: Request) -> Response:
+    return await _review_export(request, "xlsx")
+
+
+async def review_csv(request: Request) -> Response:
+    return await _review_export(request, "csv")
+
+
+async def _review_export(request: Request, kind: str) -> Response:
+    """The list as filtered, every row, as .xlsx or CSV (streamed as read)."""
+    principal = current(request)
+    reviews, _params = _listed(request, principal)
+    ids: list[int] = list(await reviews.order_by("due_on", "id").values_list("id", flat=True))
+    headers = [_("Review"), _("Organization"), _("Park"), _("Due"), _("Status"), _("Decision"), _("Decided")]
+    locale = i18n.current_locale()
+
+    async def batches() -> AsyncIterator[list[tuple[object, ...]]]:
+        for start in range(0, len(ids), EXPORT_BATCH):
+            chunk = ids[start:start + EXPORT_BATCH]
+            rows = {r.id: r for r in await Review.filter(id__in=chunk).select_related("organization__park")}
+            yield [(r.display_name(locale), r.organization.display_name(locale),
+                    r.organization.park.display_name(locale), r.due_on, r.status_label, r.decision_label,
+                    r.decided_at) for r in (rows[i] for i in chunk if i in rows)]
+
+    title = f"{_('Reviews')} {clock.today().isoformat()}"
+    if kind == "csv":
+        return StreamingResponse(exports.csv_stream(headers, batches()), media_type=exports.CSV,
+                                 headers={**attachment_headers(title + ".csv"), "X-Export-Rows": str(len(ids))})
+    rows = [row async for batch in batches() for row in batch]
+    content = await asyncio.to_thread(exports.workbook, _("Reviews"), headers, rows)
+    response = download(content, title + ".xlsx", exports.XLSX)
+    response.headers["X-Export-Rows"] = str(len(ids))
+    return response
 
 
 async def _review_page(principal: Principal, review: Review, errors: dict | None = None,
@@ -198,6 +292,8 @@ routes = [
     Route("/parks/{id:int}/review-plan", plan_page, methods=["GET"], name="reviews:plan"),
     Route("/parks/{id:int}/review-plan", plan_save, methods=["POST"], name="reviews:plan_save"),
     Route("/reviews", cached(review_list), methods=["GET"], name="reviews:list"),
+    Route("/reviews/export.xlsx", review_xlsx, methods=["GET"], name="reviews:export_xlsx"),
+    Route("/reviews/export.csv", review_csv, methods=["GET"], name="reviews:export_csv"),
     Route("/reviews/{id:int}", cached(review_detail), methods=["GET"], name="reviews:detail"),
     Route("/reviews/{id:int}/assign", review_assign, methods=["POST"], name="reviews:assign"),
     Route("/reviews/{id:int}/indicators", review_indicators, methods=["POST"], name="reviews:indicators"),

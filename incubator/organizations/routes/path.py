@@ -3,19 +3,26 @@ the list of those unregistered too long."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from urllib.parse import urlencode
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 
-from incubator import access, capability
+from incubator import access, capability, clock, db, exports, i18n
 from incubator.access import Principal
 from incubator.errors import DomainError, NotFound, PermissionDenied
+from incubator.i18n import N_
 from incubator.i18n import gettext as _
 from incubator.organizations import forms, graduation, service
 from incubator.organizations.models import (
     FIELD_LABELS,
     REGISTRATION_LABELS,
+    RESIDENT_STAGES,
     STAGE_LABELS,
     SUPPORT_LABELS,
     Agreement,
@@ -36,7 +43,9 @@ from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import (
+    attachment_headers,
     current,
+    download,
     flash,
     form_data,
     form_errors,
@@ -48,6 +57,7 @@ from incubator.web import (
     render,
     status_for,
 )
+from incubator.workdays import month_range
 
 # What the list shows, and all it reads of an organization.
 LIST_COLUMNS = ("id", "name_zh", "name_en", "park_id", "stage", "registration", "credit_code", "admitted_on")
@@ -59,18 +69,26 @@ SORTS = {
 }
 
 
-async def organization_list(request: Request) -> Response:
-    principal = current(request)
-    params = request.query_params
+EVENTS = {"admitted": "admitted_on", "graduated": "graduated_on", "exited": "exited_on"}
+RESIDENT = "resident"  # the stage filter's value for every stage of a resident organization
+
+
+def _filtered(request: Request, principal: Principal) -> tuple[QuerySet[Organization], dict[str, str], str]:
+    """The organizations the list's filters choose (as the page and its exports read them): search,
+    park, stage (or every resident stage), service domain, registration, and admitted, graduated or
+    exited in a month or span of months (the dashboards link here with them)."""
     query = query_text(request, "q")
-    organizations = access.scope(Organization, principal).only(*LIST_COLUMNS)
+    organizations = access.scope(Organization, principal)
     if query:
         organizations = organizations.filter(service.matching(query))
-    filters = {name: query_text(request, name) for name in ("park", "stage", "domain", "registration")}
+    filters = {name: query_text(request, name) for name in ("park", "stage", "domain", "registration", "event",
+                                                            "months")}
     park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
     if park_id is not None:
         organizations = organizations.filter(park_id=park_id)
-    if filters["stage"] in {s.value for s in Stage}:
+    if filters["stage"] == RESIDENT:
+        organizations = organizations.filter(stage__in=list(RESIDENT_STAGES))
+    elif filters["stage"] in {s.value for s in Stage}:
         organizations = organizations.filter(stage=filters["stage"])
     if filters["registration"] in {r.value for r in Registration}:
         organizations = organizations.filter(registration=filters["registration"])
@@ -78,26 +96,122 @@ async def organization_list(request: Request) -> Response:
         # A semi-join: no DISTINCT over every column of the organizations joined to their domains.
         organizations = organizations.filter(id__in=Subquery(
             OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
-    sort = params.get("sort", "name") if params.get("sort") in SORTS else "name"
-    page = await paginate(request, organizations.order_by(*SORTS[sort]))
+    span = month_range(filters["months"])
+    if filters["event"] in EVENTS and span is not None:
+        column = EVENTS[filters["event"]]
+        organizations = organizations.filter(**{f"{column}__gte": span[0], f"{column}__lt": span[1]})
+    sort = request.query_params.get("sort", "name")
+    return organizations, filters, sort if sort in SORTS else "name"
+
+
+async def organization_list(request: Request) -> Response:
+    principal = current(request)
+    organizations, filters, sort = _filtered(request, principal)
+    query = query_text(request, "q")
+    page = await paginate(request, organizations.only(*LIST_COLUMNS).order_by(*SORTS[sort]))
     parks = await access.scope(Park, principal).only("id", "name_zh", "name_en").order_by("id")
     return render(request, "organizations/list.html", ListPage(
         organizations=page.rows, page=page, q=query, filters=filters, sort=sort,
         parks=parks, parks_by_id={p.id: p for p in parks},
-        stages=choices(STAGE_LABELS), registrations=choices(REGISTRATION_LABELS),
+        stages=[(RESIDENT, _("Resident (every stage in the park)")), *choices(STAGE_LABELS)],
+        registrations=choices(REGISTRATION_LABELS),
         domains=await active_domains(principal),
         actions=service.list_actions(principal),
         page_params={"q": query, **filters, "sort": sort},
+        events=[(value, _(label)) for value, label in EVENT_LABELS.items()],
+        export_query=urlencode({"q": query, **filters, "sort": sort}),
     ), block="results")
 
 
-async def registration_overdue(request: Request) -> Response:
+EVENT_LABELS = {"admitted": N_("Admitted"), "graduated": N_("Graduated"), "exited": N_("Exited")}
+EXPORT_COLUMNS = ("id", "name_zh", "name_en", "park_id", "stage", "registration", "credit_code", "admitted_on",
+                  "term_end_on", "graduated_on", "exited_on")
+EXPORT_BATCH = 1000
+
+
+def _export_headers() -> list[str]:
+    return [_("Name"), _("Name (English)"), _("Park"), _("Stage"), _("Registration"), _("Credit code"),
+            _("Admitted on"), _("Term ends"), _("Graduated on"), _("Exited on")]
+
+
+async def _export_batches(ids: list[int], parks: dict[int, str]) -> AsyncIterator[list[tuple[object, ...]]]:
+    """The organizations `ids` (in that order), a thousand at a time."""
+    for start in range(0, len(ids), EXPORT_BATCH):
+        chunk = ids[start:start + EXPORT_BATCH]
+        rows = {o.id: o for o in await Organization.filter(id__in=chunk).only(*EXPORT_COLUMNS)}
+        yield [(o.name_zh, o.name_en, parks.get(o.park_id, ""), o.stage_label, o.registration_label,
+                o.credit_code or "", o.admitted_on, o.term_end_on, o.graduated_on, o.exited_on)
+               for o in (rows[i] for i in chunk if i in rows)]
+
+
+async def _organization_export(request: Request, kind: str) -> Response:
+    """The list as filtered, every row: CSV streamed as it is read (the first bytes leave at once),
+    or a workbook written row by row; `X-Export-Rows` tells the page how many rows to expect."""
+    principal = current(request)
+    organizations, _filters, sort = _filtered(request, principal)
+    ids: list[int] = await db.flat(organizations.order_by(*SORTS[sort]).values_list("id", flat=True))
+    parks = {p.id: p.display_name(i18n.current_locale())
+             for p in await access.scope(Park, principal).only("id", "name_zh", "name_en")}
+    title = f"{_('Organizations')} {clock.today().isoformat()}"
+    if kind == "csv":
+        return StreamingResponse(exports.csv_stream(_export_headers(), _export_batches(ids, parks)),
+                                 media_type=exports.CSV, headers={**attachment_headers(title + ".csv"),
+                                                                  "X-Export-Rows": str(len(ids))})
+    rows = [row async for batch in _export_batches(ids, parks) for row in batch]
+    content = await asyncio.to_thread(exports.workbook, _("Organizations"), _export_headers(), rows)
+    response = download(content, title + ".xlsx", exports.XLSX)
+    response.headers["X-Export-Rows"] = str(len(ids))
+    return response
+
+
+async def _overdue(request: Request) -> tuple[QuerySet[Organization], dict[str, str]]:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER, Role.OFFICIAL)
-    overdue = await service.registration_overdue(access.scope(Organization, principal))
-    page = await paginate(request, overdue.select_related("park").only(
+    organizations = access.scope(Organization, principal)
+    params = {name: query_text(request, name) for name in ("park", "domain")}
+    park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
+    if park_id is not None:
+        organizations = organizations.filter(park_id=park_id)
+    if domain_id is not None:
+        organizations = organizations.filter(id__in=Subquery(
+            OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
+    overdue = await service.registration_overdue(organizations)
+    return overdue.select_related("park").only(
         "id", "name_zh", "name_en", "admitted_on", "registration", "park__id", "park__name_zh", "park__name_en",
-    ).order_by("admitted_on", "id"))
-    return render(request, "organizations/overdue.html", OverduePage(page.rows, page))
+    ).order_by("admitted_on", "id"), {k: v for k, v in params.items() if v}
+
+
+async def registration_overdue(request: Request) -> Response:
+    overdue, params = await _overdue(request)
+    page = await paginate(request, overdue)
+    return render(request, "organizations/overdue.html", OverduePage(page.rows, page, params, urlencode(params)))
+
+
+async def organization_xlsx(request: Request) -> Response:
+    return await _organization_export(request, "xlsx")
+
+
+async def organization_csv(request: Request) -> Response:
+    return await _organization_export(request, "csv")
+
+
+async def _overdue_export(request: Request, kind: str) -> Response:
+    overdue, _params = await _overdue(request)
+    locale = i18n.current_locale()
+    headers = [_("Name"), _("Park"), _("Admitted on"), _("Registration")]
+    rows = [(o.display_name(locale), o.park.display_name(locale), o.admitted_on, o.registration_label)
+            for o in await overdue]
+    title = f"{_('Unregistered too long')} {clock.today().isoformat()}"
+    if kind == "csv":
+        return download(exports.csv_bytes(headers, rows), title + ".csv", exports.CSV)
+    return download(exports.workbook(_("Unregistered too long"), headers, rows), title + ".xlsx", exports.XLSX)
+
+
+async def overdue_xlsx(request: Request) -> Response:
+    return await _overdue_export(request, "xlsx")
+
+
+async def overdue_csv(request: Request) -> Response:
+    return await _overdue_export(request, "csv")
 
 
 async def my_organization(request: Request) -> Response:
@@ -188,6 +302,11 @@ async def change_stage(request: Request) -> Response:
 
 routes = [
     Route("/organizations", cached(organization_list), methods=["GET"], name="organizations:list"),
+    Route("/organizations/export.xlsx", organization_xlsx, methods=["GET"], name="organizations:export_xlsx"),
+    Route("/organizations/export.csv", organization_csv, methods=["GET"], name="organizations:export_csv"),
+    Route("/organizations/registration-overdue.xlsx", overdue_xlsx, methods=["GET"],
+          name="organizations:overdue_xlsx"),
+    Route("/organizations/registration-overdue.csv", overdue_csv, methods=["GET"], name="organizations:overdue_csv"),
     Route("/organizations/registration-overdue", cached(registration_overdue), methods=["GET"],
           name="organizations:overdue"),
     Route("/my-organization", my_organization, methods=["GET"], name="organizations:mine"),

@@ -1,0 +1,2 @@
+"""District and park dashboards: every figure an official reports, drillable, exportable, and
+frozen when a month is closed."""

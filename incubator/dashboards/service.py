@@ -1,0 +1,203 @@
+"""Who reads which dashboard, the dashboard of a scope (live, or a closed month's reported figures
+with today's revisions), and closing and reopening a month."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from incubator import access, clock, db, events, i18n
+from incubator.access import Principal
+from incubator.audit import service as audit
+from incubator.dashboards import figures, forms, tables
+from incubator.dashboards.models import ClosedMonth
+from incubator.dashboards.period import Period
+from incubator.errors import Conflict, DomainError, NotFound, ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.organizations.models import ServiceDomain
+from incubator.parks.models import Park
+from incubator.roles import Role
+from incubator.workdays import add_months
+
+VIEWERS = (Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
+CLOSERS = (Role.ADMIN, Role.OFFICIAL)
+
+
+@dataclass
+class Dashboard:
+    parks: list[Park]  # the parks the reader may choose from (their scope)
+    domains: list[ServiceDomain]  # the active service domains, for the filter
+    filters: tables.Filters
+    park: Park | None  # the park chosen
+    tables: list[tables.Table]
+    closed: Month | None  # the period is a closed (or reopened) month
+    reported: bool  # the tables show the closed month's reported figures (not narrowed by domain)
+    revised: int  # cells today's data has revised since closing
+    actions: frozenset[str]  # "close", "reopen"
+    months: list[Month]  # the months closed or reopened in the last two years, latest first
+
+
+
+def reader(principal: Principal | None) -> Principal:
+    return access.require_role(principal, *VIEWERS)
+
+
+def closer(principal: Principal | None) -> Principal:
+    return access.require_role(principal, *CLOSERS)
+
+
+def readable_parks(principal: Principal) -> Any:
+    """The parks whose figures the reader sees: every park for administrators and officials, their
+    own for managers (everyone may see that a park exists; not its figures)."""
+    parks = access.scope(Park, principal)
+    return parks if principal.is_(Role.ADMIN, Role.OFFICIAL) else parks.filter(id__in=list(principal.park_ids))
+
+
+def month_actions(principal: Principal, period: Period, closed: Month | None, today: date) -> frozenset[str]:
+    """What the reader may do with the period: close a month that has ended, reopen a closed one."""
+    if not principal.is_(*CLOSERS) or not period.is_month:
+        return frozenset()
+    if closed is not None and closed.is_closed:
+        return frozenset({"reopen"})
+    return frozenset({"close"}) if period.after <= today else frozenset()
+
+
+async def _domains() -> list[ServiceDomain]:
+    return list(await ServiceDomain.filter(is_active=True).only("id", "name_zh", "name_en").order_by("sort", "id"))
+
+
+async def dashboard(principal: Principal, period: Period, park_id: int | None, domain_id: int | None,
+                    today: date | None = None) -> Dashboard:
+    """The figures of the parks the reader may see (or the one chosen), narrowed to a service
+    domain if one is chosen. A closed month (without a domain) shows what was reported, each cell
+    with today's revision. 15 queries for a month, 14 for a year, whatever the data."""
+    reader(principal)
+    today = today or clock.today()
+    parks = list(await readable_parks(principal).only("id", "name_zh", "name_en", "kind").order_by("id"))
+    park = next((p for p in parks if p.id == park_id), None)
+    if park_id is not None and park is None:
+        raise NotFound(_("Not found."))
+    domains = await _domains()
+    if domain_id is not None and domain_id not in {d.id for d in domains}:
+        domain_id = None
+    chosen = [park] if park is not None else parks
+    scope = figures.Scope(tuple(p.id for p in chosen), domain_id, period, today)
+    filters = tables.Filters(period, park.id if park else None, domain_id)
+    locale = i18n.current_locale()
+    names = tables.Names({p.id: p.display_name(locale) for p in chosen},
+                         {d.id: d.display_name(locale) for d in domains})
+    months, closed = await _months(principal, period, today)
+    live = await figures.compute(scope)
+    names.funds = {row[0]: row[1] for row in live["funds"]}
+    reported = closed is not None and closed.is_closed and domain_id is None
+    if reported:
+        assert closed is not None and closed.facts is not None
+        shown = figures.narrowed(closed.facts, set(scope.park_ids))
+        built = tables.build(shown, names, filters, live)
+    else:
+        built = tables.build(live, names, filters)
+    return Dashboard(parks, domains, filters, park, built, closed, reported,
+                     tables.revised(built) if reported else 0, month_actions(principal, period, closed, today),
+                     months)
+
+
+@dataclass
+class Month:
+    """A closed (or reopened) month as the dashboard lists it; `facts` only for the period shown."""
+
+    month: str
+    is_closed: bool
+    closed_at: datetime
+    closed_by_name: str
+    reopened_at: datetime | None
+    reopened_by_name: str
+    reopen_reason: str
+    facts: dict | None = None
+
+
+async def _months(principal: Principal, period: Period, today: date) -> tuple[list[Month], Month | None]:
+    """The months closed or reopened in the last two years, latest first, and the period's own with
+    its snapshot: one query (a snapshot is read only for the period shown)."""
+    connection: Any = ClosedMonth._meta.db
+    mark = "?" if connection.capabilities.dialect == "sqlite" else "$"
+    recent = Period.month_of(add_months(today, -24)).key
+    rows = await connection.execute_query_dict(
+        "SELECT month, is_closed, closed_at, closed_by_name, reopened_at, reopened_by_name, reopen_reason, "  # noqa: S608
+        f"CASE WHEN month = {mark}1 THEN facts END AS facts FROM \"{ClosedMonth._meta.db_table}\" "
+        f"WHERE month >= {mark}2 OR month = {mark}1 ORDER BY month DESC", [period.key, recent])
+    months = []
+    for row in rows:
+        facts = row["facts"]
+        months.append(Month(row["month"], bool(row["is_closed"]), _instant(row["closed_at"]), row["closed_by_name"],
+                            _instant(row["reopened_at"]), row["reopened_by_name"], row["reopen_reason"],
+                            json.loads(facts) if isinstance(facts, str | bytes) else facts))
+    shown = next((m for m in months if m.month == period.key), None) if period.is_month else None
+    return [m for m in months if m.month >= recent], shown
+
+
+def _instant(value: Any) -> Any:
+    """A stored instant as an aware datetime (SQLite gives text)."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
+
+
+async def close_month(principal: Principal, month: str, today: date | None = None) -> ClosedMonth:
+    """Closes an ended month: every park's figures are kept as its snapshot (audited)."""
+    access.require_role(principal, *CLOSERS)
+    today = today or clock.today()
+    period = Period.parse(month, today)
+    if not period.is_month or period.key != month.strip():
+        raise ValidationFailed({"month": _("Choose a month.")})
+    if period.after > today:
+        raise DomainError(_("A month can be closed once it has ended."))
+    try:
+        async with events.transaction() as connection:
+            await db.serialize(connection, ClosedMonth._meta.db_table, f"closed_month:{month}")
+            row = await ClosedMonth.get_or_none(month=month)
+            if row is not None and row.is_closed:
+                raise Conflict(_("%(month)s is already closed.", month=month))
+            park_ids = tuple(p.id for p in await Park.all().order_by("id").only("id"))
+            facts = await figures.compute(figures.Scope(park_ids, None, period, today))
+            now, user = clock.now(), principal.user
+            values: dict[str, Any] = {"is_closed": True, "facts": facts, "closed_at": now, "closed_by_id": user.id,
+                      "closed_by_name": str(user)[:100]}
+            if row is None:
+                row = await ClosedMonth.create(month=month, **values)
+            else:
+                await ClosedMonth.filter(id=row.id).update(**values)
+                await row.refresh_from_db()
+            await audit.record(principal, "update", row, {"is_closed": [False, True]})
+    except IntegrityError:
+        raise Conflict(_("%(month)s is already closed.", month=month)) from None
+    return row
+
+
+async def reopen_month(principal: Principal, command: forms.Reopen) -> ClosedMonth:
+    """Reopens a closed month, for a reason (audited): its figures are live again until closed anew."""
+    access.require_role(principal, *CLOSERS)
+    month, reason = command.month, command.reason
+    async with events.transaction():
+        row = await ClosedMonth.get_or_none(month=month)
+        if row is None:
+            raise NotFound(_("Not found."))
+        moved = await ClosedMonth.filter(id=row.id, is_closed=True).update(
+            is_closed=False, reopened_at=clock.now(), reopened_by_name=str(principal.user)[:100],
+            reopen_reason=reason)
+        if not moved:
+            raise Conflict(_("%(month)s is not closed.", month=month))
+        await audit.record(principal, "update", row, {"is_closed": [True, False], "reopen_reason": [None, reason]})
+        await row.refresh_from_db()
+    return row
+
+
+async def district_name(configured: str) -> str:
+    if configured:
+        return configured
+    hub = await Park.filter(kind="hub").order_by("id").only("id", "name_zh").first()
+    return hub.name_zh if hub is not None else ""
