@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
 import hmac
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,11 +20,11 @@ import segno
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
-from incubator import capability, clock, i18n
+from incubator import capability, clock, exports, i18n
 from incubator.config import TEMPLATES_DIR
 from incubator.errors import Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
 from incubator.navigation import items_for
@@ -357,3 +359,18 @@ def attachment_headers(filename: str) -> dict[str, str]:
 def download(content: bytes, filename: str, media_type: str) -> Response:
     """A file to save (a workbook, a CSV)."""
     return Response(content, media_type=media_type, headers=attachment_headers(filename))
+
+
+async def export(kind: str, filename: str, sheet: str, headers: list[str], count: int,
+                 batches: AsyncIterator[list[tuple[object, ...]]]) -> Response:
+    """A list's every row (`batches`, read a thousand or so at a time) as a file to save: CSV
+    streamed as it is read (the first bytes leave at once), or a workbook written row by row in a
+    worker thread; `X-Export-Rows` tells the page how many rows to expect (its progress bar)."""
+    if kind == "csv":
+        return StreamingResponse(exports.csv_stream(headers, batches), media_type=exports.CSV,
+                                 headers={**attachment_headers(filename + ".csv"), "X-Export-Rows": str(count)})
+    rows = [row async for batch in batches for row in batch]
+    content = await asyncio.to_thread(exports.workbook, sheet, headers, rows)
+    response = download(content, filename + ".xlsx", exports.XLSX)
+    response.headers["X-Export-Rows"] = str(count)
+    return response

@@ -3,18 +3,17 @@ where managers assign panels and decide, and evaluators declare conflicts and sc
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.expressions import Subquery
 
-from incubator import access, clock, exports, i18n
+from incubator import access, clock, i18n
 from incubator.access import Principal
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
@@ -39,9 +38,8 @@ from incubator.reviews.models import (
 from incubator.reviews.pages import PlanPage, ReviewListPage, ReviewPage
 from incubator.roles import Role
 from incubator.web import (
-    attachment_headers,
     current,
-    download,
+    export,
     flash,
     form_data,
     form_errors,
@@ -130,15 +128,8 @@ async def _review_export(request: Request, kind: str) -> Response:
                     r.organization.park.display_name(locale), r.due_on, r.status_label, r.decision_label,
                     r.decided_at) for r in (rows[i] for i in chunk if i in rows)]
 
-    title = f"{_('Reviews')} {clock.today().isoformat()}"
-    if kind == "csv":
-        return StreamingResponse(exports.csv_stream(headers, batches()), media_type=exports.CSV,
-                                 headers={**attachment_headers(title + ".csv"), "X-Export-Rows": str(len(ids))})
-    rows = [row async for batch in batches() for row in batch]
-    content = await asyncio.to_thread(exports.workbook, _("Reviews"), headers, rows)
-    response = download(content, title + ".xlsx", exports.XLSX)
-    response.headers["X-Export-Rows"] = str(len(ids))
-    return response
+    return await export(kind, f"{_('Reviews')} {clock.today().isoformat()}", _("Reviews"), headers, len(ids),
+                        batches())
 
 
 async def _review_page(principal: Principal, review: Review, errors: dict | None = None,

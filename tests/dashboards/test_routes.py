@@ -174,3 +174,18 @@ async def test_only_ended_months_close_once_and_only_officials_and_administrator
     assert refused.status_code == 403 and not await ClosedMonth.exists(month="2026-10")
     assert (await browser.post("/dashboard/close", {"month": "garbage"}, follow_redirects=True)).status_code == 200
     assert not await ClosedMonth.exists(month="garbage")
+
+
+async def test_a_list_exports_every_row_it_filters_with_the_count_announced(new_browser, official, residents, park):
+    browser = await signed_in(new_browser, official)
+    response = await browser.get(f"/organizations/export.csv?park={park.id}&stage=resident")
+    assert response.status_code == 200 and response.headers["x-export-rows"] == "2"
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["名称", "英文名称", "园区"] and sorted(r[0] for r in rows[1:]) == ["组织0", "组织1"]
+    book = await browser.get(f"/organizations/export.xlsx?park={park.id}")
+    sheet = rows_of(book.content)
+    assert book.headers["x-export-rows"] == "2" and len(sheet) == 3
+    assert sheet[1][6] == date(2026, 11, 3) or sheet[1][6].date() == date(2026, 11, 3)
+    reviews = await browser.get("/reviews/export.csv?show=overdue")
+    assert reviews.status_code == 200 and reviews.headers["x-export-rows"] == "0"

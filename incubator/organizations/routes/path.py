@@ -3,12 +3,11 @@ the list of those unregistered too long."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
@@ -43,9 +42,9 @@ from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import (
-    attachment_headers,
     current,
     download,
+    export,
     flash,
     form_data,
     form_errors,
@@ -145,23 +144,14 @@ async def _export_batches(ids: list[int], parks: dict[int, str]) -> AsyncIterato
 
 
 async def _organization_export(request: Request, kind: str) -> Response:
-    """The list as filtered, every row: CSV streamed as it is read (the first bytes leave at once),
-    or a workbook written row by row; `X-Export-Rows` tells the page how many rows to expect."""
+    """The list as filtered, every row (web.export)."""
     principal = current(request)
     organizations, _filters, sort = _filtered(request, principal)
     ids: list[int] = await db.flat(organizations.order_by(*SORTS[sort]).values_list("id", flat=True))
     parks = {p.id: p.display_name(i18n.current_locale())
              for p in await access.scope(Park, principal).only("id", "name_zh", "name_en")}
-    title = f"{_('Organizations')} {clock.today().isoformat()}"
-    if kind == "csv":
-        return StreamingResponse(exports.csv_stream(_export_headers(), _export_batches(ids, parks)),
-                                 media_type=exports.CSV, headers={**attachment_headers(title + ".csv"),
-                                                                  "X-Export-Rows": str(len(ids))})
-    rows = [row async for batch in _export_batches(ids, parks) for row in batch]
-    content = await asyncio.to_thread(exports.workbook, _("Organizations"), _export_headers(), rows)
-    response = download(content, title + ".xlsx", exports.XLSX)
-    response.headers["X-Export-Rows"] = str(len(ids))
-    return response
+    return await export(kind, f"{_('Organizations')} {clock.today().isoformat()}", _("Organizations"),
+                        _export_headers(), len(ids), _export_batches(ids, parks))
 
 
 async def _overdue(request: Request) -> tuple[QuerySet[Organization], dict[str, str]]:
