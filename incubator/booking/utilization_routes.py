@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,12 +15,10 @@ from incubator.booking.pages import UtilizationPage
 from incubator.booking.utilization import Period, PeriodKind
 from incubator.i18n import gettext as _
 from incubator.pagecache import cached
-from incubator.web import current, path_int, render
+from incubator.web import current, download, path_int, render
 
 # Dates outside these are taken as absent (today): no period near the ends of the calendar.
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
-# What a file name cannot hold on some system, and control characters (a park's name is typed).
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
 def _period(request: Request) -> Period:
@@ -67,9 +63,7 @@ async def utilization_xlsx(request: Request) -> Response:
     rows.append(_cells(_("Park total"), report.total))
     title = title_of(report.period)
     content = exports.workbook(title, headers(), rows)
-    filename = f"{title} {_UNSAFE_IN_FILENAME.sub('_', report.park.display_name(i18n.current_locale()))}.xlsx"
-    return Response(content, media_type=exports.XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(content, f"{title} {report.park.display_name(i18n.current_locale())}.xlsx", exports.XLSX)
 
 
 routes = [

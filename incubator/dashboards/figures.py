@@ -44,6 +44,7 @@ from incubator.organizations.models import (
     Stage,
 )
 from incubator.reviews.models import OPEN_STATUSES, Decision, Review, ReviewStatus
+from incubator.training.figures import Figures as TrainingFigures
 from incubator.training.figures import park_figures
 
 Facts = dict[str, Any]
@@ -196,8 +197,10 @@ async def _money(scope: Scope) -> list[list[Any]]:
 
 async def _training(scope: Scope) -> list[list[Any]]:
     report = await park_figures(list(scope.park_ids), scope.period.first, scope.period.after)
-    return [[park, *(getattr(report.total(park), c) for c in TRAINING_COLUMNS)]
-            for park in sorted({key[0] for key in report.rows})]
+    parks: dict[int, TrainingFigures] = {}
+    for (park, _topic, _month), row in report.rows.items():  # one pass over the grouped rows
+        parks.setdefault(park, TrainingFigures()).add(row)
+    return [[park, *(getattr(figures, c) for c in TRAINING_COLUMNS)] for park, figures in sorted(parks.items())]
 
 
 async def _rooms(scope: Scope) -> list[list[Any]]:

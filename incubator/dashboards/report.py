@@ -14,7 +14,8 @@ from incubator.i18n import gettext as _
 
 def cover(dashboard: Dashboard, principal: Principal, district: str, now: datetime) -> list[tuple[object, object]]:
     f = dashboard.filters
-    domain = next((d.name_zh for d in dashboard.domains if d.id == f.domain_id), None)
+    locale = i18n.current_locale()
+    domain = next((d.display_name(locale) for d in dashboard.domains if d.id == f.domain_id), None)
     closed = dashboard.closed
     if dashboard.reported and closed is not None:
         source = _("Closed month: the figures as reported, closed on %(when)s by %(who)s.",
@@ -24,7 +25,7 @@ def cover(dashboard: Dashboard, principal: Principal, district: str, now: dateti
     rows: list[tuple[object, object]] = [
         (_("District name"), district),
         (_("Period"), f.period.key),
-        (_("Parks"), dashboard.park.name_zh if dashboard.park else _("All parks in scope (%(n)s)",
+        (_("Parks"), dashboard.park.display_name(locale) if dashboard.park else _("All parks in scope (%(n)s)",
                                                                       n=len(dashboard.parks))),
         (_("Service domain"), domain or _("All")),
         (_("Figures"), source),

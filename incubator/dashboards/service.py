@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Case, F, Q, When
 
 from incubator import access, clock, db, events, i18n
 from incubator.access import Principal
@@ -34,12 +35,11 @@ class Dashboard:
     filters: tables.Filters
     park: Park | None  # the park chosen
     tables: list[tables.Table]
-    closed: Month | None  # the period is a closed (or reopened) month
+    closed: ClosedMonth | None  # the period is a closed (or reopened) month (without its snapshot)
     reported: bool  # the tables show the closed month's reported figures (not narrowed by domain)
     revised: int  # cells today's data has revised since closing
     actions: frozenset[str]  # "close", "reopen"
-    months: list[Month]  # the months closed or reopened in the last two years, latest first
-
+    months: list[ClosedMonth]  # the months closed or reopened in the last two years, latest first
 
 
 def reader(principal: Principal | None) -> Principal:
@@ -57,7 +57,7 @@ def readable_parks(principal: Principal) -> Any:
     return parks if principal.is_(Role.ADMIN, Role.OFFICIAL) else parks.filter(id__in=list(principal.park_ids))
 
 
-def month_actions(principal: Principal, period: Period, closed: Month | None, today: date) -> frozenset[str]:
+def month_actions(principal: Principal, period: Period, closed: ClosedMonth | None, today: date) -> frozenset[str]:
     """What the reader may do with the period: close a month that has ended, reopen a closed one."""
     if not principal.is_(*CLOSERS) or not period.is_month:
         return frozenset()
@@ -74,7 +74,7 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
                     today: date | None = None) -> Dashboard:
     """The figures of the parks the reader may see (or the one chosen), narrowed to a service
     domain if one is chosen. A closed month (without a domain) shows what was reported, each cell
-    with today's revision. 15 queries for a month, 14 for a year, whatever the data."""
+    with today's revision. 15 queries whatever the period, the scope and the data."""
     reader(principal)
     today = today or clock.today()
     parks = list(await readable_parks(principal).only("id", "name_zh", "name_en", "kind").order_by("id"))
@@ -90,13 +90,12 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
     locale = i18n.current_locale()
     names = tables.Names({p.id: p.display_name(locale) for p in chosen},
                          {d.id: d.display_name(locale) for d in domains})
-    months, closed = await _months(principal, period, today)
+    months, closed, snapshot = await _months(principal, period, today)
     live = await figures.compute(scope)
     names.funds = {row[0]: row[1] for row in live["funds"]}
-    reported = closed is not None and closed.is_closed and domain_id is None
-    if reported:
-        assert closed is not None and closed.facts is not None
-        shown = figures.narrowed(closed.facts, set(scope.park_ids))
+    reported = snapshot is not None and domain_id is None
+    if snapshot is not None and reported:
+        shown = figures.narrowed(snapshot, set(scope.park_ids))
         built = tables.build(shown, names, filters, live)
     else:
         built = tables.build(live, names, filters)
@@ -105,46 +104,22 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
                      months)
 
 
-@dataclass
-class Month:
-    """A closed (or reopened) month as the dashboard lists it; `facts` only for the period shown."""
-
-    month: str
-    is_closed: bool
-    closed_at: datetime
-    closed_by_name: str
-    reopened_at: datetime | None
-    reopened_by_name: str
-    reopen_reason: str
-    facts: dict | None = None
-
-
-async def _months(principal: Principal, period: Period, today: date) -> tuple[list[Month], Month | None]:
-    """The months closed or reopened in the last two years, latest first, and the period's own with
-    its snapshot: one query (a snapshot is read only for the period shown)."""
-    connection: Any = ClosedMonth._meta.db
-    mark = "?" if connection.capabilities.dialect == "sqlite" else "$"
+async def _months(principal: Principal, period: Period, today: date
+                  ) -> tuple[list[ClosedMonth], ClosedMonth | None, figures.Facts | None]:
+    """The months closed or reopened in the last two years, latest first; the period's own; and its
+    snapshot if it is closed. One query: a snapshot is read for the period shown only."""
     recent = Period.month_of(add_months(today, -24)).key
-    rows = await connection.execute_query_dict(
-        "SELECT month, is_closed, closed_at, closed_by_name, reopened_at, reopened_by_name, reopen_reason, "  # noqa: S608
-        f"CASE WHEN month = {mark}1 THEN facts END AS facts FROM \"{ClosedMonth._meta.db_table}\" "
-        f"WHERE month >= {mark}2 OR month = {mark}1 ORDER BY month DESC", [period.key, recent])
-    months = []
-    for row in rows:
-        facts = row["facts"]
-        months.append(Month(row["month"], bool(row["is_closed"]), _instant(row["closed_at"]), row["closed_by_name"],
-                            _instant(row["reopened_at"]), row["reopened_by_name"], row["reopen_reason"],
-                            json.loads(facts) if isinstance(facts, str | bytes) else facts))
+    wanted = access.scope(ClosedMonth, principal).filter(Q(month__gte=recent) | Q(month=period.key))
+    months = list(await wanted.annotate(
+        snapshot=Case(When(month=period.key, then=F("facts")), default=None)).only(
+        "id", "month", "is_closed", "closed_at", "closed_by_name", "reopened_at", "reopened_by_name",
+        "reopen_reason", "snapshot").order_by("-month"))
     shown = next((m for m in months if m.month == period.key), None) if period.is_month else None
-    return [m for m in months if m.month >= recent], shown
-
-
-def _instant(value: Any) -> Any:
-    """A stored instant as an aware datetime (SQLite gives text)."""
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return value
+    facts = None
+    if shown is not None and shown.is_closed:
+        snapshot = shown.snapshot  # type: ignore[attr-defined]  # the annotation: the JSON as stored
+        facts = json.loads(snapshot) if isinstance(snapshot, str | bytes) else snapshot
+    return [m for m in months if m.month >= recent], shown, facts
 
 
 async def close_month(principal: Principal, month: str, today: date | None = None) -> ClosedMonth:

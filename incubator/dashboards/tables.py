@@ -14,7 +14,7 @@ from incubator.dashboards.figures import ROOM_COLUMNS, TRAINING_COLUMNS, Facts, 
 from incubator.dashboards.period import Period
 from incubator.i18n import N_
 from incubator.i18n import gettext as _
-from incubator.organizations.models import REGISTRATION_LABELS, STAGE_LABELS, Registration, Stage
+from incubator.organizations.models import REGISTRATION_LABELS, RESIDENT_STAGES, STAGE_LABELS, Registration, Stage
 
 # How a cell's number reads and is formatted in a workbook.
 COUNT, HOURS, PERCENT, YUAN, MONTHS, RATING = "count", "hours", "percent", "yuan", "months", "rating"
@@ -208,8 +208,7 @@ def _graduation(facts: Facts, names: Names, filters: Filters) -> Table:
 
 
 def _registration(facts: Facts, names: Names, filters: Filters) -> Table:
-    resident = {s.value for s in (Stage.ADMITTED, Stage.INCUBATING, Stage.MIDTERM_REVIEW, Stage.GRADUATION_REVIEW,
-                                  Stage.EXTENDED)}
+    resident = {s.value for s in RESIDENT_STAGES}
     counts: dict[tuple[int, str], int] = {}
     for park, stage, registration, n in facts["stages"]:
         if stage in resident:

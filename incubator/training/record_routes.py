@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -19,7 +18,7 @@ from incubator.training import certificates, feeds, figures, forms, service
 from incubator.training.models import Material, Seat, Topic, TrainingSession
 from incubator.training.pages import CertificatePage, FiguresPage, TopicsPage, VerifyPage
 from incubator.training.routes import session_view
-from incubator.web import current, flash, form_data, path_int, qr_svg, query_int, redirect, render
+from incubator.web import current, download, flash, form_data, path_int, qr_svg, query_int, redirect, render
 
 
 async def feedback_submit(request: Request) -> Response:
@@ -127,14 +126,12 @@ async def _figures_rows(request: Request) -> tuple[str, list[str], list[tuple[ob
 
 async def figures_xlsx(request: Request) -> Response:
     title, columns, rows = await _figures_rows(request)
-    return Response(exports.workbook(title, columns, rows), media_type=exports.XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"})
+    return download(exports.workbook(title, columns, rows), title + ".xlsx", exports.XLSX)
 
 
 async def figures_csv(request: Request) -> Response:
     title, columns, rows = await _figures_rows(request)
-    return Response(exports.csv_bytes(columns, rows), media_type=exports.CSV,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(title + '.csv')}"})
+    return download(exports.csv_bytes(columns, rows), title + ".csv", exports.CSV)
 
 
 def _verify_url(request: Request, certificate: certificates.Certificate) -> str:

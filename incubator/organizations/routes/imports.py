@@ -14,14 +14,12 @@ from incubator.organizations.models import FIELD_LABELS, ImportBatch
 from incubator.organizations.pages import ImportPage, ImportPreviewPage
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.web import current, flash, path_int, redirect, render
+from incubator.web import current, download, flash, path_int, redirect, render
 
 
 async def import_template(request: Request) -> Response:
     access.require_role(current(request), Role.ADMIN, Role.MANAGER)
-    return Response(importer.template_workbook(), media_type=exports.XLSX,
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''%E7%BB%84%E7%BB%87%E5%AF%BC%E5%85%A5"
-                                                    "%E6%A8%A1%E6%9D%BF.xlsx"})
+    return download(importer.template_workbook(), "组织导入模板.xlsx", exports.XLSX)
 
 
 async def import_page(request: Request) -> Response:

@@ -72,7 +72,7 @@ EVENTS = {"admitted": "admitted_on", "graduated": "graduated_on", "exited": "exi
 RESIDENT = "resident"  # the stage filter's value for every stage of a resident organization
 
 
-def _filtered(request: Request, principal: Principal) -> tuple[QuerySet[Organization], dict[str, str], str]:
+def _filtered(request: Request, principal: Principal) -> tuple[QuerySet[Organization], dict[str, str], str, str]:
     """The organizations the list's filters choose (as the page and its exports read them): search,
     park, stage (or every resident stage), service domain, registration, and admitted, graduated or
     exited in a month or span of months (the dashboards link here with them)."""
@@ -100,13 +100,12 @@ def _filtered(request: Request, principal: Principal) -> tuple[QuerySet[Organiza
         column = EVENTS[filters["event"]]
         organizations = organizations.filter(**{f"{column}__gte": span[0], f"{column}__lt": span[1]})
     sort = request.query_params.get("sort", "name")
-    return organizations, filters, sort if sort in SORTS else "name"
+    return organizations, filters, sort if sort in SORTS else "name", query
 
 
 async def organization_list(request: Request) -> Response:
     principal = current(request)
-    organizations, filters, sort = _filtered(request, principal)
-    query = query_text(request, "q")
+    organizations, filters, sort, query = _filtered(request, principal)
     page = await paginate(request, organizations.only(*LIST_COLUMNS).order_by(*SORTS[sort]))
     parks = await access.scope(Park, principal).only("id", "name_zh", "name_en").order_by("id")
     return render(request, "organizations/list.html", ListPage(
@@ -146,7 +145,7 @@ async def _export_batches(ids: list[int], parks: dict[int, str]) -> AsyncIterato
 async def _organization_export(request: Request, kind: str) -> Response:
     """The list as filtered, every row (web.export)."""
     principal = current(request)
-    organizations, _filters, sort = _filtered(request, principal)
+    organizations, _filters, sort, _query = _filtered(request, principal)
     ids: list[int] = await db.flat(organizations.order_by(*SORTS[sort]).values_list("id", flat=True))
     parks = {p.id: p.display_name(i18n.current_locale())
              for p in await access.scope(Park, principal).only("id", "name_zh", "name_en")}
