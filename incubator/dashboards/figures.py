@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from incubator.booking.service import local_instant
@@ -149,8 +149,7 @@ async def _flows_and_durations(scope: Scope) -> tuple[list[list[Any]], list[list
 async def _overdue(scope: Scope) -> list[list[Any]]:
     organizations_of = Organization.filter(park_id__in=list(scope.park_ids))
     if scope.domain_id is not None:
-        organizations_of = organizations_of.filter(id__in=Subquery(
-            OrganizationDomain.filter(domain_id=scope.domain_id).values("organization_id")))
+        organizations_of = organizations_of.filter(id__in=organizations.in_domain(scope.domain_id))
     late = await organizations.registration_overdue(organizations_of, scope.today)
     rows = await late.group_by("park_id").annotate(n=Count("id")).values_list("park_id", "n")
     return sorted([int(park), int(n)] for park, n in rows)

@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tortoise.expressions import Subquery
 
 from incubator import access, clock, i18n
 from incubator.access import Principal
 from incubator.errors import DomainError, PermissionDenied
 from incubator.i18n import gettext as _
-from incubator.organizations.models import Document, OrganizationDomain
+from incubator.organizations import service as organizations_service
+from incubator.organizations.models import Document
 from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.reviews import forms, scoring
@@ -83,8 +83,7 @@ def _listed(request: Request, principal: Principal) -> tuple[Any, dict[str, str]
     if park_id is not None:
         reviews = reviews.filter(organization__park_id=park_id)
     if domain_id is not None:
-        reviews = reviews.filter(organization_id__in=Subquery(
-            OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
+        reviews = reviews.filter(organization_id__in=organizations_service.in_domain(domain_id))
     return reviews, {k: v for k, v in params.items() if v}
 
 

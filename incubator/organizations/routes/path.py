@@ -29,7 +29,6 @@ from incubator.organizations.models import (
     Document,
     FollowUp,
     Organization,
-    OrganizationDomain,
     Registration,
     ServiceDomain,
     SpaceAllocation,
@@ -92,9 +91,7 @@ def _filtered(request: Request, principal: Principal) -> tuple[QuerySet[Organiza
     if filters["registration"] in {r.value for r in Registration}:
         organizations = organizations.filter(registration=filters["registration"])
     if domain_id is not None:
-        # A semi-join: no DISTINCT over every column of the organizations joined to their domains.
-        organizations = organizations.filter(id__in=Subquery(
-            OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
+        organizations = organizations.filter(id__in=service.in_domain(domain_id))
     span = month_range(filters["months"])
     if filters["event"] in EVENTS and span is not None:
         column = EVENTS[filters["event"]]
@@ -161,8 +158,7 @@ async def _overdue(request: Request) -> tuple[QuerySet[Organization], dict[str, 
     if park_id is not None:
         organizations = organizations.filter(park_id=park_id)
     if domain_id is not None:
-        organizations = organizations.filter(id__in=Subquery(
-            OrganizationDomain.filter(domain_id=domain_id).values("organization_id")))
+        organizations = organizations.filter(id__in=service.in_domain(domain_id))
     overdue = await service.registration_overdue(organizations)
     return overdue.select_related("park").only(
         "id", "name_zh", "name_en", "admitted_on", "registration", "park__id", "park__name_zh", "park__name_en",
