@@ -1447,7 +1447,11 @@ async def generate(url: str, scale: float = 1.0, seed: int = DEFAULT_SEED, *, fr
     await db.migrate(url)
     _say(out, f"migrated {'SQLite' if is_sqlite(url) else 'PostgreSQL'} in {time.perf_counter() - started:.1f} s")
     async with db.connected(url):
-        return await fill(scale, seed, fresh=fresh, today=today, out=out)
+        rows = await fill(scale, seed, fresh=fresh, today=today, out=out)
+        started = time.perf_counter()
+        await db.refresh_statistics()  # the planner's statistics of the data just loaded
+        _say(out, f"analyzed in {time.perf_counter() - started:.1f} s")
+        return rows
 
 
 def print_summary(rows: dict[str, int], out: TextIO = sys.stdout) -> None:

@@ -224,3 +224,22 @@ async def test_admin_corrects_the_calendar(browser, admin):
     assert override.is_working
     await browser.post(f"/calendar/{override.id}/delete")
     assert not await WorkdayOverride.exists()
+
+
+async def test_the_statistics_job_gives_the_query_planner_each_table_s_size(park, settings):
+    """Without statistics SQLite picks an index by its shape alone; the job brings them up to date
+    on both databases (the count read back is the planner's, not a count of the rows)."""
+    from incubator.organizations.models import Organization
+
+    for n in range(7):
+        await Organization.create(park=park, name_zh=f"统计{n}")
+    results = await jobs.run_all(settings, holder="web-1")
+    assert set(results["refresh_statistics"]) == {"milliseconds"}
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "sqlite":
+        stats = await connection.execute_query_dict(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'organization' AND idx = 'ix_organization_park_stage'")
+        assert [row["stat"].split()[0] for row in stats] == ["7"]
+    else:
+        (row,) = await connection.execute_query_dict("SELECT reltuples FROM pg_class WHERE relname = 'organization'")
+        assert row["reltuples"] == 7

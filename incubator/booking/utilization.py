@@ -144,15 +144,28 @@ def total(figures: Iterable[Figures]) -> Figures:
     return result
 
 
-def open_minutes(space: Space, days: Iterable[date], holidays: frozenset[date] = frozenset()) -> int:
-    """The minutes `space` is open on `days` by its opening hours, none on the `holidays`."""
+def open_minutes(space: Space, days: Iterable[date], holidays: frozenset[date] = frozenset(),
+                 lengths: dict[tuple[date, tuple[time, time]], int] | None = None) -> int:
+    """The minutes `space` is open on `days` by its opening hours, none on the `holidays`.
+    `lengths` keeps each (day, opening hours)'s minutes for the next space with the same hours."""
     minutes = 0
+    known = {} if lengths is None else lengths
+    weekdays: dict[int, tuple[time, time] | None] = {}
     for day in days:
-        opening = None if day in holidays else opening_on(space, day)
-        if opening is not None:
+        if day in holidays:
+            continue
+        weekday = day.weekday()
+        if weekday not in weekdays:
+            weekdays[weekday] = opening_on(space, day)
+        opening = weekdays[weekday]
+        if opening is None:
+            continue
+        length = known.get((day, opening))
+        if length is None:
             # As instants, like the bookings: a day that changes its clock (elsewhere than China) counts right.
-            length = local_instant(day, opening[1]) - local_instant(day, opening[0])
-            minutes += max(int(length.total_seconds() // 60), 0)
+            span = local_instant(day, opening[1]) - local_instant(day, opening[0])
+            length = known[(day, opening)] = max(int(span.total_seconds() // 60), 0)
+        minutes += length
     return minutes
 
 
@@ -215,7 +228,8 @@ async def spaces_figures(spaces: list[Space], first: date, after: date) -> dict[
     days = [first + timedelta(days=n) for n in range((after - first).days)]
     holidays = _holidays(days)
     booked = await _booking_figures([space.id for space in spaces], first, after)
-    return {space.id: Figures(open_minutes=open_minutes(space, days, holidays), **booked.get(space.id, {}))
+    lengths: dict[tuple[date, tuple[time, time]], int] = {}  # most spaces keep the same hours
+    return {space.id: Figures(open_minutes=open_minutes(space, days, holidays, lengths), **booked.get(space.id, {}))
             for space in spaces}
 
 

@@ -1,7 +1,8 @@
 """Running the scheduled jobs every capability declares, one runner at a time, with their history."""
 
-from incubator.capability import Capability, NavItem
+from incubator.capability import Capability, Job, NavItem
 from incubator.i18n import N_
+from incubator.jobs import maintenance
 from incubator.roles import Role
 
 
@@ -17,4 +18,7 @@ capability = Capability(
     rules="incubator.jobs.rules",
     routes=_routes,
     nav=[NavItem("jobs:runs", N_("Job runs"), frozenset({Role.ADMIN.value}), order=80)],
+    # Last: the statistics then count what the other jobs wrote.
+    jobs=[Job("refresh_statistics", maintenance.refresh_statistics, N_("Refresh the database's statistics"),
+              {"milliseconds": N_("milliseconds")}, order=1000)],
 )

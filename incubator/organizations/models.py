@@ -197,6 +197,8 @@ class Organization(Model):
             # The dashboards' admissions and exits by month, and the list's filters by them.
             Index(fields=("admitted_on",), name="ix_organization_admitted"),
             Index(fields=("exited_on",), name="ix_organization_exited"),
+            # The dashboards' stages and service domains by park: read from the index alone.
+            Index(fields=("park_id", "stage", "registration"), name="ix_organization_park_stage"),
         ]
         constraints = [
             UniqueConstraint(fields=("park_id", "name_zh"), name="uq_organization_name"),

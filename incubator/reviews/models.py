@@ -111,7 +111,9 @@ class Review(Model):
         # The review list and the overdue counts: open reviews by due date.
         indexes = [Index(fields=("status", "due_on", "id"), name="ix_review_status_due"),
                    # An organization's open reviews by due date: a park's, through its organizations.
-                   Index(fields=("organization_id", "status", "due_on"), name="ix_review_organization_open")]
+                   Index(fields=("organization_id", "status", "due_on"), name="ix_review_organization_open"),
+                   # The reviews decided in a month (the dashboards, the list's filter).
+                   Index(fields=("status", "decided_at"), name="ix_review_decided")]
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name_zh
