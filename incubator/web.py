@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -361,16 +361,39 @@ def download(content: bytes, filename: str, media_type: str) -> Response:
     return Response(content, media_type=media_type, headers=attachment_headers(filename))
 
 
-async def export(kind: str, filename: str, sheet: str, headers: list[str], count: int,
-                 batches: AsyncIterator[list[tuple[object, ...]]]) -> Response:
-    """A list's every row (`batches`, read a thousand or so at a time) as a file to save: CSV
-    streamed as it is read (the first bytes leave at once), or a workbook written row by row in a
-    worker thread; `X-Export-Rows` tells the page how many rows to expect (its progress bar)."""
+def export_routes(path: str, name: str, endpoint: Callable[[Request, str], Awaitable[Response]]) -> list[Route]:
+    """A list's two export routes, `path`.xlsx and `path`.csv, named `name`_xlsx and `name`_csv:
+    `endpoint(request, kind)` answers both (with `export` below)."""
+    def answer(kind: str) -> Callable[[Request], Awaitable[Response]]:
+        async def respond(request: Request) -> Response:
+            return await endpoint(request, kind)
+        return respond
+
+    return [Route(f"{path}.{kind}", answer(kind), methods=["GET"], name=f"{name}_{kind}") for kind in ("xlsx", "csv")]
+
+
+EXPORT_BATCH = 1000  # rows an export reads at a time
+
+
+async def export(kind: str, name: str, headers: list[str], ids: list[int],
+                 rows_of: Callable[[list[int]], Awaitable[dict[int, tuple[object, ...]]]]) -> Response:
+    """A list's every row as a file to save, named `name` and today's date: `ids` are the list's
+    rows as filtered and sorted (one query of ids), `rows_of` reads a batch of them (id → the row's
+    cells; an id gone since is left out). CSV is streamed as it is read (the first bytes leave at
+    once), a workbook written row by row in a worker thread; `X-Export-Rows` tells the page how many
+    rows to expect (its progress bar)."""
+    async def batches() -> AsyncIterator[list[tuple[object, ...]]]:
+        for start in range(0, len(ids), EXPORT_BATCH):
+            chunk = ids[start:start + EXPORT_BATCH]
+            rows = await rows_of(chunk)
+            yield [rows[i] for i in chunk if i in rows]
+
+    filename = f"{name} {clock.today().isoformat()}"
     if kind == "csv":
-        return StreamingResponse(exports.csv_stream(headers, batches), media_type=exports.CSV,
-                                 headers={**attachment_headers(filename + ".csv"), "X-Export-Rows": str(count)})
-    rows = [row async for batch in batches for row in batch]
-    content = await asyncio.to_thread(exports.workbook, sheet, headers, rows)
+        return StreamingResponse(exports.csv_stream(headers, batches()), media_type=exports.CSV,
+                                 headers={**attachment_headers(filename + ".csv"), "X-Export-Rows": str(len(ids))})
+    rows = [row async for batch in batches() for row in batch]
+    content = await asyncio.to_thread(exports.workbook, name, headers, rows)
     response = download(content, filename + ".xlsx", exports.XLSX)
-    response.headers["X-Export-Rows"] = str(count)
+    response.headers["X-Export-Rows"] = str(len(ids))
     return response

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from incubator.booking.grid import Day, Week
-from incubator.booking.models import Booking, BookingRules
+from incubator.booking.models import BOOKING_STATUS_LABELS, Booking, BookingRules
 from incubator.booking.service import Occurrence
 from incubator.booking.utilization import RATES, Report
+from incubator.i18n import gettext
 from incubator.parks.models import Park, Space
+from incubator.web import Page
 
 
 @dataclass
@@ -48,6 +50,12 @@ class BookingsPage:  # booking/list.html
     movable: set[int]  # ids a manager may move (service.move_allowed)
     reasons: dict[int, str]  # why each ended booking ended, translated
     feed_url: str | None  # a member's organization's calendar feed
+    page: Page  # which page of the list, and whether more follow
+    params: dict[str, str]  # the filters (status, park, months), for the pager and the views' links
+    export_query: str  # the filters, for the export links
+    park: Park | None  # the park the list is narrowed to
+    statuses: dict[str, str] = field(default_factory=lambda: {
+        status.value: gettext(label) for status, label in BOOKING_STATUS_LABELS.items()})
 
 
 @dataclass

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, time, timedelta
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
-from incubator import access, clock
+from incubator import access, clock, db, i18n, workdays
 from incubator.access import Principal
 from incubator.booking import feeds, forms, grid, service, utilization_routes, watches
-from incubator.booking.models import ACTIVE_STATUSES, ENDED_STATUSES, Booking, BookingRules, BookingStatus, FeedKind
+from incubator.booking.models import (
+    ACTIVE_STATUSES,
+    BOOKING_STATUS_LABELS,
+    ENDED_STATUSES,
+    Booking,
+    BookingRules,
+    BookingStatus,
+    FeedKind,
+)
 from incubator.booking.pages import (
     BookingsPage,
     BookPage,
@@ -28,9 +39,26 @@ from incubator.booking.pages import (
 from incubator.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.pagecache import cached
+from incubator.parks import service as parks
 from incubator.parks.models import Park, Space
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, qr_svg, redirect, render, status_for
+from incubator.web import (
+    current,
+    export,
+    export_routes,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    qr_svg,
+    query_int,
+    query_text,
+    redirect,
+    render,
+    status_for,
+)
+from incubator.workdays import month_range
 
 
 async def _bookable_space(request: Request) -> tuple[Space, Park]:
@@ -186,26 +214,64 @@ async def watch_submit(request: Request) -> Response:
 
 
 ENDED_DAYS = 30  # how far back the list of ended bookings looks
+LIST_SIZE = 100
+# The list's views: to come (""), the managers' queue ("pending"), ended lately ("ended"), and the
+# utilization figures' bookings in some months: those counted as booked and the no-shows.
+VIEWS = ("", BookingStatus.PENDING.value, "ended", "booked", "no_show")
+
+
+def _listed(request: Request, principal: Principal) -> tuple[QuerySet[Booking], dict[str, str]]:
+    """The bookings the list's filters choose, in its order. `months` (a month or a span) bounds
+    the start of any view; the booked and no-show views, without it, show this month. Booked
+    counts as the utilization figures count (confirmed, of an organization or held by a training
+    session); a no-show is an organization's booking released because nobody checked in."""
+    now = clock.now()
+    bookings = access.scope(Booking, principal)
+    view = query_text(request, "status")
+    view = view if view in VIEWS else ""
+    months = query_text(request, "months")
+    span = month_range(months)
+    if span is None and view in ("booked", "no_show"):
+        this_month = clock.today().replace(day=1)
+        months, span = this_month.isoformat()[:7], (this_month, workdays.add_months(this_month, 1))
+    elif span is None:
+        months = ""
+    if view == "ended":
+        bookings = bookings.filter(status__in=list(ENDED_STATUSES))
+        if span is None:
+            bookings = bookings.filter(starts_at__gt=now - timedelta(days=ENDED_DAYS),
+                                       starts_at__lt=now + timedelta(days=366))
+        bookings = bookings.order_by("-starts_at", "-id")
+    elif view == "booked":
+        bookings = bookings.filter(Q(organization_id__isnull=False) | ~Q(held_by=""),
+                                   status=BookingStatus.CONFIRMED).order_by("starts_at", "id")
+    elif view == "no_show":
+        bookings = bookings.filter(status=BookingStatus.RELEASED, organization_id__isnull=False).order_by(
+            "starts_at", "id")
+    else:
+        statuses = [BookingStatus.PENDING] if view else list(ACTIVE_STATUSES)
+        bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")
+    if span is not None:
+        bookings = bookings.filter(starts_at__gte=service.local_instant(span[0], time()),
+                                   starts_at__lt=service.local_instant(span[1], time()))
+    park_id = query_int(request, "park", minimum=1)
+    if park_id is not None:
+        bookings = bookings.filter(space_id__in=Subquery(Space.filter(park_id=park_id).values("id")))
+    params = {"status": view, "months": months, "park": "" if park_id is None else str(park_id)}
+    return bookings, {k: v for k, v in params.items() if v}
 
 
 async def bookings_page(request: Request) -> Response:
-    """Bookings to come (the managers' queue with ?status=pending), or those ended lately and why
-    (?status=ended)."""
+    """Bookings to come (the managers' queue with ?status=pending), those ended lately and why
+    (?status=ended), or the bookings behind the utilization figures (?status=booked|no_show), of a
+    park, in some months; a page at a time."""
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
-    view = request.query_params.get("status", "")
-    now = clock.now()
-    bookings = access.scope(Booking, principal)
-    if view == "ended":
-        bookings = bookings.filter(status__in=list(ENDED_STATUSES), starts_at__gt=now - timedelta(days=ENDED_DAYS),
-                                   starts_at__lt=now + timedelta(days=366)).order_by("-starts_at", "-id")
-    else:
-        view = BookingStatus.PENDING.value if view == BookingStatus.PENDING.value else ""
-        statuses = [BookingStatus.PENDING] if view else list(ACTIVE_STATUSES)
-        bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")
-    rows = list(await bookings.select_related("space", "organization").only(
+    bookings, params = _listed(request, principal)
+    page = await paginate(request, bookings.select_related("space", "organization").only(
         "id", "starts_at", "ends_at", "status", "purpose", "attendees", "organization_id", "space_id", "checked_in_at",
         "series_id", "end_reason", "held_by", "space__id", "space__name", "organization__id", "organization__name_zh"
-    ).limit(200))
+    ), LIST_SIZE)
+    rows = page.rows
     feed = None
     if principal.is_(Role.MEMBER) and principal.organization_id is not None:
         feed = _feed_url(request, FeedKind.ORGANIZATION, principal.organization_id,
@@ -217,11 +283,34 @@ async def bookings_page(request: Request) -> Response:
         needs_reason={b.id for b in rows if service.cancel_needs_reason(principal, b)},
         spaces=await service.bookable_spaces(principal),
         decidable={b.id for b in rows if service.decide_allowed(principal, b)},
-        view=view,
+        view=params.get("status", ""),
         checkable={b.id for b in rows if service.mark_allowed(principal, b)},
         movable={b.id for b in rows if service.move_allowed(principal, b)},
         reasons={b.id: service.end_reason(b) for b in rows if b.end_reason},
-        feed_url=feed))
+        feed_url=feed, page=page, params=params, export_query=urlencode(params),
+        park=await parks.named(principal, query_int(request, "park", minimum=1))))
+
+
+
+
+
+async def _bookings_export(request: Request, kind: str) -> Response:
+    """The list as filtered, every booking (web.export)."""
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
+    bookings, _params = _listed(request, principal)
+    ids: list[int] = await db.flat(bookings.values_list("id", flat=True))
+    locale = i18n.current_locale()
+    headers = [_("Starts"), _("Ends"), _("Space"), _("Park"), _("Organization"), _("Purpose"), _("Attendees"),
+               _("Status"), _("Checked in"), _("Why it ended")]
+
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        found = await Booking.filter(id__in=chunk).select_related("space__park", "organization")
+        return {b.id: (b.starts_at, b.ends_at, b.space.name, b.space.park.display_name(locale),
+                       b.organization.display_name(locale) if b.organization else _("Blocked time"), b.purpose,
+                       b.attendees, _(BOOKING_STATUS_LABELS[b.status]), b.checked_in_at, service.end_reason(b))
+                for b in found}
+
+    return await export(kind, _("Bookings"), headers, ids, rows_of)
 
 
 async def _booking_for(request: Request, may: Callable[[Principal, Booking], bool]) -> tuple[Principal, Booking]:
@@ -417,6 +506,7 @@ routes = [
     Route("/spaces/{id:int}/book", book_submit, methods=["POST"], name="booking:book"),
     Route("/spaces/{id:int}/watch", watch_submit, methods=["POST"], name="booking:watch"),
     Route("/bookings", bookings_page, methods=["GET"], name="booking:list"),
+    *export_routes("/bookings", "booking:export", _bookings_export),
     Route("/bookings/{id:int}/cancel", booking_cancel, methods=["POST"], name="booking:cancel"),
     Route("/bookings/{id:int}/move", move_form, methods=["GET"], name="booking:move"),
     Route("/bookings/{id:int}/move", move_submit, methods=["POST"], name="booking:move_submit"),

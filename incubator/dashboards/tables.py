@@ -127,6 +127,12 @@ class Filters:
         values = {k: v for k, v in params.items() if v is not None and v != ""}
         return f"{path}?{urlencode(values)}" if values else path
 
+    @property
+    def months(self) -> str:
+        """The period as the lists' `months` filter reads it: "2026-03", or "2026-01:2026-12"."""
+        first = self.period.first
+        return self.period.key if self.period.is_month else f"{first.year}-01:{first.year}-12"
+
     def organizations(self, park_id: int | None = None, **params: Any) -> str:
         return self.link("/organizations", park=park_id or self.park_id, domain=self.domain_id, **params)
 
@@ -280,7 +286,8 @@ def _training(facts: Facts, names: Names, filters: Filters) -> Table:
         parks = [park_id] if park_id is not None else list(names.parks)
         s = {c: sum(by_park.get(p, {}).get(c, 0) for p in parks) for c in TRAINING_COLUMNS}
         link = filters.link("/training/figures", park=park_id or filters.park_id, year=year)
-        return [Cell(s["sessions"], COUNT, link), Cell(s["session_minutes"] / 60, HOURS, link),
+        held = filters.link("/training", when="past", park=park_id or filters.park_id, months=filters.months)
+        return [Cell(s["sessions"], COUNT, held), Cell(s["session_minutes"] / 60, HOURS, link),
                 Cell(s["signed_up"], COUNT), Cell(s["attended"], COUNT),
                 Cell(_percent(s["attended"], s["signed_up"]), PERCENT), Cell(s["attended_minutes"] / 60, HOURS),
                 Cell(s["rating_sum"] / s["responses"] if s["responses"] else None, RATING),
@@ -302,9 +309,14 @@ def _rooms(facts: Facts, names: Names, filters: Filters) -> Table:
         bookable = max(s["open_minutes"] - s["blocked_minutes"], 0)
         link = (filters.link(f"/parks/{park_id}/utilization", period="month", at=filters.period.first.isoformat())
                 if park_id is not None and filters.period.is_month else None)
-        return [Cell(bookable / 60, HOURS, link), Cell(s["booked_minutes"] / 60, HOURS, link),
-                Cell(_percent(s["booked_minutes"], bookable), PERCENT),
-                Cell(_percent(s["checked_in_minutes"], bookable), PERCENT), Cell(s["no_shows"], COUNT, link),
+
+        def bookings(view: str) -> str:
+            return filters.link("/bookings", status=view, park=park_id or filters.park_id, months=filters.months)
+
+        return [Cell(bookable / 60, HOURS, link), Cell(s["booked_minutes"] / 60, HOURS, bookings("booked")),
+                Cell(_percent(s["booked_minutes"], bookable), PERCENT, link),
+                Cell(_percent(s["checked_in_minutes"], bookable), PERCENT),
+                Cell(s["no_shows"], COUNT, bookings("no_show")),
                 Cell(s["no_show_minutes"] / 60, HOURS)]
 
     return Table("rooms", _("Park"), [_("Bookable hours"), _("Booked hours"), _("Booked (%)"),
@@ -317,8 +329,7 @@ def _rooms(facts: Facts, names: Names, filters: Filters) -> Table:
 def _reviews(facts: Facts, names: Names, filters: Filters) -> Table:
     columns = ("due", "overdue", "decided", "passed", "conditional", "failed")
     by_park = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in facts["reviews"]}
-    period = filters.period.key if filters.period.is_month else f"{filters.period.first.year}-01:" \
-        f"{filters.period.first.year}-12"
+    period = filters.months
 
     def cells(park_id: int | None) -> list[Cell]:
         parks = [park_id] if park_id is not None else list(names.parks)

@@ -6,12 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incubator import access
+from incubator import access, db
+from incubator.i18n import gettext as _
 from incubator.notifications import forms, service
 from incubator.notifications.models import Notification
 from incubator.notifications.pages import InboxPage, UnreadBadge
 from incubator.pagecache import cached
-from incubator.web import current, form_data, paginate, redirect, render
+from incubator.web import current, export, export_routes, form_data, paginate, redirect, render
 
 
 async def inbox(request: Request) -> Response:
@@ -19,6 +20,22 @@ async def inbox(request: Request) -> Response:
     page = await paginate(request, access.scope(Notification, principal).order_by("-created_at", "-id"))
     return render(request, "notifications/inbox.html",
                   InboxPage(notifications=page.rows, page=page, texts={n.id: service.text(n) for n in page.rows}))
+
+
+
+
+async def _inbox_export(request: Request, kind: str) -> Response:
+    """Every message of the inbox (web.export), newest first, each with its page's address."""
+    principal = current(request)
+    ids: list[int] = await db.flat(access.scope(Notification, principal).order_by("-created_at", "-id").values_list(
+        "id", flat=True))
+    base = str(request.base_url).rstrip("/")
+
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        return {n.id: (n.created_at, service.text(n), n.read_at, base + n.link if n.link.startswith("/") else n.link)
+                for n in await Notification.filter(id__in=chunk)}
+
+    return await export(kind, _("Inbox"), [_("Received"), _("Message"), _("Read"), _("Link")], ids, rows_of)
 
 
 async def unread_badge(request: Request) -> Response:
@@ -36,6 +53,7 @@ async def mark_read(request: Request) -> Response:
 
 routes = [
     Route("/inbox", cached(inbox), methods=["GET"], name="notifications:inbox"),
+    *export_routes("/inbox", "notifications:export", _inbox_export),
     Route("/inbox/unread", unread_badge, methods=["GET"], name="notifications:unread"),
     Route("/inbox/read", mark_read, methods=["POST"], name="notifications:read"),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
-from incubator import capability, events
+from incubator import access, capability, events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.errors import ValidationFailed
@@ -32,6 +32,13 @@ SPACE_FIELDS = [
 
 
 # ---- what a principal may do -----------------------------------------------------------------------
+
+
+async def named(principal: Principal, park_id: int | None) -> Park | None:
+    """The park a list is narrowed to (its name heads the list), if the principal sees it: names only."""
+    if park_id is None:
+        return None
+    return await access.scope(Park, principal).filter(id=park_id).only("id", "name_zh", "name_en").first()
 
 
 def may_create_parks(principal: Principal) -> bool:

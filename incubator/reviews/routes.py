@@ -3,7 +3,6 @@ where managers assign panels and decide, and evaluators declare conflicts and sc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +39,7 @@ from incubator.roles import Role
 from incubator.web import (
     current,
     export,
+    export_routes,
     flash,
     form_data,
     form_errors,
@@ -100,15 +100,6 @@ async def review_list(request: Request) -> Response:
                                                                params, urlencode(params)))
 
 
-EXPORT_BATCH = 1000
-
-
-async def review_xlsx(request: Request) -> Response:
-    return await _review_export(request, "xlsx")
-
-
-async def review_csv(request: Request) -> Response:
-    return await _review_export(request, "csv")
 
 
 async def _review_export(request: Request, kind: str) -> Response:
@@ -116,19 +107,15 @@ async def _review_export(request: Request, kind: str) -> Response:
     principal = current(request)
     reviews, _params = _listed(request, principal)
     ids: list[int] = list(await reviews.order_by("due_on", "id").values_list("id", flat=True))
-    headers = [_("Review"), _("Organization"), _("Park"), _("Due"), _("Status"), _("Decision"), _("Decided")]
+    headers = [_("Review"), _("Organization"), _("Park"), _("Due date"), _("Status"), _("Decision"), _("Decided")]
     locale = i18n.current_locale()
 
-    async def batches() -> AsyncIterator[list[tuple[object, ...]]]:
-        for start in range(0, len(ids), EXPORT_BATCH):
-            chunk = ids[start:start + EXPORT_BATCH]
-            rows = {r.id: r for r in await Review.filter(id__in=chunk).select_related("organization__park")}
-            yield [(r.display_name(locale), r.organization.display_name(locale),
-                    r.organization.park.display_name(locale), r.due_on, r.status_label, r.decision_label,
-                    r.decided_at) for r in (rows[i] for i in chunk if i in rows)]
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        return {r.id: (r.display_name(locale), r.organization.display_name(locale),
+                       r.organization.park.display_name(locale), r.due_on, r.status_label, r.decision_label,
+                       r.decided_at) for r in await Review.filter(id__in=chunk).select_related("organization__park")}
 
-    return await export(kind, f"{_('Reviews')} {clock.today().isoformat()}", _("Reviews"), headers, len(ids),
-                        batches())
+    return await export(kind, _("Reviews"), headers, ids, rows_of)
 
 
 async def _review_page(principal: Principal, review: Review, errors: dict | None = None,
@@ -282,8 +269,7 @@ routes = [
     Route("/parks/{id:int}/review-plan", plan_page, methods=["GET"], name="reviews:plan"),
     Route("/parks/{id:int}/review-plan", plan_save, methods=["POST"], name="reviews:plan_save"),
     Route("/reviews", cached(review_list), methods=["GET"], name="reviews:list"),
-    Route("/reviews/export.xlsx", review_xlsx, methods=["GET"], name="reviews:export_xlsx"),
-    Route("/reviews/export.csv", review_csv, methods=["GET"], name="reviews:export_csv"),
+    *export_routes("/reviews/export", "reviews:export", _review_export),
     Route("/reviews/{id:int}", cached(review_detail), methods=["GET"], name="reviews:detail"),
     Route("/reviews/{id:int}/assign", review_assign, methods=["POST"], name="reviews:assign"),
     Route("/reviews/{id:int}/indicators", review_indicators, methods=["POST"], name="reviews:indicators"),

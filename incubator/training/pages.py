@@ -12,6 +12,7 @@ from incubator.training.certificates import Certificate
 from incubator.training.figures import Report
 from incubator.training.models import Material, Person, Seat, Topic, TrainingSession
 from incubator.training.service import Satisfaction
+from incubator.web import Page
 
 
 @dataclass
@@ -24,6 +25,10 @@ class SessionsPage:  # training/list.html
     roster: bool  # the viewer keeps an organization's roster (a link to it)
     feed_url: str  # the viewer's calendar feed of training
     figures: bool  # the viewer reads the training figures (a link to them)
+    page: Page  # which page of the list, and whether more follow
+    params: dict[str, str]  # the filters (when, park, months), for the pager
+    export_query: str  # the filters, for the export links
+    park: Park | None  # the park the list is narrowed to
 
 
 @dataclass

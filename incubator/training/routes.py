@@ -4,17 +4,23 @@ organization's roster, and a park's training settings."""
 
 from __future__ import annotations
 
+from datetime import time
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
-from incubator import access, clock, db
+from incubator import access, clock, db, i18n
 from incubator.access import Principal
+from incubator.booking.service import local_instant
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import STAGE_LABELS, Organization
 from incubator.pagecache import cached
+from incubator.parks import service as parks
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.training import feeds, forms, service
@@ -41,7 +47,23 @@ from incubator.training.pages import (
     SettingsPage,
     SheetPage,
 )
-from incubator.web import current, flash, form_data, form_errors, path_int, qr_svg, redirect, render, status_for
+from incubator.web import (
+    current,
+    export,
+    export_routes,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    qr_svg,
+    query_int,
+    query_text,
+    redirect,
+    render,
+    status_for,
+)
+from incubator.workdays import month_range
 
 LIST_SIZE = 100
 
@@ -51,17 +73,36 @@ async def _lists(request: Request, *names: str) -> dict[str, list[str]]:
     return {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in names}
 
 
-async def sessions_page(request: Request) -> Response:
-    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
-    past = request.query_params.get("when") == "past"
+def _listed(request: Request, principal: Principal) -> tuple[QuerySet[TrainingSession], dict[str, str]]:
+    """The sessions the list's filters choose, cancelled ones left out: to come (soonest first) or
+    held (`when=past`, latest first: the training figures count these); of a park; starting in some
+    months (the dashboards link here with them)."""
     now = clock.now()
     visible = access.scope(TrainingSession, principal).filter(cancelled_at__isnull=True)
-    visible = visible.filter(ends_at__lte=now).order_by("-starts_at") if past else visible.filter(
-        ends_at__gt=now).order_by("starts_at")
-    sessions = list(await visible.select_related("park", "space", "topic").only(
+    past = query_text(request, "when") == "past"
+    visible = visible.filter(ends_at__lte=now).order_by("-starts_at", "-id") if past else visible.filter(
+        ends_at__gt=now).order_by("starts_at", "id")
+    months = query_text(request, "months")
+    span = month_range(months)
+    if span is not None:
+        visible = visible.filter(starts_at__gte=local_instant(span[0], time()),
+                                 starts_at__lt=local_instant(span[1], time()))
+    park_id = query_int(request, "park", minimum=1)
+    if park_id is not None:
+        visible = visible.filter(park_id=park_id)
+    params = {"when": "past" if past else "", "months": months if span is not None else "",
+              "park": "" if park_id is None else str(park_id)}
+    return visible, {k: v for k, v in params.items() if v}
+
+
+async def sessions_page(request: Request) -> Response:
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
+    visible, params = _listed(request, principal)
+    page = await paginate(request, visible.select_related("park", "space", "topic").only(
         "id", "title", "starts_at", "ends_at", "capacity", "seated", "mandatory", "park_id", "space_id", "topic_id",
         "credit_minutes", "park__id", "park__name_zh", "park__name_en", "space__id", "space__name", "topic__id",
-        "topic__name_zh", "topic__name_en").limit(LIST_SIZE))
+        "topic__name_zh", "topic__name_en"), LIST_SIZE)
+    sessions = page.rows
     ids = [s.id for s in sessions]
     waiting: dict[int, int] = {}
     mine: dict[int, int] = {}
@@ -75,8 +116,29 @@ async def sessions_page(request: Request) -> Response:
     secret = await feeds.token(request.app.state.settings.secret_key, principal.id)
     feed = f"{str(request.base_url).rstrip('/')}/training/feed/{principal.id}/{secret}.ics"
     return render(request, "training/list.html", SessionsPage(
-        sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), past,
-        service.keeps_roster(principal), feed, service.reads_figures(principal)))
+        sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), params.get("when") == "past",
+        service.keeps_roster(principal), feed, service.reads_figures(principal), page, params, urlencode(params),
+        await parks.named(principal, query_int(request, "park", minimum=1))))
+
+
+
+
+async def _sessions_export(request: Request, kind: str) -> Response:
+    """The list as filtered, every session (web.export)."""
+    principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
+    visible, _params = _listed(request, principal)
+    ids: list[int] = await db.flat(visible.values_list("id", flat=True))
+    locale = i18n.current_locale()
+    headers = [_("Starts"), _("Ends"), _("Session"), _("Topic"), _("Park"), _("Space"), _("Seated"), _("Capacity"),
+               _("Hours"), _("Mandatory")]
+
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        found = await TrainingSession.filter(id__in=chunk).select_related("park", "space", "topic")
+        return {s.id: (s.starts_at, s.ends_at, s.title, s.topic.display_name(locale), s.park.display_name(locale),
+                       s.space.name, s.seated, s.capacity, float(s.credit_hours),
+                       _("Yes") if s.mandatory else _("No")) for s in found}
+
+    return await export(kind, _("Training"), headers, ids, rows_of)
 
 
 async def _choices(park: Park, locale: str) -> dict:
@@ -438,6 +500,7 @@ routes = [
     # Kept until a session or a seat changes, and for at most a few minutes: what is to come, when
     # sign-up closes and when check-in opens are a matter of time.
     Route("/training", cached(sessions_page, minutes=5), methods=["GET"], name="training:list"),
+    *export_routes("/training", "training:export", _sessions_export),
     Route("/parks/{id:int}/training/new", plan_form, methods=["GET"], name="training:new"),
     Route("/parks/{id:int}/training/new", plan_submit, methods=["POST"], name="training:plan"),
     Route("/training/people", roster_page, methods=["GET"], name="training:people"),

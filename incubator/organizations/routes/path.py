@@ -3,7 +3,6 @@ the list of those unregistered too long."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -12,7 +11,7 @@ from starlette.routing import Route
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
-from incubator import access, capability, clock, db, exports, i18n
+from incubator import access, capability, db, i18n
 from incubator.access import Principal
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import N_
@@ -42,8 +41,8 @@ from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.web import (
     current,
-    download,
     export,
+    export_routes,
     flash,
     form_data,
     form_errors,
@@ -121,22 +120,9 @@ async def organization_list(request: Request) -> Response:
 EVENT_LABELS = {"admitted": N_("Admitted"), "graduated": N_("Graduated"), "exited": N_("Exited")}
 EXPORT_COLUMNS = ("id", "name_zh", "name_en", "park_id", "stage", "registration", "credit_code", "admitted_on",
                   "term_end_on", "graduated_on", "exited_on")
-EXPORT_BATCH = 1000
-
-
 def _export_headers() -> list[str]:
     return [_("Name"), _("Name (English)"), _("Park"), _("Stage"), _("Registration"), _("Credit code"),
             _("Admitted on"), _("Term ends"), _("Graduated on"), _("Exited on")]
-
-
-async def _export_batches(ids: list[int], parks: dict[int, str]) -> AsyncIterator[list[tuple[object, ...]]]:
-    """The organizations `ids` (in that order), a thousand at a time."""
-    for start in range(0, len(ids), EXPORT_BATCH):
-        chunk = ids[start:start + EXPORT_BATCH]
-        rows = {o.id: o for o in await Organization.filter(id__in=chunk).only(*EXPORT_COLUMNS)}
-        yield [(o.name_zh, o.name_en, parks.get(o.park_id, ""), o.stage_label, o.registration_label,
-                o.credit_code or "", o.admitted_on, o.term_end_on, o.graduated_on, o.exited_on)
-               for o in (rows[i] for i in chunk if i in rows)]
 
 
 async def _organization_export(request: Request, kind: str) -> Response:
@@ -146,8 +132,13 @@ async def _organization_export(request: Request, kind: str) -> Response:
     ids: list[int] = await db.flat(organizations.order_by(*SORTS[sort]).values_list("id", flat=True))
     parks = {p.id: p.display_name(i18n.current_locale())
              for p in await access.scope(Park, principal).only("id", "name_zh", "name_en")}
-    return await export(kind, f"{_('Organizations')} {clock.today().isoformat()}", _("Organizations"),
-                        _export_headers(), len(ids), _export_batches(ids, parks))
+
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        return {o.id: (o.name_zh, o.name_en, parks.get(o.park_id, ""), o.stage_label, o.registration_label,
+                       o.credit_code or "", o.admitted_on, o.term_end_on, o.graduated_on, o.exited_on)
+                for o in await Organization.filter(id__in=chunk).only(*EXPORT_COLUMNS)}
+
+    return await export(kind, _("Organizations"), _export_headers(), ids, rows_of)
 
 
 async def _overdue(request: Request) -> tuple[QuerySet[Organization], dict[str, str]]:
@@ -160,43 +151,30 @@ async def _overdue(request: Request) -> tuple[QuerySet[Organization], dict[str, 
     if domain_id is not None:
         organizations = organizations.filter(id__in=service.in_domain(domain_id))
     overdue = await service.registration_overdue(organizations)
-    return overdue.select_related("park").only(
-        "id", "name_zh", "name_en", "admitted_on", "registration", "park__id", "park__name_zh", "park__name_en",
-    ).order_by("admitted_on", "id"), {k: v for k, v in params.items() if v}
+    return overdue.order_by("admitted_on", "id"), {k: v for k, v in params.items() if v}
 
 
 async def registration_overdue(request: Request) -> Response:
     overdue, params = await _overdue(request)
-    page = await paginate(request, overdue)
+    page = await paginate(request, overdue.select_related("park").only(
+        "id", "name_zh", "name_en", "admitted_on", "registration", "park__id", "park__name_zh", "park__name_en"))
     return render(request, "organizations/overdue.html", OverduePage(page.rows, page, params, urlencode(params)))
 
 
-async def organization_xlsx(request: Request) -> Response:
-    return await _organization_export(request, "xlsx")
-
-
-async def organization_csv(request: Request) -> Response:
-    return await _organization_export(request, "csv")
 
 
 async def _overdue_export(request: Request, kind: str) -> Response:
+    """The list as filtered, every row (web.export)."""
     overdue, _params = await _overdue(request)
+    ids: list[int] = await db.flat(overdue.values_list("id", flat=True))
     locale = i18n.current_locale()
-    headers = [_("Name"), _("Park"), _("Admitted on"), _("Registration")]
-    rows = [(o.display_name(locale), o.park.display_name(locale), o.admitted_on, o.registration_label)
-            for o in await overdue]
-    title = f"{_('Unregistered too long')} {clock.today().isoformat()}"
-    if kind == "csv":
-        return download(exports.csv_bytes(headers, rows), title + ".csv", exports.CSV)
-    return download(exports.workbook(_("Unregistered too long"), headers, rows), title + ".xlsx", exports.XLSX)
 
+    async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
+        return {o.id: (o.display_name(locale), o.park.display_name(locale), o.admitted_on, o.registration_label)
+                for o in await Organization.filter(id__in=chunk).select_related("park")}
 
-async def overdue_xlsx(request: Request) -> Response:
-    return await _overdue_export(request, "xlsx")
-
-
-async def overdue_csv(request: Request) -> Response:
-    return await _overdue_export(request, "csv")
+    return await export(kind, _("Unregistered too long"), [_("Name"), _("Park"), _("Admitted on"), _("Registration")],
+                        ids, rows_of)
 
 
 async def my_organization(request: Request) -> Response:
@@ -287,11 +265,8 @@ async def change_stage(request: Request) -> Response:
 
 routes = [
     Route("/organizations", cached(organization_list), methods=["GET"], name="organizations:list"),
-    Route("/organizations/export.xlsx", organization_xlsx, methods=["GET"], name="organizations:export_xlsx"),
-    Route("/organizations/export.csv", organization_csv, methods=["GET"], name="organizations:export_csv"),
-    Route("/organizations/registration-overdue.xlsx", overdue_xlsx, methods=["GET"],
-          name="organizations:overdue_xlsx"),
-    Route("/organizations/registration-overdue.csv", overdue_csv, methods=["GET"], name="organizations:overdue_csv"),
+    *export_routes("/organizations/export", "organizations:export", _organization_export),
+    *export_routes("/organizations/registration-overdue", "organizations:overdue", _overdue_export),
     Route("/organizations/registration-overdue", cached(registration_overdue), methods=["GET"],
           name="organizations:overdue"),
     Route("/my-organization", my_organization, methods=["GET"], name="organizations:mine"),
