@@ -218,6 +218,9 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
         Page("dashboard, district", "official", "/dashboard"),
         Page("dashboard, district, closed month", "official", f"/dashboard?period={last_month()}"),
         Page("dashboard, park", "manager", "/dashboard"),
+        # The dashboard's drill-down: a park's booked time and sessions held last month.
+        Page("bookings behind a figure", "official", f"/bookings?status=booked&park={park_id}&months={last_month()}"),
+        Page("sessions behind a figure", "official", f"/training?when=past&park={park_id}&months={last_month()}"),
     ]
 
 

@@ -214,7 +214,7 @@ async def watch_submit(request: Request) -> Response:
 
 
 ENDED_DAYS = 30  # how far back the list of ended bookings looks
-LIST_SIZE = 100
+LIST_SIZE = 50
 # The list's views: to come (""), the managers' queue ("pending"), ended lately ("ended"), and the
 # utilization figures' bookings in some months: those counted as booked and the no-shows.
 VIEWS = ("", BookingStatus.PENDING.value, "ended", "booked", "no_show")
@@ -505,7 +505,8 @@ routes = [
     Route("/spaces/{id:int}/book", book_form, methods=["GET"], name="booking:form"),
     Route("/spaces/{id:int}/book", book_submit, methods=["POST"], name="booking:book"),
     Route("/spaces/{id:int}/watch", watch_submit, methods=["POST"], name="booking:watch"),
-    Route("/bookings", bookings_page, methods=["GET"], name="booking:list"),
+    # Kept a minute at most: its buttons follow the clock (the service refuses a late action anyway).
+    Route("/bookings", cached(bookings_page, minutes=1), methods=["GET"], name="booking:list"),
     *export_routes("/bookings", "booking:export", _bookings_export),
     Route("/bookings/{id:int}/cancel", booking_cancel, methods=["POST"], name="booking:cancel"),
     Route("/bookings/{id:int}/move", move_form, methods=["GET"], name="booking:move"),
