@@ -173,8 +173,9 @@ class Booking(Model):
             Index(fields=["series_id", "starts_at"], name="ix_booking_series_start"),
             Index(fields=["space_id", "starts_at"], name="ix_booking_space_start"),
             Index(fields=["organization_id", "starts_at"], name="ix_booking_organization_start"),
-            # The bookings list across every park (an official's): by status and start.
-            Index(fields=["status", "starts_at"], name="ix_booking_status_start"),
+            # The bookings list across every park (an official's), by start. Not (status, start):
+            # with it SQLite read a park's or the city's bookings by status rather than by space.
+            Index(fields=["starts_at"], name="ix_booking_start"),
         ]
         constraints = [
             CheckConstraint(check="starts_at < ends_at AND ends_at <= held_until", name="ck_booking_times"),

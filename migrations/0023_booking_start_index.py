@@ -10,6 +10,6 @@ class Migration(migrations.Migration):
     operations = [
         ops.AddIndex(
             model_name='Booking',
-            index=Index(fields=['status', 'starts_at'], name='ix_booking_status_start'),
+            index=Index(fields=['starts_at'], name='ix_booking_start'),
         ),
     ]
