@@ -37,6 +37,7 @@ CAPABILITIES = (
     "funding",
     "training",
     "dashboards",
+    "directory",
     "jobs",
 )
 

@@ -163,14 +163,28 @@ def _key(request: Request) -> tuple | None:
     )
 
 
-def cached(endpoint: Endpoint, *, minutes: int | None = None) -> Endpoint:
+def _public_key(request: Request) -> tuple | None:
+    """A public page's key: the same page for every visitor, signed in or not (it shows nothing of
+    who asks: no session, no CSRF token, no navigation)."""
+    if request.method != "GET" or FLASH_COOKIE in request.cookies:
+        return None
+    headers = request.headers
+    return ("public", request.url.path, request.url.query, i18n.current_locale(), clock.today(),
+            headers.get("hx-request"), headers.get("hx-target"))
+
+
+def cached(endpoint: Endpoint, *, minutes: int | None = None, public: bool = False) -> Endpoint:
     """`endpoint`, its pages kept until what they show changes; with `minutes`, also at most that
-    long (for a page that shows what time has made past, such as a week of free and past slots)."""
+    long (for a page that shows what time has made past, such as a week of free and past slots).
+    `public`: one copy for everybody (the page must show nothing of its reader)."""
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
+        if public:
+            # No cookie leaves with a public page (a shared cache would hand it to everyone).
+            request.state.public = True
         cache = for_app(request.app)
-        key = _key(request) if cache is not None else None
+        key = (_public_key(request) if public else _key(request)) if cache is not None else None
         if key is not None and minutes is not None:
             key = (*key, int(clock.now().timestamp()) // (minutes * 60))
         versions = cache.watcher.versions() if cache is not None and key is not None else None
@@ -200,7 +214,7 @@ def cached(endpoint: Endpoint, *, minutes: int | None = None) -> Endpoint:
                     and not any(name == b"set-cookie" for name, _ in response.raw_headers)):
                 body = bytes(response.body)
                 cache.put(key, Kept.of((body, tuple(response.raw_headers)), len(body),
-                                       recording.tables | set(ALWAYS), versions))
+                                       recording.tables | (set() if public else set(ALWAYS)), versions))
         finally:
             _recording.reset(token)
             if cache.building.get(key) is done:

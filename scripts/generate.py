@@ -53,6 +53,7 @@ from incubator.config import Settings, is_sqlite, normalise_database_url
 from incubator.dashboards import figures as dashboard_figures
 from incubator.dashboards.models import ClosedMonth
 from incubator.dashboards.period import Period as DashboardPeriod
+from incubator.directory.models import BrandProject, Listing
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.notifications.models import Notification
@@ -108,7 +109,12 @@ TABLES: list[type[Model]] = [
     AdmissionReview, Agreement, SpaceAllocation, StageChange, Milestone, Review, Assignment, Indicator,
     Document, FollowUp, Fund, Grant, Tranche, LedgerEntry, Flag, Notification, AuditEntry,
     BookingRules, BookingQuota, Booking, TrainingCourse, TrainingSession, Person, Seat, Feedback, TrainingSettings,
+    Listing, BrandProject,
 ]
+# The public directory: the share of incubating and graduated organizations listed, their brand projects.
+LISTED_SHARE = 0.6
+BRAND_PROJECTS = ["邻里守望", "银龄课堂", "小候鸟暑期营", "书香社区", "绿色家园", "助残就业坊", "社区微心愿",
+                  "青春志愿行", "长者安心食堂", "心灵驿站", "困境儿童陪伴", "垃圾分类小先锋"]
 
 # ---- reference data: a city in southern Jiangsu ---------------------------------------------------
 
@@ -576,6 +582,34 @@ class Builder:
                     "organization": name, "organization_en": values["name_en"], "park": park.name,
                     "park_en": ""}, applied_at, read=stage == "screening")
         return org_id
+
+    def build_directory(self) -> None:
+        """Listings (consent, a public contact point different from the private ones, no logo) and
+        brand projects; some organizations that left or never got in once said yes as well."""
+        rng = self.rng
+        linked: dict[int, list[int]] = {}
+        for link in self.rows[OrganizationDomain]:
+            linked.setdefault(link["organization_id"], []).append(link["domain_id"])
+        for org in self.rows[Organization]:
+            public = org["stage"] in RESIDENT or org["stage"] == "graduated"
+            if not public and rng.random() > 0.1:
+                continue
+            listed = rng.random() < (LISTED_SHARE if public else 0.8)
+            contact = rng.choice([f"办公室电话 0510-8{rng.randint(1000000, 9999999)}",
+                                  f"info@public{org['id']}.example", ""])
+            self.add(Listing, organization_id=org["id"], listed=listed, contact=contact, logo_name="", logo_type="",
+                     logo_sha256="", updated_at=org["created_at"])
+            start = org["admitted_on"] or org["created_at"].date()
+            for _ in range(rng.randint(0, 3) if listed else 0):
+                started = min(start + self.days(0, 700), self.today)
+                ended = started + self.days(60, 500) if rng.random() < 0.5 else None
+                self.add(BrandProject, organization_id=org["id"], name=rng.choice(BRAND_PROJECTS),
+                         domain_id=rng.choice(linked[org["id"]]) if org["id"] in linked else None, started_on=started,
+                         ended_on=ended if ended and ended <= self.today else None,
+                         people_reached=rng.choice([rng.randint(30, 900), rng.randint(1000, 60000)]),
+                         summary=f"面向{rng.choice(['社区长者', '困境儿童', '残障人士', '新市民', '青少年'])}的"
+                                 f"{rng.choice(['陪伴', '培训', '互助', '志愿服务', '文化活动'])}项目",
+                         created_at=self.moment(started))
 
     def reference(self) -> str:
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -1365,6 +1399,7 @@ async def fill(scale: float = 1.0, seed: int = DEFAULT_SEED, *, fresh: bool = Fa
     builder.build_staff()
     builder.build_organizations(max(30, round(ORGANIZATIONS_AT_SCALE_1 * scale)))
     builder.member_messages()
+    builder.build_directory()
     builder.build_funds()
     builder.build_training(round(SEATS_AT_SCALE_1 * scale), dict(await Topic.all().values_list("code", "id")))
     builder.build_bookings(round(BOOKINGS_AT_SCALE_1 * scale))

@@ -18,6 +18,7 @@ from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
 from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.calendar.models import WorkdayOverride
+from incubator.directory.models import BrandProject
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.organizations.models import Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import WEEKDAYS, Park, Space, SpaceKind
@@ -70,6 +71,8 @@ class World:
     person_b: Person
     seat_b: Seat
     material_b: Material
+    project_a2: BrandProject  # a brand project of another organization in park A
+    project_b: BrandProject
 
 
 @pytest_asyncio.fixture
@@ -147,10 +150,13 @@ async def world(make_user, browser) -> World:
     material_b = await Material.create(session=session_b, title="SECRET-MATERIAL-B", filename="b.pdf",
                                        content_type="application/pdf", size=1, sha256="0" * 64,
                                        storage_name=f"{session_b.id:032x}.pdf", uploaded_at=now)
+    project_a2, project_b = [await BrandProject.create(organization=org, name=f"SECRET-PROJECT-{letter}",
+                                                       started_on=date(2026, 1, 1), created_at=now)
+                             for org, letter in ((org_a2, "A2"), (org_b, "B"))]
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
-                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b)
+                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b, project_a2, project_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -315,6 +321,24 @@ def person_of_org_b(role: Role) -> Callable[[World], int] | None:
     return lambda w: w.person_b.id  # only its own organization's members keep a roster
 
 
+def listing_to_publish(role: Role) -> Callable[[World], int] | None:
+    # Only an organization's own members decide what it publishes: every other role, any other.
+    return (lambda w: w.org_a2.id) if role == Role.MEMBER else (lambda w: w.org_a.id)
+
+
+def projects_to_keep(role: Role) -> Callable[[World], int] | None:
+    # An organization's brand projects: its members, its park's managers, administrators.
+    if role == Role.ADMIN:
+        return None
+    return {Role.MANAGER: lambda w: w.org_b.id, Role.MEMBER: lambda w: w.org_a2.id}.get(role, lambda w: w.org_a.id)
+
+
+def project_to_change(role: Role) -> Callable[[World], int] | None:
+    if role == Role.ADMIN:
+        return None
+    return (lambda w: w.project_b.id) if role == Role.MANAGER else (lambda w: w.project_a2.id)
+
+
 def public(role: Role) -> Callable[[World], int] | None:
     return None  # parks and spaces are district-public: every role may view them
 
@@ -336,6 +360,13 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "organizations:timeline": (organization_to_view, None),
     "organizations:stage": (organization_to_change, {"stage": "exited", "reason": "HACKED"}),
     "organizations:edit": (organization_to_change, None),
+    "directory:listing": (organization_to_view, None),
+    "directory:listing_save": (listing_to_publish, {"listed": "1", "contact": "HACKED"}),
+    "directory:logo_upload": (listing_to_publish, {}),
+    "directory:project_add": (projects_to_keep, {"name": "HACKED", "started_on": "2026-01-01"}),
+    "directory:project": (project_to_change, None),
+    "directory:project_save": (project_to_change, {"name": "HACKED", "started_on": "2026-01-01"}),
+    "directory:project_delete": (project_to_change, {}),
     "organizations:update": (organization_to_change, {"name_zh": "HACKED", "kind": "unregistered"}),
     "organizations:registration": (organization_to_change, None),
     "organizations:registration_update": (organization_to_change, {"registration": "preparing",
@@ -504,6 +535,9 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "training:feed_reset": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER},
     "training:feed": None,  # public: reached by its secret address (tests/training/test_records.py)
     "training:verify": None,  # public: a certificate's QR code (tests/training/test_records.py)
+    "directory:list": None,  # public: the directory (tests/directory/test_directory.py)
+    "directory:entry": None,
+    "directory:logo": None,
     "organizations:export_xlsx": set(Role),  # the list's rows in the reader's scope (as the list)
     "organizations:export_csv": set(Role),
     "organizations:overdue_xlsx": {Role.ADMIN, Role.MANAGER, Role.OFFICIAL},
@@ -701,6 +735,11 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "booking:move": {AD: (lambda w: w.booking_b.id, "SECRET-ROOM-B")},
     "booking:utilization": {OF: (lambda w: w.park_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.park_a.id, "SECRET-ROOM-A")},
     "training:new": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
+    "directory:listing": {AD: (lambda w: w.org_b.id, "SECRET-PROJECT-B"),
+                          OF: (lambda w: w.org_b.id, "SECRET-PROJECT-B"),
+                          MG: (lambda w: w.org_a2.id, "SECRET-PROJECT-A2"), MB: (lambda w: w.org_a.id, "SECRET-ORG-A")},
+    "directory:project": {AD: (lambda w: w.project_b.id, "SECRET-PROJECT-B"),
+                          MG: (lambda w: w.project_a2.id, "SECRET-PROJECT-A2")},
     "training:detail": {AD: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
                         OF: (lambda w: w.session_b.id, "SECRET-PERSON-B"),
                         MG: (lambda w: w.session_a.id, "SECRET-SESSION-A"),

@@ -42,6 +42,7 @@ from incubator.config import Settings
 from incubator.dashboards.figures import SECTIONS
 from incubator.dashboards.models import ClosedMonth
 from incubator.dashboards.period import Period
+from incubator.directory.models import BrandProject
 from incubator.errors import ValidationFailed
 from incubator.funding.models import Fund, Grant, Tranche
 from incubator.notifications.models import Notification
@@ -207,7 +208,10 @@ async def world(app, make_user) -> AsyncIterator[World]:
     # A month closed two months ago (its reopening form), last month still open (its closing form).
     await ClosedMonth.create(month=CLOSED_MONTH, facts={name: [] for name in SECTIONS}, closed_at=now,
                              closed_by_name="Official")
-    ids = {"now_booking": now_booking.id, "session": session.id, "person": people[2].id, "past_session": past.id,
+    project = await BrandProject.create(organization=org, name="社区书屋", started_on=date(2026, 1, 5),
+                                        created_at=now)
+    ids = {"brand_project": project.id, "now_booking": now_booking.id, "session": session.id,
+            "person": people[2].id, "past_session": past.id,
            "attended_seat": attended.id,
            "booking": booking.id, "request": request.id, "park": park.id,
            "space": space.id, "org": org.id,
@@ -385,6 +389,8 @@ PAGE_IDS = {
     "/training/courses/{id:int}/people/{person_id:int}/certificate": "session",
     "/training/feed/{id:int}/{token:str}.ics": "victim", "/training/materials/{id:int}": "session",
     "/training/people/{id:int}": "person",
+    "/organizations/{id:int}/listing": "org", "/directory/{id:int}": "org", "/directory/{id:int}/logo": "org",
+    "/brand-projects/{id:int}": "brand_project",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -517,6 +523,11 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/training/people/{id:int}": ("member", "/training/people/{person}"),
     "/dashboard/close": ("official", "/dashboard?period=" + OPEN_MONTH),
     "/dashboard/reopen": ("official", "/dashboard?period=" + CLOSED_MONTH),
+    "/organizations/{id:int}/listing": ("member", "/organizations/{org}/listing"),
+    "/organizations/{id:int}/listing/logo": ("member", "/organizations/{org}/listing"),
+    "/organizations/{id:int}/brand-projects": ("member", "/organizations/{org}/listing"),
+    "/brand-projects/{id:int}": ("member", "/brand-projects/{brand_project}"),
+    "/brand-projects/{id:int}/delete": ("member", "/organizations/{org}/listing"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).

@@ -52,7 +52,7 @@ class SessionMiddleware:
             state.csrf_subject = "anon:" + anon
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and new_anon:
+            if message["type"] == "http.response.start" and new_anon and not getattr(state, "public", False):
                 cookie: SimpleCookie = SimpleCookie()
                 cookie[ANON_COOKIE] = new_anon
                 morsel = cookie[ANON_COOKIE]

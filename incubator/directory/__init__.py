@@ -1,0 +1,1 @@
+"""The public directory: the organizations that agreed to be listed, their brand projects."""
