@@ -162,7 +162,7 @@ def first(pattern: str, text: str) -> str:
 
 # Where `pages` finds the ids of its pages: the first link of each of these lists, as the administrator.
 SOURCES = {"organization": "/organizations?park={park}", "review": "/reviews", "fund": "/funds",
-           "day": "/parks/{park}/day", "training": "/training"}
+           "day": "/parks/{park}/day", "training": "/training", "directory": "/directory"}
 
 
 def discover(base: str, cookies: dict[str, str], park_id: int, fund_id: int) -> list[Page]:
@@ -197,6 +197,7 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
                                   for kind in ("organization", "review", "fund"))
     room = first(r'href="/spaces/(\d+)/week', sources["day"])
     session = first(r'href="/training/(\d+)"', sources["training"])
+    listed = first(r'href="/directory/(\d+)"', sources["directory"])
     return [
         Page("organization list, one park", "admin", f"/organizations?park={park_id}"),
         Page("organization list, all", "admin", "/organizations"),
@@ -221,6 +222,10 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
         # The dashboard's drill-down: a park's booked time and sessions held last month.
         Page("bookings behind a figure", "official", f"/bookings?status=booked&park={park_id}&months={last_month()}"),
         Page("sessions behind a figure", "official", f"/training?when=past&park={park_id}&months={last_month()}"),
+        # The public directory, read by anonymous visitors (no session).
+        Page("public directory", "anonymous", "/directory"),
+        Page("public directory, one domain", "anonymous", "/directory?domain=1"),
+        Page("public organization page", "anonymous", f"/directory/{listed}"),
     ]
 
 
@@ -536,6 +541,7 @@ def main() -> None:
         try:
             wait_for(base + "/healthz", tmp / "app.log")
             cookies = {role: sign_in(base, role) for role in ("admin", "official", "manager", "member", "evaluator")}
+            cookies["anonymous"] = ""
             if args.park is None:
                 parks = [int(i) for i in re.findall(r'/parks/(\d+)"', httpx.get(
                     base + "/parks", headers={"Cookie": cookies["admin"]}).text)]

@@ -32,10 +32,11 @@ async def queries_per_page(app, scale: float) -> dict[str, int]:
     await empty_all_tables()
     rows = await bench.generate.fill(scale, bench.generate.DEFAULT_SEED, out=None)
     assert rows["organization"] == round(10_000 * scale)
-    browsers = {role: Browser(app) for role in ("admin", "official", "manager", "member", "evaluator")}
+    browsers = {role: Browser(app) for role in ("admin", "official", "manager", "member", "evaluator", "anonymous")}
     try:
         for role, browser in browsers.items():
-            await browser.login(role, bench.generate.BENCH_PASSWORD)
+            if role != "anonymous":  # the public directory's visitors sign in to nothing
+                await browser.login(role, bench.generate.BENCH_PASSWORD)
         park_id = (await Organization.filter(park__kind="park").order_by("id").first()).park_id
         sources = {kind: (await browsers["admin"].get(path.format(park=park_id))).text
                    for kind, path in bench.SOURCES.items()}
