@@ -59,3 +59,10 @@ async def assert_audited(obj: Any = None, action: str | None = None, *, object_t
         return entry
     raise AssertionError(f"no audit entry for {object_type} #{object_id} matching actor={actor!r} "
                          f"fields={fields} changes={changes}; found {[e.changes for e in found]}")
+
+
+async def signed_in(new_browser: Any, user: Any) -> Any:
+    """A browser (the new_browser fixture's) signed in as `user`."""
+    browser = new_browser()
+    await browser.login(user.username)
+    return browser

@@ -15,6 +15,7 @@ from incubator.audit.models import AuditEntry
 from incubator.flags.models import Flag
 from incubator.notifications.models import Notification
 from incubator.organizations.models import Organization
+from tests.helpers import signed_in
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -25,12 +26,6 @@ def csv_rows(response) -> list[list[str]]:
 def sheet_rows(response) -> list[tuple]:
     assert response.status_code == 200
     return list(openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
-
-
-async def signed_in(new_browser, user):
-    browser = new_browser()
-    await browser.login(user.username)
-    return browser
 
 
 @pytest_asyncio.fixture

@@ -17,6 +17,7 @@ from incubator.booking.models import Booking, BookingStatus
 from incubator.organizations.models import Organization, Stage
 from incubator.parks.models import Space, SpaceKind
 from incubator.training.models import Topic, TrainingSession
+from tests.helpers import signed_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -65,12 +66,6 @@ async def held(park, other_park):
     await session(park, rooms[0], at(21, 14), "CANCELLED-SESSION", cancelled=True)
     await session(other_park, rooms[1], at(20, 14), "HELD-OTHER")
     return orgs
-
-
-async def signed_in(new_browser, user):
-    browser = new_browser()
-    await browser.login(user.username)
-    return browser
 
 
 def shown(page: str, *purposes: str) -> set[str]:

@@ -16,6 +16,7 @@ from incubator import clock
 from incubator.audit.models import AuditEntry
 from incubator.dashboards.models import ClosedMonth
 from incubator.organizations.models import Organization, Stage
+from tests.helpers import signed_in
 
 NOW = clock.zone()  # the clock stands on 2026-12-07 10:00 in Beijing
 TODAY = date(2026, 12, 7)
@@ -37,12 +38,6 @@ async def residents(park, other_park):
         made.append(await Organization.create(park=where, name_zh=f"组织{index}", stage=Stage.INCUBATING,
                                               admitted_on=date(2026, 11, 3 + index)))
     return made
-
-
-async def signed_in(new_browser, user):
-    browser = new_browser()
-    await browser.login(user.username)
-    return browser
 
 
 def rows_of(workbook_bytes: bytes, sheet: str | None = None) -> list[tuple]:

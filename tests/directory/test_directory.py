@@ -14,14 +14,9 @@ from incubator.audit.models import AuditEntry
 from incubator.directory.models import BrandProject, Listing
 from incubator.organizations.models import Organization, OrganizationDomain, ServiceDomain, Stage
 from tests.conftest import POSTGRES_URL
+from tests.helpers import signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-async def signed_in(new_browser, user):
-    browser = new_browser()
-    await browser.login(user.username)
-    return browser
 
 
 @pytest_asyncio.fixture
