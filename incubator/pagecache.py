@@ -26,6 +26,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from incubator import changes, clock, i18n
 from incubator.config import Settings, sqlite_path
@@ -222,4 +223,31 @@ def cached(endpoint: Endpoint, *, minutes: int | None = None, public: bool = Fal
             done.set_result(None)
         return response
 
+    serve.public = public  # type: ignore[attr-defined]  # middleware.public serves these routes' kept pages
     return serve
+
+
+def kept_public_page(app: Any, scope: Any, locale: str) -> Kept | None:
+    """The fresh kept copy of a public page (`cached(..., public=True)`) for this request in
+    `locale`, if there is one: served before the session and CSRF middleware, which a public page
+    needs not (middleware.public)."""
+    cache = for_app(app)
+    if cache is None:
+        return None
+    try:
+        routes = app.state.public_routes
+    except AttributeError:
+        routes = app.state.public_routes = [route for route in app.routes if isinstance(route, Route)
+                                            and getattr(route.endpoint, "public", False)]
+    if not any(route.matches(scope)[0] == Match.FULL for route in routes):
+        return None
+    token = i18n.set_locale(locale)
+    try:
+        key = _public_key(Request(scope))
+    finally:
+        i18n.reset_locale(token)
+    versions = cache.watcher.versions()
+    kept = cache.get(key, versions) if key is not None and versions is not None else None
+    if kept is not None:
+        cache.hits += 1
+    return kept

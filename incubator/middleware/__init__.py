@@ -22,6 +22,7 @@ from incubator.middleware.csrf import CsrfMiddleware
 from incubator.middleware.headers import SecurityHeadersMiddleware
 from incubator.middleware.locale import LocaleMiddleware
 from incubator.middleware.principal import PrincipalMiddleware
+from incubator.middleware.public import PublicPageMiddleware
 from incubator.middleware.session import SessionMiddleware
 from incubator.middleware.urls import UrlMiddleware
 
@@ -29,6 +30,7 @@ from incubator.middleware.urls import UrlMiddleware
 def stack(settings: Settings) -> list[Middleware]:
     return [
         Middleware(SecurityHeadersMiddleware, settings=settings),
+        Middleware(PublicPageMiddleware, settings=settings),
         Middleware(SessionMiddleware, settings=settings),
         Middleware(PrincipalMiddleware),
         Middleware(LocaleMiddleware),

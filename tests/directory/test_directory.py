@@ -69,6 +69,22 @@ async def test_a_public_page_is_one_copy_for_every_visitor_and_sets_no_cookie(ne
         assert counter.count == 0 and two.text == one.text
 
 
+async def test_a_kept_public_page_is_answered_before_the_session_and_csrf_middleware(new_browser, listed,
+                                                                                    monkeypatch):
+    from incubator.middleware import csrf
+
+    if POSTGRES_URL:
+        return  # the page cache is SQLite's: every page is built there
+    visitor = new_browser()
+    first = await visitor.get("/directory?lang=en")
+    tokens = []
+    monkeypatch.setattr(csrf, "csrf_token_for", lambda *args: tokens.append(args) or "x")
+    again = await new_browser().get("/directory?lang=en")
+    assert again.text == first.text and tokens == []
+    assert again.headers["content-security-policy"] and again.headers["cache-control"] == "public, max-age=300"
+    assert (await new_browser().get("/directory?lang=zh_CN")).status_code == 200 and tokens  # not kept: built
+
+
 async def test_the_directory_searches_and_filters_and_speaks_english(new_browser, listed, organization, park,
                                                                      other_park):
     anonymous = new_browser()
