@@ -10,12 +10,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, i18n, workdays
 from incubator.access import Principal
-from incubator.booking import feeds, forms, grid, service, utilization_routes, watches
+from incubator.booking import feeds, forms, grid, service, utilization, utilization_routes, watches
 from incubator.booking.models import (
     ACTIVE_STATUSES,
     BOOKING_STATUS_LABELS,
@@ -243,11 +243,9 @@ def _listed(request: Request, principal: Principal) -> tuple[QuerySet[Booking], 
                                        starts_at__lt=now + timedelta(days=366))
         bookings = bookings.order_by("-starts_at", "-id")
     elif view == "booked":
-        bookings = bookings.filter(Q(organization_id__isnull=False) | ~Q(held_by=""),
-                                   status=BookingStatus.CONFIRMED).order_by("starts_at", "id")
+        bookings = bookings.filter(utilization.counted_as_booked()).order_by("starts_at", "id")
     elif view == "no_show":
-        bookings = bookings.filter(status=BookingStatus.RELEASED, organization_id__isnull=False).order_by(
-            "starts_at", "id")
+        bookings = bookings.filter(utilization.counted_as_no_show()).order_by("starts_at", "id")
     else:
         statuses = [BookingStatus.PENDING] if view else list(ACTIVE_STATUSES)
         bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")

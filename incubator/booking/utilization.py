@@ -40,6 +40,7 @@ from enum import StrEnum
 from typing import Any
 
 from msgspec import Struct
+from tortoise.expressions import Q
 
 from incubator import access, workdays
 from incubator.access import Principal
@@ -171,6 +172,17 @@ def open_minutes(space: Space, days: Iterable[date], holidays: frozenset[date] =
 
 def _holidays(days: Iterable[date]) -> frozenset[date]:
     return frozenset(day for day in days if workdays.is_public_holiday(day))
+
+
+def counted_as_booked() -> Q:
+    """The bookings the booked hours count, as a filter (the bookings list behind the figure):
+    confirmed, of an organization or held by another capability. `_aggregate_sql` sums the same."""
+    return Q(Q(organization_id__isnull=False) | ~Q(held_by=""), status=BookingStatus.CONFIRMED)
+
+
+def counted_as_no_show() -> Q:
+    """The no-shows the figures count: an organization's bookings released because nobody checked in."""
+    return Q(status=BookingStatus.RELEASED, organization_id__isnull=False)
 
 
 def _aggregate_sql(dialect: str, spaces: int) -> str:

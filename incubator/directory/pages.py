@@ -39,7 +39,7 @@ class ListingPage:  # directory/listing.html: what the organization publishes
     errors: dict[str, str]
     project_values: dict  # the new project's form
     project_errors: dict[str, str]
-    public_stages: tuple[str, ...]  # the stages in which a listed organization is public
+    public: bool  # listed, and incubating or graduated: on the public directory now (service.is_public)
 
 
 @dataclass

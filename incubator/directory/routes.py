@@ -3,7 +3,8 @@ pages for what it publishes."""
 
 from __future__ import annotations
 
-import contextvars
+import functools
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,45 +32,43 @@ from incubator.web import (
 PUBLIC_CACHE = "public, max-age=300"  # a proxy in front may keep public pages five minutes
 
 
-def _public_locale(request: Request) -> tuple[str, contextvars.Token[str] | None]:
-    """The language of a public page: ?lang=en or ?lang=zh_CN (the links carry it), else the
-    visitor's; public pages have no language form (it would need the visitor's CSRF token)."""
-    wanted = query_text(request, "lang")
-    token = i18n.set_locale(wanted) if wanted in i18n.LOCALES else None
-    request.state.locale = i18n.current_locale()
-    return ("" if token is None else request.state.locale), token
+def public_page(endpoint: Callable[[Request, str], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """A public page: its language from ?lang=en or ?lang=zh_CN (the links carry it, passed to the
+    endpoint as `lang`; "" for the visitor's own: public pages have no language form, which would
+    need the visitor's CSRF token), and a Cache-Control that lets a proxy keep it."""
+    @functools.wraps(endpoint)
+    async def serve(request: Request) -> Response:
+        wanted = query_text(request, "lang")
+        token = i18n.set_locale(wanted) if wanted in i18n.LOCALES else None
+        request.state.locale = i18n.current_locale()
+        try:
+            response = await endpoint(request, "" if token is None else request.state.locale)
+        finally:
+            if token is not None:
+                i18n.reset_locale(token)
+        response.headers["Cache-Control"] = PUBLIC_CACHE
+        return response
+
+    return serve
 
 
-def _public(response: Response) -> Response:
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return response
+@public_page
+async def directory_page(request: Request, lang: str) -> Response:
+    locale = i18n.current_locale()
+    q = query_text(request, "q")[:50]
+    domain_id, park_id = query_int(request, "domain", minimum=1), query_int(request, "park", minimum=1)
+    page = await service.directory(q, domain_id, park_id, query_int(request, "page", minimum=1) or 1, locale)
+    params = {k: v for k, v in {"q": q, "domain": "" if domain_id is None else str(domain_id),
+                                "park": "" if park_id is None else str(park_id), "lang": lang}.items() if v}
+    return render(request, "directory/list.html", DirectoryListPage(
+        page, q, domain_id, park_id, await service.public_domains(locale), await service.public_parks(locale),
+        params, lang), block="results")
 
 
-async def directory_page(request: Request) -> Response:
-    lang, token = _public_locale(request)
-    try:
-        locale = i18n.current_locale()
-        q = query_text(request, "q")[:50]
-        domain_id, park_id = query_int(request, "domain", minimum=1), query_int(request, "park", minimum=1)
-        page = await service.directory(q, domain_id, park_id, query_int(request, "page", minimum=1) or 1, locale)
-        params = {k: v for k, v in {"q": q, "domain": "" if domain_id is None else str(domain_id),
-                                    "park": "" if park_id is None else str(park_id), "lang": lang}.items() if v}
-        return _public(render(request, "directory/list.html", DirectoryListPage(
-            page, q, domain_id, park_id, await service.public_domains(locale), await service.public_parks(locale),
-            params, lang), block="results"))
-    finally:
-        if token is not None:
-            i18n.reset_locale(token)
-
-
-async def entry_page(request: Request) -> Response:
-    lang, token = _public_locale(request)
-    try:
-        entry = await service.entry(path_int(request), i18n.current_locale())
-        return _public(render(request, "directory/entry.html", EntryPage(entry, lang)))
-    finally:
-        if token is not None:
-            i18n.reset_locale(token)
+@public_page
+async def entry_page(request: Request, lang: str) -> Response:
+    return render(request, "directory/entry.html", EntryPage(await service.entry(path_int(request),
+                                                                                 i18n.current_locale()), lang))
 
 
 async def logo(request: Request) -> Response:
@@ -97,7 +96,8 @@ async def _listing_page(request: Request, organization_id: int, *, errors: dict 
         organization, listing, may_publish, keeps_projects,
         await service.projects_of(principal, organization.id), await service.public_domains(locale),
         values or {"listed": "1" if listing.listed else "", "contact": listing.contact}, errors or {},
-        project_values or {}, project_errors or {}, service.PUBLIC_STAGES), status_code=status_code)
+        project_values or {}, project_errors or {}, service.is_public(organization, listing)),
+        status_code=status_code)
 
 
 async def listing_form(request: Request) -> Response:

@@ -68,6 +68,11 @@ class Entry:
     people_reached: int  # by all its brand projects
 
 
+def is_public(organization: Organization, listing: Listing) -> bool:
+    """The rule `public_organizations` applies in the database, for one organization at hand."""
+    return listing.listed and organization.stage in PUBLIC_STAGES
+
+
 def public_organizations() -> QuerySet[Organization]:
     """The organizations the public may see: listed, incubating or graduated."""
     listed = Subquery(Listing.filter(listed=True).values("organization_id"))
@@ -114,10 +119,9 @@ async def _entries(organizations: list[Organization], locale: str, *, projects: 
             brand.setdefault(p.organization_id, []).append(Project(
                 p.name, domain_names.get(p.domain_id, "") if p.domain_id else "", p.started_on, p.ended_on,
                 p.people_reached, p.summary))
-    english = locale.startswith("en")
     result = []
     for o in organizations:
-        name = o.name_en if english and o.name_en else o.name_zh
+        name = o.display_name(locale)
         other = o.name_zh if name != o.name_zh else o.name_en
         listing = listings.get(o.id)
         result.append(Entry(
