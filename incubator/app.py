@@ -38,6 +38,7 @@ CAPABILITIES = (
     "training",
     "dashboards",
     "directory",
+    "api",
     "jobs",
 )
 

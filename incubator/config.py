@@ -111,6 +111,8 @@ class Settings:
     page_cache_mb: int = 64
     # The district's name on the monthly report's cover (blank: the hub's name).
     district_name: str = ""
+    # Requests one API token may make a minute (the data API answers 429 beyond it).
+    api_requests_per_minute: int = 120
 
     @property
     def uploads(self) -> Path:
@@ -167,6 +169,7 @@ class Settings:
             grant_approval_threshold_fen=_int(env, "INCUBATOR_GRANT_APPROVAL_THRESHOLD_YUAN", 50_000) * 100,
             page_cache_mb=max(0, _int(env, "INCUBATOR_PAGE_CACHE_MB", 64)),
             district_name=env.get("INCUBATOR_DISTRICT_NAME", "").strip()[:100],
+            api_requests_per_minute=max(1, _int(env, "INCUBATOR_API_REQUESTS_PER_MINUTE", 120)),
         )
 
 

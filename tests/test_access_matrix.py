@@ -14,6 +14,10 @@ import pytest
 import pytest_asyncio
 from starlette.routing import Route
 
+from incubator.access import Principal
+from incubator.api import tokens as api_tokens
+from incubator.api.commands import NewToken
+from incubator.api.models import ApiToken
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import Role, User, UserSession
 from incubator.booking.models import Booking, BookingQuota, BookingRules
@@ -73,6 +77,7 @@ class World:
     material_b: Material
     project_a2: BrandProject  # a brand project of another organization in park A
     project_b: BrandProject
+    stranger_token: ApiToken  # the stranger's API token
 
 
 @pytest_asyncio.fixture
@@ -95,7 +100,6 @@ async def world(make_user, browser) -> World:
     await browser.login("stranger-secret")
     stranger_session = await UserSession.get(user_id=stranger.id)
     # Something for the audit timeline to show.
-    from incubator.access import Principal
     from incubator.parks.commands import UpdatePark
     from incubator.parks.models import ParkKind
     from incubator.parks.service import update_park
@@ -153,10 +157,13 @@ async def world(make_user, browser) -> World:
     project_a2, project_b = [await BrandProject.create(organization=org, name=f"SECRET-PROJECT-{letter}",
                                                        started_on=date(2026, 1, 1), created_at=now)
                              for org, letter in ((org_a2, "A2"), (org_b, "B"))]
+    stranger_token = (await api_tokens.create(Principal(stranger), NewToken(name="SECRET-TOKEN",
+                                                                          expires_on=date(2030, 1, 1)))).token
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
-                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b, project_a2, project_b)
+                 room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b, project_a2, project_b,
+                 stranger_token)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -269,6 +276,10 @@ def user_to_change(role: Role) -> Callable[[World], int] | None:
 
 def someone_elses_session(role: Role) -> Callable[[World], int] | None:
     return lambda w: w.stranger_session.id
+
+
+def someone_elses_token(role: Role) -> Callable[[World], int] | None:
+    return lambda w: w.stranger_token.id
 
 
 def audit_of_park(role: Role) -> Callable[[World], int] | None:
@@ -407,6 +418,7 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "users:update": (user_to_change, USER_FORM),
     "users:reset_password": (user_to_change, {"password": "hacked-password-123"}),
     "auth:end_session": (someone_elses_session, {}),
+    "api:token_revoke": (someone_elses_token, {}),
     "audit:timeline": (audit_of_park, None),
     "booking:week": (public, None),
     "booking:day": (public, None),  # taken time only, to everyone (tests/booking/test_routes.py)
@@ -549,6 +561,10 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "dashboards:table_xlsx": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "dashboards:table_csv": {Role.ADMIN, Role.OFFICIAL, Role.MANAGER},
     "dashboards:close": {Role.ADMIN, Role.OFFICIAL},
+    "api:tokens": set(Role),  # one's own tokens (api.rules)
+    "api:token_create": set(Role),
+    "api:docs": set(Role),
+    "api": None,  # the data API: a token, not a session (tests/api/test_api_access.py is its matrix)
     "dashboards:reopen": {Role.ADMIN, Role.OFFICIAL},
     "static": None,
 }

@@ -32,6 +32,9 @@ from starlette.routing import Route
 from tortoise import Tortoise
 
 from incubator import clock, i18n
+from incubator.access import Principal
+from incubator.api import tokens as api_tokens
+from incubator.api.commands import NewToken
 from incubator.app import create_app
 from incubator.auth.models import LoginFailure, Role, User
 from incubator.booking import feeds
@@ -144,6 +147,9 @@ async def world(app, make_user) -> AsyncIterator[World]:
         "evaluator": await make_user("evaluator", Role.EVALUATOR),
     }
     victim = await make_user("victim", Role.OFFICIAL)
+    # A live API token of the administrator's (its revoke form).
+    await api_tokens.create(Principal(users["admin"]),
+                            NewToken(name="对接", expires_on=date.today() + timedelta(days=30)))
     other_evaluator = await make_user("other-evaluator", Role.EVALUATOR)
     now = datetime.now(UTC)
 
@@ -528,6 +534,8 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/organizations/{id:int}/brand-projects": ("member", "/organizations/{org}/listing"),
     "/brand-projects/{id:int}": ("member", "/brand-projects/{brand_project}"),
     "/brand-projects/{id:int}/delete": ("member", "/organizations/{org}/listing"),
+    "/account/tokens": ("admin", "/account/tokens"),
+    "/account/tokens/{id:int}/revoke": ("admin", "/account/tokens"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).
@@ -538,6 +546,7 @@ BASELINES: dict[str, dict[str, str]] = {
     "/users": {"username": "user{n}", "display_name": "用户", "password": "Kiwi-Lantern-{n}-Orbit",
                "role": "official"},
     "/parks": {"name_zh": "新园区{n}", "kind": "park"},
+    "/account/tokens": {"name": "令牌{n}", "expires_on": (date.today() + timedelta(days=30)).isoformat()},
     "/parks/{id:int}/spaces": {"name": "空间{n}", "capacity": "10", "kind": "meeting_room"},
     "/service-domains": {"name_zh": "领域{n}", "name_en": "Domain {n}"},
     "/funds": {"name": "基金{n}", "source": "district_special", "fiscal_year": "2026", "budget": "10000",

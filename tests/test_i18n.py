@@ -127,7 +127,8 @@ WAN = re.compile(r"\d万")
 
 class VisibleText(HTMLParser):
     """The labels a reader sees: text nodes and title/aria labels, outside <script>, <style> and
-    <textarea> (a field's value is data) and outside elements marked as Chinese data (lang="zh-CN")."""
+    <textarea> (a field's value is data), outside elements marked as Chinese data (lang="zh-CN") and
+    outside those marked translate="no" (the data API's reference: field names are its contract)."""
 
     SKIPPED = ("script", "style", "textarea")
 
@@ -143,7 +144,7 @@ class VisibleText(HTMLParser):
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
         chinese = (attributes.get("lang") or "").startswith("zh") and tag != "html"
-        if tag in self.SKIPPED or chinese:
+        if tag in self.SKIPPED or chinese or attributes.get("translate") == "no":
             self._skip += 1
             self._open.append((tag, True))
             return

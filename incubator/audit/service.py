@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "password_change": N_("changed the password"),
     "password_reset": N_("reset the password"),
     "sessions_end": N_("ended sessions"),
+    "revoke": N_("revoked"),
 }
 
 

@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from incubator.middleware.plain import is_plain
 from incubator.web import error_page
 
 # A control character in a URL (other than tab and line breaks): no page has one in its path,
@@ -29,7 +30,8 @@ class UrlMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (status := url_problem(scope)) is not None:
+        # Plain requests have none of the page middleware; the data API answers these itself.
+        if not is_plain(scope) and (status := url_problem(scope)) is not None:
             await error_page(Request(scope, receive), status)(scope, receive, send)
             return
         await self.app(scope, receive, send)

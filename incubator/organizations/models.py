@@ -197,6 +197,7 @@ class Organization(Model):
             # The dashboards' admissions and exits by month, and the list's filters by them.
             Index(fields=("admitted_on",), name="ix_organization_admitted"),
             Index(fields=("exited_on",), name="ix_organization_exited"),
+            Index(fields=("updated_at", "id"), name="ix_organization_updated"),  # the API's updated_since
             # The dashboards' stages and service domains by park: read from the index alone.
             Index(fields=("park_id", "stage", "registration"), name="ix_organization_park_stage"),
         ]

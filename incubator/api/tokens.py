@@ -1,0 +1,120 @@
+"""Personal API tokens: made, listed and revoked by their owner; checked, counted and rate limited
+on every API request.
+
+The secret is `inc_` and 43 random URL-safe characters (256 bits), shown once when it is made; the
+database keeps its SHA-256 hash and its first characters (to recognise it in the list). A request
+is let in when the hash matches a token that is neither revoked nor expired, of an active account.
+One statement both records the use (time and address) and counts the request in the token's current
+minute, so the count is shared by every app process and two racing requests never count once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC
+
+from tortoise.connection import connections
+from tortoise.transactions import in_transaction
+
+from incubator import access, clock, events
+from incubator.access import Principal
+from incubator.api.commands import NewToken
+from incubator.api.models import ApiToken
+from incubator.audit import service as audit
+from incubator.auth import service as auth_service
+from incubator.auth.models import User
+
+PREFIX = "inc_"
+SHOWN = 8  # characters of the secret kept in clear, after the prefix
+SECRET_MAX = 100  # longer Authorization values are not tokens of ours
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Created:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+async def create(principal: Principal, command: NewToken) -> Created:
+    secret = PREFIX + secrets.token_urlsafe(32)
+    async with events.transaction():
+        token = await ApiToken.create(
+            user_id=principal.id, name=command.name, token_hash=hash_secret(secret),
+            prefix=secret[: len(PREFIX) + SHOWN], created_at=clock.now(), expires_on=command.expires_on)
+        await audit.record(principal, "create", token, {"name": [None, token.name],
+                                                        "expires_on": [None, token.expires_on]})
+    return Created(token, secret)
+
+
+async def mine(principal: Principal) -> list[ApiToken]:
+    """The principal's tokens, newest first, revoked ones too (for the record)."""
+    return list(await access.scope(ApiToken, principal).order_by("-created_at", "-id"))
+
+
+async def revoke(principal: Principal, token_id: int) -> ApiToken:
+    async with events.transaction():
+        token = await access.get_or_404(ApiToken, principal, "change", id=token_id)
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            await token.save(update_fields=["revoked_at"])
+            await audit.record(principal, "revoke", token, {"revoked_at": [None, token.revoked_at]})
+    return token
+
+
+def is_live(token: ApiToken) -> bool:
+    return token.revoked_at is None and token.expires_on >= clock.today()
+
+
+# ---- on each API request ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    token_id: int
+    used: int  # requests in this minute, this one included
+    retry_after: int  # seconds until the minute ends
+
+
+_COUNT = """UPDATE api_token SET
+    window_count = CASE WHEN window_minute = {minute} THEN window_count + 1 ELSE 1 END,
+    window_minute = {minute}, last_used_at = {now}, last_used_address = {address}
+WHERE token_hash = {hash} AND revoked_at IS NULL AND expires_on >= {today}
+RETURNING id, user_id, window_count"""
+
+
+_NAMES = ("minute", "now", "address", "hash", "today")
+# SQLite's ? marks are positional (the minute appears twice); PostgreSQL's are numbered.
+_SQLITE = _COUNT.format(**{name: "?" for name in _NAMES})
+_POSTGRES = _COUNT.format(**{name: f"${i + 1}" for i, name in enumerate(_NAMES)})
+
+
+async def authenticate(secret: str, address: str) -> Caller | None:
+    """The caller behind a bearer secret, their request counted; None for an unknown, revoked or
+    expired token, or an inactive account."""
+    if not secret.startswith(PREFIX) or len(secret) > SECRET_MAX:
+        return None
+    now = clock.now()
+    minute = int(now.timestamp()) // 60
+    connection = connections.get("default")
+    dialect = connection.capabilities.dialect
+    values: list[object] = [minute, now.astimezone(UTC), address[:64], hash_secret(secret), clock.today()]
+    if dialect == "sqlite":
+        values = [minute, *values]
+    async with in_transaction() as tx:
+        rows = await tx.execute_query_dict(_SQLITE if dialect == "sqlite" else _POSTGRES, values)
+    if not rows:
+        return None
+    row = rows[0]
+    user = await User.get_or_none(id=row["user_id"], is_active=True)
+    if user is None:
+        return None
+    principal = await auth_service.load_principal(user)
+    return Caller(principal, row["id"], row["window_count"], 60 - int(now.timestamp()) % 60)
+
