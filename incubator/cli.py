@@ -1,4 +1,4 @@
-"""The `incubator` command: serve, migrate, createuser, demo, check, backup, restore, jobs."""
+"""The `incubator` command: serve, migrate, createuser, token, demo, check, backup, restore, jobs."""
 
 from __future__ import annotations
 
@@ -119,6 +119,31 @@ def cmd_createuser(args: argparse.Namespace) -> None:
     print(f"created {args.username} ({args.role})")
 
 
+def cmd_token(args: argparse.Namespace) -> None:
+    """A personal API token for an account (what its "API tokens" page makes), printed once: for an
+    integration set up from the command line, and for CI's schemathesis run."""
+    from datetime import timedelta
+
+    from incubator import clock
+    from incubator.access import Principal
+    from incubator.api import tokens
+    from incubator.api.commands import MAX_DAYS, NewToken
+    from incubator.auth.models import User
+
+    settings = _settings()
+    if not 1 <= args.days <= MAX_DAYS:
+        sys.exit(f"--days must be between 1 and {MAX_DAYS}")
+
+    async def create() -> str:
+        user = await User.get_or_none(username=args.username, is_active=True)
+        if user is None:
+            sys.exit(f"no active account {args.username!r}")
+        command = NewToken(name=args.name, expires_on=clock.today() + timedelta(days=args.days))
+        return (await tokens.create(Principal(user), command)).secret
+
+    print(asyncio.run(_with_db(settings, create)))
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     from incubator import checks
 
@@ -228,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--park", type=int, action="append", help="park id (managers; repeatable)")
     create.add_argument("--organization", type=int, help="organization id (members)")
     create.set_defaults(func=cmd_createuser)
+
+    token = sub.add_parser("token", help="make a personal API token for an account (printed once)")
+    token.add_argument("username")
+    token.add_argument("--name", default="command line", help="what uses it")
+    token.add_argument("--days", type=int, default=90, help="how long it lives (at most 366)")
+    token.set_defaults(func=cmd_token)
 
     backup = sub.add_parser("backup", help="back up the database")
     backup.add_argument("--output", help="file to write (SQLite)")

@@ -138,13 +138,21 @@ def sign_in(base: str, username: str) -> str:
         return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
 
 
+def headers_for(credential: str) -> dict[str, str]:
+    """A role's credential as request headers: a session cookie, or an API token ("Bearer …")."""
+    if credential.startswith("Bearer "):
+        return {"Authorization": credential}
+    return {"Cookie": credential} if credential else {}
+
+
 def wrk(url: str, cookie: str, connections: int, duration: int, script: Path) -> dict:
     """wrk's figures for `url`, after one request (every target alike: templates compiled, statements
     prepared, a kept page built), so that the figures are those of a server that has seen the page."""
-    httpx.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=60)
+    headers = headers_for(cookie)
+    httpx.get(url, headers=headers, timeout=60)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    for name, value in headers.items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = re.search(r"^JSON (.*)$", out, re.M)
     assert found, out
@@ -190,6 +198,9 @@ async def _largest_fund(url: str) -> int:
         return await largest_fund()
 
 
+API_ROLE = "api"  # the administrator's API token
+
+
 def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> list[Page]:
     """The benchmark's pages, given the text of each of SOURCES (tests count their queries too);
     the fund page is `fund_id`'s (the longest ledger), or the first on the funds list."""
@@ -226,6 +237,9 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
         Page("public directory", "anonymous", "/directory"),
         Page("public directory, one domain", "anonymous", "/directory?domain=1"),
         Page("public organization page", "anonymous", f"/directory/{listed}"),
+        # The data API, read with the administrator's token (generate.BENCH_TOKEN): the same rows as
+        # Datasette's JSON below (a park's first 50 organizations by id).
+        Page("API organization list, one park", API_ROLE, f"/api/v1/organizations?park={park_id}&limit=50"),
     ]
 
 
@@ -245,13 +259,13 @@ async def count_queries(url: str, data_dir: Path, pages: list[Page], cookies: di
 
     # The page cache off: these are the queries of building each page (a kept page runs none).
     settings = Settings(database_url=url, secret_key="bench-" + "k" * 40, run_scheduler=False, data_dir=data_dir,
-                        page_cache_mb=0)
+                        page_cache_mb=0, api_requests_per_minute=100_000_000)
     counts: dict[str, int] = {}
     async with db.connected(url):
         app = create_app(settings, manage_database=False)
         for page in pages:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                         headers={"Cookie": cookies[page.role]}) as client:
+                                         headers=headers_for(cookies[page.role])) as client:
                 await client.get(page.path)
                 with db.counting_queries() as counter:
                     response = await client.get(page.path)
@@ -534,7 +548,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         env = {"INCUBATOR_DATABASE_URL": url, "INCUBATOR_DATA_DIR": str(tmp), "INCUBATOR_RUN_SCHEDULER": "0",
                "INCUBATOR_SECRET_KEY": "bench-" + "k" * 40, "INCUBATOR_LOGIN_MAX_FAILURES": "1000",
-               "INCUBATOR_PAGE_CACHE_MB": str(args.page_cache_mb)}
+               "INCUBATOR_PAGE_CACHE_MB": str(args.page_cache_mb),
+               "INCUBATOR_API_REQUESTS_PER_MINUTE": "100000000"}  # wrk is one client: no limit
         app = start([sys.executable, "-m", "uvicorn", "incubator.app:create_app", "--factory", "--port", str(port),
                      "--workers", "1", "--log-level", "warning", "--no-access-log"], env, tmp / "app.log")
         results: list[Result] = []
@@ -542,6 +557,7 @@ def main() -> None:
             wait_for(base + "/healthz", tmp / "app.log")
             cookies = {role: sign_in(base, role) for role in ("admin", "official", "manager", "member", "evaluator")}
             cookies["anonymous"] = ""
+            cookies[API_ROLE] = "Bearer " + generate.BENCH_TOKEN
             if args.park is None:
                 parks = [int(i) for i in re.findall(r'/parks/(\d+)"', httpx.get(
                     base + "/parks", headers={"Cookie": cookies["admin"]}).text)]
@@ -647,6 +663,11 @@ def render(results: list[Result], top: Result, others: list[Result], args: argpa
     if filtered and others:
         ratios = ", ".join(f"{filtered.rps / o.rps:.1f}× {o.name}" for o in others if o.rps)
         lines += ["", f"Filtered organization list: {ratios}."]
+    api = next((r for r in results if r.role == API_ROLE), None)
+    datasette_json = next((o for o in others if o.name == "Datasette JSON"), None)
+    if api and datasette_json and datasette_json.rps:
+        lines += ["", f"API organization list (50 rows): {api.rps / datasette_json.rps:.1f}× Datasette's JSON "
+                  "of the same rows (issue 14 asks 5×)."]
     if booking:
         made = booking["created"]
         statuses = ", ".join(f"{n:,} × {status}" for status, n in sorted(booking["statuses"].items()))

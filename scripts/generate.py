@@ -45,6 +45,8 @@ from tortoise.transactions import in_transaction
 
 import incubator.app  # noqa: F401  (installs the capabilities: models, flag sources, messages)
 from incubator import capability, clock, db
+from incubator.api.models import ApiToken
+from incubator.api.tokens import hash_secret
 from incubator.audit.models import AuditEntry
 from incubator.auth import passwords
 from incubator.auth.models import ParkManager, User
@@ -90,6 +92,8 @@ REVIEW_COLUMNS = ["organization_id", "milestone_id", "code", "name_zh", "name_en
                   "pass_threshold", "attempt", "due_on", "status", "decision", "decision_reason", "decided_at",
                   "created_at"]
 BENCH_PASSWORD = "bench-password-2026"  # the documented password of every generated account
+# The documented API token of the generated administrator (the benchmark reads the API with it).
+BENCH_TOKEN = "inc_bench-token-of-the-generated-administrator-2026"
 DEFAULT_SEED = 2026
 PARKS_AT_SCALE_1 = 50
 ORGANIZATIONS_AT_SCALE_1 = 10_000
@@ -109,7 +113,7 @@ TABLES: list[type[Model]] = [
     AdmissionReview, Agreement, SpaceAllocation, StageChange, Milestone, Review, Assignment, Indicator,
     Document, FollowUp, Fund, Grant, Tranche, LedgerEntry, Flag, Notification, AuditEntry,
     BookingRules, BookingQuota, Booking, TrainingCourse, TrainingSession, Person, Seat, Feedback, TrainingSettings,
-    Listing, BrandProject,
+    Listing, BrandProject, ApiToken,
 ]
 # The public directory: the share of incubating and graduated organizations listed, their brand projects.
 LISTED_SHARE = 0.6
@@ -442,6 +446,10 @@ class Builder:
     def build_staff(self) -> None:
         self.admins = [self.user("admin", "系统管理员", "admin"),
                        self.user("admin2", f"系统管理员 {self.person()}", "admin")]
+        self.add(ApiToken, user_id=self.admins[0], name="区民政局数据对接", token_hash=hash_secret(BENCH_TOKEN),
+                 prefix=BENCH_TOKEN[:12], created_at=self.moment(self.today - timedelta(days=30)),
+                 expires_on=self.today + timedelta(days=365), revoked_at=None, last_used_at=None,
+                 last_used_address="", window_minute=0, window_count=0)
         count = max(2, round(8 * self.scale))
         for number in range(count):
             district = DISTRICTS[number % len(DISTRICTS)][0]

@@ -32,10 +32,13 @@ async def queries_per_page(app, scale: float) -> dict[str, int]:
     await empty_all_tables()
     rows = await bench.generate.fill(scale, bench.generate.DEFAULT_SEED, out=None)
     assert rows["organization"] == round(10_000 * scale)
-    browsers = {role: Browser(app) for role in ("admin", "official", "manager", "member", "evaluator", "anonymous")}
+    browsers = {role: Browser(app) for role in ("admin", "official", "manager", "member", "evaluator", "anonymous",
+                                                 bench.API_ROLE)}
+    # The data API's reader signs in to nothing: it sends the generated administrator's token.
+    browsers[bench.API_ROLE].client.headers.update(bench.headers_for("Bearer " + bench.generate.BENCH_TOKEN))
     try:
         for role, browser in browsers.items():
-            if role != "anonymous":  # the public directory's visitors sign in to nothing
+            if role not in ("anonymous", bench.API_ROLE):  # the public directory's visitors sign in to nothing
                 await browser.login(role, bench.generate.BENCH_PASSWORD)
         park_id = (await Organization.filter(park__kind="park").order_by("id").first()).park_id
         sources = {kind: (await browsers["admin"].get(path.format(park=park_id))).text
@@ -66,4 +69,7 @@ async def test_every_benchmark_page_is_kept_and_then_runs_no_query(settings, cle
     """The benchmark measures kept pages: none of them may be one the cache silently builds every time."""
     app = create_app(replace(settings, page_cache_mb=64), manage_database=False)
     counts = await queries_per_page(app, SMALL)
-    assert counts and not {name: n for name, n in counts.items() if n}, counts
+    # An API request always counts itself against its token's limit (one UPDATE): that is all it runs.
+    api = {name for name in counts if name.startswith("API ")}
+    assert api and all(counts[name] == 1 for name in api), counts
+    assert counts and not {name: n for name, n in counts.items() if n and name not in api}, counts

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+import re
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import msgspec
@@ -20,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from incubator import i18n
+from incubator import i18n, pagecache
 from incubator.access import Principal
 from incubator.api import tokens
+from incubator.auth.models import ParkManager, User
 from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.middleware.urls import url_problem
 
@@ -31,6 +33,7 @@ JSON = "application/json"
 PUBLIC_PATHS = ("/api/v1/openapi.json",)  # the description needs no token
 
 T = TypeVar("T")
+Handler = Callable[[Request], Awaitable[Response]]
 encoder = msgspec.json.Encoder()
 
 
@@ -78,13 +81,27 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 def json_response(request: Request, value: Any) -> Response:
-    """`value` as JSON with a strong ETag of its bytes; 304 and no body when the caller has them."""
+    """`value` as JSON with a strong ETag of its bytes (`conditional` answers 304 to a caller who
+    has them)."""
     body = encoder.encode(value)
-    etag = etag_of(body)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
-    if _matches(request.headers.get("if-none-match", ""), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=JSON, headers=headers)
+    return Response(body, media_type=JSON, headers={
+        "ETag": etag_of(body), "Cache-Control": "private, no-cache", "Vary": "Authorization"})
+
+
+def conditional(handler: Handler) -> Handler:
+    """304 Not Modified, without the body, when If-None-Match names the answer's ETag (whether the
+    answer was built now or kept by the page cache)."""
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        response = await handler(request)
+        etag = response.headers.get("etag", "")
+        if response.status_code == 200 and etag and _matches(request.headers.get("if-none-match", ""), etag):
+            return Response(status_code=304, headers={name: response.headers[name] for name in (
+                "etag", "cache-control", "vary") if name in response.headers})
+        return response
+
+    return run
 
 
 def principal(request: Request) -> Principal:
@@ -92,6 +109,22 @@ def principal(request: Request) -> Principal:
 
 
 # ---- query parameters ------------------------------------------------------------------------
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+@functools.cache
+def _instants(kind: Hashable) -> frozenset[str]:
+    """The fields of a query Struct that take an instant (a datetime, alone or or'ed with None)."""
+    info = msgspec.inspect.type_info(kind)
+    names = set()
+    for field in info.fields:  # type: ignore[attr-defined]
+        types = field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
+        types = tuple(t.type if isinstance(t, msgspec.inspect.Metadata) else t for t in types)
+        if any(isinstance(t, msgspec.inspect.DateTimeType) for t in types):
+            names.add(field.name)
+    return frozenset(names)
 
 
 def parse(request: Request, kind: type[T]) -> T:
@@ -105,12 +138,21 @@ def parse(request: Request, kind: type[T]) -> T:
             raise BadRequest(f"{name} is given more than once", {name: "given more than once"})
         if values:
             raw[name] = values[0]
+    for name in _instants(cast(Hashable, kind)):
+        # Lax conversion would read a number as seconds since 1970: an instant is RFC 3339 text.
+        if name in raw and not _RFC3339.match(raw[name]):
+            raise BadRequest(f"{name} is not an RFC 3339 date-time", {name: "not an RFC 3339 date-time"})
     try:
-        return msgspec.convert(raw, kind, strict=False)
+        parsed = msgspec.convert(raw, kind, strict=False)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = message.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in message else ""
         raise BadRequest(message, {field: message} if field else {}) from None
+    # Lax conversion reads "null" as None: a parameter that is given must have a value.
+    empty = [name for name in raw if getattr(parsed, name) is None]
+    if empty:
+        raise BadRequest(f"{empty[0]} has no value", {name: "has no value" for name in empty})
+    return parsed
 
 
 def next_link(request: Request, after: int | None) -> str | None:
@@ -130,8 +172,6 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], int]) -> tuple[Seq
 
 
 # ---- endpoints and the gate ------------------------------------------------------------------
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def endpoint(handler: Handler) -> Handler:
@@ -157,6 +197,28 @@ class Gate:
     """Lets a request through to the API's router with the caller's principal and language, or
     answers 401 (no usable token) or 429 (the token's requests this minute are used up)."""
 
+    # What a kept principal was read from: the account and the parks it manages.
+    PRINCIPAL_TABLES = (User._meta.db_table, ParkManager._meta.db_table)
+
+    async def _caller(self, scope: Scope, secret: str, address: str) -> tokens.Caller | None:
+        """The token's request counted (always, in the database), and its owner's principal: kept
+        with the page cache until the account or its parks change (like a session's), else read."""
+        counted = await tokens.count_use(secret, address)
+        if counted is None:
+            return None
+        token_id, user_id, used = counted
+        cache = pagecache.for_app(scope["app"])
+        versions = cache.watcher.versions() if cache is not None else None
+        if cache is None or versions is None:
+            principal = await tokens.principal_of(user_id)
+        else:
+            kept = cache.get(("api-principal", user_id), versions)
+            principal = kept.value if kept is not None else await tokens.principal_of(user_id)
+            if kept is None and principal is not None:
+                cache.put(("api-principal", user_id), pagecache.Kept.of(principal, 1024, self.PRINCIPAL_TABLES,
+                                                                        versions))
+        return None if principal is None else tokens.Caller(principal, token_id, used, tokens.retry_after())
+
     def __init__(self, app: ASGIApp, requests_per_minute: Callable[[Scope], int]) -> None:
         self.app = app
         self.requests_per_minute = requests_per_minute
@@ -181,7 +243,7 @@ class Gate:
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         caller = None
         if scheme.lower() == "bearer" and secret.strip():
-            caller = await tokens.authenticate(secret.strip(), request.client.host if request.client else "")
+            caller = await self._caller(scope, secret.strip(), request.client.host if request.client else "")
         if caller is None:
             response = problem(401, "Send a live API token: Authorization: Bearer <token>.",
                                headers={"WWW-Authenticate": 'Bearer realm="incubator"'})

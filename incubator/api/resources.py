@@ -26,7 +26,16 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
 from incubator import access, clock
-from incubator.api.http import BadRequest, endpoint, json_response, next_link, page_of, parse, principal
+from incubator.api.http import (
+    BadRequest,
+    conditional,
+    endpoint,
+    json_response,
+    next_link,
+    page_of,
+    parse,
+    principal,
+)
 from incubator.booking.models import Booking, BookingStatus
 from incubator.dashboards import service as dashboards
 from incubator.dashboards import tables as dashboard_tables
@@ -41,6 +50,7 @@ from incubator.organizations.models import (
     ServiceDomain,
     Stage,
 )
+from incubator.pagecache import cached
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 from incubator.reviews.models import Decision, Review, ReviewStatus
 from incubator.training.models import Attendance, Seat, SeatStatus, Topic, TrainingSession
@@ -355,8 +365,9 @@ class DashboardOut(Struct, kw_only=True):
 
 
 class DashboardQuery(Struct, kw_only=True):
-    period: Annotated[str, Meta(pattern=r"^\d{4}(-\d{2})?$", description="YYYY-MM or YYYY (default: this month).")
-                      ] | None = None
+    # The years the dashboards keep (dashboards.period: 2000 to 2999) and the twelve months.
+    period: Annotated[str, Meta(pattern=r"^2\d{3}(-(0[1-9]|1[0-2]))?$",
+                                description="YYYY-MM or YYYY (default: this month).")] | None = None
     park: Id | None = None
     domain: Id | None = None
 
@@ -381,7 +392,9 @@ OPERATIONS: list[Operation] = []
 def operation(path: str, name: str, summary: str, response: type, query: type | None, tag: str
               ) -> Callable[[Callable[[Request], Awaitable[Response]]], Callable[[Request], Awaitable[Response]]]:
     def register(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-        wrapped = endpoint(handler)
+        # Kept per caller's scope until what it read changes (the page cache, as for pages), and
+        # answered 304 to a caller who has the same bytes.
+        wrapped = endpoint(conditional(cached(handler)))
         OPERATIONS.append(Operation(path, name, summary, response, query, wrapped, tag))
         return wrapped
 
@@ -406,6 +419,16 @@ def _since(value: datetime | None) -> datetime | None:
         raise BadRequest("the instant is out of range") from None
 
 
+def _filtered(query: Any, q: Any, lookups: dict[str, str]) -> Any:
+    """`query` narrowed by each query parameter given (`lookups`: parameter → ORM lookup); instants
+    compared in UTC."""
+    for name, lookup in lookups.items():
+        value = getattr(q, name)
+        if value is not None:
+            query = query.filter(**{lookup: _since(value) if isinstance(value, datetime) else value})
+    return query
+
+
 async def _page(request: Request, query: Any, q: ListQuery, columns: tuple[str, ...]
                 ) -> tuple[list[dict[str, Any]], str | None]:
     if q.after is not None:
@@ -425,9 +448,7 @@ async def parks(request: Request) -> Response:
 @operation("/spaces", "listSpaces", "The parks' spaces", SpacePage, SpaceQuery, "parks")
 async def spaces(request: Request) -> Response:
     q = parse(request, SpaceQuery)
-    query = access.scope(Space, principal(request))
-    if q.park is not None:
-        query = query.filter(park_id=q.park)
+    query = _filtered(access.scope(Space, principal(request)), q, {"park": "park_id"})
     rows, link = await _page(request, query, q, SPACE_COLUMNS)
     return json_response(request, SpacePage(items=[SpaceOut(**row) for row in rows], next=link))
 
@@ -446,19 +467,12 @@ async def _organizations(rows: list[dict[str, Any]]) -> list[OrganizationOut]:
            OrganizationQuery, "organizations")
 async def organizations(request: Request) -> Response:
     q = parse(request, OrganizationQuery)
-    query = access.scope(Organization, principal(request))
-    if q.park is not None:
-        query = query.filter(park_id=q.park)
-    if q.stage is not None:
-        query = query.filter(stage=q.stage)
-    if q.registration is not None:
-        query = query.filter(registration=q.registration)
+    query = _filtered(access.scope(Organization, principal(request)), q, {
+        "park": "park_id", "stage": "stage", "registration": "registration", "updated_since": "updated_at__gte"})
     if q.domain is not None:
         query = query.filter(id__in=Subquery(
             OrganizationDomain.filter(domain_id__in=Subquery(ServiceDomain.filter(code=q.domain).values("id")))
             .values("organization_id")))
-    if q.updated_since is not None:
-        query = query.filter(updated_at__gte=_since(q.updated_since))
     rows, link = await _page(request, query, q, ORGANIZATION_COLUMNS)
     return json_response(request, OrganizationPage(items=await _organizations(rows), next=link))
 
@@ -475,13 +489,10 @@ async def organization(request: Request) -> Response:
 @operation("/reviews", "listReviews", "Decided milestone reviews", ReviewPage, ReviewQuery, "reviews")
 async def reviews(request: Request) -> Response:
     q = parse(request, ReviewQuery)
-    query = access.scope(Review, principal(request)).filter(status=ReviewStatus.DECIDED)
-    if q.organization is not None:
-        query = query.filter(organization_id=q.organization)
+    query = _filtered(access.scope(Review, principal(request)).filter(status=ReviewStatus.DECIDED), q, {
+        "organization": "organization_id", "decided_since": "decided_at__gte"})
     if q.park is not None:
         query = query.filter(organization_id__in=Subquery(Organization.filter(park_id=q.park).values("id")))
-    if q.decided_since is not None:
-        query = query.filter(decided_at__gte=_since(q.decided_since))
     rows, link = await _page(request, query, q, REVIEW_COLUMNS)
     return json_response(request, ReviewPage(items=[ReviewOut(**row) for row in rows], next=link))
 
@@ -489,11 +500,7 @@ async def reviews(request: Request) -> Response:
 @operation("/funds", "listFunds", "Seed funds and their totals", FundPage, FundQuery, "funding")
 async def funds(request: Request) -> Response:
     q = parse(request, FundQuery)
-    query = access.scope(Fund, principal(request))
-    if q.fiscal_year is not None:
-        query = query.filter(fiscal_year=q.fiscal_year)
-    if q.park is not None:
-        query = query.filter(park_id=q.park)
+    query = _filtered(access.scope(Fund, principal(request)), q, {"fiscal_year": "fiscal_year", "park": "park_id"})
     rows, link = await _page(request, query, q, FUND_COLUMNS)
     items = [FundOut(**row, available_fen=row["budget_fen"] - row["committed_fen"]) for row in rows]
     return json_response(request, FundPage(items=items, next=link))
@@ -502,13 +509,8 @@ async def funds(request: Request) -> Response:
 @operation("/grants", "listGrants", "Grants and what has been paid", GrantPage, GrantQuery, "funding")
 async def grants(request: Request) -> Response:
     q = parse(request, GrantQuery)
-    query = access.scope(Grant, principal(request))
-    if q.fund is not None:
-        query = query.filter(fund_id=q.fund)
-    if q.organization is not None:
-        query = query.filter(organization_id=q.organization)
-    if q.status is not None:
-        query = query.filter(status=q.status)
+    query = _filtered(access.scope(Grant, principal(request)), q, {
+        "fund": "fund_id", "organization": "organization_id", "status": "status"})
     rows, link = await _page(request, query, q, GRANT_COLUMNS)
     return json_response(request, GrantPage(items=[GrantOut(**row) for row in rows], next=link))
 
@@ -535,13 +537,8 @@ async def _attendance(session_ids: list[int]) -> dict[int, AttendanceFigures]:
            TrainingSessionPage, TrainingSessionQuery, "training")
 async def training_sessions(request: Request) -> Response:
     q = parse(request, TrainingSessionQuery)
-    query = access.scope(TrainingSession, principal(request))
-    if q.park is not None:
-        query = query.filter(park_id=q.park)
-    if q.starts_from is not None:
-        query = query.filter(starts_at__gte=_since(q.starts_from))
-    if q.starts_before is not None:
-        query = query.filter(starts_at__lt=_since(q.starts_before))
+    query = _filtered(access.scope(TrainingSession, principal(request)), q, {
+        "park": "park_id", "starts_from": "starts_at__gte", "starts_before": "starts_at__lt"})
     rows, link = await _page(request, query, q, SESSION_COLUMNS)
     topic_ids = {row["topic_id"] for row in rows}
     topics = dict(await Topic.filter(id__in=topic_ids).values_list("id", "code")) if topic_ids else {}
@@ -556,15 +553,9 @@ async def training_sessions(request: Request) -> Response:
            BookingQuery, "booking")
 async def bookings(request: Request) -> Response:
     q = parse(request, BookingQuery)
-    query = access.scope(Booking, principal(request))
-    if q.space is not None:
-        query = query.filter(space_id=q.space)
-    if q.organization is not None:
-        query = query.filter(organization_id=q.organization)
-    if q.starts_from is not None:
-        query = query.filter(starts_at__gte=_since(q.starts_from))
-    if q.starts_before is not None:
-        query = query.filter(starts_at__lt=_since(q.starts_before))
+    query = _filtered(access.scope(Booking, principal(request)), q, {
+        "space": "space_id", "organization": "organization_id", "starts_from": "starts_at__gte",
+        "starts_before": "starts_at__lt"})
     rows, link = await _page(request, query, q, BOOKING_COLUMNS)
     return json_response(request, BookingPage(items=[BookingOut(**row) for row in rows], next=link))
 

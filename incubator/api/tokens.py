@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from tortoise.connection import connections
-from tortoise.transactions import in_transaction
 
 from incubator import access, clock, events
 from incubator.access import Principal
@@ -95,9 +94,10 @@ _SQLITE = _COUNT.format(**{name: "?" for name in _NAMES})
 _POSTGRES = _COUNT.format(**{name: f"${i + 1}" for i, name in enumerate(_NAMES)})
 
 
-async def authenticate(secret: str, address: str) -> Caller | None:
-    """The caller behind a bearer secret, their request counted; None for an unknown, revoked or
-    expired token, or an inactive account."""
+async def count_use(secret: str, address: str) -> tuple[int, int, int] | None:
+    """Counts a request made with `secret` and records its use: (token id, user id, requests this
+    minute), or None for an unknown, revoked or expired token. One statement, outside any transaction
+    (it is atomic by itself): the cheapest write there is, made on every API request."""
     if not secret.startswith(PREFIX) or len(secret) > SECRET_MAX:
         return None
     now = clock.now()
@@ -107,14 +107,30 @@ async def authenticate(secret: str, address: str) -> Caller | None:
     values: list[object] = [minute, now.astimezone(UTC), address[:64], hash_secret(secret), clock.today()]
     if dialect == "sqlite":
         values = [minute, *values]
-    async with in_transaction() as tx:
-        rows = await tx.execute_query_dict(_SQLITE if dialect == "sqlite" else _POSTGRES, values)
+    rows = await connection.execute_query_dict(_SQLITE if dialect == "sqlite" else _POSTGRES, values)
     if not rows:
         return None
-    row = rows[0]
-    user = await User.get_or_none(id=row["user_id"], is_active=True)
-    if user is None:
-        return None
-    principal = await auth_service.load_principal(user)
-    return Caller(principal, row["id"], row["window_count"], 60 - int(now.timestamp()) % 60)
+    return rows[0]["id"], rows[0]["user_id"], rows[0]["window_count"]
 
+
+async def principal_of(user_id: int) -> Principal | None:
+    """The principal of an active account (its parks or organization), None for an inactive one."""
+    user = await User.get_or_none(id=user_id, is_active=True)
+    return None if user is None else await auth_service.load_principal(user)
+
+
+async def authenticate(secret: str, address: str) -> Caller | None:
+    """The caller behind a bearer secret, their request counted; None for an unknown, revoked or
+    expired token, or an inactive account."""
+    counted = await count_use(secret, address)
+    if counted is None:
+        return None
+    principal = await principal_of(counted[1])
+    if principal is None:
+        return None
+    return Caller(principal, counted[0], counted[2], retry_after())
+
+
+def retry_after() -> int:
+    """Seconds until the current minute ends (when a token's count starts again)."""
+    return 60 - int(clock.now().timestamp()) % 60

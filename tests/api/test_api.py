@@ -4,6 +4,7 @@ the OpenAPI document is generated from), and a constant number of queries per pa
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -13,11 +14,13 @@ import pytest_asyncio
 
 from incubator import db
 from incubator.api import openapi, resources
+from incubator.app import create_app
 from incubator.funding.models import Fund, Grant
 from incubator.organizations.models import Organization, OrganizationDomain, Registration, ServiceDomain, Stage
 from incubator.parks.models import Space, SpaceKind
 from incubator.training.models import Person, Seat, Topic, TrainingSession
 from tests.api.test_tokens import bearer, make_token
+from tests.conftest import Browser
 
 
 @pytest_asyncio.fixture
@@ -89,7 +92,8 @@ async def test_an_etag_answers_304_until_the_data_changes(api, park):
     ("stage=flying", "stage"), ("limit=0", "limit"), ("limit=501", "limit"), ("park=abc", "park"),
     ("park=99999999999", "park"), ("updated_since=yesterday", "updated_since"),
     ("updated_since=2026-11-01T10:00:00", "updated_since"),  # an instant needs its offset
-    ("domain=%00", "query"), ("after=-1", "after"), ("park=1&park=2", "park"),
+    ("domain=%00", "query"), ("after=-1", "after"), ("park=1&park=2", "park"), ("park=null", "park"),
+    ("updated_since=0.5", "updated_since"),
 ])
 async def test_a_bad_parameter_is_a_400_problem_naming_it(api, query, field):
     response = await api(f"/api/v1/organizations?{query}")
@@ -171,14 +175,20 @@ async def test_the_openapi_document_needs_no_token_and_its_page_renders(browser,
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-async def test_an_organization_page_costs_the_same_queries_however_many_rows(api, park, rows):
+async def test_an_organization_page_costs_the_same_queries_however_many_rows(settings, official, park, rows):
     domain = await ServiceDomain.get(code="elderly")
     for n in range(rows):
         org = await Organization.create(park=park, name_zh=f"组织{n}")
         await OrganizationDomain.create(organization=org, domain=domain)
-    await api("/api/v1/organizations")  # the first request prepares what later ones reuse
-    with db.counting_queries() as counter:
-        response = await api("/api/v1/organizations?limit=50")
+    # The page cache off: the queries of building the answer (a kept one runs only the count).
+    browser = Browser(create_app(dataclasses.replace(settings, page_cache_mb=0), manage_database=False))
+    headers = bearer(await make_token(official))
+    try:
+        await browser.client.get("/api/v1/organizations", headers=headers)  # prepares what later ones reuse
+        with db.counting_queries() as counter:
+            response = await browser.client.get("/api/v1/organizations?limit=50", headers=headers)
+    finally:
+        await browser.aclose()
     assert response.status_code == 200 and len(response.json()["items"]) == rows
     # the token counted (1), its account (2), the organizations (3), their domains (4)
     assert counter.count == 4

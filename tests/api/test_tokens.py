@@ -111,8 +111,25 @@ async def test_a_token_works_through_its_last_day_and_not_after(browser, manager
 
 async def test_an_inactive_accounts_tokens_stop_at_once(browser, manager):
     secret = await make_token(manager)
+    assert (await browser.client.get("/api/v1/parks", headers=bearer(secret))).status_code == 200  # kept
     await User.filter(id=manager.id).update(is_active=False)
     assert (await browser.client.get("/api/v1/parks", headers=bearer(secret))).status_code == 401
+
+
+async def test_a_managers_token_follows_a_change_of_their_parks_at_once(browser, manager, park, other_park):
+    from incubator.auth.models import ParkManager
+    from incubator.organizations.models import Organization
+
+    elsewhere = await Organization.create(park=other_park, name_zh="别处的组织")
+    secret = await make_token(manager)
+
+    async def seen() -> list[int]:
+        response = await browser.client.get("/api/v1/organizations", headers=bearer(secret))
+        return [row["id"] for row in response.json()["items"]]
+
+    assert await seen() == []  # the principal and the answer are kept now
+    await ParkManager.create(park=other_park, user=manager)
+    assert await seen() == [elsewhere.id]
 
 
 async def test_requests_beyond_the_limit_get_429_and_retry_after_until_the_minute_ends(settings, manager):
