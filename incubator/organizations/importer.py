@@ -383,7 +383,8 @@ async def _create(principal: Principal, park: Park, row: dict, filename: str, no
     term = int(row["term_months"])
     agreement = await Agreement.create(organization_id=organization.id, start_on=admitted_on, term_months=term,
                                        end_on=add_months(admitted_on, term), supports=[], signed_by_id=principal.id)
-    await Organization.filter(id=organization.id).update(admitted_on=admitted_on, term_end_on=agreement.end_on)
+    await Organization.filter(id=organization.id).update(admitted_on=admitted_on, term_end_on=agreement.end_on,
+                                                         updated_at=now)
     await StageChange.create(organization_id=organization.id, to_stage=stage, at=now, actor_id=principal.id,
                              actor_name=str(principal.user), details={**note, "term_months": term})
     await audit.record(principal, "create", agreement, audit.diff({}, {

@@ -304,8 +304,10 @@ async def record_stage(
     `unchanged`: further columns that must still hold what the caller read (a move from a stage
     to itself, such as a second extension, is otherwise indistinguishable from none)."""
     now = datetime.now(UTC)
+    # A queryset's update() sets no auto-now column: updated_at is written here (the data API's
+    # updated_since reads it).
     moved = await Organization.filter(id=organization.id, stage=source, **(unchanged or {})).update(
-        stage=target, stage_changed_at=now, **fields)
+        stage=target, stage_changed_at=now, updated_at=now, **fields)
     if not moved:
         raise DomainError(_("Someone changed this organization's stage meanwhile. Reload the page and try again."))
     user = principal.user if principal is not None else None

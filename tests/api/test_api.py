@@ -60,6 +60,21 @@ async def test_organizations_filter_by_park_stage_domain_registration_and_change
     assert first["domains"] == ["elderly"] and first["stage"] == "incubating" and "mobile" not in first
 
 
+async def test_a_stage_change_shows_in_updated_since(api, park, manager):
+    """Stages move by a conditional UPDATE (no auto-now column): it must still stamp updated_at."""
+    from incubator import events
+    from incubator.access import Principal
+    from incubator.organizations.service import record_stage
+
+    organization = await Organization.create(park=park, name_zh="甲", stage=Stage.SCREENING)
+    await Organization.filter(id=organization.id).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    since = "/api/v1/organizations?updated_since=2026-06-01T00:00:00Z"
+    assert (await api(since)).json()["items"] == []
+    async with events.transaction():
+        await record_stage(Principal(manager, frozenset({park.id})), organization, Stage.SCREENING, Stage.REJECTED)
+    assert [row["id"] for row in (await api(since)).json()["items"]] == [organization.id]
+
+
 async def test_pages_follow_next_links_and_stay_stable_while_rows_are_inserted(api, park):
     made = [await Organization.create(park=park, name_zh=f"组织{n}") for n in range(5)]
     url, seen, pages = "/api/v1/organizations?limit=2", [], 0
