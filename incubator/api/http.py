@@ -200,6 +200,10 @@ class Gate:
     # What a kept principal was read from: the account and the parks it manages.
     PRINCIPAL_TABLES = (User._meta.db_table, ParkManager._meta.db_table)
 
+    def __init__(self, app: ASGIApp, requests_per_minute: Callable[[Scope], int]) -> None:
+        self.app = app
+        self.requests_per_minute = requests_per_minute
+
     async def _caller(self, scope: Scope, secret: str, address: str) -> tokens.Caller | None:
         """The token's request counted (always, in the database), and its owner's principal: kept
         with the page cache until the account or its parks change (like a session's), else read."""
@@ -218,10 +222,6 @@ class Gate:
                 cache.put(("api-principal", user_id), pagecache.Kept.of(principal, 1024, self.PRINCIPAL_TABLES,
                                                                         versions))
         return None if principal is None else tokens.Caller(principal, token_id, used, tokens.retry_after())
-
-    def __init__(self, app: ASGIApp, requests_per_minute: Callable[[Scope], int]) -> None:
-        self.app = app
-        self.requests_per_minute = requests_per_minute
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

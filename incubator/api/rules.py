@@ -1,5 +1,5 @@
 """Who sees and revokes an API token: its owner only. Administrators manage accounts, not other
-people's secrets: deactivating an account stops its tokens at once (tokens.authenticate)."""
+people's secrets: deactivating an account stops its tokens at once (tokens.principal_of)."""
 
 from tortoise.expressions import Q
 

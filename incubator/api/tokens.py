@@ -75,6 +75,8 @@ def is_live(token: ApiToken) -> bool:
 
 @dataclass(frozen=True)
 class Caller:
+    """Who makes an API request (api.http.Gate finds them)."""
+
     principal: Principal
     token_id: int
     used: int  # requests in this minute, this one included
@@ -117,18 +119,6 @@ async def principal_of(user_id: int) -> Principal | None:
     """The principal of an active account (its parks or organization), None for an inactive one."""
     user = await User.get_or_none(id=user_id, is_active=True)
     return None if user is None else await auth_service.load_principal(user)
-
-
-async def authenticate(secret: str, address: str) -> Caller | None:
-    """The caller behind a bearer secret, their request counted; None for an unknown, revoked or
-    expired token, or an inactive account."""
-    counted = await count_use(secret, address)
-    if counted is None:
-        return None
-    principal = await principal_of(counted[1])
-    if principal is None:
-        return None
-    return Caller(principal, counted[0], counted[2], retry_after())
 
 
 def retry_after() -> int:
