@@ -9,7 +9,7 @@ Tests control time (time-machine) instead of reading the clock.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -47,3 +47,10 @@ def today() -> date:
 def local_date(instant: datetime) -> date:
     """The users' calendar date of a stored instant."""
     return instant.astimezone(zone()).date()
+
+
+def local_instant(day: date, moment: time = time()) -> datetime:
+    """The instant of `moment` (midnight by default) on `day` where the users are, in UTC as every
+    instant is stored: SQLite compares stored instants as text, so a filter's bound must carry the
+    same offset (+08:00 against +00:00 text would shift every bound by eight hours)."""
+    return datetime.combine(day, moment, tzinfo=zone()).astimezone(UTC)

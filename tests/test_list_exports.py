@@ -66,6 +66,19 @@ async def test_the_audit_log_exports_a_month_with_its_changes(new_browser, offic
     assert (await (await signed_in(new_browser, manager)).get("/audit.csv")).status_code == 403
 
 
+async def test_the_audit_logs_months_begin_at_local_midnight(new_browser, official, park):
+    """1 November 03:00 in Shanghai is 31 October 19:00 UTC: the entry belongs to November."""
+    for at, name in ((datetime(2026, 10, 31, 15, 30, tzinfo=UTC), "十月最后"), (datetime(2026, 10, 31, 19, tzinfo=UTC),
+                                                                            "十一月凌晨")):
+        await AuditEntry.create(at=at, actor_name="管理员", action="update", object_type="Park",
+                                object_id=str(park.id), object_repr=name, changes={})
+    browser = await signed_in(new_browser, official)
+    november = [r[6] for r in csv_rows(await browser.get("/audit.csv?months=2026-11&type=Park"))[1:]]
+    october = [r[6] for r in csv_rows(await browser.get("/audit.csv?months=2026-10&type=Park"))[1:]]
+    assert "十一月凌晨" in november and "十月最后" not in november
+    assert "十月最后" in october and "十一月凌晨" not in october
+
+
 async def test_the_inbox_exports_its_own_messages_only(new_browser, manager, official):
     now = datetime(2026, 11, 2, tzinfo=UTC)
     for user, link in ((manager, "/flags"), (official, "/dashboard")):

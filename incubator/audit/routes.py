@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -36,9 +35,7 @@ def _listed(request: Request, principal: Principal) -> tuple[QuerySet[AuditEntry
     months = query_text(request, "months")
     span = month_range(months)
     if span is not None:
-        zone = clock.zone()
-        entries = entries.filter(at__gte=datetime.combine(span[0], time(), zone),
-                                 at__lt=datetime.combine(span[1], time(), zone))
+        entries = entries.filter(at__gte=clock.local_instant(span[0]), at__lt=clock.local_instant(span[1]))
     else:
         months = ""
     return entries.order_by("-at", "-id"), {"type": object_type, "months": months}
@@ -55,8 +52,6 @@ async def audit_log(request: Request) -> Response:
         "action_label": action_label,
     }
     return render(request, "audit/log.html", context, block="results")
-
-
 
 
 async def _audit_export(request: Request, kind: str) -> Response:

@@ -250,8 +250,8 @@ def _listed(request: Request, principal: Principal) -> tuple[QuerySet[Booking], 
         statuses = [BookingStatus.PENDING] if view else list(ACTIVE_STATUSES)
         bookings = bookings.filter(status__in=statuses, ends_at__gt=now).order_by("starts_at", "id")
     if span is not None:
-        bookings = bookings.filter(starts_at__gte=service.local_instant(span[0], time()),
-                                   starts_at__lt=service.local_instant(span[1], time()))
+        bookings = bookings.filter(starts_at__gte=clock.local_instant(span[0]),
+                                   starts_at__lt=clock.local_instant(span[1]))
     park_id = query_int(request, "park", minimum=1)
     if park_id is not None:
         bookings = bookings.filter(space_id__in=Subquery(Space.filter(park_id=park_id).values("id")))
@@ -287,9 +287,6 @@ async def bookings_page(request: Request) -> Response:
         reasons={b.id: service.end_reason(b) for b in rows if b.end_reason},
         feed_url=feed, page=page, params=params, export_query=urlencode(params),
         park=await parks.named(principal, query_int(request, "park", minimum=1))))
-
-
-
 
 
 async def _bookings_export(request: Request, kind: str) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -103,10 +103,7 @@ async def set_quota(principal: Principal, park_id: int, command: SetQuota) -> Bo
     return await audit.save_settings(principal, BookingQuota, {"park_id": park.id}, after, park)
 
 
-def local_instant(day: date, moment: time) -> datetime:
-    """The instant of `moment` on `day` where the users are, in UTC as every instant is stored (SQLite
-    compares stored instants as text: one offset for all)."""
-    return datetime.combine(day, moment, tzinfo=clock.zone()).astimezone(UTC)
+local_instant = clock.local_instant  # booking's many callers name it here
 
 
 def opening_on(space: Space, day: date) -> tuple[time, time] | None:

@@ -51,8 +51,6 @@ async def flag_list(request: Request) -> Response:
     return render(request, "flags/list.html", context, block="results")
 
 
-
-
 async def _flag_export(request: Request, kind: str) -> Response:
     """The list as filtered, every flag (web.export)."""
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER)

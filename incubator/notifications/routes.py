@@ -22,8 +22,6 @@ async def inbox(request: Request) -> Response:
                   InboxPage(notifications=page.rows, page=page, texts={n.id: service.text(n) for n in page.rows}))
 
 
-
-
 async def _inbox_export(request: Request, kind: str) -> Response:
     """Every message of the inbox (web.export), newest first, each with its page's address."""
     principal = current(request)

@@ -100,8 +100,6 @@ async def review_list(request: Request) -> Response:
                                                                params, urlencode(params)))
 
 
-
-
 async def _review_export(request: Request, kind: str) -> Response:
     """The list as filtered, every row, as .xlsx or CSV (streamed as read)."""
     principal = current(request)

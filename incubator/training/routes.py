@@ -4,7 +4,6 @@ organization's roster, and a park's training settings."""
 
 from __future__ import annotations
 
-from datetime import time
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -15,7 +14,6 @@ from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, i18n
 from incubator.access import Principal
-from incubator.booking.service import local_instant
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import STAGE_LABELS, Organization
@@ -85,8 +83,8 @@ def _listed(request: Request, principal: Principal) -> tuple[QuerySet[TrainingSe
     months = query_text(request, "months")
     span = month_range(months)
     if span is not None:
-        visible = visible.filter(starts_at__gte=local_instant(span[0], time()),
-                                 starts_at__lt=local_instant(span[1], time()))
+        visible = visible.filter(starts_at__gte=clock.local_instant(span[0]),
+                                 starts_at__lt=clock.local_instant(span[1]))
     park_id = query_int(request, "park", minimum=1)
     if park_id is not None:
         visible = visible.filter(park_id=park_id)
@@ -119,8 +117,6 @@ async def sessions_page(request: Request) -> Response:
         sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), params.get("when") == "past",
         service.keeps_roster(principal), feed, service.reads_figures(principal), page, params, urlencode(params),
         await parks.named(principal, query_int(request, "park", minimum=1))))
-
-
 
 
 async def _sessions_export(request: Request, kind: str) -> Response:

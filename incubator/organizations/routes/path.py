@@ -161,8 +161,6 @@ async def registration_overdue(request: Request) -> Response:
     return render(request, "organizations/overdue.html", OverduePage(page.rows, page, params, urlencode(params)))
 
 
-
-
 async def _overdue_export(request: Request, kind: str) -> Response:
     """The list as filtered, every row (web.export)."""
     overdue, _params = await _overdue(request)
