@@ -79,6 +79,19 @@ async def test_the_audit_logs_months_begin_at_local_midnight(new_browser, offici
     assert "十月最后" in october and "十一月凌晨" not in october
 
 
+async def test_the_decided_reviews_months_begin_at_local_midnight(new_browser, official, organization):
+    from incubator.reviews.models import DEFAULT_DIMENSIONS, Review
+
+    for at, code in ((datetime(2026, 10, 31, 15, 30, tzinfo=UTC), "october-last"),
+                     (datetime(2026, 10, 31, 19, tzinfo=UTC), "november-early")):
+        await Review.create(organization=organization, code=code, name_zh=code, anchor="term", amount=50,
+                            dimensions=DEFAULT_DIMENSIONS, due_on=date(2026, 10, 30), status="decided",
+                            decision="pass", decided_at=at)
+    browser = await signed_in(new_browser, official)
+    november = (await browser.get("/reviews?show=decided&months=2026-11")).text
+    assert "november-early" in november and "october-last" not in november
+
+
 async def test_the_inbox_exports_its_own_messages_only(new_browser, manager, official):
     now = datetime(2026, 11, 2, tzinfo=UTC)
     for user, link in ((manager, "/flags"), (official, "/dashboard")):

@@ -3,7 +3,6 @@ where managers assign panels and decide, and evaluators declare conflicts and sc
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -76,9 +75,8 @@ def _listed(request: Request, principal: Principal) -> tuple[Any, dict[str, str]
     elif show == "decided":
         reviews = reviews.filter(status=ReviewStatus.DECIDED)
         if span is not None:
-            zone = clock.zone()
-            reviews = reviews.filter(decided_at__gte=datetime.combine(span[0], time(), zone),
-                                     decided_at__lt=datetime.combine(span[1], time(), zone))
+            reviews = reviews.filter(decided_at__gte=clock.local_instant(span[0]),
+                                     decided_at__lt=clock.local_instant(span[1]))
     park_id, domain_id = query_int(request, "park", minimum=1), query_int(request, "domain", minimum=1)
     if park_id is not None:
         reviews = reviews.filter(organization__park_id=park_id)
