@@ -127,12 +127,11 @@ def cmd_token(args: argparse.Namespace) -> None:
     from incubator import clock
     from incubator.access import Principal
     from incubator.api import tokens
-    from incubator.api.commands import MAX_DAYS, NewToken
+    from incubator.api.commands import NewToken
     from incubator.auth.models import User
+    from incubator.errors import DomainError
 
     settings = _settings()
-    if not 1 <= args.days <= MAX_DAYS:
-        sys.exit(f"--days must be between 1 and {MAX_DAYS}")
 
     async def create() -> str:
         user = await User.get_or_none(username=args.username, is_active=True)
@@ -141,7 +140,10 @@ def cmd_token(args: argparse.Namespace) -> None:
         command = NewToken(name=args.name, expires_on=clock.today() + timedelta(days=args.days))
         return (await tokens.create(Principal(user), command)).secret
 
-    print(asyncio.run(_with_db(settings, create)))
+    try:
+        print(asyncio.run(_with_db(settings, create)))
+    except DomainError as exc:  # the expiry out of bounds (tokens.check_expiry)
+        sys.exit("; ".join(getattr(exc, "errors", {}).values()) or exc.message)
 
 
 def cmd_check(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@ and the account's page of personal API tokens."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 
 from incubator import clock
 from incubator.api import forms, openapi, tokens
-from incubator.api.commands import MAX_DAYS
 from incubator.api.http import JSON, Gate, problem
 from incubator.api.resources import OPERATIONS
 from incubator.errors import ValidationFailed
@@ -60,8 +60,8 @@ async def _tokens_page(request: Request, *, created: tokens.Created | None = Non
     today = clock.today()
     context: dict[str, Any] = {
         "tokens": await tokens.mine(principal), "created": created, "errors": errors or {},
-        "values": values or {"expires_on": (today.fromordinal(today.toordinal() + DEFAULT_DAYS)).isoformat()},
-        "today": today, "latest": today.fromordinal(today.toordinal() + MAX_DAYS), "is_live": tokens.is_live,
+        "values": values or {"expires_on": (today + timedelta(days=DEFAULT_DAYS)).isoformat()},
+        "is_live": tokens.is_live,
     }
     response = render(request, "api/tokens.html", context, status_code=status_code)
     if created is not None:
@@ -77,10 +77,9 @@ async def token_create(request: Request) -> Response:
     principal = current(request)
     data = await form_data(request)
     try:
-        command = forms.new_token(data, clock.today())
+        created = await tokens.create(principal, forms.new_token(data))
     except ValidationFailed as exc:
         return await _tokens_page(request, errors=form_errors(exc), values=dict(data), status_code=400)
-    created = await tokens.create(principal, command)
     return await _tokens_page(request, created=created)
 
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from tortoise.connection import connections
 
 from incubator import access, clock, events
 from incubator.access import Principal
-from incubator.api.commands import NewToken
+from incubator.api.commands import MAX_DAYS, NewToken
 from incubator.api.models import ApiToken
 from incubator.audit import service as audit
 from incubator.auth import service as auth_service
 from incubator.auth.models import User
+from incubator.errors import ValidationFailed
+from incubator.i18n import gettext as _
 
 PREFIX = "inc_"
 SHOWN = 8  # characters of the secret kept in clear, after the prefix
@@ -40,7 +42,17 @@ class Created:
     secret: str  # shown once, never stored
 
 
+def check_expiry(command: NewToken) -> None:
+    """A token expires today at the earliest and a year from today at the latest."""
+    today = clock.today()
+    if command.expires_on < today:
+        raise ValidationFailed({"expires_on": _("The expiry cannot be in the past.")})
+    if command.expires_on > today + timedelta(days=MAX_DAYS):
+        raise ValidationFailed({"expires_on": _("A token may live at most a year.")})
+
+
 async def create(principal: Principal, command: NewToken) -> Created:
+    check_expiry(command)
     secret = PREFIX + secrets.token_urlsafe(32)
     async with events.transaction():
         token = await ApiToken.create(

@@ -19,6 +19,7 @@ from incubator.api.models import ApiToken
 from incubator.app import create_app
 from incubator.audit.models import AuditEntry
 from incubator.auth.models import User
+from incubator.errors import ValidationFailed
 from tests.conftest import Browser
 from tests.helpers import assert_audited, signed_in
 
@@ -65,6 +66,17 @@ async def test_a_wrong_token_form_says_why_keeps_the_rest_and_writes_nothing(new
     kept = "name" if field != "name" else "expires_on"
     assert f'value="{values[kept]}"' in page.text
     assert await ApiToken.all().count() == 0 and await AuditEntry.all().count() == audited
+
+
+@time_machine.travel(NOON, tick=False)
+async def test_the_service_refuses_an_expiry_out_of_bounds_whoever_asks(manager):
+    """The command line and the page go through tokens.create: the bounds are its rule."""
+    for expires_on in (date(2026, 11, 24), date(2027, 11, 27)):
+        with pytest.raises(ValidationFailed) as refused:
+            await make_token(manager, expires_on=expires_on)
+        assert set(refused.value.errors) == {"expires_on"}
+    assert await make_token(manager, expires_on=date(2026, 11, 25))  # today is the earliest
+    assert await ApiToken.all().count() == 1
 
 
 async def test_no_token_or_an_unknown_one_is_401_with_a_problem(browser, manager):
