@@ -157,8 +157,9 @@ async def world(make_user, browser) -> World:
     project_a2, project_b = [await BrandProject.create(organization=org, name=f"SECRET-PROJECT-{letter}",
                                                        started_on=date(2026, 1, 1), created_at=now)
                              for org, letter in ((org_a2, "A2"), (org_b, "B"))]
+    in_a_month = date.today() + timedelta(days=30)
     stranger_token = (await api_tokens.create(Principal(stranger), NewToken(name="SECRET-TOKEN",
-                                                                          expires_on=date(2030, 1, 1)))).token
+                                                                          expires_on=in_a_month))).token
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
