@@ -77,9 +77,9 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
 @functools.cache
 def document() -> dict[str, Any]:
     types = [op.response for op in OPERATIONS] + [op.query for op in OPERATIONS if op.query] + [Problem]
-    _refs, schemas = msgspec.json.schema_components(types, ref_template=REF)
+    refs, schemas = msgspec.json.schema_components(types, ref_template=REF)
     paths: dict[str, Any] = {}
-    for op in OPERATIONS:
+    for op, ref in zip(OPERATIONS, refs, strict=False):  # the responses' refs come first
         paths.setdefault(op.path, {})["get"] = {
             "operationId": op.name,
             "summary": op.summary,
@@ -88,7 +88,7 @@ def document() -> dict[str, Any]:
             "responses": {
                 "200": {"description": op.summary,
                         "headers": {"ETag": {"schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"$ref": REF.format(name=op.response.__name__)}}}},
+                        "content": {"application/json": {"schema": ref}}},
                 **_errors(),
             },
         }

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from msgspec import Meta, Struct
 from starlette.requests import Request
@@ -55,11 +55,19 @@ from incubator.parks.models import Park, ParkKind, Space, SpaceKind
 from incubator.reviews.models import Decision, Review, ReviewStatus
 from incubator.training.models import Attendance, Seat, SeatStatus, Topic, TrainingSession
 
+T = TypeVar("T")
 Id = Annotated[int, Meta(ge=1, le=2_147_483_647)]
 Code = Annotated[str, Meta(min_length=1, max_length=40, pattern="^[A-Za-z0-9_-]+$")]
 Fen = Annotated[int, Meta(description="An amount of money in fen (1/100 yuan, CNY).")]
 Moment = Annotated[datetime, Meta(tz=True, description="An instant, RFC 3339 with its offset.")]
 Year = Annotated[int, Meta(ge=2000, le=2100)]
+
+
+class Page(Struct, Generic[T], kw_only=True):
+    """One page of a list: follow `next` (null on the last page) for the rest."""
+
+    items: list[T]
+    next: str | None = None
 
 
 class ListQuery(Struct, kw_only=True):
@@ -87,11 +95,6 @@ class ParkOut(Struct, kw_only=True):
     updated_at: datetime
 
 
-class ParkPage(Struct, kw_only=True):
-    items: list[ParkOut]
-    next: str | None = None
-
-
 PARK_COLUMNS = tuple(ParkOut.__struct_fields__)
 
 
@@ -108,11 +111,6 @@ class SpaceOut(Struct, kw_only=True):
     needs_approval: bool
     is_active: bool
     updated_at: datetime
-
-
-class SpacePage(Struct, kw_only=True):
-    items: list[SpaceOut]
-    next: str | None = None
 
 
 class SpaceQuery(ListQuery, kw_only=True):
@@ -150,11 +148,6 @@ class OrganizationOut(Struct, kw_only=True):
     updated_at: Annotated[datetime, Meta(description="Last change of the organization's own record.")]
 
 
-class OrganizationPage(Struct, kw_only=True):
-    items: list[OrganizationOut]
-    next: str | None = None
-
-
 class OrganizationQuery(ListQuery, kw_only=True):
     park: Id | None = None
     stage: Stage | None = None
@@ -185,11 +178,6 @@ class ReviewOut(Struct, kw_only=True):
     decided_at: datetime | None
 
 
-class ReviewPage(Struct, kw_only=True):
-    items: list[ReviewOut]
-    next: str | None = None
-
-
 class ReviewQuery(ListQuery, kw_only=True):
     organization: Id | None = None
     park: Id | None = None
@@ -218,11 +206,6 @@ class FundOut(Struct, kw_only=True):
     valid_to: date
 
 
-class FundPage(Struct, kw_only=True):
-    items: list[FundOut]
-    next: str | None = None
-
-
 class FundQuery(ListQuery, kw_only=True):
     fiscal_year: Year | None = None
     park: Id | None = None
@@ -242,11 +225,6 @@ class GrantOut(Struct, kw_only=True):
     disbursed_fen: Fen
     approved_at: datetime | None
     ended_at: datetime | None
-
-
-class GrantPage(Struct, kw_only=True):
-    items: list[GrantOut]
-    next: str | None = None
 
 
 class GrantQuery(ListQuery, kw_only=True):
@@ -287,11 +265,6 @@ class TrainingSessionOut(Struct, kw_only=True):
     attendance: AttendanceFigures
 
 
-class TrainingSessionPage(Struct, kw_only=True):
-    items: list[TrainingSessionOut]
-    next: str | None = None
-
-
 class TrainingSessionQuery(ListQuery, kw_only=True):
     park: Id | None = None
     starts_from: Moment | None = None
@@ -317,11 +290,6 @@ class BookingOut(Struct, kw_only=True):
     purpose: str
     status: BookingStatus
     checked_in_at: datetime | None
-
-
-class BookingPage(Struct, kw_only=True):
-    items: list[BookingOut]
-    next: str | None = None
 
 
 class BookingQuery(ListQuery, kw_only=True):
@@ -438,19 +406,19 @@ async def _page(request: Request, query: Any, q: ListQuery, columns: tuple[str, 
     return list(shown), next_link(request, after)
 
 
-@operation("/parks", "listParks", "The parks and the hub", ParkPage, ListQuery, "parks")
+@operation("/parks", "listParks", "The parks and the hub", Page[ParkOut], ListQuery, "parks")
 async def parks(request: Request) -> Response:
     q = parse(request, ListQuery)
     rows, link = await _page(request, access.scope(Park, principal(request)), q, PARK_COLUMNS)
-    return json_response(request, ParkPage(items=[ParkOut(**row) for row in rows], next=link))
+    return json_response(request, Page(items=[ParkOut(**row) for row in rows], next=link))
 
 
-@operation("/spaces", "listSpaces", "The parks' spaces", SpacePage, SpaceQuery, "parks")
+@operation("/spaces", "listSpaces", "The parks' spaces", Page[SpaceOut], SpaceQuery, "parks")
 async def spaces(request: Request) -> Response:
     q = parse(request, SpaceQuery)
     query = _filtered(access.scope(Space, principal(request)), q, {"park": "park_id"})
     rows, link = await _page(request, query, q, SPACE_COLUMNS)
-    return json_response(request, SpacePage(items=[SpaceOut(**row) for row in rows], next=link))
+    return json_response(request, Page(items=[SpaceOut(**row) for row in rows], next=link))
 
 
 async def _organizations(rows: list[dict[str, Any]]) -> list[OrganizationOut]:
@@ -463,7 +431,7 @@ async def _organizations(rows: list[dict[str, Any]]) -> list[OrganizationOut]:
     return [OrganizationOut(**row, domains=codes.get(row["id"], [])) for row in rows]
 
 
-@operation("/organizations", "listOrganizations", "Organizations, filtered", OrganizationPage,
+@operation("/organizations", "listOrganizations", "Organizations, filtered", Page[OrganizationOut],
            OrganizationQuery, "organizations")
 async def organizations(request: Request) -> Response:
     q = parse(request, OrganizationQuery)
@@ -474,7 +442,7 @@ async def organizations(request: Request) -> Response:
             OrganizationDomain.filter(domain_id__in=Subquery(ServiceDomain.filter(code=q.domain).values("id")))
             .values("organization_id")))
     rows, link = await _page(request, query, q, ORGANIZATION_COLUMNS)
-    return json_response(request, OrganizationPage(items=await _organizations(rows), next=link))
+    return json_response(request, Page(items=await _organizations(rows), next=link))
 
 
 @operation("/organizations/{id}", "getOrganization", "One organization", OrganizationOut, None, "organizations")
@@ -486,7 +454,7 @@ async def organization(request: Request) -> Response:
     return json_response(request, (await _organizations(rows))[0])
 
 
-@operation("/reviews", "listReviews", "Decided milestone reviews", ReviewPage, ReviewQuery, "reviews")
+@operation("/reviews", "listReviews", "Decided milestone reviews", Page[ReviewOut], ReviewQuery, "reviews")
 async def reviews(request: Request) -> Response:
     q = parse(request, ReviewQuery)
     query = _filtered(access.scope(Review, principal(request)).filter(status=ReviewStatus.DECIDED), q, {
@@ -494,25 +462,25 @@ async def reviews(request: Request) -> Response:
     if q.park is not None:
         query = query.filter(organization_id__in=Subquery(Organization.filter(park_id=q.park).values("id")))
     rows, link = await _page(request, query, q, REVIEW_COLUMNS)
-    return json_response(request, ReviewPage(items=[ReviewOut(**row) for row in rows], next=link))
+    return json_response(request, Page(items=[ReviewOut(**row) for row in rows], next=link))
 
 
-@operation("/funds", "listFunds", "Seed funds and their totals", FundPage, FundQuery, "funding")
+@operation("/funds", "listFunds", "Seed funds and their totals", Page[FundOut], FundQuery, "funding")
 async def funds(request: Request) -> Response:
     q = parse(request, FundQuery)
     query = _filtered(access.scope(Fund, principal(request)), q, {"fiscal_year": "fiscal_year", "park": "park_id"})
     rows, link = await _page(request, query, q, FUND_COLUMNS)
     items = [FundOut(**row, available_fen=row["budget_fen"] - row["committed_fen"]) for row in rows]
-    return json_response(request, FundPage(items=items, next=link))
+    return json_response(request, Page(items=items, next=link))
 
 
-@operation("/grants", "listGrants", "Grants and what has been paid", GrantPage, GrantQuery, "funding")
+@operation("/grants", "listGrants", "Grants and what has been paid", Page[GrantOut], GrantQuery, "funding")
 async def grants(request: Request) -> Response:
     q = parse(request, GrantQuery)
     query = _filtered(access.scope(Grant, principal(request)), q, {
         "fund": "fund_id", "organization": "organization_id", "status": "status"})
     rows, link = await _page(request, query, q, GRANT_COLUMNS)
-    return json_response(request, GrantPage(items=[GrantOut(**row) for row in rows], next=link))
+    return json_response(request, Page(items=[GrantOut(**row) for row in rows], next=link))
 
 
 async def _attendance(session_ids: list[int]) -> dict[int, AttendanceFigures]:
@@ -534,7 +502,7 @@ async def _attendance(session_ids: list[int]) -> dict[int, AttendanceFigures]:
 
 
 @operation("/training-sessions", "listTrainingSessions", "Training sessions and their attendance",
-           TrainingSessionPage, TrainingSessionQuery, "training")
+           Page[TrainingSessionOut], TrainingSessionQuery, "training")
 async def training_sessions(request: Request) -> Response:
     q = parse(request, TrainingSessionQuery)
     query = _filtered(access.scope(TrainingSession, principal(request)), q, {
@@ -546,10 +514,10 @@ async def training_sessions(request: Request) -> Response:
     items = [TrainingSessionOut(**{k: v for k, v in row.items() if k != "topic_id"},
                                 topic=topics.get(row["topic_id"], ""), attendance=figures[row["id"]])
              for row in rows]
-    return json_response(request, TrainingSessionPage(items=items, next=link))
+    return json_response(request, Page(items=items, next=link))
 
 
-@operation("/bookings", "listBookings", "Bookings of spaces (as far as the role sees them)", BookingPage,
+@operation("/bookings", "listBookings", "Bookings of spaces (as far as the role sees them)", Page[BookingOut],
            BookingQuery, "booking")
 async def bookings(request: Request) -> Response:
     q = parse(request, BookingQuery)
@@ -557,7 +525,7 @@ async def bookings(request: Request) -> Response:
         "space": "space_id", "organization": "organization_id", "starts_from": "starts_at__gte",
         "starts_before": "starts_at__lt"})
     rows, link = await _page(request, query, q, BOOKING_COLUMNS)
-    return json_response(request, BookingPage(items=[BookingOut(**row) for row in rows], next=link))
+    return json_response(request, Page(items=[BookingOut(**row) for row in rows], next=link))
 
 
 @operation("/dashboard", "getDashboard", "The dashboard's figures for a period", DashboardOut, DashboardQuery,
