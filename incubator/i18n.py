@@ -155,6 +155,13 @@ def format_money(fen: int | None) -> str:
     return _format_money(int(fen), current_locale())
 
 
+def format_compact_money(fen: int | float) -> str:
+    """A large sum at a glance, for a headline figure: ¥1766万 in Chinese, ¥17.7M in English."""
+    compact = babel_numbers.format_compact_decimal(Decimal(int(fen)) / 100, locale=_parsed_locale(current_locale()),
+                                                   fraction_digits=1)
+    return "¥" + compact
+
+
 @lru_cache(maxsize=8192)
 def _format_money(fen: int, locale: str) -> str:
     return babel_numbers.format_currency(

@@ -3,9 +3,12 @@ and the account's page of personal API tokens."""
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -47,11 +50,18 @@ def api_app() -> Gate:
 
 
 async def docs_page(request: Request) -> Response:
-    current(request)
+    """The API's reference, public like the OpenAPI document it is drawn from (the API itself needs a
+    token); its descriptions are CommonMark, rendered without raw HTML."""
     document = openapi.document()
     schemas = document["components"]["schemas"]
     operations = [(path, item["get"]) for path, item in document["paths"].items()]
-    return render(request, "api/docs.html", {"document": document, "operations": operations, "schemas": schemas})
+    return render(request, "api/docs.html", {"document": document, "operations": operations, "schemas": schemas,
+                                             "description": _markdown(document["info"].get("description", ""))})
+
+
+@functools.cache
+def _markdown(text: str) -> Markup:
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))  # noqa: S704  # raw HTML is off
 
 
 async def _tokens_page(request: Request, *, created: tokens.Created | None = None, errors: dict[str, str] | None = None,

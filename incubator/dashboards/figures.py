@@ -6,20 +6,25 @@ only, so that the figures of any set of parks are their rows' sum, and so that a
 snapshot (a JSON copy of the facts) is read back exactly like today's.
 
 What each counts:
-- stages: every organization of the parks by stage and registration status, today (or, for a
-  closed month, when it was closed);
+- stages: every organization of the parks by stage and registration status at the end of the
+  period, or today while the period runs (`Scope.state_day`): a stage is read back from the
+  organization's timeline, a registration from its filing and registration dates, so a month
+  closed on the 8th of the next holds the month's state, and today's recount of it compares like
+  with like;
 - flows: admissions, graduations and exits by month, over the twelve months ending with the period;
 - durations: the graduates of those twelve months by whole months from admission to graduation
   (the median is read from this histogram);
-- overdue: organizations still unregistered after their park's months (the organizations' rule);
-- funds: the funds valid during the period, their budgets; money: by fund and the park of the
+- overdue: organizations still unregistered after their park's months (the organizations' rule),
+  on the state day;
+- funds: the funds valid during the period, and those that paid out in it (a 2025 fund still
+  paying 2026 tranches), their budgets; money: by fund and the park of the
   grant's organization, committed and disbursed up to the period's end (the ledger), disbursed in
   the period, and tranches ready to pay today;
 - training: sessions held in the period (training.figures); rooms: the period's utilization
   (booking.utilization); neither is narrowed by service domain;
-- reviews: due in the period (not cancelled), open and overdue today, decided in the period and
-  their decisions;
-- domains: organizations resident or graduated, by service domain.
+- reviews: due in the period (not cancelled), open and overdue on the state day, decided in the
+  period and their decisions;
+- domains: organizations resident or graduated on the state day, by service domain.
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
-from incubator.booking.service import local_instant
 from incubator.booking.utilization import park_utilization
+from incubator.clock import local_instant
 from incubator.dashboards.period import Period
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche, TrancheStatus
 from incubator.organizations import service as organizations
@@ -41,7 +46,10 @@ from incubator.organizations.models import (
     RESIDENT_STAGES,
     Organization,
     OrganizationDomain,
+    Registration,
     Stage,
+    StageChange,
+    TimelineKind,
 )
 from incubator.reviews.models import OPEN_STATUSES, Decision, Review, ReviewStatus
 from incubator.training.figures import Figures as TrainingFigures
@@ -65,6 +73,17 @@ class Scope:
     domain_id: int | None
     period: Period
     today: date
+
+    @property
+    def state_day(self) -> date:
+        """The day at whose start stocks (stages, registration, open reviews) are counted: the day
+        after the period's last, once it has ended; today while it runs."""
+        return min(self.period.after, self.today)
+
+    @property
+    def historical(self) -> bool:
+        """Whether the stocks are read back from history (the period has ended) or are today's."""
+        return self.period.after <= self.today
 
 
 class _Statement:
@@ -111,12 +130,42 @@ async def _rows(statement: _Statement, sql: str) -> list[dict[str, Any]]:
     return await _connection().execute_query_dict(sql, statement.params)
 
 
+def _state(statement: _Statement, scope: Scope, organization: str) -> tuple[str, str, str]:
+    """SQL for an organization's stage and registration on the scope's state day, and the condition
+    that it existed then. Today's columns while the period runs; once it has ended, the stage is
+    the last one its timeline reached before the day (or, if the timeline only moves after it, the
+    stage the first later move left; without a timeline, today's), and the registration the latest
+    of its dated filing and registration by then ("preparing" when both came later; today's when
+    neither has a date). An imported organization counts from its admission."""
+    if not scope.historical:
+        return f"{organization}.stage", f"{organization}.registration", ""
+    end = statement(local_instant(scope.state_day))
+    day = statement(scope.state_day)
+    stage_kind = statement(TimelineKind.STAGE.value)
+    changes = StageChange._meta.db_table
+    stage = (f'COALESCE((SELECT sc.to_stage FROM "{changes}" sc WHERE sc.organization_id = {organization}.id '  # noqa: S608
+             f"AND sc.kind = {stage_kind} AND sc.at < {end} ORDER BY sc.at DESC, sc.id DESC LIMIT 1), "
+             f'(SELECT NULLIF(sc.from_stage, \'\') FROM "{changes}" sc WHERE sc.organization_id = {organization}.id '
+             f"AND sc.kind = {stage_kind} AND sc.at >= {end} ORDER BY sc.at, sc.id LIMIT 1), {organization}.stage)")
+    registration = (
+        f"CASE WHEN {organization}.registered_on < {day} THEN {statement(Registration.REGISTERED.value)} "
+        f"WHEN {organization}.filed_on < {day} THEN {statement(Registration.FILED.value)} "
+        f"WHEN {organization}.registered_on IS NULL AND {organization}.filed_on IS NULL "
+        f"THEN {organization}.registration ELSE {statement(Registration.PREPARING.value)} END")
+    # An organization admitted before the day existed then, even if its record is younger (imported).
+    existed = f" AND ({organization}.created_at < {end} OR {organization}.admitted_on < {day})"
+    return stage, registration, existed
+
+
 async def _stages(scope: Scope) -> list[list[Any]]:
     s = _Statement(_connection().capabilities.dialect)
+    stage, registration, existed = _state(s, scope, "o")
     rows = await _rows(s, (
-        f'SELECT o.park_id, o.stage, o.registration, COUNT(*) AS n FROM "{Organization._meta.db_table}" o '  # noqa: S608
-        f"WHERE o.park_id IN ({s.many(scope.park_ids)}){_domain_clause(s, scope, 'o')} "
-        "GROUP BY o.park_id, o.stage, o.registration"))
+        f"SELECT x.park_id AS park_id, x.stage AS stage, x.registration AS registration, COUNT(*) AS n "  # noqa: S608
+        f"FROM (SELECT o.park_id AS park_id, {stage} AS stage, {registration} AS registration "
+        f'FROM "{Organization._meta.db_table}" o '
+        f"WHERE o.park_id IN ({s.many(scope.park_ids)}){existed}{_domain_clause(s, scope, 'o')}) x "
+        "GROUP BY x.park_id, x.stage, x.registration"))
     return sorted([int(r["park_id"]), str(r["stage"]), str(r["registration"]), int(r["n"])] for r in rows)
 
 
@@ -150,16 +199,20 @@ async def _overdue(scope: Scope) -> list[list[Any]]:
     organizations_of = Organization.filter(park_id__in=list(scope.park_ids))
     if scope.domain_id is not None:
         organizations_of = organizations_of.filter(id__in=organizations.in_domain(scope.domain_id))
-    late = await organizations.registration_overdue(organizations_of, scope.today)
+    late = await organizations.registration_overdue(organizations_of, scope.state_day)
     rows = await late.group_by("park_id").annotate(n=Count("id")).values_list("park_id", "n")
     return sorted([int(park), int(n)] for park, n in rows)
 
 
 async def _funds(scope: Scope) -> list[list[Any]]:
-    """The funds valid during the period that belong to the parks or to the district."""
-    funds = await Fund.filter(Q(park_id__isnull=True) | Q(park_id__in=list(scope.park_ids)),
-                              valid_from__lt=scope.period.after, valid_to__gte=scope.period.first).order_by(
-        "name", "id").values_list("id", "name", "park_id", "budget_fen")
+    """The funds of the parks or of the district that are valid during the period or paid out in it
+    (a fund whose validity has ended still pays the tranches it committed)."""
+    end = scope.period.ended_by(scope.today)
+    paying = LedgerEntry.filter(on_date__gte=scope.period.first, on_date__lt=end).exclude(
+        disbursed_delta_fen=0).values("fund_id")
+    funds = await Fund.filter(Q(park_id__isnull=True) | Q(park_id__in=list(scope.park_ids))).filter(
+        Q(valid_from__lt=scope.period.after, valid_to__gte=scope.period.first) | Q(id__in=Subquery(paying))
+    ).order_by("name", "id").values_list("id", "name", "park_id", "budget_fen")
     return [[int(i), str(name), park, int(budget)] for i, name, park, budget in funds]
 
 
@@ -217,6 +270,12 @@ async def _reviews(scope: Scope) -> list[list[Any]]:
     start, end = local_instant(period.first, time()), local_instant(period.after, time())
     not_cancelled = s.many([status.value for status in ReviewStatus if status != ReviewStatus.CANCELLED])
     open_statuses = s.many([status.value for status in OPEN_STATUSES])
+    if scope.historical:  # open at the period's end: not decided by then (a cancellation's time is not kept)
+        state_end = s(local_instant(scope.state_day))
+        overdue = (f"r.due_on < {s(scope.state_day)} AND r.created_at < {state_end} AND (r.status IN ({open_statuses}) "
+                   f"OR (r.status = {s(ReviewStatus.DECIDED.value)} AND r.decided_at >= {state_end}))")
+    else:
+        overdue = f"r.status IN ({open_statuses}) AND r.due_on < {s(scope.today)}"
 
     def decision(value: Decision) -> str:
         return f"CASE WHEN r.decision = {s(value.value)} THEN 1 ELSE 0 END"
@@ -226,7 +285,7 @@ async def _reviews(scope: Scope) -> list[list[Any]]:
         f'0 AS passed, 0 AS conditional, 0 AS failed FROM "{table}" r '
         f"WHERE r.status IN ({not_cancelled}) AND r.due_on >= {s(period.first)} AND r.due_on < {s(period.after)} "
         "UNION ALL SELECT r.organization_id, 0, 1, 0, 0, 0, 0 "
-        f'FROM "{table}" r WHERE r.status IN ({open_statuses}) AND r.due_on < {s(scope.today)} '
+        f'FROM "{table}" r WHERE {overdue} '
         f"UNION ALL SELECT r.organization_id, 0, 0, 1, {decision(Decision.PASSED)}, "
         f"{decision(Decision.PASSED_WITH_CONDITIONS)}, {decision(Decision.FAILED)} "
         f'FROM "{table}" r WHERE r.status = {s(ReviewStatus.DECIDED.value)} '
@@ -244,11 +303,12 @@ async def _reviews(scope: Scope) -> list[list[Any]]:
 async def _domains(scope: Scope) -> list[list[Any]]:
     s = _Statement(_connection().capabilities.dialect)
     only = f" AND od.domain_id = {s(scope.domain_id)}" if scope.domain_id is not None else ""
+    stage, _registration, existed = _state(s, scope, "o")
     rows = await _rows(s, (
         f'SELECT o.park_id AS park_id, od.domain_id AS domain_id, COUNT(*) AS n '  # noqa: S608
         f'FROM "{OrganizationDomain._meta.db_table}" od JOIN "{Organization._meta.db_table}" o '
         f"ON o.id = od.organization_id WHERE o.park_id IN ({s.many(scope.park_ids)}) "
-        f"AND o.stage IN ({s.many(COUNTED_IN_DOMAINS)}){only} GROUP BY 1, 2"))
+        f"AND {stage} IN ({s.many(COUNTED_IN_DOMAINS)}){existed}{only} GROUP BY 1, 2"))
     return sorted([int(r["park_id"]), int(r["domain_id"]), int(r["n"])] for r in rows)
 
 

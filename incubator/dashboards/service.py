@@ -34,7 +34,9 @@ class Dashboard:
     domains: list[ServiceDomain]  # the active service domains, for the filter
     filters: tables.Filters
     park: Park | None  # the park chosen
+    tiles: list[tables.Tile]  # the summary above the tables
     tables: list[tables.Table]
+    as_at: date | None  # an ended period's last day, whose end stocks (stages, open reviews) are counted at
     closed: ClosedMonth | None  # the period is a closed (or reopened) month (without its snapshot)
     reported: bool  # the tables show the closed month's reported figures (not narrowed by domain)
     revised: int  # cells today's data has revised since closing
@@ -99,7 +101,9 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
         built = tables.build(shown, names, filters, live)
     else:
         built = tables.build(live, names, filters)
-    return Dashboard(parks, domains, filters, park, built, closed, reported,
+    return Dashboard(parks, domains, filters, park, tables.tiles(built, filters), built,
+                     date.fromordinal(scope.state_day.toordinal() - 1) if scope.historical else None,
+                     closed, reported,
                      tables.revised(built) if reported else 0, month_actions(principal, period, closed, today),
                      months)
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from incubator import clock
 from incubator.dashboards.figures import ROOM_COLUMNS, TRAINING_COLUMNS, Facts, median_months
 from incubator.dashboards.period import Period
-from incubator.i18n import N_
+from incubator.i18n import N_, format_compact_money, ngettext
 from incubator.i18n import gettext as _
 from incubator.organizations.models import REGISTRATION_LABELS, RESIDENT_STAGES, STAGE_LABELS, Registration, Stage
 
@@ -240,26 +241,39 @@ def _money(facts: Facts) -> dict[tuple[int, int], list[int]]:
             for fund, park, committed, disbursed, paid, ready in facts["money"]}
 
 
+def _money_cells(sums: Sequence[int], link: str | None = None) -> list[Cell]:
+    """The money an official reads, each under its own name: committed (approved grants), paid out,
+    committed and not yet paid (what the fund still owes), paid in the period, and payable now (the
+    tranches whose conditions are met, waiting for payment)."""
+    committed, disbursed, paid, ready = sums
+    return [Cell(committed / 100, YUAN, link), Cell(disbursed / 100, YUAN, link),
+            Cell((committed - disbursed) / 100, YUAN), Cell(paid / 100, YUAN), Cell(ready / 100, YUAN)]
+
+
+MONEY_HEADERS = (N_("Committed (yuan)"), N_("Paid out (yuan)"), N_("Committed, not yet paid (yuan)"),
+                 N_("Paid in the period (yuan)"), N_("Payable now (yuan)"))
+
+
 def _funds(facts: Facts, names: Names, filters: Filters) -> Table:
     money = _money(facts)
     rows = []
     totals = [0, 0, 0, 0, 0]
     for fund_id, name, _park, budget in facts["funds"]:
         sums = [sum(v[i] for (f, _p), v in money.items() if f == fund_id) for i in range(4)]
-        values = [budget, *sums]
-        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        totals = [a + b for a, b in zip(totals, [budget, *sums], strict=True)]
         rows.append(Row(f"fund:{fund_id}", names.funds.get(fund_id, name),
-                        [*(Cell(v / 100, YUAN) for v in values), Cell(_percent(sums[0], budget), PERCENT)],
+                        [Cell(budget / 100, YUAN), *_money_cells(sums), Cell(_percent(sums[0], budget), PERCENT)],
                         href=f"/funds/{fund_id}"))
     if len(rows) != 1:
-        rows.append(Row("total", _("Total"), [*(Cell(v / 100, YUAN) for v in totals),
+        rows.append(Row("total", _("Total"), [Cell(totals[0] / 100, YUAN), *_money_cells(totals[1:]),
                                               Cell(_percent(totals[1], totals[0]), PERCENT)], total=True))
-    note = _("Committed and disbursed to the chosen parks' organizations up to the period's end; "
-             "ready to pay: today.") if filters.park_id is not None or filters.domain_id is not None else _(
-        "Committed and disbursed up to the period's end; ready to pay: today.")
-    return Table("funds", _("Fund"), [_("Budget (yuan)"), _("Committed (yuan)"), _("Disbursed (yuan)"),
-                                      _("Disbursed in the period (yuan)"), _("Ready to pay (yuan)"),
-                                      _("Committed (%)")], rows, chart="bars", chart_columns=3, note=note)
+    note = _("Committed and paid to the chosen parks' organizations up to the period's end; payable now: "
+             "tranches whose conditions are met today, not yet paid. A fund whose validity has ended is listed "
+             "while it still pays.") if filters.park_id is not None or filters.domain_id is not None else _(
+        "Committed and paid up to the period's end; payable now: tranches whose conditions are met today, "
+        "not yet paid. A fund whose validity has ended is listed while it still pays.")
+    return Table("funds", _("Fund"), [_("Budget (yuan)"), *(_(h) for h in MONEY_HEADERS), _("Committed (%)")],
+                 rows, chart="bars", chart_columns=3, note=note)
 
 
 def _funding_by_park(facts: Facts, names: Names, filters: Filters) -> Table:
@@ -269,12 +283,9 @@ def _funding_by_park(facts: Facts, names: Names, filters: Filters) -> Table:
     def cells(park_id: int | None) -> list[Cell]:
         parks = [park_id] if park_id is not None else list(names.parks)
         sums = [sum(v[i] for (_f, p), v in money.items() if p in parks) for i in range(4)]
-        link = filters.link("/grants", park=park_id or filters.park_id)
-        return [Cell(sums[0] / 100, YUAN, link), Cell(sums[1] / 100, YUAN, link), Cell(sums[2] / 100, YUAN),
-                Cell(sums[3] / 100, YUAN)]
+        return _money_cells(sums, link=filters.link("/grants", park=park_id or filters.park_id))
 
-    return Table("funding_by_park", _("Park"), [_("Committed (yuan)"), _("Disbursed (yuan)"),
-                                                _("Disbursed in the period (yuan)"), _("Ready to pay (yuan)")],
+    return Table("funding_by_park", _("Park"), [_(h) for h in MONEY_HEADERS],
                  _park_rows(names, filters, cells, cells(None)), chart="bars", chart_columns=2)
 
 
@@ -393,3 +404,74 @@ def _mark_revisions(reported: Table, today: Table) -> None:
 def revised(tables: list[Table]) -> int:
     """How many cells today's data has revised."""
     return sum(1 for table in tables for row in table.rows for cell in row.cells if cell.delta)
+
+
+@dataclass
+class Tile:
+    """One of the summary tiles above the tables: the figure an official asks for first, a line of
+    context, a link to its table on the page and one to the list behind it."""
+
+    key: str  # the table it summarises (its block is #t-<key>)
+    label: str
+    value: str
+    detail: str
+    href: str | None  # the list behind the figure
+    exact: str = ""  # the figure in full where the tile rounds it (money)
+
+
+def _summary_row(table: Table) -> Row | None:
+    """The row of every park together: the total, or the one park's row."""
+    return next((r for r in table.rows if r.total), table.rows[0] if len(table.rows) == 1 else None)
+
+
+def tiles(built: list[Table], filters: Filters) -> list[Tile]:
+    """The official's questions, answered from the tables' own totals (so a tile never disagrees with
+    its table): organizations in residence, graduates and their median time, seed money committed and
+    paid against the budget, training hours delivered, room utilization, reviews overdue."""
+    by_key = {t.key: t for t in built}
+    shown: list[Tile] = []
+
+    def total(key: str) -> Row | None:
+        table = by_key.get(key)
+        return _summary_row(table) if table is not None else None
+
+    if (row := total("stages")) is not None:
+        stages = list(Stage)
+        resident = sum(int(c.value or 0) for c, s in zip(row.cells, stages, strict=False) if s in RESIDENT_STAGES)
+        applied = sum(int(c.value or 0) for c, s in zip(row.cells, stages, strict=False)
+                      if s in (Stage.APPLIED, Stage.SCREENING))
+        shown.append(Tile("stages", _("Resident organizations"), fmt(resident, COUNT),
+                          _("%(applying)s applying · %(all)s in all", applying=fmt(applied, COUNT),
+                            all=row.cells[-1].text),
+                          filters.organizations(stage="resident")))
+    if (row := total("graduation")) is not None:
+        graduated, _exited, _rate, median = row.cells
+        months = filters.period.months
+        detail = (_("median %(months)s months from admission", months=median.text) if median.value is not None
+                  else _("no graduates in these months"))
+        shown.append(Tile("graduation", _("Graduated %(first)s to %(last)s", first=months[0], last=months[-1]),
+                          graduated.text, detail, graduated.href))
+    funds = by_key.get("funds")
+    if funds is not None and (row := _summary_row(funds)) is not None:
+        budget, committed, paid, _unpaid, _paid_now, _payable, share = row.cells
+        shown.append(Tile("funds", _("Seed money committed"), format_compact_money(100 * (committed.value or 0)),
+                          _("%(share)s%% of the budget %(budget)s; %(paid)s paid out", share=share.text,
+                            budget=format_compact_money(100 * (budget.value or 0)),
+                            paid=format_compact_money(100 * (paid.value or 0))), "/funds",
+                          exact="¥" + committed.text))
+    if (row := total("training")) is not None:
+        sessions, hours = row.cells[0], row.cells[1]
+        shown.append(Tile("training", _("Training hours delivered"), hours.text,
+                          ngettext("%(num)s session held", "%(num)s sessions held", int(sessions.value or 0)),
+                          sessions.href))
+    if (row := total("rooms")) is not None:
+        booked, checked_in = row.cells[2], row.cells[3]
+        shown.append(Tile("rooms", _("Rooms booked"), booked.text + ("%" if booked.value is not None else ""),
+                          _("of the bookable hours; %(share)s%% checked in", share=checked_in.text),
+                          row.cells[1].href))
+    if (row := total("reviews")) is not None:
+        due, overdue = row.cells[0], row.cells[1]
+        label = _("Reviews overdue") if not filters.period.after <= clock.today() else _("Reviews overdue at the end")
+        shown.append(Tile("reviews", label, overdue.text,
+                          _("%(due)s due in the period", due=due.text), overdue.href))
+    return shown

@@ -16,7 +16,7 @@ from incubator.auth.models import User
 from incubator.booking.models import Booking
 from incubator.dashboards import service, tables
 from incubator.dashboards.period import Period
-from incubator.funding.models import Fund, Tranche
+from incubator.funding.models import Fund, LedgerEntry, Tranche
 from incubator.organizations.models import (
     RESIDENT_STAGES,
     Organization,
@@ -126,12 +126,18 @@ async def test_seed_funds_agree_with_the_funds_own_counters_and_their_ready_tran
     assert funds
     for fund in funds:
         ready = sum(t.amount_fen for t in await Tranche.filter(grant__fund_id=fund.id, status="ready"))
-        budget, committed, disbursed, _paid, ready_shown, share = shown[f"fund:{fund.id}"]
+        budget, committed, disbursed, unpaid, _paid, ready_shown, share = shown[f"fund:{fund.id}"]
         assert (budget, committed, disbursed, ready_shown) == (fund.budget_fen / 100, fund.committed_fen / 100,
                                                                fund.disbursed_fen / 100, ready / 100)
+        assert unpaid == (fund.committed_fen - fund.disbursed_fen) / 100
         assert share == 100 * fund.committed_fen / fund.budget_fen
     by_park = cells(table(dashboard, "funding_by_park"))
     assert by_park["total"][0] == sum(f.committed_fen for f in funds) / 100
+    # Every payment of the year counts, from whichever fund (one whose validity ended pays on).
+    today = clock.today()
+    paid = await LedgerEntry.filter(on_date__gte=today.replace(month=1, day=1), on_date__lte=today).values_list(
+        "disbursed_delta_fen", flat=True)
+    assert by_park["total"][3] == sum(paid) / 100 > 0
 
 
 async def test_training_figures_count_the_sessions_held_and_their_seats(city):

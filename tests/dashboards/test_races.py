@@ -31,7 +31,10 @@ async def officials(make_user, count: int) -> list[Principal]:
 
 
 async def test_six_officials_closing_one_month_at_once_keep_one_snapshot(make_user, park):
-    await Organization.create(park=park, name_zh="在孵组织", stage=Stage.INCUBATING, admitted_on=date(2026, 11, 2))
+    resident = await Organization.create(park=park, name_zh="在孵组织", stage=Stage.INCUBATING,
+                                         admitted_on=date(2026, 11, 2))
+    # It existed in November: a closed month counts the organizations of its last day.
+    await Organization.filter(id=resident.id).update(created_at=datetime(2026, 11, 2, tzinfo=clock.zone()))
     closers = await officials(make_user, 6)
     results = await asyncio.gather(*(service.close_month(p, "2026-11") for p in closers), return_exceptions=True)
     refused = [r for r in results if isinstance(r, Exception)]
