@@ -72,4 +72,8 @@
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
   window.addEventListener("resize", resize);
   window.addEventListener("beforeprint", resize);
+  if (window.matchMedia) {  // also when printing is emulated (a headless browser's PDF), not announced
+    var printing = window.matchMedia("print");
+    if (printing.addEventListener) { printing.addEventListener("change", resize); }
+  }
 })();
