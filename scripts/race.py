@@ -5,8 +5,8 @@ and of one organization's quota, sent at once by many connections to
 checked with SQL of their own, not through the app's models.
 
     python scripts/race.py --database-url postgres://postgres@127.0.0.1:5432/postgres --create-database
-                           [--duration 8] [--connections 8] [--workers 2] [--schedulers 1]
-                           [--keep-database] [--json FILE]
+                           [--rounds 2] [--connections 8] [--workers 2] [--schedulers 1]
+                           [--time-limit 600] [--keep-database] [--json FILE]
 
 With --create-database the URL names a server (any database on it): a fresh database
 `incubator_race_<random>` is created there, and dropped afterwards unless --keep-database.
@@ -16,12 +16,16 @@ The world: scripts/generate.py's small city (accounts with its password), then, 
 `manager`, a fund whose budget covers only some of the grants proposed to it, grants approved with
 tranches ready to pay (and tranches whose date came but whose job has not run: the scheduler's
 start-up run makes them ready mid-race), and resident organizations at stages that can move. For
-each kind of request a wrk runs `--connections` connections, each a thread of its own signed in as a
-manager, an administrator or an official; they all walk the same list of targets in the same order,
-so the same grant, tranche or organization is asked for by every connection at about the same
-moment, cycling until the time is up. The servers are then stopped (finishing what is in flight)
-and the invariants checked. Exits 1 on any violated invariant, any 5xx, or any request wrk could not
-complete.
+each kind of request `--connections` connections (asyncio and httpx, one kept-alive HTTP/1.1
+connection each, signed in as a manager, an administrator or an official) are opened first, then
+all start at the same moment; they all walk the same list of targets in the same order, so the
+same grant, tranche or organization is asked for by every connection at about the same moment, and
+each connection sends each target `--rounds` times, every request once its previous one is answered.
+The load is a count of requests, not a time: however slow the machine, every connection has asked
+for every target before the servers are stopped (finishing what is in flight) and the invariants
+checked. `--time-limit` only bounds the load and the scheduler's run; past it the run stops with a
+message saying how far each kind got and which requests hang (exit 3). Exits 1 on any violated
+invariant, any 5xx, or any request that got no answer.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import http.cookiejar
 import json
 import os
 import re
@@ -41,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from datetime import time as datetime_time
@@ -53,7 +59,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import bench  # noqa: E402  (scripts/bench.py: free_port, start, stop, wait_for, sign_in)
+import bench  # noqa: E402  (scripts/bench.py: free_port, start, stop, wait_for)
 import generate  # noqa: E402  (scripts/generate.py, imported by bench as well)
 
 from incubator import db  # noqa: E402
@@ -80,6 +86,12 @@ QUOTA_TIMES = (("09:00", "10:00"), ("10:30", "11:30"), ("12:00", "13:00"), ("13:
                ("16:30", "17:30"))
 QUOTA_MINUTES = 120  # the organization's week: two of the six hours
 BUFFER_MINUTES = 15
+# The load is a count of requests, not a time: each connection sends each target ROUNDS times. The
+# time limits only stop a hang (or a machine far slower than any CI's), with a message saying so.
+ROUNDS = 2
+TIME_LIMIT = 600.0  # seconds for the load and the scheduler's start-up run (a minute on a loaded machine)
+STARTUP_SECONDS = 300.0  # for the servers to answer
+REQUEST_TIMEOUT = 60.0  # signing in
 
 
 # ---- processes ----------------------------------------------------------------------------------------
@@ -284,7 +296,7 @@ async def _booking_world(park_id: int, residents: list) -> tuple[int, date, date
     from incubator.parks.models import Space
 
     rooms = await Space.filter(park_id=park_id, bookable=True, is_active=True, needs_approval=False).order_by("id")
-    days = []
+    days: list[date] = []
     day = clock.today() + timedelta(days=3)
     while len(days) < 2:
         if all(opening_on(room, day) for room in rooms[:1]) and not workdays.is_public_holiday(day):
@@ -321,10 +333,17 @@ class Session:
 
 
 def sign_in(base: str, username: str) -> Session:
-    """A signed-in session (scripts/bench.py) and its CSRF token, read off a page as a browser does."""
-    cookie = "; ".join(part for part in bench.sign_in(base, username).split("; ")
-                       if not part.startswith("incubator_flash="))
-    page = httpx.get(base + "/", headers={"Cookie": cookie}, timeout=30)
+    """A signed-in session and its CSRF token, read off a page as a browser does; each request may
+    take a minute on a busy machine (httpx's default, 5 s, may not be enough there)."""
+    with httpx.Client(base_url=base, headers={"Origin": base}, timeout=REQUEST_TIMEOUT) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf-token" content="(\w+)"', page.text)
+        assert page.status_code == 200 and token, ("no CSRF token on the sign-in page", page.status_code)
+        response = client.post("/login", data={"username": username, "password": generate.BENCH_PASSWORD,
+                                               "csrf_token": token.group(1)})
+        assert response.status_code == 303, (username, response.status_code)
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items() if k != "incubator_flash")
+    page = httpx.get(base + "/", headers={"Cookie": cookie}, timeout=REQUEST_TIMEOUT)
     token = re.search(r'name="csrf-token" content="(\w+)"', page.text)
     assert page.status_code == 200 and token, (username, page.status_code)
     return Session(username, cookie, token.group(1))
@@ -342,9 +361,9 @@ class Plan:
 
 
 def plan(world: World, sessions: dict[str, list[Session]]) -> dict[str, Plan]:
-    """Per kind, the targets every wrk connection walks through in the same order, so that all the
+    """Per kind, the targets every connection walks through in the same order, so that all the
     connections send the same approval, payment or stage change at about the same moment (each
-    connection is a wrk thread of its own, signed in as one of the sessions)."""
+    connection signed in as one of the sessions)."""
     approvers = [s for name in ("manager", "admin", "official") for s in sessions[name]]
     staff = [s for name in ("manager", "admin") for s in sessions[name]]
     approve = [(f"/grants/{grant_id}/approve", "") for grant_id in world.proposed_grants]
@@ -370,82 +389,6 @@ def plan(world: World, sessions: dict[str, list[Session]]) -> dict[str, Plan]:
         "attendees": "1", "purpose": "RACE"})) for start, end in QUOTA_TIMES]
     return {"approve": Plan(approve, approvers), "pay": Plan(pay, staff), "stage": Plan(stage, staff),
             "book": Plan(book, staff)}
-
-
-LUA = """
-local targets = {%(targets)s}
-local sessions = {%(sessions)s}
-local origin = %(origin)s
-local threads = {}
-
-function setup(thread)
-  thread:set("number", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  sent = 0
-  statuses = {}
-  flashes = {}
-  local session = sessions[(number or 0) %% #sessions + 1]
-  cookie, token = session[1], session[2]
-end
-
-function request()
-  sent = sent + 1
-  local target = targets[(sent - 1) %% #targets + 1]
-  local body = "csrf_token=" .. token
-  if target[2] ~= "" then
-    body = body .. "&" .. target[2]
-  end
-  return wrk.format("POST", target[1], {["Cookie"] = cookie, ["Origin"] = origin,
-                                        ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-  local set_cookie = headers["set-cookie"] or headers["Set-Cookie"]
-  local flash = set_cookie and string.match(set_cookie, "incubator_flash=([^;]*)")
-  if flash then
-    flashes[flash] = (flashes[flash] or 0) + 1
-  end
-end
-
-local function entries(name)
-  local merged = {}
-  for _, thread in ipairs(threads) do
-    for key, count in pairs(thread:get(name) or {}) do
-      merged[key] = (merged[key] or 0) + count
-    end
-  end
-  local parts = {}
-  for key, count in pairs(merged) do
-    table.insert(parts, string.format('"%%s": %%d', string.gsub(tostring(key), '"', '\\\\"'), count))
-  end
-  return table.concat(parts, ", ")
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RACE {"requests": %%d, "seconds": %%.3f, "p50_ms": %%.1f, "p99_ms": %%.1f, '
-    .. '"errors": {"connect": %%d, "read": %%d, "write": %%d, "timeout": %%d}, '
-    .. '"statuses": {%%s}, "flashes": {%%s}}\\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
-    e.connect, e.read, e.write, e.timeout, entries("statuses"), entries("flashes")))
-end
-"""
-
-
-def lua_script(kind: Plan, origin: str) -> str:
-    def literal(text: str) -> str:
-        assert text.isascii(), text
-        return json.dumps(text)  # ASCII, so JSON's escapes are Lua's
-
-    def table(rows: list[tuple[str, str]]) -> str:
-        return "\n  " + ",\n  ".join("{" + ", ".join(literal(part) for part in row) + "}" for row in rows) + "\n"
-
-    return LUA % {"targets": table(kind.targets), "sessions": table([(s.cookie, s.token) for s in kind.sessions]),
-                  "origin": literal(origin)}
 
 
 # Outcomes, told by the flash message the response sets (in the user's language).
@@ -496,29 +439,138 @@ def classify(kind: str, flashes: dict[str, int]) -> dict[str, int]:
 
 @dataclass
 class Load:
-    requests: int = 0
-    seconds: float = 0.0
+    requests: int = 0  # answered (whatever the status)
+    expected: int = 0  # connections × targets × rounds: each connection sends each target once a round
+    seconds: float = 0.0  # from the start to this kind's last answer
     p50_ms: float = 0.0
     p99_ms: float = 0.0
-    errors: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)  # requests that got no answer: connect, read, write, timeout
     statuses: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     targets: int = 0
     burst: int = 0  # connections sending each target at about the same moment
+    rounds: int = 0
+    failures: list[str] = field(default_factory=list)  # the first few requests that got no answer, and why
 
 
-def wrk_command(url: str, script: Path, connections: int, duration: int) -> list[str]:
-    return ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s", "--timeout", "20s", "-s", str(script), url]
+class RaceTimeout(RuntimeError):
+    """A stage of the race outlasted its time limit (a hang, or a machine far slower than any CI's)."""
 
 
-def read_wrk(kind: str, output: str) -> Load:
-    found = re.search(r"^RACE (.*)$", output, re.M)
-    if not found:
-        raise RuntimeError(f"wrk ({kind}) printed no summary:\n{output[-2000:]}")
-    figures = json.loads(found.group(1))
-    return Load(requests=figures["requests"], seconds=figures["seconds"], p50_ms=figures["p50_ms"],
-                p99_ms=figures["p99_ms"], errors=figures["errors"],
-                statuses=dict(sorted(figures["statuses"].items())), outcomes=classify(kind, figures["flashes"]))
+TIMED_OUT = 3  # race.py's exit status then
+
+
+FLASH = re.compile(r"(?:^|[;,]\s*)incubator_flash=([^;]*)")
+
+
+class _Refused(http.cookiejar.DefaultCookiePolicy):
+    """Each connection sends its session's cookie as it is, as wrk did: the client keeps none it is sent."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def _error_kind(error: httpx.TransportError) -> str:
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return "connect"
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, httpx.WriteError):
+        return "write"
+    return "read"
+
+
+async def drive(base: str, plans: dict[str, Plan], connections: int, rounds: int, deadline: float,
+                on_start: Callable[[], None] | None = None) -> dict[str, Load]:
+    """Count-driven load: per kind, `connections` connections (one HTTP/1.1 connection each, kept
+    alive, opened beforehand) start at the same moment and each sends every target of its plan, in
+    the plan's order, `rounds` times over, each request once its previous one is answered. It ends
+    when every request is answered (or failed), however long that takes on this machine; past
+    `deadline` (time.monotonic()) it stops and raises RaceTimeout saying how far each kind got.
+    `on_start()` runs as the first requests are on their way (it starts the scheduler)."""
+    loads = {kind: Load(expected=connections * len(p.targets) * rounds, targets=len(p.targets), burst=connections,
+                        rounds=rounds, errors={"connect": 0, "read": 0, "write": 0, "timeout": 0})
+             for kind, p in plans.items()}
+    flashes: dict[str, Counter[str]] = {kind: Counter() for kind in plans}
+    latencies: dict[str, list[float]] = {kind: [] for kind in plans}
+    statuses: dict[str, Counter[str]] = {kind: Counter() for kind in plans}
+    waiting: dict[tuple[str, int], tuple[str, float]] = {}  # the request each connection awaits, since when
+    timeout = httpx.Timeout(max(deadline - time.monotonic(), 1.0))
+    clients = {(kind, number): httpx.AsyncClient(
+        base_url=base, timeout=timeout, cookies=http.cookiejar.CookieJar(_Refused()),
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        for kind in plans for number in range(connections)}
+    started = 0.0
+
+    async def walk(kind: str, number: int, client: httpx.AsyncClient) -> None:
+        load, session = loads[kind], plans[kind].sessions[number % len(plans[kind].sessions)]
+        headers = {"Cookie": session.cookie, "Origin": base, "Content-Type": "application/x-www-form-urlencoded"}
+        targets = plans[kind].targets
+        for round_number in range(rounds):
+            for target_number, (path, form) in enumerate(targets):
+                body = f"csrf_token={session.token}" + (f"&{form}" if form else "")
+                sent = time.monotonic()
+                waiting[kind, number] = (f"POST {path} (target {target_number + 1} of {len(targets)}, round "
+                                         f"{round_number + 1} of {rounds})", sent)
+                try:
+                    response = await client.post(path, content=body.encode(), headers=headers)
+                except httpx.TransportError as error:  # counted, and the walk goes on (on a new connection)
+                    load.errors[_error_kind(error)] += 1
+                    if len(load.failures) < 10:
+                        load.failures.append(f"connection {number}: POST {path}: {type(error).__name__}: {error}")
+                    continue
+                finally:
+                    del waiting[kind, number]
+                latencies[kind].append(time.monotonic() - sent)
+                load.requests += 1
+                load.seconds = time.monotonic() - started
+                statuses[kind][str(response.status_code)] += 1
+                for header in response.headers.get_list("set-cookie"):
+                    flash = FLASH.search(header)
+                    if flash and flash.group(1).strip('"'):
+                        flashes[kind][flash.group(1)] += 1
+
+    try:
+        try:  # every connection opened (and the servers' workers awake) before the first race request
+            await asyncio.wait_for(asyncio.gather(*(c.get("/healthz") for c in clients.values())),
+                                   max(deadline - time.monotonic(), 0.1))
+        except (TimeoutError, httpx.TimeoutException):
+            raise RaceTimeout("the connections could not be opened (GET /healthz) in the time limit") from None
+        started = time.monotonic()
+        tasks = [asyncio.create_task(walk(kind, number, client)) for (kind, number), client in clients.items()]
+        await asyncio.sleep(0)  # each task has sent its first request
+        if on_start is not None:
+            on_start()
+        done, pending = await asyncio.wait(tasks, timeout=max(deadline - time.monotonic(), 0.1),
+                                           return_when=asyncio.FIRST_EXCEPTION)
+        timed_out = None
+        if pending and all(task.exception() is None for task in done):  # the time is up: how far it got
+            # and what it waits for, before the walks are stopped
+            now = time.monotonic()
+            progress = "; ".join(f"{kind}: {load.requests + sum(load.errors.values())} of {load.expected}"
+                                 for kind, load in loads.items())
+            stuck = "\n".join(f"  {kind} connection {number}: {request}, unanswered for {now - since:.1f} s"
+                              for (kind, number), (request, since) in sorted(waiting.items()))
+            timed_out = RaceTimeout(
+                f"the load did not finish in its time limit ({now - started:.0f} s since it began; {connections} "
+                f"connections per kind, each sending each target {rounds}×): requests done {progress}; "
+                f"still waiting for:\n{stuck}")
+        for task in pending:
+            task.cancel()
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, Exception):  # a bug of this script's (a cancelled walk is no Exception)
+                raise result
+        if timed_out is not None:
+            raise timed_out
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients.values()), return_exceptions=True)
+    for kind, load in loads.items():
+        ordered = sorted(latencies[kind]) or [0.0]
+        load.p50_ms = ordered[len(ordered) // 2] * 1000
+        load.p99_ms = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        load.statuses = dict(sorted(statuses[kind].items()))
+        load.outcomes = classify(kind, dict(flashes[kind]))
+    return loads
 
 
 # ---- the invariants ----------------------------------------------------------------------------------------
@@ -789,14 +841,14 @@ async def _connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(_dsn(url))
 
 
-async def wait_for_jobs(url: str, world: World, schedulers: int, seconds: float = 60) -> list[dict]:
-    """The scheduler's start-up run, finished (it may outlast the load on a slow machine)."""
+async def wait_for_jobs(url: str, world: World, schedulers: int, deadline: float, logs: list[Path]) -> list[dict]:
+    """The scheduler's start-up run, finished (it may outlast the load on a slow machine); past
+    `deadline` (time.monotonic()), RaceTimeout with what ran and the schedulers' logs."""
     from incubator import capability
 
     expected = len(capability.jobs())
     connection = await _connect(url)
     try:
-        deadline = time.monotonic() + seconds
         while True:
             rows = [dict(r) for r in await connection.fetch(
                 "SELECT job, status, holder FROM job_run WHERE id > $1 ORDER BY id", world.job_watermark)]
@@ -805,8 +857,14 @@ async def wait_for_jobs(url: str, world: World, schedulers: int, seconds: float 
             holders = {r["holder"] for r in rows}
             done = len(finished) >= expected and len(holders) >= schedulers and all(
                 r["status"] != "running" for r in rows)
-            if done or time.monotonic() > deadline:
+            if done:
                 return rows
+            if time.monotonic() > deadline:
+                tails = "".join(f"\n{log.name}:\n{log.read_text(errors='replace')[-1500:]}" for log in logs
+                                if log.exists())
+                raise RaceTimeout(f"the scheduler's start-up run did not finish in the time limit: {len(finished)} "
+                                  f"of {expected} jobs finished by {len(holders)} of {schedulers} scheduler(s); "
+                                  f"runs so far: {rows}{tails}")
             await asyncio.sleep(0.2)
     finally:
         await connection.close()
@@ -863,18 +921,17 @@ def log_problems(folder: Path) -> list[str]:
     return problems
 
 
-def run(url: str, *, duration: int = 8, connections: int = 8, workers: int = 2, schedulers: int = 1,
-        scale: float = SCALE, seed_number: int = generate.DEFAULT_SEED, fresh: bool = False,
-        pid_file: Path | None = None, out: Any = sys.stderr) -> dict[str, Any]:
-    """Seeds the database at `url`, races, checks; returns the summary (`ok` says if all held)."""
+def run(url: str, *, rounds: int = ROUNDS, connections: int = 8, workers: int = 2, schedulers: int = 1,
+        time_limit: float = TIME_LIMIT, scale: float = SCALE, seed_number: int = generate.DEFAULT_SEED,
+        fresh: bool = False, pid_file: Path | None = None, out: Any = sys.stderr) -> dict[str, Any]:
+    """Seeds the database at `url`, races, checks; returns the summary (`ok` says if all held).
+    The load is counted, not timed: `time_limit` seconds only bound it (and the scheduler's run
+    after it), and RaceTimeout says so when they are not enough."""
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("race.py runs on PostgreSQL only (several processes share one database)")
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (apt-get install wrk)")
     started = time.monotonic()
     world = asyncio.run(seed(url, scale, seed_number, fresh=fresh))
     print(f"seeded in {time.monotonic() - started:.1f} s", file=out, flush=True)
-    loads: dict[str, Load] = {}
     with tempfile.TemporaryDirectory(prefix="incubator-race-") as folder:
         tmp = Path(folder)
         port = bench.free_port()
@@ -883,34 +940,27 @@ def run(url: str, *, duration: int = 8, connections: int = 8, workers: int = 2, 
                "INCUBATOR_RUN_SCHEDULER": "0", "INCUBATOR_PORT": str(port), "INCUBATOR_LOGIN_MAX_FAILURES": "1000",
                "INCUBATOR_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
         processes = Processes(pid_file)
-        drivers: dict[str, subprocess.Popen] = {}
+        scheduler_logs = [tmp / f"scheduler-{number + 1}.log" for number in range(schedulers)]
         try:
             web = processes.start(incubator_command("serve", "--workers", str(workers), "--log-level", "info"),
                                   env, tmp / "web.log")
-            wait_for_log(tmp / "web.log", "Application startup complete.", workers, web)
-            bench.wait_for(base + "/healthz", tmp / "web.log")
+            wait_for_log(tmp / "web.log", "Application startup complete.", workers, web, STARTUP_SECONDS)
+            bench.wait_for(base + "/healthz", tmp / "web.log", STARTUP_SECONDS)
             sessions = {name: [sign_in(base, name) for _ in range(count)]
                         for name, count in (("manager", 3), ("admin", 2), ("official", 1))}
             plans = plan(world, sessions)
-            for kind, planned in plans.items():
-                script = tmp / f"{kind}.lua"
-                script.write_text(lua_script(planned, base))
-                drivers[kind] = subprocess.Popen(wrk_command(base + "/", script, connections, duration),
-                                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            # The jobs start while the load runs (the scheduler's start-up run readies tranches).
-            for number in range(schedulers):
-                processes.start(incubator_command("scheduler"), env, tmp / f"scheduler-{number + 1}.log")
-            for kind, driver in drivers.items():
-                output, _ = driver.communicate(timeout=duration + 120)
-                loads[kind] = read_wrk(kind, output)
-                loads[kind].targets = len(plans[kind].targets)
-                loads[kind].burst = connections
-            runs = asyncio.run(wait_for_jobs(url, world, schedulers))
+
+            def start_schedulers() -> None:  # the jobs start while the load runs (their run readies tranches)
+                for log in scheduler_logs:
+                    processes.start(incubator_command("scheduler"), env, log)
+
+            loading = time.monotonic()
+            deadline = loading + time_limit
+            loads = asyncio.run(drive(base, plans, connections, rounds, deadline, start_schedulers))
+            print(f"load of {sum(load.expected for load in loads.values())} requests done in "
+                  f"{time.monotonic() - loading:.1f} s", file=out, flush=True)
+            runs = asyncio.run(wait_for_jobs(url, world, schedulers, deadline, scheduler_logs))
         finally:
-            for driver in drivers.values():
-                if driver.poll() is None:
-                    driver.kill()
-                    driver.communicate()
             processes.stop_all()  # in-flight requests finish before the check
         problems = log_problems(tmp)
     announced = {outcome: loads[kind].outcomes.get(outcome, 0) for kind, outcome in SUCCESS.items()}
@@ -928,7 +978,7 @@ def run(url: str, *, duration: int = 8, connections: int = 8, workers: int = 2, 
     socket_errors = {kind: sum(load.errors.values()) for kind, load in loads.items()}
     return {
         "database": urlsplit(url).path.lstrip("/"), "workers": workers, "schedulers": schedulers,
-        "connections": connections, "duration": duration, "world": asdict(world),
+        "connections": connections, "rounds": rounds, "time_limit": time_limit, "world": asdict(world),
         "load": {kind: asdict(load) for kind, load in loads.items()}, "facts": asyncio.run(facts(url, world)),
         "job_runs": runs, "violations": [asdict(v) for v in violations], "server_errors": server_errors,
         "socket_errors": socket_errors, "log_problems": problems, "seconds": round(time.monotonic() - started, 1),
@@ -939,16 +989,18 @@ def run(url: str, *, duration: int = 8, connections: int = 8, workers: int = 2, 
 def report(summary: dict[str, Any]) -> str:
     world, found = summary["world"], summary["facts"]
     lines = [f"{summary['database']}: incubator serve --workers {summary['workers']}, {summary['schedulers']} "
-             f"scheduler process(es); wrk {summary['connections']} connections per kind, {summary['duration']} s; "
-             f"{summary['seconds']} s in all"]
+             f"scheduler process(es); {summary['connections']} connections per kind, each sending each target "
+             f"{summary['rounds']}×; {summary['seconds']} s in all"]
     for kind, load in summary["load"].items():
         statuses = ", ".join(f"{s}: {n}" for s, n in load["statuses"].items())
         outcomes = ", ".join(f"{o}: {n}" for o, n in sorted(load["outcomes"].items(), key=lambda i: -i[1]))
         errors = sum(load["errors"].values())
         rate = load["requests"] / max(load["seconds"], 1e-9)
-        lines.append(f"  {kind:<8}{load['requests']:>6} requests ({rate:.0f}/s, "
-                     f"p50 {load['p50_ms']:.0f} ms, p99 {load['p99_ms']:.0f} ms) on {load['targets']} targets × "
-                     f"{load['burst']}; statuses {statuses}; outcomes {outcomes or '-'}; socket errors {errors}")
+        lines.append(f"  {kind:<8}{load['requests']:>6} of {load['expected']} requests answered in "
+                     f"{load['seconds']:.1f} s ({rate:.0f}/s, p50 {load['p50_ms']:.0f} ms, p99 {load['p99_ms']:.0f} ms)"
+                     f" on {load['targets']} targets × {load['burst']} × {load['rounds']}; statuses {statuses}; "
+                     f"outcomes {outcomes or '-'}; socket errors {errors}")
+        lines.extend(f"    no answer: {failure}" for failure in load["failures"])
     fund = found["fund"]
     lines.append(f"  approvals: {len(found['approved'])} of {len(world['proposed_grants'])} proposed grants "
                  f"(room for {world['fits']}), {len(found['still_proposed'])} refused; fund committed "
@@ -983,8 +1035,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="create a fresh database on the URL's server (dropped afterwards)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the created database")
     parser.add_argument("--fresh", action="store_true", help="empty the URL's database first")
-    parser.add_argument("--duration", type=int, default=8, help="seconds of load")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="how many times each connection sends each target")
     parser.add_argument("--connections", type=int, default=8, help="per kind; also how many hit one target at once")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT,
+                        help="seconds the load (and the scheduler's run) may take before the run fails (a hang)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--schedulers", type=int, default=1)
     parser.add_argument("--scale", type=float, default=SCALE)
@@ -998,9 +1052,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = asyncio.run(create_database(args.database_url)) if args.create_database else args.database_url
     try:
-        summary = run(url, duration=args.duration, connections=args.connections, workers=args.workers,
-                      schedulers=args.schedulers, scale=args.scale, seed_number=args.seed, fresh=args.fresh,
-                      pid_file=args.pid_file)
+        summary = run(url, rounds=args.rounds, connections=args.connections, workers=args.workers,
+                      schedulers=args.schedulers, time_limit=args.time_limit, scale=args.scale,
+                      seed_number=args.seed, fresh=args.fresh, pid_file=args.pid_file)
+    except RaceTimeout as error:
+        print(f"race.py: {error}", file=sys.stderr)
+        return TIMED_OUT
     finally:
         if args.create_database and not args.keep_database:
             asyncio.run(drop_database(args.database_url, url))

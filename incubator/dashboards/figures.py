@@ -130,13 +130,15 @@ async def _rows(statement: _Statement, sql: str) -> list[dict[str, Any]]:
     return await _connection().execute_query_dict(sql, statement.params)
 
 
-def _state(statement: _Statement, scope: Scope, organization: str) -> tuple[str, str, str]:
+def _state(statement: _Statement, scope: Scope, organization: str, registration_too: bool = True
+           ) -> tuple[str, str, str]:
     """SQL for an organization's stage and registration on the scope's state day, and the condition
     that it existed then. Today's columns while the period runs; once it has ended, the stage is
     the last one its timeline reached before the day (or, if the timeline only moves after it, the
     stage the first later move left; without a timeline, today's), and the registration the latest
     of its dated filing and registration by then ("preparing" when both came later; today's when
-    neither has a date). An imported organization counts from its admission."""
+    neither has a date). An imported organization counts from its admission. (Every parameter made
+    must be used: PostgreSQL refuses one whose type it cannot tell, so the registration is optional.)"""
     if not scope.historical:
         return f"{organization}.stage", f"{organization}.registration", ""
     end = statement(local_instant(scope.state_day))
@@ -147,11 +149,15 @@ def _state(statement: _Statement, scope: Scope, organization: str) -> tuple[str,
              f"AND sc.kind = {stage_kind} AND sc.at < {end} ORDER BY sc.at DESC, sc.id DESC LIMIT 1), "
              f'(SELECT NULLIF(sc.from_stage, \'\') FROM "{changes}" sc WHERE sc.organization_id = {organization}.id '
              f"AND sc.kind = {stage_kind} AND sc.at >= {end} ORDER BY sc.at, sc.id LIMIT 1), {organization}.stage)")
-    registration = (
-        f"CASE WHEN {organization}.registered_on < {day} THEN {statement(Registration.REGISTERED.value)} "
-        f"WHEN {organization}.filed_on < {day} THEN {statement(Registration.FILED.value)} "
+
+    def text(value: str) -> str:  # PostgreSQL cannot tell a bare parameter's type in a CASE's branches
+        return f"CAST({statement(value)} AS VARCHAR(16))"
+
+    registration = "" if not registration_too else (
+        f"CASE WHEN {organization}.registered_on < {day} THEN {text(Registration.REGISTERED.value)} "
+        f"WHEN {organization}.filed_on < {day} THEN {text(Registration.FILED.value)} "
         f"WHEN {organization}.registered_on IS NULL AND {organization}.filed_on IS NULL "
-        f"THEN {organization}.registration ELSE {statement(Registration.PREPARING.value)} END")
+        f"THEN {organization}.registration ELSE {text(Registration.PREPARING.value)} END")
     # An organization admitted before the day existed then, even if its record is younger (imported).
     existed = f" AND ({organization}.created_at < {end} OR {organization}.admitted_on < {day})"
     return stage, registration, existed
@@ -303,7 +309,7 @@ async def _reviews(scope: Scope) -> list[list[Any]]:
 async def _domains(scope: Scope) -> list[list[Any]]:
     s = _Statement(_connection().capabilities.dialect)
     only = f" AND od.domain_id = {s(scope.domain_id)}" if scope.domain_id is not None else ""
-    stage, _registration, existed = _state(s, scope, "o")
+    stage, _registration, existed = _state(s, scope, "o", registration_too=False)
     rows = await _rows(s, (
         f'SELECT o.park_id AS park_id, od.domain_id AS domain_id, COUNT(*) AS n '  # noqa: S608
         f'FROM "{OrganizationDomain._meta.db_table}" od JOIN "{Organization._meta.db_table}" o '
