@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -30,6 +31,33 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # The id and count columns are 32-bit INTEGER.
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The dates a field may plausibly hold. A slip of the keyboard (9999-12-31, 0001-01-01) is
+    refused on its field rather than stored: asyncpg writes date.max and date.min to PostgreSQL
+    as `infinity` and `-infinity`, and any far date makes nonsense of the terms, flags and figures
+    computed from it."""
+
+    earliest: date
+    latest: date
+
+    def __contains__(self, day: date) -> bool:
+        return self.earliest <= day <= self.latest
+
+    def message(self) -> str:
+        return _("Enter a date between %(earliest)s and %(latest)s.",
+                 earliest=self.earliest.isoformat(), latest=self.latest.isoformat())
+
+
+# Every date field's range unless it says otherwise: what people record of the past and plan.
+PLAUSIBLE = DateRange(date(1900, 1, 1), date(2100, 12, 31))
+# What the incubator itself plans or records as it happens (funds, payments, agreements, tokens,
+# working days): nothing of it predates the district's first funds (fiscal years start at 2000).
+IN_SERVICE = DateRange(date(2000, 1, 1), date(2100, 12, 31))
+# Some organizations registered today were founded long ago (a guild, a charity of the 1800s).
+FOUNDING = DateRange(date(1800, 1, 1), date(2100, 12, 31))
 
 
 def has_control_characters(value: str) -> bool:
@@ -164,18 +192,22 @@ class Checker:
             self.fail(name, _("Enter a valid email address."))
         return value
 
-    def date(self, name: str, required: bool = False) -> date | None:
-        """A date as YYYY-MM-DD (also with / or . between the parts)."""
+    def date(self, name: str, required: bool = False, within: DateRange = PLAUSIBLE) -> date | None:
+        """A date as YYYY-MM-DD (also with / or . between the parts), within the field's range."""
         raw = self.raw(name).replace("/", "-").replace(".", "-")
         if not raw:
             if required:
                 self.fail(name, _("This field is required."))
             return None
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             self.fail(name, _("Enter a date as YYYY-MM-DD, for example 2026-03-01."))
             return None
+        if value not in within:
+            self.fail(name, within.message())
+            return None
+        return value
 
     def money(self, name: str, required: bool = True) -> int | None:
         """An amount in yuan as people type it (12,000.50, ¥3,000, 1.2万), as integer fen."""

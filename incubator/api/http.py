@@ -27,6 +27,8 @@ from incubator.api import tokens
 from incubator.auth.models import ParkManager, User
 from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.middleware.urls import url_problem
+from incubator.validation import PLAUSIBLE
+from incubator.web import absolute_url
 
 PROBLEM = "application/problem+json"
 JSON = "application/json"
@@ -111,20 +113,23 @@ def principal(request: Request) -> Principal:
 # ---- query parameters ------------------------------------------------------------------------
 
 
+_DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
+def _types_of(field: Any) -> tuple[Any, ...]:
+    """A field's types, a union (such as `int | None`) taken apart and constraints set aside."""
+    types = field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
+    return tuple(t.type if isinstance(t, msgspec.inspect.Metadata) else t for t in types)
+
+
 @functools.cache
-def _instants(kind: Hashable) -> frozenset[str]:
-    """The fields of a query Struct that take an instant (a datetime, alone or or'ed with None)."""
+def _fields_of(kind: Hashable, type_info: type) -> frozenset[str]:
+    """The fields of a query Struct that take a `type_info` (msgspec.inspect.DateTimeType,
+    IntType…), alone or or'ed with None."""
     info = msgspec.inspect.type_info(kind)
-    names = set()
-    for field in info.fields:  # type: ignore[attr-defined]
-        types = field.type.types if isinstance(field.type, msgspec.inspect.UnionType) else (field.type,)
-        types = tuple(t.type if isinstance(t, msgspec.inspect.Metadata) else t for t in types)
-        if any(isinstance(t, msgspec.inspect.DateTimeType) for t in types):
-            names.add(field.name)
-    return frozenset(names)
+    return frozenset(field.name for field in info.fields  # type: ignore[attr-defined]
+                     if any(isinstance(t, type_info) for t in _types_of(field)))
 
 
 def parse(request: Request, kind: type[T]) -> T:
@@ -138,7 +143,14 @@ def parse(request: Request, kind: type[T]) -> T:
             raise BadRequest(f"{name} is given more than once", {name: "given more than once"})
         if values:
             raw[name] = values[0]
-    for name in _instants(cast(Hashable, kind)):
+    for name in _fields_of(cast(Hashable, kind), msgspec.inspect.IntType):
+        # Lax conversion would read 1e3 or 5.0 as a number, and int() takes "+5", " 5" and "٥":
+        # an id, a count or a year is ASCII digits only, as the next link writes it.
+        if name in raw and not _DIGITS.match(raw[name]):
+            refused = "not a whole number in digits 0-9 (no sign, space, point, exponent or leading zero)"
+            raise BadRequest(f"{name} is {refused}", {name: refused})
+    instants = _fields_of(cast(Hashable, kind), msgspec.inspect.DateTimeType)
+    for name in instants:
         # Lax conversion would read a number as seconds since 1970: an instant is RFC 3339 text.
         if name in raw and not _RFC3339.match(raw[name]):
             raise BadRequest(f"{name} is not an RFC 3339 date-time", {name: "not an RFC 3339 date-time"})
@@ -152,6 +164,12 @@ def parse(request: Request, kind: type[T]) -> T:
     empty = [name for name in raw if getattr(parsed, name) is None]
     if empty:
         raise BadRequest(f"{empty[0]} has no value", {name: "has no value" for name in empty})
+    for name in instants:
+        value = getattr(parsed, name)
+        # The dates every form accepts (validation.PLAUSIBLE): 0001-01-01 or 9999-12-31 is a slip.
+        if value is not None and value.date() not in PLAUSIBLE:
+            within = f"between {PLAUSIBLE.earliest.isoformat()} and {PLAUSIBLE.latest.isoformat()}"
+            raise BadRequest(f"{name} is not {within}", {name: f"not {within}"})
     return parsed
 
 
@@ -161,7 +179,8 @@ def next_link(request: Request, after: int | None) -> str | None:
         return None
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     query.append(("after", str(after)))
-    return f"{request.url.scheme}://{request.url.netloc}{request.url.path}?{urlencode(query)}"
+    path = request.url.path.removeprefix(request.scope.get("app_root_path", ""))  # below the app's root
+    return absolute_url(request, f"{path}?{urlencode(query)}")
 
 
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], int]) -> tuple[Sequence[T], int | None]:

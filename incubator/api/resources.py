@@ -438,9 +438,12 @@ async def organizations(request: Request) -> Response:
     query = _filtered(access.scope(Organization, principal(request)), q, {
         "park": "park_id", "stage": "stage", "registration": "registration", "updated_since": "updated_at__gte"})
     if q.domain is not None:
+        # An unknown code is refused, as an unknown stage is, rather than answered with no rows.
+        domain_ids = await ServiceDomain.filter(code=q.domain).values_list("id", flat=True)
+        if not domain_ids:
+            raise BadRequest("domain is not a service domain's code", {"domain": "no such service domain"})
         query = query.filter(id__in=Subquery(
-            OrganizationDomain.filter(domain_id__in=Subquery(ServiceDomain.filter(code=q.domain).values("id")))
-            .values("organization_id")))
+            OrganizationDomain.filter(domain_id=domain_ids[0]).values("organization_id")))
     rows, link = await _page(request, query, q, ORGANIZATION_COLUMNS)
     return json_response(request, Page(items=await _organizations(rows), next=link))
 
@@ -536,6 +539,10 @@ async def dashboard(request: Request) -> Response:
     if q.period is not None and period.key != q.period:
         raise BadRequest("period is not a month or year the dashboards keep", {"period": "out of range"})
     shown = await dashboards.dashboard(principal(request), period, q.park, q.domain)
+    if q.domain is not None and shown.filters.domain_id != q.domain:
+        # The service leaves out a domain it does not know: refused as an unknown park is, so that
+        # the unfiltered figures never come back as the domain's.
+        raise NotFound("")
     out = [FigureTable(
         key=table.key, title=table.title, first=table.first, columns=list(table.headers),
         kinds=[cell.kind for cell in table.rows[0].cells] if table.rows else [],

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from incubator.calendar.commands import SetOverride
-from incubator.validation import Checker
+from incubator.validation import IN_SERVICE, Checker
 
 FIELDS: dict[str, str] = {}  # the form's inputs are named as the command's fields
 
 
 def set_override(data: Mapping[str, str]) -> SetOverride:
     check = Checker(data)
-    day = check.date("day", required=True)
+    day = check.date("day", required=True, within=IN_SERVICE)
     is_working = check.one_of("is_working", ("1", "0"))
     note = check.text("note", 100)
     check.done()

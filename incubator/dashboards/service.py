@@ -85,7 +85,8 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
         raise NotFound(_("Not found."))
     domains = await _domains()
     if domain_id is not None and domain_id not in {d.id for d in domains}:
-        domain_id = None
+        # Refused as an unknown park is: left out, the unfiltered figures would show as the domain's.
+        raise NotFound(_("Not found."))
     chosen = [park] if park is not None else parks
     scope = figures.Scope(tuple(p.id for p in chosen), domain_id, period, today)
     filters = tables.Filters(period, park.id if park else None, domain_id)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from incubator.funding.commands import CreateFund, Disburse, DraftGrant, EndGrant, Repay, TrancheTerms
 from incubator.funding.models import FundSource, TrancheCondition
-from incubator.validation import Checker
+from incubator.validation import IN_SERVICE, Checker
 
 MAX_TRANCHES = 6
 # Command field → form input, where they differ (a row's `tranches[1].amount_fen` is `amount_1`).
@@ -25,8 +25,8 @@ def create_fund(data: Mapping[str, str]) -> CreateFund:
     source = check.choice("source", FundSource)
     fiscal_year = check.integer("fiscal_year", minimum=2000, maximum=2100, required=True)
     budget = check.money("budget")
-    valid_from = check.date("valid_from", required=True)
-    valid_to = check.date("valid_to", required=True)
+    valid_from = check.date("valid_from", required=True, within=IN_SERVICE)
+    valid_to = check.date("valid_to", required=True, within=IN_SERVICE)
     park_id = check.integer("park_id", minimum=1)
     check.done()
     assert source is not None and fiscal_year is not None and budget is not None
@@ -53,7 +53,7 @@ def draft_grant(data: Mapping[str, str]) -> DraftGrant:
             review_code = check.text(f"review_code_{index}", 40, required=True)
             min_score = check.integer(f"min_score_{index}", minimum=0, maximum=100)
         if condition == TrancheCondition.ON_DATE:
-            release_on = check.date(f"release_on_{index}", required=True)
+            release_on = check.date(f"release_on_{index}", required=True, within=IN_SERVICE)
         if row_amount is not None and condition is not None:
             tranches.append(TrancheTerms(amount_fen=row_amount, condition=condition, review_code=review_code,
                                          min_score=min_score, release_on=release_on))
@@ -71,7 +71,7 @@ def end_grant(data: Mapping[str, str], *, reason_required: bool) -> EndGrant:
 
 def disburse(data: Mapping[str, str]) -> Disburse:
     check = Checker(data)
-    paid_on = check.date("paid_on", required=True)
+    paid_on = check.date("paid_on", required=True, within=IN_SERVICE)
     voucher = check.text("voucher", 60, required=True)
     check.done()
     assert paid_on is not None
@@ -81,7 +81,7 @@ def disburse(data: Mapping[str, str]) -> Disburse:
 def repay(data: Mapping[str, str]) -> Repay:
     check = Checker(data)
     amount = check.money("amount")
-    on_date = check.date("on_date", required=True)
+    on_date = check.date("on_date", required=True, within=IN_SERVICE)
     reason = check.text("reason", 300, required=True)
     voucher = check.text("voucher", 60)
     check.done()

@@ -51,7 +51,7 @@ from incubator.organizations.service import (
 from incubator.parks.models import Park
 from incubator.roles import Role
 from incubator.uploads import read_checked
-from incubator.validation import Checker
+from incubator.validation import IN_SERVICE, Checker
 from incubator.workdays import add_months
 
 # Chinese header → form field. The first column is required.
@@ -215,7 +215,7 @@ def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, int], s
         check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
     clean = profile_values(check, founded_not_after=clock.today())
     code = clean_credit_code(check)
-    admitted_on = clean_date(check, "admitted_on", not_after=clock.today())
+    admitted_on = clean_date(check, "admitted_on", not_after=clock.today(), within=IN_SERVICE)
     term = check.integer("term_months", minimum=1, maximum=60)
     names = [n for n in data.get("domains", "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
     domain_ids = []

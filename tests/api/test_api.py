@@ -109,12 +109,58 @@ async def test_an_etag_answers_304_until_the_data_changes(api, park):
     ("updated_since=2026-11-01T10:00:00", "updated_since"),  # an instant needs its offset
     ("domain=%00", "query"), ("after=-1", "after"), ("park=1&park=2", "park"), ("park=null", "park"),
     ("updated_since=0.5", "updated_since"),
+    # Ids, counts and keys are ASCII digits: not read as a float, a signed or padded number, other scripts.
+    ("after=1e3", "after"), ("park=1e3", "park"), ("park=5.0", "park"), ("park=%2B5", "park"),
+    ("park=%205", "park"), ("park=5%20", "park"), ("park=%D9%A5", "park"), ("limit=1e2", "limit"),
+    ("limit=%EF%BC%95", "limit"), ("after=-0", "after"),
+    # An instant outside the dates every form accepts (validation.PLAUSIBLE).
+    ("updated_since=9999-12-31T00:00:00Z", "updated_since"), ("updated_since=0001-01-01T00:00:00Z", "updated_since"),
+    ("updated_since=2101-01-01T00:00:00%2B08:00", "updated_since"),
+    ("domain=no-such-domain", "domain"),  # an unknown service domain's code
 ])
 async def test_a_bad_parameter_is_a_400_problem_naming_it(api, query, field):
     response = await api(f"/api/v1/organizations?{query}")
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == 400 and problem["title"] == "Bad Request" and field in problem["errors"]
+
+
+@pytest.mark.parametrize(("url", "field"), [
+    ("/funds?fiscal_year=2e3", "fiscal_year"), ("/funds?park=1e0", "park"), ("/grants?fund=%2B1", "fund"),
+    ("/reviews?organization=1.0", "organization"), ("/bookings?space=%D9%A1", "space"),
+    ("/dashboard?park=1e3", "park"), ("/dashboard?domain=1e3", "domain"),
+    ("/training-sessions?starts_from=9999-12-31T00:00:00Z", "starts_from"),
+    ("/bookings?starts_before=0001-01-01T00:00:00Z", "starts_before"),
+    ("/reviews?decided_since=1899-12-31T23:59:59Z", "decided_since"),
+])
+async def test_every_endpoint_reads_ids_as_digits_and_instants_within_the_plausible_dates(api, url, field):
+    response = await api(f"/api/v1{url}")
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+
+
+async def test_the_plausible_dates_themselves_are_accepted(api):
+    for since in ("1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z", "2026-06-01T00:00:00%2B08:00"):
+        assert (await api(f"/api/v1/organizations?updated_since={since}")).status_code == 200, since
+    assert (await api("/api/v1/organizations?after=0&limit=500")).status_code == 200
+    assert "after" in (await api("/api/v1/organizations?after=007")).json()["errors"]
+
+
+async def test_an_unknown_service_domain_is_refused_not_ignored(api, park):
+    """An unknown domain would otherwise answer the unfiltered figures as if they were the domain's."""
+    domain = await ServiceDomain.get(code="elderly")
+    await Organization.create(park=park, name_zh="甲", stage=Stage.INCUBATING, admitted_on=date(2026, 3, 1))
+    assert (await api("/api/v1/organizations?domain=elderly")).json()["items"] == []
+    unknown = await api("/api/v1/organizations?domain=99999")
+    assert unknown.status_code == 400 and "domain" in unknown.json()["errors"]
+
+    filtered = await api(f"/api/v1/dashboard?period=2026&domain={domain.id}")
+    assert filtered.status_code == 200 and filtered.json()["domain_id"] == domain.id
+    for missing in ("99999", "2147483647"):  # refused as an unknown park is
+        response = await api(f"/api/v1/dashboard?period=2026&domain={missing}")
+        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    retired = await ServiceDomain.create(code="retired", name_zh="已停用领域", is_active=False)
+    assert (await api(f"/api/v1/dashboard?period=2026&domain={retired.id}")).status_code == 404
 
 
 async def test_unknown_paths_and_missing_objects_are_404_problems(api):

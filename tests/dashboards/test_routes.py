@@ -184,3 +184,17 @@ async def test_a_list_exports_every_row_it_filters_with_the_count_announced(new_
     assert sheet[1][6] == date(2026, 11, 3) or sheet[1][6].date() == date(2026, 11, 3)
     reviews = await browser.get("/reviews/export.csv?show=overdue")
     assert reviews.status_code == 200 and reviews.headers["x-export-rows"] == "0"
+
+
+async def test_an_unknown_or_retired_service_domain_is_refused_as_an_unknown_park_is(new_browser, official,
+                                                                                      residents):
+    """Left out, the unfiltered figures would come back as if they were the domain's."""
+    from incubator.organizations.models import ServiceDomain
+
+    browser = await signed_in(new_browser, official)
+    domain = await ServiceDomain.get(code="elderly")
+    assert (await browser.get(f"/dashboard?period=2026-11&domain={domain.id}")).status_code == 200
+    for url in ("/dashboard", "/dashboard/table.csv", "/dashboard/report.xlsx"):
+        assert (await browser.get(f"{url}?period=2026-11&domain=99999")).status_code == 404, url
+    retired = await ServiceDomain.create(code="retired", name_zh="已停用领域", is_active=False)
+    assert (await browser.get(f"/dashboard?period=2026-11&domain={retired.id}")).status_code == 404

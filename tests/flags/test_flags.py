@@ -178,3 +178,70 @@ async def test_flags_page_shows_the_managers_parks(browser, manager, admitted, o
     assert admitted.name_zh in home.text
     filtered = await browser.get("/flags?kind=unregistered", headers={"HX-Request": "true"})
     assert "<html" not in filtered.text and "中期评估" not in filtered.text
+
+
+async def test_a_resolved_flag_whose_cause_returns_is_reopened_not_raised_again(incubating):
+    """The same row comes back (its history and inbox message are not repeated), with its due date."""
+    follow_up = await FollowUp.create(organization_id=incubating.id, due_on=date(2027, 2, 14))
+    await service.refresh_all(date(2027, 2, 10))
+    (raised,) = await open_flags("follow_up_due")
+    await FollowUp.filter(id=follow_up.id).update(done_on=date(2027, 2, 11), notes="已回访")
+    assert (await service.refresh_all(date(2027, 2, 11)))["resolved"] == 1
+    assert await open_flags("follow_up_due") == []
+    messages = await Notification.filter(kind="flag").count()
+    await FollowUp.filter(id=follow_up.id).update(done_on=None)  # the visit was recorded by mistake
+    counts = await service.refresh_all(date(2027, 2, 12))
+    assert counts["reopened"] == 1 and counts["raised"] == 0
+    (reopened,) = await open_flags("follow_up_due")
+    assert reopened.id == raised.id and reopened.due_on == date(2027, 2, 14) and reopened.raised_at > raised.raised_at
+    assert await Flag.filter(kind="follow_up_due").count() == 1
+    assert await Notification.filter(kind="flag").count() == messages
+
+
+async def test_an_open_flag_follows_its_cause_when_the_details_change(incubating):
+    """A renamed organization's open flags carry its new name; the row is updated in place."""
+    await service.refresh_all(date(2027, 2, 10))
+    (before,) = await open_flags("term_ending")
+    assert before.details["organization"] == incubating.name_zh
+    await Organization.filter(id=incubating.id).update(name_zh="太湖邻里互助会")
+    counts = await service.refresh_all(date(2027, 2, 11))
+    assert counts["updated"] >= 1 and counts["raised"] == counts["reopened"] == 0
+    (after,) = await open_flags("term_ending")
+    assert after.id == before.id and after.details["organization"] == "太湖邻里互助会"
+    assert after.raised_at == before.raised_at  # still the flag raised on the 10th
+
+
+async def test_reconciling_moves_an_open_flags_due_date_and_reopens_a_resolved_one(incubating):
+    """The service's branches on their own: a changed due date alone updates the open flag."""
+    def wanted(due_on: date) -> service.Wanted:
+        return service.Wanted("follow_up_due", "FollowUp", 1, incubating.park_id, incubating.id, period="p",
+                              due_on=due_on, details={"organization": incubating.name_zh})
+
+    assert (await service.reconcile(("follow_up_due",), [wanted(date(2027, 3, 1))]))["raised"] == 1
+    counts = await service.reconcile(("follow_up_due",), [wanted(date(2027, 3, 8))])
+    assert counts["updated"] == 1 and [f.due_on for f in await open_flags("follow_up_due")] == [date(2027, 3, 8)]
+    assert (await service.reconcile(("follow_up_due",), []))["resolved"] == 1
+    counts = await service.reconcile(("follow_up_due",), [wanted(date(2027, 3, 15))])
+    assert counts["reopened"] == 1 and [f.due_on for f in await open_flags("follow_up_due")] == [date(2027, 3, 15)]
+    assert await Flag.filter(kind="follow_up_due").count() == 1
+
+
+async def test_the_flags_list_reads_as_awaiting_action_and_in_the_readers_language(
+        new_browser, manager, make_user, admitted, park):
+    """An open flag's row said "开放" (public): its link now says where it goes, its state that it
+    awaits action; an English reader sees the organization's English name."""
+    from incubator.roles import Role as Roles
+
+    await Organization.filter(id=admitted.id).update(name_en="Taihu Neighbours")
+    await service.refresh_all(date(2026, 9, 15))
+    assert all(f.details.get("organization_en") == "Taihu Neighbours" for f in await open_flags())
+    chinese = new_browser()
+    await chinese.login("manager")
+    rows = (await chinese.get("/flags")).text.split('<ul class="flags">')[1].split("</ul>")[0]
+    assert "开放" not in rows and ">Open<" not in rows and admitted.name_zh in rows
+    await make_user("manager.en", Roles.MANAGER, parks=[park], language="en")
+    english = new_browser()
+    await english.login("manager.en")
+    rows = (await english.get("/flags")).text.split('<ul class="flags">')[1].split("</ul>")[0]
+    assert "Taihu Neighbours" in rows and admitted.name_zh not in rows
+    assert "Awaiting action" in rows and "View the organization" in rows
