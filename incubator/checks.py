@@ -84,12 +84,22 @@ def dependency_problems() -> list[tuple[str, str]]:
             for name in missing_requirements()]
 
 
-async def run(settings: Settings) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = dependency_problems()
+def settings_problems(settings: Settings) -> list[tuple[str, str]]:
+    """What the configuration alone says is wrong for the deployment it describes."""
+    problems: list[tuple[str, str]] = []
     if not settings.production:
         problems.append(("warning", "INCUBATOR_ENV is not 'production': cookies are not marked Secure and HSTS is off"))
     if settings.production and settings.sqlite:
         problems.append(("warning", "production on SQLite: run exactly one process; use PostgreSQL to scale out"))
+    if settings.production and not settings.base_url:
+        problems.append(("warning", "INCUBATOR_BASE_URL is not set: e-mails link to "
+                         f"{settings.offline_base_url}, and QR codes and printed addresses follow each request's "
+                         "host (behind a proxy, only when INCUBATOR_TRUSTED_PROXIES lists it)"))
+    return problems
+
+
+async def run(settings: Settings) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = dependency_problems() + settings_problems(settings)
     if not (STATIC_DIR / "vendor" / "htmx.min.js").exists():
         problems.append(("error", "static/vendor/htmx.min.js is missing: run scripts/fetch_htmx.sh"))
     if not (TEMPLATES_DIR / "base.html").exists():

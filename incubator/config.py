@@ -6,6 +6,7 @@ Everything the app reads from the environment is read here, once, into a frozen
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -60,6 +61,39 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Whose forwarded headers are believed when INCUBATOR_TRUSTED_PROXIES is not set: a proxy on the
+# same machine (what uvicorn trusted by default before the app read the headers itself).
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1, ::1"
+
+
+def _trusted_proxies(env: dict[str, str]) -> tuple[IpNetwork, ...]:
+    """Addresses and networks (`10.0.0.0/8`) whose forwarded headers are believed; `*` any sender
+    (a container behind a load balancer whose address is unknown); empty: none."""
+    raw = env.get("INCUBATOR_TRUSTED_PROXIES")
+    raw = DEFAULT_TRUSTED_PROXIES if raw is None else raw
+    networks = []
+    for item in (part.strip() for part in raw.replace(";", ",").split(",")):
+        if not item:
+            continue
+        if item == "*":
+            networks += [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                f"INCUBATOR_TRUSTED_PROXIES: {item!r} is not an address or a network (10.0.0.0/8)") from None
+    return tuple(networks)
+
+
+def _base_url(env: dict[str, str]) -> str:
+    url = (env.get("INCUBATOR_BASE_URL") or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"INCUBATOR_BASE_URL must start with http:// or https://, not {url!r}")
+    return url
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite://{path.resolve()}?busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
 
@@ -97,7 +131,11 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_dir: Path | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    # The address users reach (INCUBATOR_BASE_URL); blank: each page builds its absolute addresses
+    # from its request (web.absolute_url), and mail and jobs use `offline_base_url`.
+    base_url: str = ""
+    # Senders whose X-Forwarded-*/Forwarded headers are believed (middleware/proxy.py).
+    trusted_proxies: tuple[IpNetwork, ...] = field(default_factory=lambda: _trusted_proxies({}))
     port: int = 8000  # what `incubator serve` listens on without --port
     smtp_host: str = ""
     smtp_port: int = 25
@@ -117,6 +155,12 @@ class Settings:
     @property
     def uploads(self) -> Path:
         return self.upload_dir or (self.data_dir / "uploads")
+
+    @property
+    def offline_base_url(self) -> str:
+        """The address for links made without a request (mail, jobs): INCUBATOR_BASE_URL, else this
+        machine's own address, which only this machine's users can follow."""
+        return self.base_url or f"http://127.0.0.1:{self.port}"
 
     @property
     def production(self) -> bool:
@@ -158,7 +202,8 @@ class Settings:
             max_body_bytes=_int(env, "INCUBATOR_MAX_BODY_BYTES", 1024 * 1024),
             max_upload_bytes=_int(env, "INCUBATOR_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
             upload_dir=Path(env["INCUBATOR_UPLOAD_DIR"]) if env.get("INCUBATOR_UPLOAD_DIR") else None,
-            base_url=(env.get("INCUBATOR_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            base_url=_base_url(env),
+            trusted_proxies=_trusted_proxies(env),
             port=_port(env),
             smtp_host=env.get("INCUBATOR_SMTP_HOST", "").strip(),
             smtp_port=_int(env, "INCUBATOR_SMTP_PORT", 25),

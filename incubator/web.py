@@ -71,6 +71,15 @@ def path_for(router: Any, name: str, /, **params: Any) -> Href:
     raise NoMatchFound(name, params)
 
 
+def absolute_url(request: Request, path: str) -> str:
+    """The address of `path` (below the app's root: a `path_for` path, with its query) that a user
+    can follow from elsewhere: a QR code, a printed page, a calendar app. INCUBATOR_BASE_URL when it
+    is set; else the address this request reached, as a trusted proxy forwarded it
+    (middleware/proxy.py). Mail and jobs have no request: they use settings.offline_base_url."""
+    base = request.app.state.settings.base_url or str(request.base_url).rstrip("/")
+    return base + path
+
+
 @pass_context
 def _url_for(context: Any, name: str, /, **params: Any) -> Href:
     scope = context["request"].scope
@@ -98,7 +107,8 @@ def _environment() -> Environment:
         money=i18n.format_money,
         local_date=clock.local_date,  # an instant's date where the users are (instants are stored in UTC)
     )
-    env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES, url_for=_url_for)
+    env.globals.update(LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES, url_for=_url_for,
+                       list_separator=i18n.list_separator)
     # Form macros as a global `f`, so a block rendered alone for htmx still has them.
     env.globals["f"] = env.get_template("_macros/forms.html").module
     return env

@@ -46,3 +46,29 @@ def test_scheduler_can_be_switched_off_and_bad_numbers_are_refused(tmp_path):
         Settings.from_env({**env, "INCUBATOR_SESSION_IDLE_MINUTES": "two hours"})
     with pytest.raises(ConfigurationError):
         Settings.from_env({**env, "INCUBATOR_TIMEZONE": "Mars/Olympus"})
+
+
+def test_without_incubator_base_url_addresses_come_from_the_request(tmp_path):
+    settings = Settings.from_env({"INCUBATOR_DATA_DIR": str(tmp_path), "INCUBATOR_PORT": "8123"})
+    assert settings.base_url == ""  # web.absolute_url then builds from the request
+    assert settings.offline_base_url == "http://127.0.0.1:8123"  # mail and jobs, which have none
+    configured = Settings.from_env({"INCUBATOR_DATA_DIR": str(tmp_path),
+                                    "INCUBATOR_BASE_URL": "https://park.example/incubator/"})
+    assert configured.base_url == configured.offline_base_url == "https://park.example/incubator"
+    with pytest.raises(ConfigurationError, match="INCUBATOR_BASE_URL"):
+        Settings.from_env({"INCUBATOR_DATA_DIR": str(tmp_path), "INCUBATOR_BASE_URL": "park.example"})
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_default_to_this_machine(tmp_path):
+    from ipaddress import ip_address
+
+    env = {"INCUBATOR_DATA_DIR": str(tmp_path)}
+    default = Settings.from_env(env).trusted_proxies
+    assert any(ip_address("127.0.0.1") in n for n in default) and not any(ip_address("10.0.0.5") in n for n in default)
+    listed = Settings.from_env({**env, "INCUBATOR_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}).trusted_proxies
+    assert [str(n) for n in listed] == ["10.0.0.0/8", "192.0.2.7/32"]
+    assert Settings.from_env({**env, "INCUBATOR_TRUSTED_PROXIES": ""}).trusted_proxies == ()
+    assert any(ip_address("203.0.113.9") in n for n in Settings.from_env(
+        {**env, "INCUBATOR_TRUSTED_PROXIES": "*"}).trusted_proxies)
+    with pytest.raises(ConfigurationError, match="INCUBATOR_TRUSTED_PROXIES"):
+        Settings.from_env({**env, "INCUBATOR_TRUSTED_PROXIES": "nginx.local"})

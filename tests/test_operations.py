@@ -154,3 +154,31 @@ def test_serve_listens_on_incubator_port_unless_told_otherwise(monkeypatch, tmp_
     monkeypatch.setenv("INCUBATOR_PORT", "80000")
     with pytest.raises(SystemExit, match="INCUBATOR_PORT"):
         cli.main(["serve"])
+
+
+def test_check_warns_when_production_has_no_base_url():
+    from incubator import checks
+    from incubator.config import Settings
+
+    def warned(**values) -> bool:
+        settings = Settings(database_url="postgres://db/incubator", secret_key="k" * 40, **values)
+        return any("INCUBATOR_BASE_URL" in message for _level, message in checks.settings_problems(settings))
+
+    assert warned(env="production")
+    assert not warned(env="production", base_url="https://park.example")
+    assert not warned()  # development: the request's address is right
+
+
+def test_serve_leaves_forwarded_headers_to_the_app(monkeypatch, tmp_path):
+    """uvicorn would believe 127.0.0.1's X-Forwarded-For and hide the proxy from the app's own
+    INCUBATOR_TRUSTED_PROXIES check (middleware/proxy.py)."""
+    import uvicorn
+
+    from incubator import cli
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "_log_to_console", lambda level: None)
+    monkeypatch.setenv("INCUBATOR_DATA_DIR", str(tmp_path))
+    cli.main(["serve"])
+    assert calls[0]["proxy_headers"] is False

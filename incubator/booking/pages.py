@@ -47,6 +47,7 @@ class BookingsPage:  # booking/list.html
     decidable: set[int]  # pending ids the viewer may approve or reject (service.decide_allowed)
     view: str  # "": to come; "pending": the managers' queue; "ended": ended lately
     checkable: set[int]  # ids a manager may mark as checked in now
+    door_checkable: set[int]  # ids the member may check in to at the door now (service.check_in_allowed)
     movable: set[int]  # ids a manager may move (service.move_allowed)
     reasons: dict[int, str]  # why each ended booking ended, translated
     feed_url: str | None  # a member's organization's calendar feed
@@ -72,14 +73,19 @@ class DoorPage:  # booking/door.html: no sign-in, reached by its secret address
     bookings: list[Booking]  # today's confirmed bookings, with their organization
     qr: Markup  # today's check-in address as an inline SVG QR code
     check_in_url: str
+    typed_code: str  # today's code in six digits ("123 456"), for a member checking in from their bookings
 
 
 @dataclass
 class CheckInPage:  # booking/check_in.html
     space: Space
     booking: Booking | None  # the member's organization's booking that may check in now
-    code: str  # as scanned
+    code: str  # as scanned (or typed)
     errors: dict[str, str]
+    refusal: str = ""  # why the check-in would be refused now (service.CheckInRefused), else ""
+    # "scanned": the door's code came in the address, one button checks in; "typed": the member came
+    # from their bookings (or scanned a stale code) and enters the code; "": no form.
+    form: str = "scanned"
 
 
 @dataclass

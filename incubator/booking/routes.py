@@ -43,6 +43,7 @@ from incubator.parks import service as parks
 from incubator.parks.models import Park, Space
 from incubator.roles import Role
 from incubator.web import (
+    absolute_url,
     current,
     export,
     export_routes,
@@ -90,7 +91,7 @@ async def week_page(request: Request) -> Response:
 
 
 def _feed_url(request: Request, kind: FeedKind, owner_id: int, secret: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/feeds/{kind.value}/{owner_id}/{secret}.ics"
+    return absolute_url(request, f"/feeds/{kind.value}/{owner_id}/{secret}.ics")
 
 
 async def feed_ics(request: Request) -> Response:
@@ -283,6 +284,7 @@ async def bookings_page(request: Request) -> Response:
         decidable={b.id for b in rows if service.decide_allowed(principal, b)},
         view=params.get("status", ""),
         checkable={b.id for b in rows if service.mark_allowed(principal, b)},
+        door_checkable={b.id for b in rows if service.check_in_allowed(principal, b)},
         movable={b.id for b in rows if service.move_allowed(principal, b)},
         reasons={b.id: service.end_reason(b) for b in rows if b.end_reason},
         feed_url=feed, page=page, params=params, export_query=urlencode(params),
@@ -385,10 +387,26 @@ async def door_page(request: Request) -> Response:
     """The tablet at a room's door: today's bookings and today's check-in code. Its address is a
     secret of the park's managers (the booking rules page shows it); no sign-in."""
     settings = request.app.state.settings
-    space, bookings, code = await service.door_view(settings.secret_key, path_int(request),
+    space, bookings, code, typed_code = await service.door_view(settings.secret_key, path_int(request),
                                                     request.path_params["token"])
-    url = f"{settings.base_url}/spaces/{space.id}/check-in?code={code}"
-    return render(request, "booking/door.html", DoorPage(space, bookings, qr_svg(url), url))
+    url = absolute_url(request, f"/spaces/{space.id}/check-in?code={code}")
+    return render(request, "booking/door.html", DoorPage(space, bookings, qr_svg(url), url,
+                                                             f"{typed_code[:3]} {typed_code[3:]}"))
+
+
+def _scanned_page(space: Space, booking: Booking | None, code: str, refusal: DomainError | None,
+                  errors: dict[str, str]) -> CheckInPage:
+    """The page a door's QR code opens: one button when the check-in would succeed; the code typed
+    in when only the code is wrong (an old photo of the door); else why not."""
+    if refusal is None:
+        return CheckInPage(space, booking, code, {}, "", "scanned")
+    if booking is not None and _code_refused(refusal):
+        return CheckInPage(space, booking, "", errors, "" if errors else refusal.message, "typed")
+    return CheckInPage(space, booking, code, {}, refusal.message, "")
+
+
+def _code_refused(error: DomainError) -> bool:
+    return getattr(error, "reason", "") in (service.CheckInRefused.EXPIRED_CODE, service.CheckInRefused.WRONG_CODE)
 
 
 async def check_in_page(request: Request) -> Response:
@@ -397,9 +415,9 @@ async def check_in_page(request: Request) -> Response:
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))
     code = request.query_params.get("code", "")[:64]
-    booking = (await service.current_booking(principal.organization_id, space.id)
-               if principal.organization_id else None)
-    return render(request, "booking/check_in.html", CheckInPage(space, booking, code, {}))
+    booking, refusal = await service.door_check_in_state(principal, space.id, code,
+                                                         request.app.state.settings.secret_key)
+    return render(request, "booking/check_in.html", _scanned_page(space, booking, code, refusal, {}))
 
 
 async def check_in_submit(request: Request) -> Response:
@@ -408,16 +426,49 @@ async def check_in_submit(request: Request) -> Response:
     if not await service.may_book(principal, space):
         raise NotFound(_("Not found."))
     data = await form_data(request)
+    code = data.get("code", "")[:64]
     try:
-        await service.check_in(principal, space.id, data.get("code", "")[:64], request.app.state.settings.secret_key)
+        await service.check_in(principal, space.id, code, request.app.state.settings.secret_key)
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         booking = (await service.current_booking(principal.organization_id, space.id)
                    if principal.organization_id else None)
-        return render(request, "booking/check_in.html", CheckInPage(space, booking, data.get("code", "")[:64],
-                                                                    form_errors(exc, forms.FIELDS)),
+        return render(request, "booking/check_in.html",
+                      _scanned_page(space, booking, code, exc, form_errors(exc, forms.FIELDS)),
                       status_code=status_for(exc))
+    return flash(request, redirect(request, "/bookings"), _("Checked in. Enjoy the room."))
+
+
+async def _member_booking(request: Request) -> tuple[Booking, Space]:
+    # Found first: a booking outside the principal's scope is not found, whoever asks.
+    booking = await access.get_or_404(Booking, current(request), id=path_int(request))
+    access.require_role(current(request), Role.MEMBER)
+    return booking, await Space.get(id=booking.space_id).only("id", "name", "park_id")
+
+
+async def booking_check_in_page(request: Request) -> Response:
+    """A member's own booking, from the bookings list: the code at its room's door is scanned or
+    typed here (the action shows inside the check-in window; outside it, this page says why not)."""
+    booking, space = await _member_booking(request)
+    refusal = service.check_in_refusal(current(request), booking)
+    return render(request, "booking/check_in.html", CheckInPage(
+        space, booking, request.query_params.get("code", "")[:64], {},
+        refusal.message if refusal else "", "" if refusal else "typed"))
+
+
+async def booking_check_in_submit(request: Request) -> Response:
+    booking, space = await _member_booking(request)
+    data = await form_data(request)
+    code = data.get("code", "")[:64]
+    try:
+        await service.check_in_booking(current(request), booking.id, code, request.app.state.settings.secret_key)
+    except DomainError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        page = (CheckInPage(space, booking, code, form_errors(exc, forms.FIELDS), "", "typed") if _code_refused(exc)
+                else CheckInPage(space, booking, code, {}, exc.message, ""))
+        return render(request, "booking/check_in.html", page, status_code=status_for(exc))
     return flash(request, redirect(request, "/bookings"), _("Checked in. Enjoy the room."))
 
 
@@ -516,6 +567,9 @@ routes = [
     Route("/spaces/{id:int}/check-in", check_in_page, methods=["GET"], name="booking:check_in"),
     Route("/spaces/{id:int}/check-in", check_in_submit, methods=["POST"], name="booking:check_in_submit"),
     Route("/bookings/{id:int}/check-in", booking_mark_checked_in, methods=["POST"], name="booking:mark_checked_in"),
+    Route("/bookings/{id:int}/check-in", booking_check_in_page, methods=["GET"], name="booking:check_in_booking"),
+    Route("/bookings/{id:int}/check-in/code", booking_check_in_submit, methods=["POST"],
+          name="booking:check_in_booking_submit"),
     Route("/spaces/{id:int}/booking-rules", rules_form, methods=["GET"], name="booking:rules"),
     Route("/spaces/{id:int}/booking-rules", rules_save, methods=["POST"], name="booking:rules_save"),
     Route("/parks/{id:int}/booking-quota", quota_form, methods=["GET"], name="booking:quota"),

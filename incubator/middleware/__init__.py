@@ -1,5 +1,6 @@
 """Request plumbing as pure ASGI middleware, one concern per module, outermost first:
 
+0. `proxy`: a trusted proxy's forwarded scheme, host and client address → the request's own;
 1. `headers`: security headers on every response;
 2. `session`: the session cookie → request.state.session/user, or an anonymous visitor's cookie;
 3. `principal`: the signed-in user's parks or organization → request.state.principal;
@@ -22,6 +23,7 @@ from incubator.middleware.csrf import CsrfMiddleware
 from incubator.middleware.headers import SecurityHeadersMiddleware
 from incubator.middleware.locale import LocaleMiddleware
 from incubator.middleware.principal import PrincipalMiddleware
+from incubator.middleware.proxy import ProxyHeadersMiddleware
 from incubator.middleware.public import PublicPageMiddleware
 from incubator.middleware.session import SessionMiddleware
 from incubator.middleware.urls import UrlMiddleware
@@ -29,6 +31,7 @@ from incubator.middleware.urls import UrlMiddleware
 
 def stack(settings: Settings) -> list[Middleware]:
     return [
+        Middleware(ProxyHeadersMiddleware, settings=settings),
         Middleware(SecurityHeadersMiddleware, settings=settings),
         Middleware(PublicPageMiddleware, settings=settings),
         Middleware(SessionMiddleware, settings=settings),

@@ -52,9 +52,9 @@ def _digest(settings: Settings, user: User, notifications: list[Notification]) -
     try:
         subject = i18n.ngettext("Incubator: %(num)s unread message", "Incubator: %(num)s unread messages",
                                 len(notifications))
-        lines = [f"- {text(n)}\n  {settings.base_url}{n.link or '/inbox'}" for n in notifications]
+        lines = [f"- {text(n)}\n  {settings.offline_base_url}{n.link or '/inbox'}" for n in notifications]
         body = "\n".join([i18n.gettext("Hello %(name)s,", name=user.display_name), "", *lines, "",
-                          i18n.gettext("All messages: %(url)s", url=f"{settings.base_url}/inbox")])
+                          i18n.gettext("All messages: %(url)s", url=f"{settings.offline_base_url}/inbox")])
     finally:
         i18n.reset_locale(token)
     return subject, body
@@ -93,3 +93,10 @@ async def send_pending(settings: Settings) -> dict[str, int]:
         await OutboxEmail.filter(id=email.id).update(sent_at=datetime.now(UTC), attempts=email.attempts + 1)
         sent += 1
     return {"sent": sent, "failed": failed}
+
+
+def send_directly(settings: Settings, to: str, subject: str, body: str) -> None:
+    """Sends one e-mail now, not through the outbox: for a message that must not be stored, as an
+    invitation holding its link (a secret kept only as a hash). Blocks (run it in a thread); raises
+    OSError or smtplib.SMTPException when the server cannot be reached or refuses it."""
+    _send(settings, OutboxEmail(to=to, subject=subject, body=body))

@@ -12,7 +12,7 @@ from incubator.notifications import forms, service
 from incubator.notifications.models import Notification
 from incubator.notifications.pages import InboxPage, UnreadBadge
 from incubator.pagecache import cached
-from incubator.web import current, export, export_routes, form_data, paginate, redirect, render
+from incubator.web import absolute_url, current, export, export_routes, form_data, paginate, redirect, render
 
 
 async def inbox(request: Request) -> Response:
@@ -27,10 +27,10 @@ async def _inbox_export(request: Request, kind: str) -> Response:
     principal = current(request)
     ids: list[int] = await db.flat(access.scope(Notification, principal).order_by("-created_at", "-id").values_list(
         "id", flat=True))
-    base = str(request.base_url).rstrip("/")
 
     async def rows_of(chunk: list[int]) -> dict[int, tuple[object, ...]]:
-        return {n.id: (n.created_at, service.text(n), n.read_at, base + n.link if n.link.startswith("/") else n.link)
+        return {n.id: (n.created_at, service.text(n), n.read_at,
+                       absolute_url(request, n.link) if n.link.startswith("/") else n.link)
                 for n in await Notification.filter(id__in=chunk)}
 
     return await export(kind, _("Inbox"), [_("Received"), _("Message"), _("Read"), _("Link")], ids, rows_of)

@@ -18,7 +18,18 @@ from incubator.training import certificates, feeds, figures, forms, service
 from incubator.training.models import Material, Seat, Topic, TrainingSession
 from incubator.training.pages import CertificatePage, FiguresPage, TopicsPage, VerifyPage
 from incubator.training.routes import session_view
-from incubator.web import current, download, flash, form_data, path_int, qr_svg, query_int, redirect, render
+from incubator.web import (
+    absolute_url,
+    current,
+    download,
+    flash,
+    form_data,
+    path_int,
+    qr_svg,
+    query_int,
+    redirect,
+    render,
+)
 
 
 async def feedback_submit(request: Request) -> Response:
@@ -135,7 +146,7 @@ async def figures_csv(request: Request) -> Response:
 
 
 def _verify_url(request: Request, certificate: certificates.Certificate) -> str:
-    return f"{request.app.state.settings.base_url}/certificates/{certificate.serial}/{certificate.code}"
+    return absolute_url(request, f"/certificates/{certificate.serial}/{certificate.code}")
 
 
 async def seat_certificate(request: Request) -> Response:

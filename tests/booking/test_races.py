@@ -130,3 +130,40 @@ async def test_twenty_concurrent_requests_hold_the_quota_to_the_minute(
     assert codes == [303] * 8 + [400] * 12, codes
     booked = await minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
     assert booked == 8 * 60
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="SQLite has one writer: a cancellation cannot wait on an approval's row")
+async def test_a_cancellation_racing_an_approval_audits_the_status_it_changed(
+        room, rules, quota, park, resident, member_of, make_user, monkeypatch):
+    """The approval has confirmed the request and still holds its row when the member cancels: the
+    cancellation waits for it, then cancels a confirmed booking, and says so in the audit log."""
+    from incubator.access import Principal
+    from incubator.audit.models import AuditEntry
+    from incubator.booking.commands import Cancel
+    from incubator.roles import Role
+
+    room.needs_approval = True
+    await room.save()
+    member = await member_of(resident)
+    request = await service.book(member, Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11)))
+    assert request.status == BookingStatus.PENDING
+    manager = Principal(await make_user("race.manager", Role.MANAGER, parks=[park]), frozenset({park.id}))
+    approved_not_committed = asyncio.Event()
+    space_name = service._space_name
+
+    async def hold_the_row(space_id: int) -> str:  # inside approve's transaction, after its UPDATE
+        approved_not_committed.set()
+        await asyncio.sleep(0.5)  # the cancellation reads, then waits on the row
+        return await space_name(space_id)
+
+    monkeypatch.setattr(service, "_space_name", hold_the_row)
+
+    async def cancel_once_approved_but_not_committed() -> Booking:
+        await approved_not_committed.wait()
+        return await service.cancel(member, request.id, Cancel())
+
+    await asyncio.gather(service.approve(manager, request.id), cancel_once_approved_but_not_committed())
+    assert (await Booking.get(id=request.id)).status == BookingStatus.CANCELLED
+    trail = [(entry.action, entry.changes["status"]) for entry in await AuditEntry.filter(
+        object_type="Booking", object_id=str(request.id), action__in=["approve", "cancel"]).order_by("id")]
+    assert trail == [("approve", ["pending", "confirmed"]), ("cancel", ["confirmed", "cancelled"])]
