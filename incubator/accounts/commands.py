@@ -31,3 +31,20 @@ class UpdateAccount(AccountDetails, frozen=True, kw_only=True):
 
 class ResetPassword(Struct, frozen=True, kw_only=True):
     password: Annotated[str, Meta(max_length=1000)]
+
+
+class NewInvitation(Struct, frozen=True, kw_only=True):
+    """Whom a manager or a member invites into an organization."""
+
+    display_name: Name
+    email: Annotated[str, Meta(max_length=254)] = ""
+    username: Annotated[str, Meta(max_length=64)] = ""  # blank: the invitee chooses one
+
+
+class AcceptInvitation(Struct, frozen=True, kw_only=True):
+    """What the invitee chooses when accepting: the account's name and password."""
+
+    username: Annotated[str, Meta(min_length=3, max_length=64)]
+    display_name: Name
+    password: Annotated[str, Meta(max_length=1000)]
+    language: str = "zh_CN"

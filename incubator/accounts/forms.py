@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from incubator.accounts.commands import CreateAccount, ResetPassword, UpdateAccount
+from incubator.accounts.commands import (
+    AcceptInvitation,
+    CreateAccount,
+    NewInvitation,
+    ResetPassword,
+    UpdateAccount,
+)
 from incubator.auth.passwords import password_problem
 from incubator.auth.service import USERNAME
 from incubator.i18n import LOCALES
@@ -58,3 +64,34 @@ def reset_password(data: Mapping[str, str]) -> ResetPassword:
     password = check.secret("password")
     check.done()
     return ResetPassword(password=password)
+
+
+def _username(check: Checker, required: bool) -> str:
+    username = check.text("username", 64, required=required).lower()
+    if username and not USERNAME.match(username):
+        check.fail("username", _("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores."))
+    return username
+
+
+def new_invitation(data: Mapping[str, str]) -> NewInvitation:
+    check = Checker(data)
+    invitation = {"display_name": check.text("display_name", 100, required=True), "email": check.email("email"),
+                  "username": _username(check, required=False)}
+    check.done()
+    return NewInvitation(**invitation)
+
+
+def accept_invitation(data: Mapping[str, str], language: str) -> AcceptInvitation:
+    """Every mistake at once: the name, the password's strength and its repetition."""
+    check = Checker(data)
+    username = _username(check, required=True)
+    display_name = check.text("display_name", 100, required=True)
+    password = check.secret("password")
+    again = check.secret("password_again")
+    if problem := password_problem(password, username):
+        check.fail("password", problem)
+    elif password != again:
+        check.fail("password_again", _("The two passwords differ."))
+    check.done()
+    return AcceptInvitation(username=username, display_name=display_name, password=password,
+                            language=language if language in LOCALES else "zh_CN")

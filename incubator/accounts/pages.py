@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from incubator.accounts.models import Invitation
 from incubator.auth.models import User
+from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.web import Page
 
@@ -43,3 +45,37 @@ class OrganizationChoices:  # accounts/_organization_choices.html (also inside t
 class UsernameCheck:  # accounts/_username_check.html
     problem: str | None
     username: str
+
+
+@dataclass
+class InvitationFormPage:  # accounts/invitation_form.html
+    organization: Organization
+    values: dict
+    errors: dict[str, str]
+    days: int  # how long the link works
+    mails: bool  # mail is set up: a link to an address is mailed, not shown
+
+
+@dataclass
+class InvitationCreatedPage:  # accounts/invitation_created.html (shown once: the link is in it)
+    organization: Organization
+    invitation: Invitation
+    link: str
+    mail_failed: bool  # mail is set up, yet the e-mail could not be sent
+
+
+@dataclass
+class AcceptInvitationPage:  # accounts/invitation_accept.html (public: reached by the link)
+    invitation: Invitation | None
+    closed: str  # why the link no longer makes an account; blank while it does
+    values: dict
+    errors: dict[str, str]
+
+
+@dataclass
+class OrganizationAccountsPage:  # accounts/organization_accounts.html
+    organization: Organization
+    actions: frozenset[str]  # invitations.actions: see_accounts, invite, revoke
+    members: list[User]
+    invitations: list[Invitation]  # neither used nor revoked (lately expired ones too)
+    closed: dict[int, str]  # invitation id → why its link no longer works ("" while it does)

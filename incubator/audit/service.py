@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "password_reset": N_("reset the password"),
     "sessions_end": N_("ended sessions"),
     "revoke": N_("revoked"),
+    "accept": N_("accepted"),
 }
 
 

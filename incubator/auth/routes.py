@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from incubator import access, capability
 from incubator.auth import forms, service
-from incubator.auth.cookies import LANG_COOKIE, session_cookie_name
+from incubator.auth.cookies import LANG_COOKIE, session_cookie_name, sign_in
 from incubator.auth.models import UserSession
 from incubator.auth.pages import SignInPage
 from incubator.errors import DomainError
@@ -53,13 +53,7 @@ async def login_submit(request: Request) -> Response:
         page = SignInPage(values={"username": data.get("username", "")}, errors={"__all__": exc.message},
                           next=data.get("next", ""), panels=await _panels())
         return render(request, "auth/login.html", page, status_code=status_for(exc))
-    response = redirect(request, _safe_next(data.get("next")))
-    response.set_cookie(
-        session_cookie_name(settings), new.token, path="/", httponly=True, samesite="lax",
-        secure=settings.production,
-    )
-    response.delete_cookie(LANG_COOKIE, path="/")
-    return response
+    return sign_in(redirect(request, _safe_next(data.get("next"))), settings, new.token)
 
 
 async def logout(request: Request) -> Response:

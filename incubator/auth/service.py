@@ -69,23 +69,29 @@ async def login(
             await LoginFailure.create(username=username, address=address, at=now)
         raise DomainError(_("Wrong username or password."))
 
-    token = secrets.token_urlsafe(32)
     async with in_transaction():
         await LoginFailure.filter(username=username).delete()
-        updates: dict[str, object] = {"last_login_at": now}
-        if needs_rehash(user.password_hash):
-            updates["password_hash"] = hash_password(password)
-        await User.filter(id=user.id).update(**updates)
-        await UserSession.create(
-            key_hash=hash_token(token),
-            user_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.session_absolute_hours),
-            address=address,
-            user_agent=without_control_characters(user_agent)[:300],
-        )
-        await audit.record(user, "login", user)
+        rehash = {"password_hash": hash_password(password)} if needs_rehash(user.password_hash) else {}
+        return await open_session(settings, user, address, user_agent, **rehash)
+
+
+async def open_session(settings: Settings, user: User, address: str, user_agent: str, **updates: object
+                       ) -> NewSession:
+    """Signs `user` in: a new session, the sign-in time (and `updates`) on the account, its audit
+    entry. Runs inside the caller's transaction (signing in, accepting an invitation)."""
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    await User.filter(id=user.id).update(last_login_at=now, **updates)
+    await UserSession.create(
+        key_hash=hash_token(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        address=address[:64],
+        user_agent=without_control_characters(user_agent)[:300],
+    )
+    await audit.record(user, "login", user)
     return NewSession(user=user, token=token)
 
 

@@ -1,0 +1,39 @@
+"""Who sees and revokes invitations, and whose accounts the organization page lists: its park's
+managers and its own members (and administrators), as who may invite (invitations.actions)."""
+
+from tortoise.expressions import Q
+
+from incubator.access import Principal, extend, rule
+from incubator.accounts.models import Invitation
+from incubator.auth.models import User
+from incubator.roles import Role
+
+
+def _of_organizations(p: Principal) -> Q | bool:
+    """Rows of an organization (`organization_id`) its park's managers or its members reach."""
+    if p.is_(Role.ADMIN):
+        return True
+    if p.is_(Role.MANAGER):
+        return Q(organization__park_id__in=list(p.park_ids))
+    if p.is_(Role.MEMBER) and p.organization_id is not None:
+        return Q(organization_id=p.organization_id)
+    return False
+
+
+@rule(Invitation, "view")
+def view_invitations(p: Principal) -> Q | bool:
+    return _of_organizations(p)
+
+
+@rule(Invitation, "change")
+def change_invitations(p: Principal) -> Q | bool:
+    return _of_organizations(p)
+
+
+@extend(User, "view")
+def see_organization_members(p: Principal) -> Q | bool:
+    """The member accounts of the organizations one may invite to (auth's rule: only one's own)."""
+    if p.is_(Role.ADMIN):
+        return True
+    scope = _of_organizations(p)
+    return Q(scope, role=Role.MEMBER) if isinstance(scope, Q) else scope
