@@ -56,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     settings = _settings()
     asyncio.run(db.migrate(settings.database_url))
-    wrote = asyncio.run(_with_db(settings, demo.load))
+    wrote = asyncio.run(_with_db(settings, lambda: demo.load(settings)))
     print("demo data loaded" if wrote else "demo data already present")
     _print_demo_accounts()
 
@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         asyncio.run(db.migrate(settings.database_url))
 
         async def load_if_empty() -> bool:
-            return await demo.load() if await demo.is_empty() else False
+            return await demo.load(settings) if await demo.is_empty() else False
 
         asyncio.run(_with_db(settings, load_if_empty))
         _print_demo_accounts()
@@ -88,7 +88,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Incubator on http://{args.host}:{port} ({'SQLite' if settings.sqlite else 'PostgreSQL'})")
     uvicorn.run(
         "incubator.app:create_app", factory=True, host=args.host, port=port,
-        workers=args.workers, proxy_headers=True, log_level=args.log_level,
+        # The app reads a proxy's forwarded headers itself, from INCUBATOR_TRUSTED_PROXIES only
+        # (middleware/proxy.py); uvicorn's would trust 127.0.0.1's and hide the proxy from that check.
+        workers=args.workers, proxy_headers=False, log_level=args.log_level,
     )
 
 
