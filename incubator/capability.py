@@ -106,9 +106,10 @@ class ParkFigure:
 
     key: str
     column: str  # the list's column heading (N_)
-    sentence: str  # on a card, with %(n)s (N_)
+    sentence: str  # on a card, with %(n)s (N_); with `plural`, the singular, with %(num)s
     count: Callable[[list[int]], Awaitable[dict[int, int]]]
     order: int = 100
+    plural: str = ""  # the sentence's plural (ngettext): "1 organization", "2 organizations"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,18 @@ class ParkLink:
     route: str  # a route taking the park's id
     label: str  # N_
     shows: Callable[[Any, Any], bool]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SpaceLink:
+    """A link on a space's page to a page of another capability about that space (its week, its
+    booking form), shown when `await shows(principal, space)` says so."""
+
+    key: str
+    route: str  # a route taking the space's id
+    label: str  # N_
+    shows: Callable[[Any, Any], Awaitable[bool]]
     order: int = 100
 
 
@@ -156,6 +169,7 @@ class Capability:
     sign_in_panels: Sequence[SignInPanel] = ()
     park_figures: Sequence[ParkFigure] = ()
     park_links: Sequence[ParkLink] = ()
+    space_links: Sequence[SpaceLink] = ()
     subscriptions: Sequence[Subscription] = ()
     # A folder of the capability's own templates, for one that lives outside this project (a
     # plug-in); the project's capabilities keep theirs in templates/<name>/.
@@ -199,6 +213,7 @@ def install(capabilities: Sequence[Capability]) -> None:
     _check_unique("sign-in panel", [p.key for p in sign_in_panels()])
     _check_unique("park figure", [f.key for f in park_figures()])
     _check_unique("park link", [link.key for link in park_links()])
+    _check_unique("space link", [link.key for link in space_links()])
 
 
 def _check_unique(what: str, keys: list[str]) -> None:
@@ -267,3 +282,7 @@ def park_figures() -> list[ParkFigure]:
 
 def park_links() -> list[ParkLink]:
     return sorted((link for c in _installed for link in c.park_links), key=lambda link: link.order)
+
+
+def space_links() -> list[SpaceLink]:
+    return sorted((link for c in _installed for link in c.space_links), key=lambda link: link.order)

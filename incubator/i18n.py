@@ -114,9 +114,25 @@ def _local(value: datetime) -> datetime:
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    """`fmt` is a Babel pattern or width. "full" and "long" are the day in words and the time of
+    day without Babel's zone name ("中国标准时间 14:00:00", "China Standard Time"): every time
+    shown is the park's local time, and the seconds are noise."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(_local(value), format=fmt, locale=_babel_locale())
+    local = _local(value)
+    if fmt in ("full", "long"):
+        return babel_dates.format_datetime(local, format=_day_and_time(fmt, current_locale()), locale=_babel_locale())
+    return babel_dates.format_datetime(local, format=fmt, locale=_babel_locale())
+
+
+@lru_cache(maxsize=8)
+def _day_and_time(fmt: str, locale: str) -> str:
+    """The locale's pattern for the day (of width `fmt`) followed by its short time of day."""
+    parsed = _parsed_locale(locale)
+    pattern = str(parsed.datetime_formats[fmt])  # e.g. "{1} 'at' {0}", "{1} {0}"
+    day = parsed.date_formats[fmt].pattern
+    time_of_day = parsed.time_formats["short"].pattern
+    return pattern.replace("{1}", day).replace("{0}", time_of_day)
 
 
 # Babel looks up and parses a locale's pattern on every call (~0.1 ms): a 50-row list formats a

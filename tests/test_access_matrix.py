@@ -15,6 +15,7 @@ import pytest_asyncio
 from starlette.routing import Route
 
 from incubator.access import Principal
+from incubator.accounts.models import Invitation
 from incubator.api import tokens as api_tokens
 from incubator.api.commands import NewToken
 from incubator.api.models import ApiToken
@@ -78,6 +79,7 @@ class World:
     project_a2: BrandProject  # a brand project of another organization in park A
     project_b: BrandProject
     stranger_token: ApiToken  # the stranger's API token
+    invitation_b: Invitation  # an open invitation to org B
 
 
 @pytest_asyncio.fixture
@@ -160,11 +162,13 @@ async def world(make_user, browser) -> World:
     in_a_month = date.today() + timedelta(days=30)
     stranger_token = (await api_tokens.create(Principal(stranger), NewToken(name="SECRET-TOKEN",
                                                                           expires_on=in_a_month))).token
+    invitation_b = await Invitation.create(organization=org_b, display_name="SECRET-INVITEE-B", token_hash="b" * 64,
+                                           created_at=now, expires_at=now + timedelta(days=7))
     return World(park_a, park_b, space_a, space_b, org_a, org_a2, org_b, users, stranger, stranger_session,
                  documents[0], documents[1], follow_ups[0], follow_ups[1], import_b, override, reviews[0],
                  reviews[1], other_assignment, assignment_b, fund_b, grant_a, grant_b, tranches[0], tranches[1],
                  room_a, room_b, booking_b, session_a, session_b, person_b, seat_b, material_b, project_a2, project_b,
-                 stranger_token)
+                 stranger_token, invitation_b)
 
 
 # For each role: how to find, in the world, an object of the route's kind that lies outside
@@ -351,6 +355,11 @@ def project_to_change(role: Role) -> Callable[[World], int] | None:
     return (lambda w: w.project_b.id) if role == Role.MANAGER else (lambda w: w.project_a2.id)
 
 
+def invitation_to_revoke(role: Role) -> Callable[[World], int] | None:
+    # Org B's invitation: its park's managers and its own members revoke it, administrators any.
+    return None if role == Role.ADMIN else (lambda w: w.invitation_b.id)
+
+
 def public(role: Role) -> Callable[[World], int] | None:
     return None  # parks and spaces are district-public: every role may view them
 
@@ -362,6 +371,7 @@ USER_FORM = {"display_name": "HACKED", "role": "admin", "language": "en", "is_ac
 # route name -> (how to find a foreign object, form to post, marker of the foreign object)
 ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "parks:detail": (public, None),
+    "parks:space": (public, None),
     "parks:edit": (park_to_change, None),
     "parks:update": (park_to_change, PARK_FORM),
     "parks:space_new": (park_to_change, None),
@@ -431,6 +441,8 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "booking:mark_checked_in": (booking_to_cancel, {}),
     "booking:check_in": (room_to_book, None),
     "booking:check_in_submit": (room_to_book, {"code": "0" * 20}),
+    "booking:check_in_booking": (booking_to_cancel, None),
+    "booking:check_in_booking_submit": (booking_to_cancel, {"code": "0" * 20}),
     "booking:rules": (space_to_change, None),
     "booking:rules_save": (space_to_change, {"slot_minutes": "15", "min_minutes": "15", "max_minutes": "15",
                                              "notice_minutes": "0", "horizon_days": "1", "buffer_minutes": "0"}),
@@ -474,6 +486,10 @@ ROUTES: dict[str, tuple[Foreign, dict | None]] = {
     "training:course_certificate": (person_of_org_b, None),
     "training:material_upload": (session_to_change, {"title": "HACKED"}),
     "training:material": (material_to_view, None),
+    "accounts:organization_accounts": (organization_to_change, None),
+    "accounts:invitation_new": (organization_to_change, None),
+    "accounts:invite": (organization_to_change, {"display_name": "HACKED"}),
+    "accounts:invitation_revoke": (invitation_to_revoke, {}),
 }
 
 # Routes without an object id: who may use them at all (others get 403 or a redirect).
@@ -564,16 +580,19 @@ ROUTES_WITHOUT_OBJECT: dict[str, set[Role] | None] = {
     "dashboards:close": {Role.ADMIN, Role.OFFICIAL},
     "api:tokens": set(Role),  # one's own tokens (api.rules)
     "api:token_create": set(Role),
-    "api:docs": set(Role),
+    "api:docs": None,  # public: the API's reference (the API itself needs a token)
     "api": None,  # the data API: a token, not a session (tests/api/test_api_access.py is its matrix)
     "dashboards:reopen": {Role.ADMIN, Role.OFFICIAL},
+    # Public: reached by the invitation's secret link (tests/accounts/test_invitations.py).
+    "accounts:invitation": None,
+    "accounts:invitation_accept": None,
     "static": None,
 }
 
 SECRETS = ["SECRET-CONFLICT-B", "SECRET-PARK-B", "SECRET-SPACE-B", "SECRET-ORG-A2", "SECRET-ORG-B", "stranger-secret",
            "SECRET-DOC-SECRET-ORG-B", "SECRET-IMPORT", "SECRET-REVIEW-SECRET-ORG-B", "SECRET-FUND-B",
            "SECRET-GRANT-B", "SECRET-BOOKING-B", "SECRET-SESSION-B", "SECRET-PERSON-B",
-           "SECRET-MATERIAL-B"]
+           "SECRET-MATERIAL-B", "SECRET-INVITEE-B"]
 
 
 def app_routes(app) -> dict[str, Route]:
@@ -649,6 +668,7 @@ async def test_foreign_object_is_not_found_and_unchanged(app, world, new_browser
     assert not await Feedback.exists() and not await TrainingFeed.exists()
     assert [m.title for m in await Material.all()] == ["SECRET-MATERIAL-B"]
     assert (await Person.get()).is_active and not await TrainingSettings.exists()
+    assert [(i.display_name, i.revoked_at) for i in await Invitation.all()] == [("SECRET-INVITEE-B", None)]
 
 
 # Changing one's own password or ending one's own sessions is tested in tests/auth.
@@ -712,6 +732,7 @@ AD, OF, MG, MB, EV = Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER, Role.
 Own = tuple[Callable[[World], int], str]
 MUST_SEE: dict[str, dict[Role, Own]] = {
     "parks:detail": {role: (lambda w: w.park_a.id, "SECRET-PARK-A") for role in Role},
+    "parks:space": {role: (lambda w: w.space_a.id, "SECRET-SPACE-A") for role in Role},
     "parks:edit": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
     "parks:space_new": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
     "parks:space_edit": {AD: (lambda w: w.space_b.id, "SECRET-SPACE-B"),
@@ -746,6 +767,7 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "booking:day": {role: (lambda w: w.park_b.id, "SECRET-ROOM-B") for role in Role},
     # Only a member of an organization booking the room right now checks in: tests/booking/test_check_in.py.
     "booking:check_in": {},
+    "booking:check_in_booking": {},  # a member's own booking only: tests/booking/test_check_in.py
     "booking:form": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
     "booking:rules": {AD: (lambda w: w.room_b.id, "SECRET-ROOM-B"), MG: (lambda w: w.room_a.id, "SECRET-ROOM-A")},
     "booking:quota": {AD: (lambda w: w.park_b.id, "SECRET-PARK-B"), MG: (lambda w: w.park_a.id, "SECRET-PARK-A")},
@@ -778,6 +800,12 @@ MUST_SEE: dict[str, dict[Role, Own]] = {
     "training:course_certificate": {},
     # Only members keep a roster, and the world's member's organization has nobody on it: test_routes.py.
     "training:person": {},
+    # The world's organizations are applicants, whom no one invites yet: an admitted organization's
+    # managers and members open the form in tests/accounts/test_invitations.py.
+    "accounts:invitation_new": {},
+    "accounts:organization_accounts": {AD: (lambda w: w.org_b.id, "SECRET-INVITEE-B"),
+                                       MG: (lambda w: w.org_a2.id, "SECRET-ORG-A2"),
+                                       MB: (lambda w: w.org_a.id, "SECRET-ORG-A")},
 }
 # Pages about one object that no role reads as a page: a file download, and the POST-only actions.
 # Files: their contents are tested beside them.

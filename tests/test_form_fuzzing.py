@@ -385,6 +385,7 @@ async def _restore_password(world: World, role: str) -> None:
 AFTER_ACCEPTED: dict[str, Callable[[World, str], Any]] = {
     "/login": _sign_in_again,
     "/account/password": _restore_password,
+    "/invitations/{token:str}": _sign_in_again,  # accepting signs the browser in as the new account
 }
 
 

@@ -33,6 +33,8 @@ from tortoise import Tortoise
 
 from incubator import clock, i18n
 from incubator.access import Principal
+from incubator.accounts import invitations
+from incubator.accounts.commands import NewInvitation
 from incubator.api import tokens as api_tokens
 from incubator.api.commands import NewToken
 from incubator.app import create_app
@@ -230,6 +232,10 @@ async def world(app, make_user) -> AsyncIterator[World]:
     ids["door_token"] = door_token(secret, space.id)  # the door tablet's address
     ids["feed_token"] = await feeds.token(secret, FeedKind.ORGANIZATION, org.id)  # the organization's calendar
     ids["training_code"] = check_in_code(secret, session.id, int(datetime.now(UTC).timestamp() // 60))
+    # An open invitation to the organization: its revoke form, and its link's page (the secret).
+    invited = await invitations.invite(app.state.settings, Principal(users["manager"], park_ids=frozenset({park.id})),
+                                       org, NewInvitation(display_name="受邀人"), lambda secret: secret)
+    ids["invitation"], ids["invitation_token"] = invited.invitation.id, invited.link  # type: ignore[assignment]
     w = World(ids=ids, users=users)
     for role in (*users, "anon"):
         w.browsers[role] = ServerBrowser(app)
@@ -377,7 +383,8 @@ QUERY_VALUES = ("x" * 3_000, "\x00", "a\x07b", str(2**70), ABOVE_INT32, "-1", "�
 # Pages that need a real object, and which.
 PAGE_IDS = {
     "/parks/{id:int}": "park", "/parks/{id:int}/edit": "park", "/parks/{id:int}/spaces/new": "park",
-    "/spaces/{id:int}/edit": "space", "/users/{id:int}": "victim", "/organizations/{id:int}": "org",
+    "/spaces/{id:int}": "space", "/spaces/{id:int}/edit": "space", "/users/{id:int}": "victim",
+    "/organizations/{id:int}": "org",
     "/organizations/{id:int}/timeline": "org", "/organizations/{id:int}/edit": "org",
     "/organizations/{id:int}/registration": "org", "/organizations/{id:int}/admission": "applicant",
     "/documents/{id:int}": "document", "/imports/{id:int}": "batch", "/parks/{id:int}/apply": "park",
@@ -387,6 +394,7 @@ PAGE_IDS = {
     "/spaces/{id:int}/book": "space", "/spaces/{id:int}/booking-rules": "space",
     "/parks/{id:int}/booking-quota": "park", "/parks/{id:int}/day": "park", "/spaces/{id:int}/check-in": "space",
     "/door/{id:int}/{token:str}": "space", "/bookings/{id:int}/move": "booking",
+    "/bookings/{id:int}/check-in": "booking",
     "/feeds/{kind:str}/{id:int}/{token:str}.ics": "org", "/parks/{id:int}/utilization": "park",
     "/parks/{id:int}/utilization.xlsx": "park", "/parks/{id:int}/training/new": "park",
     "/parks/{id:int}/training-settings": "park", "/training/{id:int}": "session", "/training/{id:int}/edit": "session",
@@ -396,7 +404,8 @@ PAGE_IDS = {
     "/training/feed/{id:int}/{token:str}.ics": "victim", "/training/materials/{id:int}": "session",
     "/training/people/{id:int}": "person",
     "/organizations/{id:int}/listing": "org", "/directory/{id:int}": "org", "/directory/{id:int}/logo": "org",
-    "/brand-projects/{id:int}": "brand_project",
+    "/brand-projects/{id:int}": "brand_project", "/organizations/{id:int}/invitations/new": "org",
+    "/organizations/{id:int}/accounts": "org",
 }
 # Known failures in code owned by others: path → {(param, value label)} (a superset of what
 # fails on either database).
@@ -413,6 +422,8 @@ def _page_url(world: World, path: str) -> str:
         return f"/certificates/TS{world.ids['attended_seat']}/0123456789abcdef"
     if path.startswith("/feeds/"):
         return f"/feeds/organization/{world.ids['org']}/{world.ids['feed_token']}.ics"
+    if path == "/invitations/{token:str}":
+        return f"/invitations/{world.ids['invitation_token']}"
     return path.replace("{id:int}", str(world.ids[PAGE_IDS[path]])).replace("{type:str}", "Park").replace(
         "{token:str}", str(world.ids["door_token"])).replace("{person_id:int}", str(world.ids["person"]))
 
@@ -505,6 +516,7 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/parks/{id:int}/booking-quota": ("manager", "/parks/{park}/booking-quota"),
     "/spaces/{id:int}/check-in": ("member", "/spaces/{space}/check-in?code={door_code}"),
     "/bookings/{id:int}/check-in": ("manager", "/bookings"),
+    "/bookings/{id:int}/check-in/code": ("member", "/bookings/{now_booking}/check-in"),
     "/bookings/{id:int}/move": ("manager", "/bookings/{booking}/move"),
     "/spaces/{id:int}/feed/reset": ("manager", "/spaces/{space}/week"),
     "/bookings/feed/reset": ("member", "/bookings"),
@@ -536,6 +548,9 @@ FORM_PAGES: dict[str, tuple[str, str] | None] = {
     "/brand-projects/{id:int}/delete": ("member", "/organizations/{org}/listing"),
     "/account/tokens": ("admin", "/account/tokens"),
     "/account/tokens/{id:int}/revoke": ("admin", "/account/tokens"),
+    "/organizations/{id:int}/invitations": ("manager", "/organizations/{org}/invitations/new"),
+    "/invitations/{id:int}/revoke": ("manager", "/organizations/{org}/accounts"),
+    "/invitations/{token:str}": ("anon", "/invitations/{invitation_token}"),
 }
 # Create forms start empty: a valid baseline, so each hostile field is the only thing wrong
 # ({n} makes names unique per post).
@@ -562,6 +577,9 @@ BASELINES: dict[str, dict[str, str]] = {
     "/training/topics": {"name_zh": "主题{n}", "name_en": "Topic {n}"},
     "/parks/{id:int}/apply": {"name_zh": "申请组织{n}", "contact_person": "周敏", "mobile": "13812345678",
                               "plan": "为社区青少年提供课后辅导。", "kind": "unregistered"},
+    "/organizations/{id:int}/invitations": {"display_name": "受邀人{n}"},
+    "/invitations/{token:str}": {"username": "invitee{n}", "display_name": "受邀人",
+                                 "password": "Kiwi-Lantern-{n}-Orbit", "password_again": "Kiwi-Lantern-{n}-Orbit"},
 }
 
 

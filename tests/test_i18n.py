@@ -265,7 +265,9 @@ async def ascii_world(clean, make_user, settings):
         "amount_0": "10000", "condition_0": "on_signing",
         "amount_1": "20000", "condition_1": "after_review", "review_code_1": "midterm"}))
     await funding.propose(boss, grant, settings.grant_approval_threshold_fen)
-    await funding.approve(boss, grant)
+    from tests.funding.conftest import second_manager
+
+    await funding.approve(await second_manager(park.id), grant)  # four eyes: not its proposer
     await funding.disburse(boss, await Tranche.get(grant_id=grant.id, sequence=1),
                            funding_forms.disburse({"paid_on": "2026-03-02", "voucher": "V-1"}))
     await scoring.decide(boss, review, review_forms.decide({"decision": "pass", "reason": "Met the targets"}))
@@ -378,3 +380,31 @@ async def test_get_pages_never_write(ascii_world, new_browser, username):
     if username == "zhangs":  # the administrator opened them: the defaults are offered, not stored
         assert "社会需求与服务定位" in pages[f"/parks/{bare.id}/admission-criteria"]
         assert "onboarding" in pages[f"/parks/{bare.id}/review-plan"]
+
+
+def test_a_full_date_and_time_names_no_time_zone():
+    """"2026年3月2日星期一 中国标准时间 14:00:00": the zone's name and the seconds said nothing."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 14:00 in Beijing
+    for locale, expected in (("zh_CN", "2026年3月2日星期一 14:00"), ("en", "Monday, March 2, 2026, 2:00\u202fPM")):
+        token = i18n.set_locale(locale)
+        try:
+            shown = i18n.format_datetime(moment, "full")
+        finally:
+            i18n.reset_locale(token)
+        assert shown == expected
+        assert "中国标准时间" not in shown and "Standard Time" not in shown
+
+
+async def test_counts_of_one_are_singular_in_english(new_browser, make_user, park):
+    """The home page's park cards said "1 organizations"."""
+    from incubator.organizations.models import Organization
+    from incubator.roles import Role
+
+    await Organization.create(park=park, name_zh="一家组织", stage="incubating")
+    await make_user("reader.en", Role.OFFICIAL, language="en")
+    reader = new_browser()
+    await reader.login("reader.en")
+    home = (await reader.get("/")).text
+    assert "1 organization" in home and "1 organizations" not in home

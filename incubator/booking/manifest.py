@@ -15,6 +15,7 @@ from incubator.capability import (
     NavItem,
     Panel,
     ParkLink,
+    SpaceLink,
     Subscription,
 )
 from incubator.i18n import N_
@@ -26,6 +27,10 @@ def _routes():
     from incubator.booking.routes import routes
 
     return routes
+
+
+async def _always(principal, space) -> bool:
+    return True  # a space's week shows taken time only, to anyone who may see the space
 
 
 capability = Capability(
@@ -58,6 +63,8 @@ capability = Capability(
                          lambda principal, park: utilization.may_view(principal, park.id), order=27),
                 ParkLink("booking_quota", "booking:quota", N_("Booking quota"),
                          lambda principal, park: principal.manages(park.id), order=30)],
+    space_links=[SpaceLink("booking_week", "booking:week", N_("The space's week"), _always, order=10),
+                 SpaceLink("booking_book", "booking:form", N_("Book this space"), service.may_book, order=20)],
     audit=[
         AuditKind("BookingWatch", N_("Watched time"), {"space_id": N_("Space"), "starts_at": N_("Starts")}),
         AuditKind("Booking", N_("Booking"), {

@@ -109,6 +109,12 @@ def describe(kind: str, details: dict) -> str:
     return gettext(known.sentence, **{**blanks, **localised(details)})
 
 
+def named(zh: str, en: str | None, key: str = "organization") -> dict[str, str]:
+    """A name in a flag's details, in both languages: `localised` shows the English one to an
+    English reader (kept only when there is one, so that a name without one changes nothing)."""
+    return {key: zh, f"{key}_en": en} if en else {key: zh}
+
+
 # What a list of flags shows (label, park, link), and all it reads of a flag.
 LIST_COLUMNS = ("id", "kind", "park_id", "organization_id", "details", "due_on")
 

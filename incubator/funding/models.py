@@ -143,6 +143,10 @@ class Grant(Model):
         "incubator.User", null=True, related_name="drafted_grants", on_delete=fields.SET_NULL
     )
     created_by_id: int | None
+    proposed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incubator.User", null=True, related_name="proposed_grants", on_delete=fields.SET_NULL
+    )
+    proposed_by_id: int | None
     approved_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "incubator.User", null=True, related_name="approved_grants", on_delete=fields.SET_NULL
     )
@@ -158,6 +162,10 @@ class Grant(Model):
         constraints = [
             CheckConstraint(check="amount_fen > 0", name="ck_grant_amount"),
             CheckConstraint(check="disbursed_fen >= 0 AND disbursed_fen <= amount_fen", name="ck_grant_disbursed"),
+            # Four eyes: whoever proposed a grant never approves it.
+            CheckConstraint(
+                check="approved_by_id IS NULL OR proposed_by_id IS NULL OR approved_by_id <> proposed_by_id",
+                name="ck_grant_four_eyes"),
         ]
         # Pages filter on these (SQLite does not index foreign keys by itself).
         indexes = [

@@ -58,6 +58,7 @@ class GrantPage:  # funding/grant.html
     fund_visible: bool
     review_names: dict[str, str]
     entries: list[LedgerEntry]  # the ledger entries of the grant the principal may read
+    approval_note: str | None = None  # service.four_eyes_refusal: why the proposer does not approve it
     form: str = ""  # which form on the page the errors belong to: "end", "repay", "pay-<tranche id>"
     errors: dict[str, str] = field(default_factory=dict)
     values: dict = field(default_factory=dict)

@@ -152,6 +152,7 @@ async def _grant_page(request: Request, principal, grant: Grant, form: str = "",
     page = GrantPage(
         grant=grant, tranches=tranches,
         actions=service.grant_actions(principal, grant, park_id),
+        approval_note=service.four_eyes_refusal(principal, grant),
         tranche_actions={t.id: service.tranche_actions(principal, t, grant, park_id) for t in tranches},
         fund_visible=await access.can(principal, grant.fund, "view"),
         review_names=dict(await service.review_options(grant.organization)),

@@ -69,6 +69,17 @@ def _may_approve(principal: Principal, grant: Grant) -> bool:
     return principal.is_(Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
 
 
+def four_eyes_refusal(principal: Principal, grant: Grant) -> str | None:
+    """Why `principal` may not approve the grant they proposed (four eyes), or None: above the
+    threshold a district official approves it, below it another manager or an administrator."""
+    if grant.status != GrantStatus.PROPOSED or grant.proposed_by_id != principal.id:
+        return None
+    if grant.needs_official:
+        return _("You proposed this grant: a district official approves it, not its proposer.")
+    return _("You proposed this grant: another of the park's managers or an administrator approves it, "
+             "not its proposer.")
+
+
 def grant_actions(principal: Principal, grant: Grant, park_id: int) -> frozenset[str]:
     """What `principal` may do with `grant` (of an organization of park `park_id`) now."""
     managing = principal.manages(park_id)
@@ -76,8 +87,8 @@ def grant_actions(principal: Principal, grant: Grant, park_id: int) -> frozenset
     actions = set()
     if managing and status == GrantStatus.DRAFT:
         actions.add("propose")
-    if status == GrantStatus.PROPOSED and _may_approve(principal, grant) and (managing or principal.is_(
-            Role.OFFICIAL)):
+    if (status == GrantStatus.PROPOSED and _may_approve(principal, grant) and (managing or principal.is_(
+            Role.OFFICIAL)) and four_eyes_refusal(principal, grant) is None):
         actions.add("approve")
     if (managing or principal.is_(Role.OFFICIAL)) and status in (GrantStatus.DRAFT, GrantStatus.PROPOSED,
                                                                  GrantStatus.ACTIVE):
@@ -205,8 +216,8 @@ async def propose(principal: Principal, grant: Grant, threshold_fen: int) -> Non
     async with events.transaction():
         needs_official = grant.amount_fen > threshold_fen
         await _move(grant, (GrantStatus.DRAFT,), GrantStatus.PROPOSED, proposed_at=clock.now(),
-                    needs_official=needs_official)
-        grant.needs_official = needs_official
+                    proposed_by_id=principal.id, needs_official=needs_official)
+        grant.needs_official, grant.proposed_by_id = needs_official, principal.id
         await audit.record(principal, "update", grant, {"status": ["draft", "proposed"],
                                                         "needs_official": [None, needs_official]})
         await _tell_the_approvers(principal, grant, needs_official)
@@ -215,7 +226,8 @@ async def propose(principal: Principal, grant: Grant, threshold_fen: int) -> Non
 def awaiting_approval(principal: Principal) -> QuerySet[Grant]:
     """Proposed grants waiting for this principal's approval: those above the threshold for the
     district's officials, the others for their park's managers (whom _tell_the_approvers told)."""
-    grants = access.scope(Grant, principal, "change").filter(status=GrantStatus.PROPOSED)
+    grants = access.scope(Grant, principal, "change").filter(status=GrantStatus.PROPOSED).filter(
+        Q(proposed_by_id__isnull=True) | Q(proposed_by_id__not=principal.id))  # four eyes
     if principal.is_(Role.MANAGER):
         return grants.filter(needs_official=False)
     if principal.is_(Role.OFFICIAL):
@@ -247,6 +259,12 @@ async def approve(principal: Principal, grant: Grant) -> None:
         require_role(principal, Role.ADMIN, Role.OFFICIAL)
     else:
         require_role(principal, Role.ADMIN, Role.OFFICIAL, Role.MANAGER)
+    # The proposer is read afresh: the page's copy may predate the proposal. The check constraint
+    # ck_grant_four_eyes keeps the rule should anything write around this function.
+    proposers: list[int | None] = await db.flat(Grant.filter(id=grant.id).values_list("proposed_by_id", flat=True))
+    grant.proposed_by_id = proposers[0] if proposers else grant.proposed_by_id
+    if refusal := four_eyes_refusal(principal, grant):
+        raise DomainError(refusal)
     async with events.transaction():
         await _move(grant, (GrantStatus.PROPOSED,), GrantStatus.ACTIVE, approved_at=clock.now(),
                     approved_by_id=principal.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -229,18 +230,22 @@ async def free_desks(park: Park) -> list[Space]:
 
 async def decide_admission(
     principal: Principal, organization: Organization, command: DecideAdmission,
+    form_errors: Mapping[str, str] | None = None,
 ) -> AdmissionReview:
     """Records the admission review. Admitting signs the agreement and allocates the desk in the
-    same transaction; the database refuses a desk that someone else took meanwhile."""
+    same transaction; the database refuses a desk that someone else took meanwhile. `form_errors`
+    are the form's own (forms.admission_draft): refused together with this function's, so that one
+    submission reports every wrong field. Only a refusal needs a reason."""
     require_role(principal, Role.ADMIN, Role.MANAGER)
     current = Stage(organization.stage)
     if current not in DECIDABLE_STAGES:
         raise DomainError(_("Only an application that is new or in screening can be decided."))
     park = await Park.get(id=organization.park_id)
     criteria = await criteria_for(park)
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(form_errors or {})
+    decided = "decision" not in errors  # else the draft's decision is a placeholder
     given = {s.criterion_id: (index, s.score) for index, s in enumerate(command.scores)}
-    if set(given) != {c.id for c in criteria}:
+    if set(given) != {c.id for c in criteria} and not any(key.startswith("score_") for key in errors):
         errors["scores"] = _("Score every criterion of the park's scorecard.")
     scores = []
     for criterion in criteria:
@@ -250,14 +255,14 @@ async def decide_admission(
         scores.append({"criterion": criterion.name_zh, "criterion_en": criterion.name_en, "weight": criterion.weight,
                        "max": criterion.max_score, "score": score})
     decision, reason = command.decision, command.reason.strip()
-    if not reason:
-        errors["reason"] = _("This field is required.")
+    if decided and decision == "reject" and not reason:
+        errors.setdefault("reason", _("Give the reason for refusing: the applicant can be told why."))
     agreement_values: dict[str, Any] = {}
     space: Space | None = None
     terms = command.agreement
-    if decision == "admit" and terms is None:
+    if decided and decision == "admit" and terms is None and not {"start_on", "term_months"} & set(errors):
         errors["agreement"] = _("Give the agreement's start date and term to admit.")
-    if decision == "admit" and terms is not None:
+    if decided and decision == "admit" and terms is not None:
         if terms.term_months not in park.agreement_terms:
             errors["agreement.term_months"] = _("Choose one of the options.")
         if terms.space_id is not None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import credit_code
 from incubator.organizations.commands import (
@@ -32,7 +33,7 @@ from incubator.organizations.commands import (
     UpdateRegistration,
 )
 from incubator.organizations.models import OrganizationKind, Registration, Stage, Support
-from incubator.validation import Checker
+from incubator.validation import FOUNDING, IN_SERVICE, PLAUSIBLE, Checker, DateRange
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.I)
@@ -59,8 +60,9 @@ def clean_mobile(check: Checker, name: str = "mobile", required: bool = False) -
     return raw
 
 
-def clean_date(check: Checker, name: str, required: bool = False, not_after: date | None = None) -> date | None:
-    value = check.date(name, required=required)
+def clean_date(check: Checker, name: str, required: bool = False, not_after: date | None = None,
+               within: DateRange = PLAUSIBLE) -> date | None:
+    value = check.date(name, required=required, within=within)
     if value is not None and not_after is not None and value > not_after:
         check.fail(name, _("This date is in the future."))
         return None
@@ -87,7 +89,7 @@ def profile_values(check: Checker, founded_not_after: date | None = None) -> dic
         "name_en": check.text("name_en", 200),
         "kind": check.choice("kind", OrganizationKind),
         "description": check.text("description", 5000),
-        "founded_on": clean_date(check, "founded_on", not_after=founded_not_after),
+        "founded_on": clean_date(check, "founded_on", not_after=founded_not_after, within=FOUNDING),
         "legal_representative": check.text("legal_representative", 60),
         "contact_person": check.text("contact_person", 60),
         "mobile": clean_mobile(check),
@@ -154,7 +156,7 @@ def change_stage(data: Mapping[str, str]) -> ChangeStage:
     check = Checker(data)
     target = check.choice("stage", Stage)
     reason = check.text("reason", 2000)
-    new_end_on = check.date("new_end_on")
+    new_end_on = check.date("new_end_on", within=IN_SERVICE)
     check.done()
     assert target is not None
     return ChangeStage(target=target, reason=reason, new_end_on=new_end_on)
@@ -163,7 +165,7 @@ def change_stage(data: Mapping[str, str]) -> ChangeStage:
 def record_follow_up(data: Mapping[str, str]) -> RecordFollowUp:
     check = Checker(data)
     notes = check.text("notes", 5000, required=True)
-    done_on = check.date("done_on")
+    done_on = check.date("done_on", within=IN_SERVICE)
     check.done()
     return RecordFollowUp(notes=notes, done_on=done_on)
 
@@ -205,7 +207,18 @@ def criteria_values(criteria: Sequence[object]) -> dict[str, str]:
 def decide_admission(data: Mapping[str, str], criterion_ids: Sequence[int],
                      supports: Iterable[object] = ()) -> DecideAdmission:
     """The admission form: a score_<criterion id> input per criterion of the park, the decision,
-    its reason and, when admitting, the agreement's start, term, supports and desk."""
+    its reason (the service requires one to refuse) and, when admitting, the agreement's start,
+    term, supports and desk."""
+    command, errors = admission_draft(data, criterion_ids, supports)
+    if errors:
+        raise ValidationFailed(errors)
+    return command
+
+
+def admission_draft(data: Mapping[str, str], criterion_ids: Sequence[int],
+                    supports: Iterable[object] = ()) -> tuple[DecideAdmission, dict[str, str]]:
+    """The admission form as far as it reads, and its errors (by input): the service checks the
+    rest of this command and reports its errors with these, every wrong field at once."""
     check = Checker(data)
     scores = []
     for criterion_id in criterion_ids:
@@ -213,19 +226,19 @@ def decide_admission(data: Mapping[str, str], criterion_ids: Sequence[int],
         if score is not None:
             scores.append(CriterionScore(criterion_id=criterion_id, score=score))
     decision = check.one_of("decision", ("admit", "reject"))
-    reason = check.text("reason", 2000, required=True)
+    reason = check.text("reason", 2000)
     agreement = None
     if decision == "admit":
-        start_on = check.date("start_on", required=True)
+        start_on = check.date("start_on", required=True, within=IN_SERVICE)
         term = check.integer("term_months", minimum=1, maximum=120, required=True)
         space_id = check.integer("space_id", minimum=1)
         if start_on is not None and term is not None:
             agreement = AgreementTerms(start_on=start_on, term_months=term, supports=_supports(supports),
                                        space_id=space_id)
-    check.done()
-    assert decision in ("admit", "reject")
-    return DecideAdmission(scores=tuple(scores), decision=decision, reason=reason,  # type: ignore[arg-type]
-                           agreement=agreement)
+    # Without a decision the draft says "admit" with no agreement: the service leaves out the
+    # checks that depend on the decision while the form reports it missing.
+    return DecideAdmission(scores=tuple(scores), decision=decision or "admit", reason=reason,  # type: ignore[arg-type]
+                           agreement=agreement), check.errors
 
 
 def score_fields(command: DecideAdmission) -> dict[str, str]:

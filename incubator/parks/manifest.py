@@ -31,7 +31,8 @@ capability = Capability(
     rules="incubator.parks.rules",
     routes=_routes,
     nav=[NavItem("parks:list", N_("Parks"), frozenset(r.value for r in Role), order=10)],
-    park_figures=[ParkFigure("spaces", N_("Spaces"), N_("%(n)s spaces"), _spaces, order=20)],
+    park_figures=[ParkFigure("spaces", N_("Spaces"), N_("%(num)s space"), _spaces, order=20,
+                             plural=N_("%(num)s spaces"))],
     audit=[
         AuditKind("Park", N_("Park"), {
             "kind": Field(N_("Kind"), PARK_KIND_LABELS), "theme": N_("Theme"), "address": N_("Address"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from incubator.access import Account
-from incubator.capability import ParkFigure, ParkLink
+from incubator.capability import ParkFigure, ParkLink, SpaceLink
 from incubator.parks.models import Park, Space
 
 
@@ -31,6 +31,15 @@ class ParkPage:  # parks/detail.html
     hours: dict[int, list[str]]  # space id → its opening hours in runs of days (service.opening_hours_summary)
     managers: list[Account]  # the park's managers the principal may know of
     links: list[ParkLink]  # other capabilities' pages about this park, for this principal
+
+
+@dataclass
+class SpacePage:  # parks/space.html
+    space: Space
+    park: Park
+    actions: frozenset[str]  # service.space_actions
+    hours: list[str]  # its opening hours in runs of days (service.opening_hours_summary)
+    links: list[SpaceLink]  # other capabilities' pages about this space (its week, booking), for this principal
 
 
 @dataclass

@@ -14,7 +14,7 @@ from incubator.errors import DomainError
 from incubator.i18n import gettext as _
 from incubator.parks import forms, service
 from incubator.parks.models import PARK_KIND_LABELS, SPACE_KIND_LABELS, WEEKDAY_LABELS, WEEKDAYS, Park, Space
-from incubator.parks.pages import ParkFormPage, ParkPage, ParksPage, SpaceFormPage
+from incubator.parks.pages import ParkFormPage, ParkPage, ParksPage, SpaceFormPage, SpacePage
 from incubator.roles import Role
 from incubator.web import current, flash, form_data, form_errors, path_int, query_text, redirect, render, status_for
 
@@ -90,6 +90,17 @@ async def park_update(request: Request) -> Response:
     return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been saved."))
 
 
+async def space_detail(request: Request) -> Response:
+    """A space: what it is, when it is open, and (as other capabilities say) its week and booking."""
+    principal = current(request)
+    space = await access.get_or_404(Space, principal, id=path_int(request, "id"))
+    park = await access.get_or_404(Park, principal, id=space.park_id)
+    links = [link for link in capability.space_links() if await link.shows(principal, space)]
+    return render(request, "parks/space.html", SpacePage(
+        space=space, park=park, actions=service.space_actions(principal, space),
+        hours=service.opening_hours_summary(space.opening_hours), links=links))
+
+
 def _space_form(park: Park, space: Space | None, values: dict, errors: dict) -> SpaceFormPage:
     return SpaceFormPage(park=park, space=space, values=values, errors=errors,
                          kinds=[(k.value, _(label)) for k, label in SPACE_KIND_LABELS.items()],
@@ -145,6 +156,7 @@ routes = [
     Route("/parks/{id:int}", park_update, methods=["POST"], name="parks:update"),
     Route("/parks/{id:int}/spaces/new", space_new, methods=["GET"], name="parks:space_new"),
     Route("/parks/{id:int}/spaces", space_create, methods=["POST"], name="parks:space_create"),
+    Route("/spaces/{id:int}", space_detail, methods=["GET"], name="parks:space"),
     Route("/spaces/{id:int}/edit", space_edit, methods=["GET"], name="parks:space_edit"),
     Route("/spaces/{id:int}", space_update, methods=["POST"], name="parks:space_update"),
 ]

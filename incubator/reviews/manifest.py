@@ -82,5 +82,7 @@ capability = Capability(
             "scores": N_("Scores"),
         }),
         AuditKind("Park", N_("Park"), {"review_plan": Field(N_("Review plan"), show=_plan)}),
+        # A fact the review weighs, recorded by the system (a no-show at a booked room).
+        AuditKind("ReviewFact", N_("Fact for a review"), {"review_id": N_("Review"), "kind": N_("Kind")}),
     ],
 )

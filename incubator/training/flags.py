@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from incubator import db
 from incubator.booking.service import Slot, local_instant
-from incubator.flags.service import Wanted
+from incubator.flags.service import Wanted, named
 from incubator.training.models import LIVE_STATUSES, Seat, TrainingSession
 from incubator.training.service import audience_filter
 
@@ -22,11 +22,11 @@ async def unsigned_mandatory(today: date) -> list[Wanted]:
     for session in sessions:
         signed = set(await db.flat(Seat.filter(session_id=session.id, status__in=list(LIVE_STATUSES)).values_list(
             "organization_id", flat=True)))
-        for organization_id, name in await audience_filter(session).values_list("id", "name_zh"):
+        for organization_id, name, name_en in await audience_filter(session).values_list("id", "name_zh", "name_en"):
             if organization_id not in signed:
                 wanted.append(Wanted("training_unsigned", "TrainingSession", session.id, session.park_id,
                                      organization_id, period=f"organization:{organization_id}",
                                      due_on=session.starts_at.date(),
-                                     details={"organization": name, "session": session.title,
+                                     details={**named(name, name_en), "session": session.title,
                                               "when": Slot(session.starts_at, session.ends_at).label()}))
     return wanted

@@ -62,6 +62,7 @@ class SessionPage:  # training/detail.html
     materials: list[Material]  # the session's files, newest first
     errors: dict[str, str] = field(default_factory=dict)  # the sign-up's or the material's form
     values: dict[str, str] = field(default_factory=dict)  # the material form's text, when refused
+    states: dict[int, str] = field(default_factory=dict)  # seat id → what its row says (service.seat_state)
 
 
 @dataclass

@@ -46,6 +46,7 @@ from incubator.training.pages import (
     SheetPage,
 )
 from incubator.web import (
+    absolute_url,
     current,
     export,
     export_routes,
@@ -112,7 +113,7 @@ async def sessions_page(request: Request) -> Response:
                                           status__in=list(LIVE_STATUSES)).group_by("session_id").annotate(
                 n=Count("id")).values_list("session_id", "n"))
     secret = await feeds.token(request.app.state.settings.secret_key, principal.id)
-    feed = f"{str(request.base_url).rstrip('/')}/training/feed/{principal.id}/{secret}.ics"
+    feed = absolute_url(request, f"/training/feed/{principal.id}/{secret}.ics")
     return render(request, "training/list.html", SessionsPage(
         sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), params.get("when") == "past",
         service.keeps_roster(principal), feed, service.reads_figures(principal), page, params, urlencode(params),
@@ -247,7 +248,8 @@ async def session_view(request: Request, principal: Principal, session: Training
     seats = list(await access.scope(Seat, principal).filter(
         session_id=session.id, status__in=list(LIVE_STATUSES)).select_related("person", "organization").only(
         "id", "status", "organization_id", "person_id", "signed_up_at", "attendance", "session_id", "person__id",
-        "person__name", "organization__id", "organization__name_zh").order_by("status", "signed_up_at", "id"))
+        "person__name", "organization__id", "organization__name_zh", "organization__name_en", "checked_in_at").order_by(
+        "status", "signed_up_at", "id"))
     seats.sort(key=lambda s: (s.status != SeatStatus.SEATED, s.signed_up_at, s.id))
     roster: list[Person] = []
     may_sign_up = False
@@ -266,7 +268,7 @@ async def session_view(request: Request, principal: Principal, session: Training
         service.promotes(session), service.attended(seats), await service.feedback_seats(principal, session),
         await service.satisfaction(session) if service.sees_satisfaction(principal, session) else None,
         list(await Material.filter(session_id=session.id).order_by("-uploaded_at", "-id").limit(50)), errors or {},
-        values or {})
+        values or {}, states={s.id: service.seat_state(s) for s in seats})
     return render(request, "training/detail.html", page, status_code=status_code)
 
 
@@ -357,7 +359,7 @@ async def screen_page(request: Request) -> Response:
     session, _park = await _changeable(request, principal)
     settings = request.app.state.settings
     code = service.current_code(settings.secret_key, session)
-    url = f"{settings.base_url}/training/{session.id}/check-in?code={code}" if code else ""
+    url = absolute_url(request, f"/training/{session.id}/check-in?code={code}") if code else ""
     return render(request, "training/screen.html", ScreenPage(session, qr_svg(url) if code else None, url),
                   block="code")
 

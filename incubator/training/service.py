@@ -35,7 +35,7 @@ from incubator.i18n import gettext as _
 from incubator.notifications import service as notifications
 from incubator.organizations.graduation import Check
 from incubator.organizations.models import RESIDENT_STAGES, Organization
-from incubator.parks.models import Park, Space
+from incubator.parks.models import Park, Space, SpaceKind
 from incubator.roles import Role
 from incubator.training.commands import (
     AddTopic,
@@ -51,6 +51,7 @@ from incubator.training.commands import (
     SignUp,
 )
 from incubator.training.models import (
+    ATTENDANCE_LABELS,
     ATTENDED,
     LIVE_STATUSES,
     Attendance,
@@ -111,10 +112,17 @@ def _detail_values(details: SessionDetails) -> dict[str, Any]:
     }
 
 
+# A session is held in a room people gather in: never at a desk, in an organization's office or
+# in the reception area (the park's other kinds of space).
+TRAINING_ROOM_KINDS = (SpaceKind.MEETING_ROOM, SpaceKind.TRAINING_ROOM, SpaceKind.ACTIVITY_HALL)
+
+
 async def _room(principal: Principal, park_id: int, space_id: int) -> Space:
     space = await Space.get_or_none(id=space_id, park_id=park_id, is_active=True)
     if space is None:
         raise ValidationFailed({"space_id": _("Choose one of the options.")})
+    if space.kind not in TRAINING_ROOM_KINDS:
+        raise ValidationFailed({"space_id": _("Training is held in a meeting room, a training room or a hall.")})
     return space
 
 
@@ -437,6 +445,18 @@ def waitlist_places(principal: Principal, session: TrainingSession, seats: list[
 def attended(seats: list[Seat]) -> set[int]:
     """The seats whose attendance stands (present or late): they credit hours and are certified."""
     return {s.id for s in seats if s.status == SeatStatus.SEATED and s.attendance in ATTENDED}
+
+
+def seat_state(seat: Seat) -> str:
+    """What a seat's row says: once attendance is taken, how the person attended (present, late,
+    absent), not only that they held a seat."""
+    if seat.status == SeatStatus.WAITLISTED:
+        return _("Waitlisted")
+    if seat.attendance != Attendance.UNMARKED:
+        return _(ATTENDANCE_LABELS[Attendance(seat.attendance)])
+    if seat.checked_in_at is not None:
+        return _("Checked in")
+    return _("Seated")
 
 
 def offers_fill(principal: Principal, session: TrainingSession, seats: list[Seat]) -> bool:
@@ -899,9 +919,9 @@ def reads_figures(principal: Principal) -> bool:
 # ---- lookups for pages ----------------------------------------------------------------------------
 
 async def rooms(park_id: int) -> list[Space]:
-    """The rooms a session of the park may hold."""
-    return list(await Space.filter(park_id=park_id, is_active=True).only("id", "name", "park_id", "capacity")
-                .order_by("name", "id"))
+    """The rooms a session of the park may be held in (TRAINING_ROOM_KINDS)."""
+    return list(await Space.filter(park_id=park_id, is_active=True, kind__in=list(TRAINING_ROOM_KINDS)).only(
+        "id", "name", "park_id", "capacity").order_by("name", "id"))
 
 
 async def topics() -> list[Topic]:

@@ -170,3 +170,15 @@ async def test_the_api_is_read_only(browser, manager):
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         response = await browser.client.request(method, "/api/v1/organizations", headers=bearer(secret))
         assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+
+
+async def test_revoking_asks_first_also_without_javascript(new_browser, manager):
+    """The revoke button opens a disclosure holding a warning and the real form."""
+    await make_token(manager, name="报表同步")
+    token = await ApiToken.get(user_id=manager.id)
+    owner = await signed_in(new_browser, manager)
+    page = (await owner.get("/account/tokens")).text
+    disclosure = page.split('<details class="confirm">')[1].split("</details>")[0]
+    assert f'action="/account/tokens/{token.id}/revoke"' in disclosure and "报表同步" in disclosure
+    assert disclosure.index("<summary") < disclosure.index("<form")
+    assert f'action="/account/tokens/{token.id}/revoke"' not in page.replace(disclosure, "")

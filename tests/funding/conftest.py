@@ -3,8 +3,11 @@ from datetime import date
 import pytest_asyncio
 
 from incubator.access import Principal
+from incubator.auth.models import User
+from incubator.auth.service import create_user_plain
 from incubator.funding import forms, service
 from incubator.funding.models import Fund
+from incubator.roles import Role
 from tests.organizations.conftest import admitted, applicant, desk, incubating, manager_principal  # noqa: F401
 
 
@@ -28,8 +31,27 @@ def grant_form(fund, amount="30000", tranches=(("10000", "on_signing", {}), ("20
     return form
 
 
+async def second_manager(park_id: int) -> Principal:
+    """Another manager of the park: four eyes, the one who proposes a grant never approves it."""
+    from tests.conftest import PASSWORD
+
+    username = f"manager.second.{park_id}"
+    user = await User.get_or_none(username=username) or await create_user_plain(
+        username, PASSWORD, Role.MANAGER, display_name="Second Manager", park_ids=[park_id])
+    return Principal(user, frozenset({park_id}))
+
+
 async def approved_grant(principal, organization, fund, settings, **kwargs):
+    """A grant `principal` drafted and proposed, approved by someone else: the park's second manager,
+    or above the threshold an administrator."""
     grant = await service.draft_grant(principal, organization, forms.draft_grant(grant_form(fund, **kwargs)))
     await service.propose(principal, grant, settings.grant_approval_threshold_fen)
-    await service.approve(principal, grant)
+    if grant.needs_official:
+        from tests.conftest import PASSWORD
+
+        admin = await User.get_or_none(username="grant.admin") or await create_user_plain(
+            "grant.admin", PASSWORD, Role.ADMIN, display_name="Grant Admin")
+        await service.approve(Principal(admin), grant)
+    else:
+        await service.approve(await second_manager(organization.park_id), grant)
     return grant

@@ -7,7 +7,7 @@ from incubator.errors import DomainError
 from incubator.funding import forms, service
 from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheStatus
 from incubator.organizations.models import Organization
-from tests.funding.conftest import approved_grant, grant_form
+from tests.funding.conftest import approved_grant, grant_form, second_manager
 
 REQUESTS = 10
 
@@ -26,7 +26,8 @@ async def test_concurrent_approvals_never_overcommit_the_fund(admitted, manager_
             fund, amount="30000", tranches=(("30000", "on_signing", {}),)) | {"purpose": f"项目{n}"}))
         await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
         grants.append(await Grant.get(id=grant.id))
-    results = await outcomes(service.approve(manager_principal, g) for g in grants)
+    approver = await second_manager(admitted.park_id)  # four eyes: not the proposer
+    results = await outcomes(service.approve(approver, g) for g in grants)
     assert results.count("ok") == 3
     assert all(r == "ok" or "该资金的可用余额不足" in r for r in results)
     fund = await Fund.get(id=fund.id)
@@ -52,9 +53,7 @@ async def test_concurrent_payments_pay_a_tranche_once(admitted, manager_principa
 
 async def test_concurrent_approvals_through_http(admitted, manager, fund, settings, new_browser):
     organization = await Organization.get(id=admitted.id)
-    from incubator.access import Principal
-
-    principal = Principal(manager, frozenset({organization.park_id}))
+    principal = await second_manager(organization.park_id)  # proposes; "manager" approves (four eyes)
     ids = []
     for n in range(REQUESTS):
         grant = await service.draft_grant(principal, organization, forms.draft_grant(grant_form(

@@ -140,7 +140,7 @@ async def test_a_manager_reads_only_their_parks_entries_of_a_district_fund(
     from incubator.funding.models import Tranche
     from incubator.organizations.models import Organization
     from incubator.roles import Role
-    from tests.funding.conftest import approved_grant
+    from tests.funding.conftest import approved_grant, second_manager
 
     await approved_grant(manager_principal, admitted, fund, settings, amount="30000",
                                 tranches=(("30000", "on_signing", {}),))
@@ -152,7 +152,7 @@ async def test_a_manager_reads_only_their_parks_entries_of_a_district_fund(
                                                           "condition_0": "on_signing"}))
     other_principal = Principal(other_manager, frozenset({other_park.id}))
     await service.propose(other_principal, theirs, settings.grant_approval_threshold_fen)
-    await service.approve(other_principal, theirs)
+    await service.approve(await second_manager(other_park.id), theirs)  # four eyes
     tranche = await Tranche.get(grant_id=theirs.id)
     await service.disburse(other_principal, tranche,
                            forms.disburse({"paid_on": "2026-03-02", "voucher": "RX-2026-0042"}))
@@ -209,3 +209,35 @@ async def test_the_grants_list_pages_fifty_at_a_time_and_narrows_to_one_fund(bro
     assert of_fund.text.count("甲乙") == 1 and "丙丁" not in of_fund.text
     fund_page = await browser.get(f"/funds/{fund.id}")
     assert f"/grants?fund={fund.id}" in fund_page.text  # the fund page shows the newest, and links to them all
+
+
+async def test_approving_more_than_the_fund_has_left_is_refused_on_the_grant_page(browser, official, admitted,
+                                                                                    manager_principal, fund, settings):
+    """The service's friendly check, before the database's: without it the check constraint
+    (committed ≤ budget) fails inside the request, a 500, and the manager learns nothing."""
+    from incubator import i18n
+    from incubator.audit.models import AuditEntry
+    from incubator.funding import service
+    from incubator.funding.models import LedgerEntry
+    from tests.funding.conftest import grant_form
+
+    grant = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(
+        fund, amount="20000", tranches=(("20000", "on_signing", {}),))))
+    await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
+    await Fund.filter(id=fund.id).update(committed_fen=90_000_00)  # ¥10,000 left of ¥100,000
+    await browser.login("official")  # not the manager who proposed it
+    audit_rows, entries = await AuditEntry.all().count(), await LedgerEntry.all().count()
+    response = await browser.post(f"/grants/{grant.id}/approve")
+    assert response.status_code == 303 and response.headers["location"].endswith(f"/grants/{grant.id}")
+    page = await browser.get(response.headers["location"])
+    token = i18n.set_locale("zh_CN")
+    try:
+        refusal = i18n.gettext("The fund does not have %(amount)s left to commit.",
+                               amount=i18n.format_money(20_000_00))
+    finally:
+        i18n.reset_locale(token)
+    assert page.status_code == 200 and refusal in page.text
+    assert (await Fund.get(id=fund.id)).committed_fen == 90_000_00
+    assert (await Grant.get(id=grant.id)).status == GrantStatus.PROPOSED
+    assert (await Tranche.get(grant_id=grant.id)).status != TrancheStatus.READY
+    assert (await AuditEntry.all().count(), await LedgerEntry.all().count()) == (audit_rows, entries)

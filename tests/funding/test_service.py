@@ -3,12 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from tortoise.exceptions import IntegrityError
 
+from incubator.access import Principal
 from incubator.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from incubator.funding import forms, service
 from incubator.funding.models import Fund, Grant, GrantStatus, LedgerEntry, Tranche, TrancheStatus
 from incubator.reviews.models import Review
-from tests.funding.conftest import approved_grant, grant_form
+from tests.funding.conftest import approved_grant, grant_form, second_manager
 from tests.helpers import assert_audited
 
 
@@ -221,8 +223,9 @@ async def test_approval_commits_the_amount_is_audited_and_releases_what_is_due(a
         ("10000", "on_date", {"release_on": "2026-01-02"})))))
     await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
     await assert_audited(grant, "update", actor=manager_principal, changes={"status": "proposed"})
-    await service.approve(manager_principal, await Grant.get(id=grant.id))
-    await assert_audited(grant, "update", actor=manager_principal,
+    approver = await second_manager(admitted.park_id)
+    await service.approve(approver, await Grant.get(id=grant.id))
+    await assert_audited(grant, "update", actor=approver,
                          changes={"status": "active", "committed_fen": 30_000_00})
     statuses = await Tranche.filter(grant_id=grant.id).order_by("sequence").values_list("status", flat=True)
     assert statuses == [TrancheStatus.READY] * 3
@@ -268,3 +271,50 @@ async def test_a_page_of_the_ledger_shows_the_running_balances_of_the_whole_ledg
     assert view.hidden_count == 120 - len(mine)
     assert view.hidden_committed_fen == fund.committed_fen - sum(e.committed_delta_fen for e in mine)
     assert view.hidden_disbursed_fen == fund.disbursed_fen - sum(e.disbursed_delta_fen for e in mine)
+
+
+async def test_the_proposer_never_approves_below_or_above_the_threshold(admitted, manager_principal, official_principal,
+                                                                      fund, settings):
+    """Four eyes: below the threshold another manager (or an administrator) approves, above it an
+    official; the one who proposed is refused with a message, and the grant page offers no approval."""
+    small = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund)))
+    await service.propose(manager_principal, small, settings.grant_approval_threshold_fen)
+    small = await Grant.get(id=small.id)
+    assert small.proposed_by_id == manager_principal.id and not small.needs_official
+    assert "approve" not in service.grant_actions(manager_principal, small, admitted.park_id)
+    with pytest.raises(DomainError) as refused:
+        await service.approve(manager_principal, small)
+    assert refused.value.message == service.four_eyes_refusal(manager_principal, small)
+    assert (await Grant.get(id=small.id)).status == GrantStatus.PROPOSED
+    assert small not in await service.awaiting_approval(manager_principal)
+    other = await second_manager(admitted.park_id)
+    assert "approve" in service.grant_actions(other, small, admitted.park_id)
+    await service.approve(other, small)
+    assert (await Grant.get(id=small.id)).approved_by_id == other.id
+
+    large = await service.draft_grant(other, admitted, forms.draft_grant(grant_form(
+        fund, amount="60000", tranches=(("60000", "on_signing", {}),))))
+    await service.propose(other, large, 50_000_00)
+    large = await Grant.get(id=large.id)
+    assert large.needs_official and "approve" not in service.grant_actions(other, large, admitted.park_id)
+    assert service.four_eyes_refusal(other, large) != service.four_eyes_refusal(manager_principal, small)
+    await service.approve(official_principal, large)
+    assert (await Grant.get(id=large.id)).status == GrantStatus.ACTIVE
+
+
+async def test_an_administrator_who_proposed_does_not_approve_either(admitted, admin, fund, settings):
+    boss = Principal(admin)
+    grant = await service.draft_grant(boss, admitted, forms.draft_grant(grant_form(fund)))
+    await service.propose(boss, grant, settings.grant_approval_threshold_fen)
+    grant = await Grant.get(id=grant.id)
+    assert "approve" not in service.grant_actions(boss, grant, admitted.park_id)
+    with pytest.raises(DomainError):
+        await service.approve(boss, grant)
+
+
+async def test_the_database_refuses_an_approval_by_the_proposer(admitted, manager_principal, fund, settings):
+    """ck_grant_four_eyes, on SQLite and PostgreSQL: a write around the service cannot break the rule."""
+    grant = await service.draft_grant(manager_principal, admitted, forms.draft_grant(grant_form(fund)))
+    await service.propose(manager_principal, grant, settings.grant_approval_threshold_fen)
+    with pytest.raises(IntegrityError):
+        await Grant.filter(id=grant.id).update(approved_by_id=manager_principal.id)

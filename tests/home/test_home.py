@@ -62,7 +62,9 @@ async def test_a_member_sees_their_next_review_their_flags_and_funding(browser, 
     await make_user("member.zhou", Role.MEMBER, organization=admitted)
     grant = await funding.draft_grant(manager_principal, admitted, funding_forms.draft_grant(grant_form(fund)))
     await funding.propose(manager_principal, grant, threshold_fen=50_000_00)
-    await funding.approve(manager_principal, grant)
+    from tests.funding.conftest import second_manager
+
+    await funding.approve(await second_manager(admitted.park_id), grant)  # four eyes
     await flags.refresh_all(date(2026, 3, 25))  # the onboarding check is due on 1 April
     await browser.login("member.zhou")
     home = await browser.get("/")

@@ -51,3 +51,22 @@ def test_the_inbox_imports_no_capability_above_it():
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert ".".join(node.module.split(".")[:2]) not in higher, (source.name, node.module)
+
+
+
+async def test_the_unread_count_beside_the_name_says_what_it_counts(new_browser, make_user):
+    """The header's bare number is labelled (a tooltip, and text for screen readers), with a plural."""
+    from datetime import UTC, datetime
+
+    from incubator.roles import Role
+
+    reader = await make_user("reader.en", Role.MANAGER, language="en")
+    for n in range(3):
+        await service.notify(reader.id, "flag", "/flags", {"n": n})
+    browser = new_browser()
+    await browser.login("reader.en")
+    badge = (await browser.get("/inbox/unread")).text
+    assert 'title="3 unread messages"' in badge and '<span class="sr-only">3 unread messages</span>' in badge
+    ids = await Notification.filter(user_id=reader.id).order_by("id").limit(2).values_list("id", flat=True)
+    await Notification.filter(id__in=list(ids)).update(read_at=datetime.now(UTC))
+    assert 'title="1 unread message"' in (await browser.get("/inbox/unread")).text

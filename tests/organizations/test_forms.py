@@ -113,9 +113,10 @@ def test_admission_scores_are_rows_by_criterion():
                                  space_id=4))
     rejected = forms.decide_admission({**data, "decision": "reject", "start_on": ""}, [7, 9])
     assert rejected.decision == "reject" and rejected.agreement is None
+    # A reason is the service's to require, and only to refuse.
     assert errors_of(forms.decide_admission, {"score_7": "x", "decision": "admit", "reason": "",
                                               "term_months": ""}, [7, 9]) == {
-        "score_7", "score_9", "reason", "start_on", "term_months"}
+        "score_7", "score_9", "start_on", "term_months"}
     # The service's errors on a row show beside that criterion's input.
     shown = form_errors(ValidationFailed({"scores[1].score": "!", "agreement.space_id": "?"}),
                         forms.score_fields(command))

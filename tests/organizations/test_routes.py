@@ -273,3 +273,35 @@ async def test_overdue_registration_list_shows_fifty_a_page_oldest_admission_fir
     second = await browser.get("/organizations/registration-overdue?page=2")
     assert first.text.count("逾期组织") == 50 and "逾期组织50" in first.text  # the longest-waiting first
     assert second.text.count("逾期组织") == 1 and "逾期组织00" in second.text
+
+
+async def test_admitting_needs_no_reason_but_refusing_does(browser, manager, park, applicant, desk):
+    await browser.login("manager")
+    form = await browser.get(f"/organizations/{applicant.id}/admission")
+    scores = {name: "8" for name in re.findall(r'name="(score_\d+)"', form.text)}
+    refused = await browser.post(f"/organizations/{applicant.id}/admission", {
+        **scores, "decision": "reject", "reason": ""})
+    assert refused.status_code == 400 and 'id="e-reason"' in refused.text
+    admitted = await browser.post(f"/organizations/{applicant.id}/admission", {
+        **scores, "decision": "admit", "reason": "", "start_on": "2026-03-01", "term_months": "12"})
+    assert admitted.status_code == 303
+    assert (await Organization.get(id=applicant.id)).stage == Stage.ADMITTED
+
+
+async def test_every_error_of_the_admission_form_comes_back_at_once(browser, manager, park, applicant):
+    """The form's own errors (a score that is not a number) and the service's (a score above the
+    criterion's maximum, a refusal without a reason, a term the park does not offer) in one answer."""
+    await browser.login("manager")
+    form = await browser.get(f"/organizations/{applicant.id}/admission")
+    names = re.findall(r'name="(score_\d+)"', form.text)
+    rest = {name: "5" for name in names[2:]}
+    response = await browser.post(f"/organizations/{applicant.id}/admission", {
+        names[0]: "x", names[1]: "99", **rest, "decision": "reject", "reason": ""})
+    assert response.status_code == 400
+    for field in (names[0], names[1], "reason"):
+        assert f'id="e-{field}"' in response.text, field
+    admit = await browser.post(f"/organizations/{applicant.id}/admission", {
+        names[0]: "x", names[1]: "99", **rest, "decision": "admit", "start_on": "2026-03-01", "term_months": "7"})
+    for field in (names[0], names[1], "term_months"):
+        assert f'id="e-{field}"' in admit.text, field
+    assert (await Organization.get(id=applicant.id)).stage == Stage.APPLIED

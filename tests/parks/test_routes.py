@@ -127,3 +127,17 @@ async def test_the_park_page_links_to_the_scorecard_plan_and_form_only_where_the
     assert "admission-criteria" not in page and "review-plan" not in page
     await Park.filter(id=park.id).update(is_active=False)
     assert f"/parks/{park.id}/apply" not in (await reading.get(f"/parks/{park.id}")).text
+
+
+async def test_a_space_has_a_page(browser, manager, member, space, park):
+    """GET /spaces/N answered 405: a space's page says what it is, when it opens and where."""
+    await browser.login("member")
+    page = await browser.get(f"/spaces/{space.id}")
+    assert page.status_code == 200
+    assert space.name in page.text and park.name_zh in page.text and "12" in page.text
+    assert f'href="/parks/{park.id}"' in page.text and f"/spaces/{space.id}/edit" not in page.text
+    park_page = await browser.get(f"/parks/{park.id}")
+    assert f'href="/spaces/{space.id}"' in park_page.text
+    await browser.login("manager")
+    assert f"/spaces/{space.id}/edit" in (await browser.get(f"/spaces/{space.id}")).text
+    assert (await browser.get("/spaces/999999")).status_code == 404

@@ -215,3 +215,74 @@ async def test_a_member_corrects_a_persons_details_and_a_wrong_phone_keeps_the_r
     assert saved.status_code == 303
     fresh = await Person.get(id=person.id)
     assert (fresh.name, fresh.phone, fresh.role) == ("孙小八", "13912345678", "volunteer")
+
+
+async def test_a_seat_reads_its_attendance_and_is_given_back_only_after_confirming(
+        app, new_browser, manager, member, organization, park, room, topic, frozen):
+    """Once attendance is taken the row says how the person attended, not "seated"; giving a seat
+    back is a disclosure whose body holds the warning and the real form (no script needed)."""
+    organization.stage = "incubating"
+    await organization.save()
+    boss = new_browser()
+    await boss.login("manager")
+    assert (await boss.post(f"/parks/{park.id}/training/new", {
+        "title": "财务工作坊", "topic_id": str(topic.id), "trainer": "李老师", "space_id": str(room.id),
+        "day": TUESDAY.isoformat(), "start": "14:00", "end": "17:00", "capacity": "5", "per_organization": "2",
+        "cancel_hours": "24", "credit_hours": "3", "audience": "residents", "weeks": "1"})).status_code == 303
+    session = await TrainingSession.get(title="财务工作坊")
+    person = await Person.create(organization=organization, name="赵六")
+    people = new_browser()
+    await people.login("member")
+    assert (await people.post(f"/training/{session.id}/sign-up", {"person_ids": str(person.id)})).status_code == 303
+    seat = await Seat.get(person_id=person.id)
+    page = (await people.get(f"/training/{session.id}")).text
+    give_back = page.split('<details class="confirm">')[1].split("</details>")[0]
+    assert f'action="/training/seats/{seat.id}/cancel"' in give_back and "赵六" in give_back
+    assert '<div class="actions">' in page  # its actions spaced apart, also on a phone
+
+    frozen.move_to(session.starts_at - timedelta(minutes=5))
+    await boss.login("manager")
+    await people.login("member")
+    assert (await boss.post(f"/training/seats/{seat.id}/attendance", {"attendance": "present"})).status_code in (
+        200, 303)
+    row = (await people.get(f"/training/{session.id}")).text.split("赵六")[1].split("</tr>")[0]
+    assert "出席" in row and "已获名额" not in row  # Present, not Seated
+
+
+async def test_training_is_planned_in_rooms_only(boss, park, room, topic):
+    """Desks, offices and the reception area are neither offered nor accepted for a session."""
+    from datetime import time
+
+    import pytest
+
+    from incubator.errors import ValidationFailed
+    from incubator.parks.models import WEEKDAYS, Space, SpaceKind
+    from incubator.training import service
+    from incubator.training.commands import PlanSessions
+    from tests.training.conftest import details
+
+    hours = {day: ["08:00", "22:00"] for day in WEEKDAYS}
+    hall = await Space.create(park=park, kind=SpaceKind.ACTIVITY_HALL, name="多功能厅", capacity=80,
+                              opening_hours=hours)
+    desk = await Space.create(park=park, kind=SpaceKind.DESK, name="工位 01", capacity=2, opening_hours=hours)
+    reception = await Space.create(park=park, kind=SpaceKind.RECEPTION, name="接待区", capacity=8,
+                                   opening_hours=hours)
+    offered = {s.id for s in await service.rooms(park.id)}
+    assert offered == {room.id, hall.id}
+    for space in (desk, reception):
+        with pytest.raises(ValidationFailed) as refused:
+            await service.plan(boss, PlanSessions(park_id=park.id, space_id=space.id, day=TUESDAY, start=time(14),
+                                                  end=time(17), weeks=1, details=details(topic)))
+        assert set(refused.value.errors) == {"space_id"}
+    assert await TrainingSession.all().count() == 0
+
+
+async def test_the_roster_names_its_action_and_the_state_apart(new_browser, member, organization):
+    """"已离开" was the button that marks a person as gone, read as their state."""
+    await Person.create(organization=organization, name="钱七")
+    await Person.create(organization=organization, name="孙八", is_active=False)
+    people = new_browser()
+    await people.login("member")
+    page = (await people.get("/training/people")).text
+    assert ">已离开<" not in page and ">已回归<" not in page
+    assert "No longer with the organization" in page or "已不在本组织" in page

@@ -11,7 +11,6 @@ from incubator.access import Principal
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations import admission, forms
-from incubator.organizations.commands import DecideAdmission
 from incubator.organizations.models import (
     KIND_LABELS,
     SUPPORT_LABELS,
@@ -56,14 +55,13 @@ async def admission_decide(request: Request) -> Response:
     data = await form_data(request)
     supports = [str(v) for v in form.getlist("supports")]
     criteria = await admission.criteria_for(await access.get_or_404(Park, principal, id=organization.park_id))
-    command: DecideAdmission | None = None
+    command, problems = forms.admission_draft(data, [c.id for c in criteria], supports)
     try:
-        command = forms.decide_admission(data, [c.id for c in criteria], supports)
-        review = await admission.decide_admission(principal, organization, command)
+        review = await admission.decide_admission(principal, organization, command, problems)
     except PermissionDenied:
         raise
     except DomainError as exc:
-        errors = form_errors(exc, forms.score_fields(command) if command else forms.FIELDS)
+        errors = form_errors(exc, forms.score_fields(command))
         page = await _admission_page(principal, organization, {**data, "supports": supports}, errors)
         return render(request, "organizations/admission.html", page, status_code=400)
     message = _("Admitted: the agreement is signed.") if review.decision == "admit" else _(
