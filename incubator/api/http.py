@@ -26,6 +26,7 @@ from incubator.access import Principal
 from incubator.api import tokens
 from incubator.auth.models import ParkManager, User
 from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from incubator.i18n import gettext as _
 from incubator.middleware.urls import url_problem
 from incubator.validation import PLAUSIBLE
 from incubator.web import absolute_url
@@ -140,37 +141,72 @@ def parse(request: Request, kind: type[T]) -> T:
     for name in kind.__struct_fields__:  # type: ignore[attr-defined]
         values = params.getlist(name)
         if len(values) > 1:
-            raise BadRequest(f"{name} is given more than once", {name: "given more than once"})
+            raise _refused(name, _("%(name)s is given more than once.", name=name))
         if values:
             raw[name] = values[0]
     for name in _fields_of(cast(Hashable, kind), msgspec.inspect.IntType):
         # Lax conversion would read 1e3 or 5.0 as a number, and int() takes "+5", " 5" and "٥":
         # an id, a count or a year is ASCII digits only, as the next link writes it.
         if name in raw and not _DIGITS.match(raw[name]):
-            refused = "not a whole number in digits 0-9 (no sign, space, point, exponent or leading zero)"
-            raise BadRequest(f"{name} is {refused}", {name: refused})
+            raise _refused(name, _("%(name)s must be a whole number written in the digits 0-9 (no sign, space, "
+                                   "point, exponent or leading zero).", name=name))
     instants = _fields_of(cast(Hashable, kind), msgspec.inspect.DateTimeType)
     for name in instants:
         # Lax conversion would read a number as seconds since 1970: an instant is RFC 3339 text.
         if name in raw and not _RFC3339.match(raw[name]):
-            raise BadRequest(f"{name} is not an RFC 3339 date-time", {name: "not an RFC 3339 date-time"})
+            raise _refused(name, _("%(name)s must be a date and time as RFC 3339 writes it, such as "
+                                   "2026-11-01T08:00:00+08:00.", name=name))
     try:
         parsed = msgspec.convert(raw, kind, strict=False)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = message.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in message else ""
-        raise BadRequest(message, {field: message} if field else {}) from None
+        raise _refused(field, _sentence(field, message)) from None
     # Lax conversion reads "null" as None: a parameter that is given must have a value.
     empty = [name for name in raw if getattr(parsed, name) is None]
     if empty:
-        raise BadRequest(f"{empty[0]} has no value", {name: "has no value" for name in empty})
+        raise BadRequest(_("%(name)s is given without a value.", name=empty[0]),
+                         {name: _("%(name)s is given without a value.", name=name) for name in empty})
     for name in instants:
         value = getattr(parsed, name)
         # The dates every form accepts (validation.PLAUSIBLE): 0001-01-01 or 9999-12-31 is a slip.
         if value is not None and value.date() not in PLAUSIBLE:
-            within = f"between {PLAUSIBLE.earliest.isoformat()} and {PLAUSIBLE.latest.isoformat()}"
-            raise BadRequest(f"{name} is not {within}", {name: f"not {within}"})
+            raise _refused(name, _("%(name)s must be between %(earliest)s and %(latest)s.", name=name,
+                                   earliest=PLAUSIBLE.earliest.isoformat(), latest=PLAUSIBLE.latest.isoformat()))
     return parsed
+
+
+def _refused(name: str, sentence: str) -> BadRequest:
+    return BadRequest(sentence, {name: sentence} if name else {})
+
+
+_BOUND = re.compile(r"(>=|<=|>|<) (-?\d+)")
+
+
+def _sentence(name: str, message: str) -> str:
+    """msgspec's error ("Expected `int` >= 1, got `0` - at `$.limit`") as a sentence in the caller's
+    language: the reference names each parameter's type and bounds, so the sentence can too."""
+    if not name:
+        return _("A parameter is not valid.")
+    if "Invalid enumeration value" in message:
+        return _("%(name)s is not one of the values the reference lists.", name=name)
+    if "matching regex" in message:
+        return _("%(name)s is not written as the reference shows.", name=name)
+    if "length" in message and (bound := _BOUND.search(message)):
+        sign, number = bound.groups()
+        if sign in ("<=", "<"):
+            return _("%(name)s must be at most %(most)s characters long.", name=name,
+                     most=int(number) - (1 if sign == "<" else 0))
+    if bound := _BOUND.search(message):
+        sign, number = bound.groups()
+        if sign in (">=", ">"):
+            least = int(number) + (1 if sign == ">" else 0)
+            return _("%(name)s must be at least %(least)s.", name=name, least=least)
+        most = int(number) - (1 if sign == "<" else 0)
+        return _("%(name)s must be at most %(most)s.", name=name, most=most)
+    if "Expected `int`" in message:
+        return _("%(name)s must be a whole number.", name=name)
+    return _("%(name)s is not valid.", name=name)
 
 
 def next_link(request: Request, after: int | None) -> str | None:

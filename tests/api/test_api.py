@@ -259,3 +259,17 @@ async def test_spaces_are_read_by_park(api, park, other_park, space):
     elsewhere = await Space.create(park=other_park, kind=SpaceKind.DESK, name="别处", capacity=1)
     assert [row["id"] for row in (await api(f"/api/v1/spaces?park={park.id}")).json()["items"]] == [space.id]
     assert [row["id"] for row in (await api("/api/v1/spaces")).json()["items"]] == [space.id, elsewhere.id]
+
+
+
+async def test_a_refused_parameter_is_a_sentence_in_the_callers_language(api, official):
+    """Not msgspec's "Expected `int` >= 1, got `0`": the caller reads, in their language, what to send."""
+    from incubator.auth.models import User
+
+    answer = await api("/api/v1/organizations?limit=0")
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["limit"] == "参数 limit 不能小于 1。"
+    await User.filter(id=official.id).update(language="en")
+    english = await api("/api/v1/organizations?limit=501&x=1")
+    assert english.json()["errors"]["limit"] == "limit must be at most 500."
+    assert "Expected" not in english.text and "`" not in english.text
