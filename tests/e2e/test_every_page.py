@@ -80,10 +80,10 @@ LOOK = r"""(desktop) => {
     const size = parseFloat(getComputedStyle(el).fontSize);
     const tag = el.tagName.toLowerCase();
     const most = (tag === 'td' || tag === 'th') ? 20 : 22;
-    if (size < 11 || size > most) problems.push(`${tag} "${el.innerText.trim().slice(0, 30)}" at ${size}px`);
+    if (size < 10 || size > most) problems.push(`${tag} "${el.innerText.trim().slice(0, 30)}" at ${size}px`);
     for (const inner of el.querySelectorAll('a, span, strong')) {
       const s = parseFloat(getComputedStyle(inner).fontSize);
-      if (visible(inner) && !inner.closest('.tile-value, .figure') && (s < 11 || s > most)) {
+      if (visible(inner) && !inner.closest('.tile-value, .figure') && (s < 10 || s > most)) {
         problems.push(`${tag} > ${inner.tagName.toLowerCase()} "${inner.innerText.trim().slice(0, 30)}" at ${s}px`);
       }
     }

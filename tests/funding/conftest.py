@@ -35,7 +35,7 @@ async def second_manager(park_id: int) -> Principal:
     """Another manager of the park: four eyes, the one who proposes a grant never approves it."""
     from tests.conftest import PASSWORD
 
-    username = f"manager.second.{park_id}"
+    username = f"deputy{park_id}"
     user = await User.get_or_none(username=username) or await create_user_plain(
         username, PASSWORD, Role.MANAGER, display_name="Second Manager", park_ids=[park_id])
     return Principal(user, frozenset({park_id}))
