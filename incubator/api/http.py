@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from datetime import UTC, datetime, time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -169,10 +170,11 @@ def parse(request: Request, kind: type[T]) -> T:
                          {name: _("%(name)s is given without a value.", name=name) for name in empty})
     for name in instants:
         value = getattr(parsed, name)
-        # The dates every form accepts (validation.PLAUSIBLE): 0001-01-01 or 9999-12-31 is a slip.
+        # A filter's bound outside the dates anything is stored with (validation.PLAUSIBLE) selects as
+        # that range's edge would: held there, so that no conversion of year 1 or 9999 overflows.
         if value is not None and value.date() not in PLAUSIBLE:
-            raise _refused(name, _("%(name)s must be between %(earliest)s and %(latest)s.", name=name,
-                                   earliest=PLAUSIBLE.earliest.isoformat(), latest=PLAUSIBLE.latest.isoformat()))
+            edge = PLAUSIBLE.earliest if value.date() < PLAUSIBLE.earliest else PLAUSIBLE.latest
+            setattr(parsed, name, datetime.combine(edge, time(), tzinfo=UTC))
     return parsed
 
 

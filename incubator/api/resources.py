@@ -41,6 +41,7 @@ from incubator.dashboards import service as dashboards
 from incubator.dashboards import tables as dashboard_tables
 from incubator.dashboards.period import Period
 from incubator.errors import NotFound
+from incubator.i18n import gettext as _
 from incubator.funding.models import Fund, FundSource, Grant, GrantStatus
 from incubator.organizations.models import (
     Organization,
@@ -438,10 +439,11 @@ async def organizations(request: Request) -> Response:
     query = _filtered(access.scope(Organization, principal(request)), q, {
         "park": "park_id", "stage": "stage", "registration": "registration", "updated_since": "updated_at__gte"})
     if q.domain is not None:
-        # An unknown code is refused, as an unknown stage is, rather than answered with no rows.
+        # An unknown code is refused as an unknown park is (404: the schema cannot list the codes,
+        # which administrators add), rather than answered with no rows as if the filter had applied.
         domain_ids = await ServiceDomain.filter(code=q.domain).values_list("id", flat=True)
         if not domain_ids:
-            raise BadRequest("domain is not a service domain's code", {"domain": "no such service domain"})
+            raise NotFound(_("No service domain has the code %(code)s.", code=q.domain))
         query = query.filter(id__in=Subquery(
             OrganizationDomain.filter(domain_id=domain_ids[0]).values("organization_id")))
     rows, link = await _page(request, query, q, ORGANIZATION_COLUMNS)
