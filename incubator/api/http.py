@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from datetime import UTC, datetime, time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import UTC, datetime, time
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 

@@ -41,8 +41,8 @@ from incubator.dashboards import service as dashboards
 from incubator.dashboards import tables as dashboard_tables
 from incubator.dashboards.period import Period
 from incubator.errors import NotFound
-from incubator.i18n import gettext as _
 from incubator.funding.models import Fund, FundSource, Grant, GrantStatus
+from incubator.i18n import gettext as _
 from incubator.organizations.models import (
     Organization,
     OrganizationDomain,
