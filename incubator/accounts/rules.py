@@ -6,18 +6,14 @@ from tortoise.expressions import Q
 from incubator.access import Principal, extend, rule
 from incubator.accounts.models import Invitation
 from incubator.auth.models import User
+from incubator.organizations.rules import organization_scope
 from incubator.roles import Role
 
 
 def _of_organizations(p: Principal) -> Q | bool:
-    """Rows of an organization (`organization_id`) its park's managers or its members reach."""
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(organization__park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)
-    return False
+    """Rows of an organization (`organization_id`) its park's managers or its members reach: the
+    organizations' own ladder, less the officials (they read figures; they do not invite)."""
+    return False if p.is_(Role.OFFICIAL) else organization_scope(p, "organization__")
 
 
 @rule(Invitation, "view")

@@ -102,7 +102,7 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
         built = tables.build(shown, names, filters, live)
     else:
         built = tables.build(live, names, filters)
-    return Dashboard(parks, domains, filters, park, tables.tiles(built, filters), built,
+    return Dashboard(parks, domains, filters, park, tables.tiles(built, filters, scope.historical), built,
                      date.fromordinal(scope.state_day.toordinal() - 1) if scope.historical else None,
                      closed, reported,
                      tables.revised(built) if reported else 0, month_actions(principal, period, closed, today),

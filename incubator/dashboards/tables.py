@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from incubator import clock
 from incubator.dashboards.figures import ROOM_COLUMNS, TRAINING_COLUMNS, Facts, median_months
 from incubator.dashboards.period import Period
 from incubator.i18n import N_, format_compact_money, ngettext
@@ -424,10 +423,11 @@ def _summary_row(table: Table) -> Row | None:
     return next((r for r in table.rows if r.total), table.rows[0] if len(table.rows) == 1 else None)
 
 
-def tiles(built: list[Table], filters: Filters) -> list[Tile]:
+def tiles(built: list[Table], filters: Filters, ended: bool) -> list[Tile]:
     """The official's questions, answered from the tables' own totals (so a tile never disagrees with
     its table): organizations in residence, graduates and their median time, seed money committed and
-    paid against the budget, training hours delivered, room utilization, reviews overdue."""
+    paid against the budget, training hours delivered, room utilization, reviews overdue (at the
+    period's end once it has `ended`)."""
     by_key = {t.key: t for t in built}
     shown: list[Tile] = []
 
@@ -471,7 +471,7 @@ def tiles(built: list[Table], filters: Filters) -> list[Tile]:
                           row.cells[1].href))
     if (row := total("reviews")) is not None:
         due, overdue = row.cells[0], row.cells[1]
-        label = _("Reviews overdue") if not filters.period.after <= clock.today() else _("Reviews overdue at the end")
+        label = _("Reviews overdue at the end") if ended else _("Reviews overdue")
         shown.append(Tile("reviews", label, overdue.text,
                           _("%(due)s due in the period", due=due.text), overdue.href))
     return shown

@@ -116,3 +116,17 @@ async def test_money_paid_in_the_period_from_a_fund_whose_validity_ended_is_coun
     assert by_park[3] == 5_000  # paid in the period
     october = await service.dashboard(reader, Period.month_of(date(2026, 10, 1)), None, None)
     assert not any(t.key == "funds" and any(r.key == f"fund:{fund.id}" for r in t.rows) for t in october.tables)
+
+
+async def test_the_summary_tiles_read_their_tables_totals_and_link_to_their_blocks(make_user, park, november):
+    reader = Principal(await make_user("official", Role.OFFICIAL))
+    shown = await service.dashboard(reader, NOVEMBER, None, None)
+    tiles = {tile.key: tile for tile in shown.tiles}
+    assert list(tiles) == ["stages", "graduation", "funds", "training", "rooms", "reviews"][:len(tiles)]
+    assert {"stages", "graduation", "reviews"} <= set(tiles)
+    assert tiles["stages"].value == "2"  # the two organizations resident on 30 November
+    assert tiles["stages"].href and "stage=resident" in tiles["stages"].href
+    overdue = cells(shown, "reviews", f"park:{park.id}")[1]
+    assert tiles["reviews"].value == str(overdue) == "1" and tiles["reviews"].label == "期末逾期评审"
+    december = await service.dashboard(reader, Period.month_of(date(2026, 12, 1)), None, None)
+    assert next(t for t in december.tiles if t.key == "reviews").label == "逾期评审"
