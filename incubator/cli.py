@@ -1,4 +1,4 @@
-"""The `incubator` command: serve, migrate, createuser, token, demo, check, backup, restore, jobs."""
+"""The `incubator` command: serve, migrate, makemigrations, createuser, token, demo, check, backup, restore, jobs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import os
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,29 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     asyncio.run(db.migrate(settings.database_url))
     print("database is up to date")
+
+
+def cmd_makemigrations(args: argparse.Namespace) -> None:
+    """Tortoise's makemigrations, then scripts/split_constraints.py on each file it made: the
+    constraints added after the tables (Tortoise 1.1's CreateModel does not create them) and the
+    app's enums and functions the file imports copied into it. tests/test_migrations.py fails on
+    a file made by Tortoise's command alone."""
+    from incubator.config import IN_CHECKOUT, PROJECT_ROOT
+
+    if not IN_CHECKOUT:
+        sys.exit("makemigrations writes into a checkout's migrations/: run it from a checkout")
+    folder = PROJECT_ROOT / "migrations"
+    before = set(folder.glob("*.py"))
+    tortoise = [sys.executable, "-m", "tortoise", "makemigrations", *args.app_labels, "--name", args.name]
+    # Run from the checkout's top, as the tortoise command is: it writes into migrations/ there.
+    # The arguments are the caller's own command line.
+    done = subprocess.run(tortoise + (["--empty"] if args.empty else []), cwd=PROJECT_ROOT)  # noqa: S603
+    made = sorted(str(path.relative_to(PROJECT_ROOT)) for path in set(folder.glob("*.py")) - before)
+    if done.returncode == 0 and made:
+        split = [sys.executable, str(PROJECT_ROOT / "scripts" / "split_constraints.py"), *made]
+        done = subprocess.run(split, cwd=PROJECT_ROOT)  # noqa: S603
+    if done.returncode:
+        sys.exit(done.returncode)
 
 
 def _print_demo_accounts() -> None:
@@ -246,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    make = sub.add_parser("makemigrations", help="make a migration from the models' changes (in a checkout)")
+    make.add_argument("app_labels", nargs="*", help="default: every app")
+    make.add_argument("--name", "-n", required=True, help="what changed, e.g. add_booking_quota")
+    make.add_argument("--empty", action="store_true", help="an empty migration to fill in by hand")
+    make.set_defaults(func=cmd_makemigrations)
     sub.add_parser("demo", help="load the demo data (idempotent)").set_defaults(func=cmd_demo)
     sub.add_parser("check", help="check configuration and deployment").set_defaults(func=cmd_check)
 

@@ -1,12 +1,36 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.auth.models import Role
-from incubator.parks.models import ParkKind, SpaceKind
+from enum import StrEnum
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class Role(StrEnum):
+    ADMIN = 'admin'
+    OFFICIAL = 'official'
+    MANAGER = 'manager'
+    MEMBER = 'member'
+    EVALUATOR = 'evaluator'
+
+
+class ParkKind(StrEnum):
+    HUB = 'hub'
+    PARK = 'park'
+
+
+class SpaceKind(StrEnum):
+    DESK = 'desk'
+    OFFICE = 'office'
+    MEETING_ROOM = 'meeting_room'
+    TRAINING_ROOM = 'training_room'
+    ACTIVITY_HALL = 'activity_hall'
+    RECEPTION = 'reception'
+
 
 class Migration(migrations.Migration):
     initial = True

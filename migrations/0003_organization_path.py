@@ -1,12 +1,46 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.organizations.models import OrganizationKind, Registration, Stage
-from incubator.parks.models import default_agreement_terms
+from enum import StrEnum
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class OrganizationKind(StrEnum):
+    SOCIAL_ASSOCIATION = 'social_association'
+    PRIVATE_NON_ENTERPRISE = 'private_non_enterprise'
+    FOUNDATION = 'foundation'
+    COMMUNITY_GROUP = 'community_group'
+    UNREGISTERED = 'unregistered'
+
+
+class Registration(StrEnum):
+    UNREGISTERED = 'unregistered'
+    PREPARING = 'preparing'
+    FILED = 'filed'
+    REGISTERED = 'registered'
+
+
+class Stage(StrEnum):
+    APPLIED = 'applied'
+    SCREENING = 'screening'
+    REJECTED = 'rejected'
+    ADMITTED = 'admitted'
+    INCUBATING = 'incubating'
+    MIDTERM_REVIEW = 'midterm_review'
+    GRADUATION_REVIEW = 'graduation_review'
+    EXTENDED = 'extended'
+    GRADUATED = 'graduated'
+    EXITED = 'exited'
+
+
+def default_agreement_terms():
+    return [6, 12, 24]
+
 
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0002_constraints')]

@@ -1,11 +1,21 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.reviews.models import Panel
+from enum import StrEnum
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class Panel(StrEnum):
+    EXPERT = 'expert'
+    MEDIA = 'media'
+    RESIDENT = 'resident'
+    INTERNAL = 'internal'
+
 
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0005_reviews_flags_jobs')]

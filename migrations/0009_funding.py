@@ -1,9 +1,42 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.funding.models import FundSource, GrantStatus, TrancheCondition, TrancheStatus
+from enum import StrEnum
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class FundSource(StrEnum):
+    DISTRICT = 'district_special'
+    LOTTERY = 'welfare_lottery'
+    OPERATOR = 'operator_budget'
+    DONATION = 'donation'
+    OTHER = 'other'
+
+
+class GrantStatus(StrEnum):
+    DRAFT = 'draft'
+    PROPOSED = 'proposed'
+    ACTIVE = 'active'
+    CLOSED = 'closed'
+    CANCELLED = 'cancelled'
+
+
+class TrancheCondition(StrEnum):
+    ON_SIGNING = 'on_signing'
+    AFTER_REVIEW = 'after_review'
+    ON_DATE = 'on_date'
+
+
+class TrancheStatus(StrEnum):
+    PENDING = 'pending'
+    READY = 'ready'
+    HELD = 'held'
+    PAID = 'paid'
+    CANCELLED = 'cancelled'
+
 
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0008_outbox')]

@@ -1,9 +1,17 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.organizations.models import TimelineKind
+from enum import StrEnum
 from tortoise import fields
 import json
 import re
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class TimelineKind(StrEnum):
+    STAGE = 'stage'
+    PROFILE = 'profile'
+
 
 # System notes used to be stored translated, in whichever language the writer used.
 RECEIVED = ("Application received", "已收到申请")

@@ -1,10 +1,21 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.booking.models import BookingStatus
+from enum import StrEnum
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class BookingStatus(StrEnum):
+    PENDING = 'pending'
+    CONFIRMED = 'confirmed'
+    CANCELLED = 'cancelled'
+    REJECTED = 'rejected'
+    RELEASED = 'released'
+
 
 async def exclude_overlapping_bookings(apps, editor):
     # PostgreSQL: no two confirmed bookings of a space hold overlapping time, whatever the

@@ -1,11 +1,19 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.booking.models import FeedKind
+from enum import StrEnum
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class FeedKind(StrEnum):
+    SPACE = 'space'
+    ORGANIZATION = 'organization'
+
 
 class Migration(migrations.Migration):
     dependencies = [('incubator', '0015_booking')]

@@ -1,12 +1,40 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from incubator.training.models import Attendance, Audience, PersonRole, SeatStatus
+from enum import StrEnum
 from orjson import loads
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint
+
+
+# Copies of the app's values this migration uses, as they were when it was made: a fresh
+# migrate must build the same schema whatever the models are renamed or changed to later.
+class Attendance(StrEnum):
+    UNMARKED = ''
+    PRESENT = 'present'
+    LATE = 'late'
+    ABSENT = 'absent'
+
+
+class Audience(StrEnum):
+    RESIDENTS = 'residents'
+    STAGES = 'stages'
+    CHOSEN = 'chosen'
+
+
+class PersonRole(StrEnum):
+    STAFF = 'staff'
+    VOLUNTEER = 'volunteer'
+    BOARD = 'board'
+
+
+class SeatStatus(StrEnum):
+    SEATED = 'seated'
+    WAITLISTED = 'waitlisted'
+    CANCELLED = 'cancelled'
+
 
 # The topics parks train on (DOMAIN.md: 能力建设); managers' lists grow from here.
 TOPICS = [

@@ -2,8 +2,10 @@
 constraint the models declare must really exist in the database they build. The app imports
 them as `incubator.migrations`; the `tortoise` CLI, run from the checkout, as `migrations`."""
 
+import ast
 import asyncio
 import importlib
+import importlib.util
 import os
 import re
 import shutil
@@ -23,6 +25,7 @@ from incubator.config import IN_CHECKOUT, PROJECT_ROOT, sqlite_path, sqlite_url,
 from tests.conftest import POSTGRES_URL, _asyncpg_dsn, create_postgres_database, drop_postgres_database
 
 MIGRATION_FILES = sorted(p.stem for p in (PROJECT_ROOT / "migrations").glob("[0-9]*.py")) if IN_CHECKOUT else []
+MIGRATION_PATHS = sorted((PROJECT_ROOT / "migrations").glob("*.py")) if IN_CHECKOUT else []
 checkout_only = pytest.mark.skipif(not IN_CHECKOUT, reason="needs the checkout's migrations/")
 
 # Constraints that Tortoise cannot declare on a model and the migrations create by hand.
@@ -38,6 +41,66 @@ async def test_models_and_migrations_agree(database_url):
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     pending = [op.describe() for w in writers for op in w.operations]
     assert pending == [], "run: tortoise makemigrations --name <what_changed>"
+
+
+def _imports_of_the_app(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        if any(name.split(".")[0] == "incubator" for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+@checkout_only
+def test_no_migration_imports_the_app():
+    """A migration keeps its own copy of the enums and functions it uses, as they were when it was
+    made: renaming or changing one in the models later must not break or change a fresh migrate."""
+    found = [f"{path.name}:{line}" for path in MIGRATION_PATHS
+             for line in _imports_of_the_app(ast.parse(path.read_text(encoding="utf-8")))]
+    assert len(MIGRATION_PATHS) > 20
+    assert found == [], (
+        "a migration imports from incubator: run python scripts/split_constraints.py on the file "
+        "(incubator makemigrations does) or copy what it uses into it")
+
+
+def _calls(tree: ast.AST, operation: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == operation]
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def constraints_left_in_create_model(text: str) -> list[str]:
+    """The constraints a CreateModel's options record that no AddConstraint of the file adds."""
+    tree = ast.parse(text)
+    added = {ast.unparse(c) for call in _calls(tree, "AddConstraint") if (c := _keyword(call, "constraint"))}
+    left = []
+    for call in _calls(tree, "CreateModel"):
+        options = _keyword(call, "options")
+        for key, value in zip(getattr(options, "keys", []), getattr(options, "values", []), strict=True):
+            if isinstance(key, ast.Constant) and key.value == "constraints" and isinstance(value, ast.List):
+                left += [ast.unparse(item) for item in value.elts if ast.unparse(item) not in added]
+    return left
+
+
+@checkout_only
+def test_no_constraint_is_left_inside_a_create_model():
+    """Tortoise 1.1's CreateModel records Meta.constraints without creating them: the test below
+    catches it only when the database is built, this one as soon as the file is written."""
+    assert constraints_left_in_create_model((PROJECT_ROOT / "migrations" / "0015_booking.py").read_text()) == []
+    left = {path.name: found for path in MIGRATION_PATHS
+            if (found := constraints_left_in_create_model(path.read_text(encoding="utf-8")))}
+    assert left == {}, (
+        "CreateModel does not create these constraints: make migrations with incubator makemigrations "
+        "--name <what_changed>, or run python scripts/split_constraints.py on the file")
 
 
 async def _constraint_names_in_database() -> set[str]:
@@ -106,6 +169,84 @@ async def test_tortoise_makemigrations_writes_into_the_top_level_migrations_fold
     assert len(made) == 1, out
     assert int(made[0][:4]) == len(MIGRATION_FILES) + 1
     assert not (project / "incubator" / "migrations").exists()
+
+
+def _split_constraints():
+    path = PROJECT_ROOT / "scripts" / "split_constraints.py"
+    spec = importlib.util.spec_from_file_location("split_constraints", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MADE_BY_TORTOISE = """from tortoise import migrations
+from tortoise.migrations import operations as ops
+from incubator.parks.models import ParkKind, default_agreement_terms
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+
+class Migration(migrations.Migration):
+    operations = [
+        ops.CreateModel(
+            name='Probe',
+            fields=[
+                ('kind', fields.CharEnumField(default=ParkKind.PARK, enum_type=ParkKind, max_length=8)),
+                ('terms', fields.JSONField(default=default_agreement_terms)),
+            ],
+            options={'table': 'probe', 'app': 'incubator', 'constraints': [UniqueConstraint(fields=('kind',), \
+name='uq_probe_kind'), CheckConstraint(check='size >= 0', name='ck_probe_size')], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]
+"""
+
+
+@checkout_only
+def test_split_constraints_makes_a_new_migration_stand_on_its_own():
+    from incubator.parks.models import ParkKind
+
+    tool = _split_constraints()
+    text = tool.freeze_imports(tool.split(MADE_BY_TORTOISE))
+    assert constraints_left_in_create_model(MADE_BY_TORTOISE)
+    assert constraints_left_in_create_model(text) == [] and _imports_of_the_app(ast.parse(text)) == []
+    assert text.index("name='ck_probe_size'") < text.index("name='uq_probe_kind'")  # checks first
+    namespace: dict = {}
+    exec(compile(text, "probe.py", "exec"), namespace)
+    assert [(m.name, m.value) for m in namespace["ParkKind"]] == [(m.name, m.value) for m in ParkKind]
+    assert namespace["ParkKind"] is not ParkKind and namespace["default_agreement_terms"]() == [6, 12, 24]
+    # Applying it again, or to a file that already adds its constraints (0015), changes nothing.
+    assert tool.freeze_imports(tool.split(text)) == text
+    booking = (PROJECT_ROOT / "migrations" / "0015_booking.py").read_text(encoding="utf-8")
+    assert tool.split(booking) == booking
+
+
+@checkout_only
+async def test_incubator_makemigrations_splits_the_constraints_and_copies_the_enums(tmp_path):
+    # On a copy of the checkout with a new model: the real commands, without touching the real folder.
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
+    for folder in ("incubator", "migrations", "scripts"):
+        shutil.copytree(PROJECT_ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    with (project / "incubator" / "parks" / "models.py").open("a", encoding="utf-8") as models:
+        models.write(
+            "\n\nclass Probe(Model):\n"
+            "    id = fields.IntField(primary_key=True)\n"
+            "    kind = fields.CharEnumField(SpaceKind, max_length=16, default=SpaceKind.DESK)\n"
+            "    size = fields.IntField(default=0)\n\n"
+            "    class Meta:\n"
+            "        table = 'probe'\n"
+            "        constraints = [CheckConstraint(check='size >= 0', name='ck_probe_size')]\n"
+        )
+    env = {"INCUBATOR_DATABASE_URL": sqlite_url(tmp_path / "cli.sqlite3"), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = await _run(sys.executable, "-m", "incubator.cli", "makemigrations", "--name", "probe", cwd=project, env=env)
+    made = sorted((project / "migrations").glob("*_probe.py"))
+    assert len(made) == 1, out
+    text = made[0].read_text(encoding="utf-8")
+    assert "CharEnumField" in text and "class SpaceKind(StrEnum):" in text, text
+    assert _imports_of_the_app(ast.parse(text)) == [], text
+    assert constraints_left_in_create_model(text) == [] and "ck_probe_size" in text, text
 
 
 async def _applied_migrations(url: str) -> list[tuple]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -203,67 +203,122 @@ def _code_of(values: Mapping[str, str]) -> str | None:
     return clean_credit_code(Checker({"credit_code": values.get("credit_code", "")}))
 
 
+def _read_profile(values: Mapping[str, str]) -> tuple[Checker, dict[str, Any]]:
+    """The profile's columns, read by the profile form's own rules; the kind may also be given by
+    its Chinese name (KIND_NAMES)."""
+    kind = _kind_value(values.get("kind", ""))
+    check = Checker({**values, "kind": kind or ""})
+    if kind is None:  # named before the generic "choose one of the options" can take its place
+        check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
+    return check, profile_values(check, founded_not_after=clock.today())
+
+
+def _admitted_on(check: Checker, domains: Mapping[str, int]) -> date | None:
+    return clean_date(check, "admitted_on", not_after=clock.today(), within=IN_SERVICE)
+
+
+def _term_months(check: Checker, domains: Mapping[str, int]) -> int | None:
+    return check.integer("term_months", minimum=1, maximum=60)
+
+
+def _credit_code(check: Checker, domains: Mapping[str, int]) -> str | None:
+    return clean_credit_code(check)
+
+
+def _domain_ids(check: Checker, domains: Mapping[str, int]) -> list[int]:
+    """The ids of the named service domains (separated by 、 or a comma), each name known."""
+    cell = check.data.get("domains", "").replace("，", "、").replace(",", "、")
+    ids = []
+    for name in (n.strip() for n in cell.split("、") if n.strip()):
+        if name in domains:
+            ids.append(domains[name])
+        else:
+            check.fail("domains", _("Unknown service domain: %(name)s.", name=name))
+    return ids
+
+
+# The import's own columns, after the profile's: column → its reader, which returns the clean
+# value and records its errors on the row's Checker (a column shows its first error, so the order
+# is part of what the preview says). A reader gets the park's service domains by name.
+ColumnReader = Callable[[Checker, Mapping[str, int]], Any]
+IMPORT_COLUMNS: tuple[tuple[str, ColumnReader], ...] = (
+    ("credit_code", _credit_code),
+    ("admitted_on", _admitted_on),
+    ("term_months", _term_months),
+    ("domains", _domain_ids),
+)
+
+
+def _match(park: Park, check: Checker, code: str | None, name_zh: str, known: Known) -> tuple[Organization | None, str]:
+    """The organization the row updates: the credit code's (in this park only), else the name's."""
+    if code:
+        match = known.by_code.get(code)
+        if match is not None and match.park_id == park.id:
+            return match, "credit_code"
+        if match is not None:
+            check.fail("credit_code", _("This credit code belongs to an organization of another park."))
+    return (known.by_name.get(name_zh) if name_zh else None), "name"
+
+
+def _flag_repeated(check: Checker, code: str | None, name_zh: str, seen: Mapping[str, int]) -> None:
+    """An organization an earlier row of the file already has (by credit code or name)."""
+    for key in filter(None, [code, name_zh]):
+        if key in seen:
+            check.fail("name_zh", _("Row %(row)s already has this organization.", row=seen[key]))
+
+
+def _new_resident_term(park: Park, check: Checker, admitted_on: date | None, term: int | None) -> int | None:
+    """A new organization admitted on a date gets one of the park's terms, its longest by default."""
+    if admitted_on is None:
+        return term
+    if term is None:
+        term = park.agreement_terms[-1] if not check.raw("term_months") else None
+    if term is not None and term not in park.agreement_terms:
+        check.fail("term_months", _("This park's terms are %(terms)s months.",
+                                    terms=list_separator().join(str(t) for t in park.agreement_terms)))
+    return term
+
+
+def _changes(match: Organization, values: Mapping[str, str], check: Checker, clean: Mapping[str, Any],
+             domains: Mapping[str, int], known: Known) -> dict[str, list[str]]:
+    """What the row changes in a known organization: [old, new] shown per field. An empty cell
+    never blanks a field: only what the row says replaces what is stored."""
+    changes: dict[str, list[str]] = {}
+    for name in UPDATABLE:
+        if not str(values.get(name, "")).strip() or name in check.errors:
+            continue
+        if _shown(clean[name]) != _shown(getattr(match, name)):
+            changes[name] = [_shown(getattr(match, name)), _shown(clean[name])]
+    wanted = sorted(set(clean["domains"]))
+    current = known.domains_of.get(match.id, [])
+    if wanted and current != wanted:
+        by_id = {v: k for k, v in domains.items()}
+        changes["domains"] = ["、".join(by_id.get(d, str(d)) for d in current),
+                              "、".join(by_id.get(d, str(d)) for d in wanted)]
+    return changes
+
+
 def _check_row(park: Park, values: Mapping[str, str], domains: dict[str, int], seen: dict[str, int],
                known: Known) -> dict:
     """One row checked against the park: its errors, and whether it creates an organization or
     updates one (matched on the credit code, then on the name in this park) and how."""
-    data = dict(values)
-    kind = _kind_value(data.get("kind", ""))
-    data["kind"] = kind or ""
-    check = Checker(data)
-    if kind is None:  # named before the generic "choose one of the options" can take its place
-        check.fail("kind", _("Unknown kind of organization: %(kind)s.", kind=values.get("kind", "")))
-    clean = profile_values(check, founded_not_after=clock.today())
-    code = clean_credit_code(check)
-    admitted_on = clean_date(check, "admitted_on", not_after=clock.today(), within=IN_SERVICE)
-    term = check.integer("term_months", minimum=1, maximum=60)
-    names = [n for n in data.get("domains", "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
-    domain_ids = []
-    for name in names:
-        if name.strip() in domains:
-            domain_ids.append(domains[name.strip()])
-        else:
-            check.fail("domains", _("Unknown service domain: %(name)s.", name=name.strip()))
-    match: Organization | None = None
-    matched_on = None
-    if code:
-        match = known.by_code.get(code)
-        matched_on = "credit_code"
-        if match is not None and match.park_id != park.id:
-            check.fail("credit_code", _("This credit code belongs to an organization of another park."))
-            match = None
-    if match is None and clean["name_zh"]:
-        match = known.by_name.get(str(clean["name_zh"]))
-        matched_on = "name"
-    for key in filter(None, [code, str(clean["name_zh"])]):
-        if key in seen:
-            check.fail("name_zh", _("Row %(row)s already has this organization.", row=seen[key]))
+    check, clean = _read_profile(values)
+    for column, read in IMPORT_COLUMNS:
+        clean[column] = read(check, domains)
+    code, admitted_on, name_zh = clean["credit_code"], clean["admitted_on"], str(clean["name_zh"])
+    match, matched_on = _match(park, check, code, name_zh, known)
+    _flag_repeated(check, code, name_zh, seen)
+    term = clean["term_months"]
     changes: dict[str, list[str]] = {}
     notes: list[str] = []
     if match is None:
-        if admitted_on is not None and term is None:
-            term = park.agreement_terms[-1] if not check.raw("term_months") else None
-        if term is not None and admitted_on is not None and term not in park.agreement_terms:
-            check.fail("term_months", _("This park's terms are %(terms)s months.",
-                                        terms=list_separator().join(str(t) for t in park.agreement_terms)))
+        term = _new_resident_term(park, check, admitted_on, term)
     else:
-        # An empty cell never blanks a field: only what the row says replaces what is stored.
-        for name in UPDATABLE:
-            if not str(values.get(name, "")).strip() or name in check.errors:
-                continue
-            new = code if name == "credit_code" else clean[name]
-            if _shown(new) != _shown(getattr(match, name)):
-                changes[name] = [_shown(getattr(match, name)), _shown(new)]
-        if domain_ids:
-            current = known.domains_of.get(match.id, [])
-            if current != sorted(set(domain_ids)):
-                by_id = {v: k for k, v in domains.items()}
-                changes["domains"] = ["、".join(by_id.get(d, str(d)) for d in current),
-                                      "、".join(by_id.get(d, str(d)) for d in sorted(set(domain_ids)))]
+        changes = _changes(match, values, check, clean, domains, known)
         if admitted_on is not None or term is not None:
             notes.append("admission_ignored")
     return {
-        "values": dict(values), "errors": dict(check.errors), "domain_ids": sorted(set(domain_ids)),
+        "values": dict(values), "errors": dict(check.errors), "domain_ids": sorted(set(clean["domains"])),
         "credit_code": code, "admitted_on": admitted_on.isoformat() if admitted_on and match is None else None,
         "term_months": term if match is None else None,
         "action": "update" if match else "create", "match_id": match.id if match else None,
