@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -59,6 +59,34 @@ class Principal:
     def manages(self, park_id: int) -> bool:
         """Administrators manage every park; park managers the parks assigned to them."""
         return self.role == Role.ADMIN or (self.role == Role.MANAGER and park_id in self.park_ids)
+
+
+# Who reaches every row of a kind on the ladder: the district's side by default; administrators
+# alone where officials only read (they change nothing an organization or a park owns).
+STAFF: tuple[Role, ...] = (Role.ADMIN, Role.OFFICIAL)
+ADMINS: tuple[Role, ...] = (Role.ADMIN,)
+ParkRung = Callable[[list[int]], Q]
+
+
+def ladder(p: Principal, *, park: str | ParkRung | None = None, organization: str | None = None,
+           everything: tuple[Role, ...] = STAFF) -> Q | bool:
+    """The role ladder most rules are: the `everything` roles see all rows; a park manager the rows
+    of their parks, through `park` (the lookup holding the row's park id, e.g. "space__park_id",
+    or a function of the manager's park ids giving the filter, e.g. a semi-join); a member the rows
+    of their organization, through `organization` (the lookup holding its id). A rung not given
+    reaches nothing, nor does any other role: a rule names every way in."""
+    filters: dict[str, Any]
+    if p.is_(*everything):
+        return True
+    if p.is_(Role.MANAGER) and park is not None:
+        if callable(park):
+            return park(list(p.park_ids))
+        filters = {f"{park}__in": list(p.park_ids)}
+        return Q(**filters)
+    if p.is_(Role.MEMBER) and organization is not None and p.organization_id is not None:
+        filters = {organization: p.organization_id}
+        return Q(**filters)
+    return False
 
 
 _rules: dict[tuple[type[Model], str], Rule] = {}

@@ -18,7 +18,7 @@ from incubator.config import STATIC_DIR, Settings, cli_tortoise_config
 from incubator.errors import DomainError, LoginRequired
 from incubator.home import home
 from incubator.pagecache import cached
-from incubator.web import error_page, redirect, status_for
+from incubator.web import error_page, redirect_to, status_for
 
 # The capabilities of the app, lowest first: each is a package with a manifest.py declaring
 # everything it adds. A new capability is a new package and one more name here.
@@ -82,7 +82,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _login_required(request: Request, exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(request, f"/login?next={target}" if request.method == "GET" else "/login")
+    return redirect_to(request, "auth:login", query={"next": target} if request.method == "GET" else None)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -3,10 +3,12 @@
 A capability (parks, organizations, reviews, funding…) lives in its own package and declares in
 `<package>/manifest.py` everything it contributes: models, access rules, routes, navigation,
 flag sources, inbox messages, audit labels, graduation criteria, scheduled jobs, panels on the
-organization page, and event subscriptions. `app.py` holds the one list of installed
-capabilities; `install()` files their contributions here, and the lower capabilities read them
-from here (the flag job its sources, the inbox its messages, the organization page its panels),
-so no capability imports a higher one and adding one never means editing another's registry.
+organization page, event subscriptions, its figures on the dashboard and its resources in the
+data API. `app.py` holds the one list of installed capabilities; `install()` files their
+contributions here, and the capabilities that show the others read them from here (the flag job
+its sources, the inbox its messages, the organization page its panels, the dashboard its figures,
+the data API its resources), so no capability imports a higher one and adding one never means
+editing another's registry.
 
 This module imports nothing of the capabilities: it sits at the bottom of the house.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from incubator import events
+from incubator.figures import Facts, Frame, Scope, Table, Tile
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,64 @@ class SignInPanel:
 
 
 @dataclass(frozen=True)
+class DashboardTable:
+    """A table of the dashboard, which is also a sheet of the monthly report, a CSV and a table of
+    the data API's dashboard: `build(facts, frame)` makes it from the facts; `tile(table, frame,
+    ended)` answers its summary tile above the tables, if it has one (from the table's own total,
+    so that the two never disagree). Tables and tiles are shown in `order`."""
+
+    key: str
+    title: str  # N_
+    build: Callable[[Facts, Frame], Table]
+    tile: Callable[[Table, Frame, bool], Tile | None] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A capability's part of the dashboard: the sections of facts it sums for a scope
+    (`compute(scope)` answers {section: rows}, in a fixed number of grouped queries whatever the
+    data), each with the column that holds its rows' park (`sections`; a row whose park is None is
+    the district's, kept whatever the parks); and the tables built from them. A closed month keeps
+    every section's rows as reported."""
+
+    sections: Mapping[str, int]
+    compute: Callable[[Scope], Awaitable[Facts]]
+    tables: Sequence[DashboardTable] = ()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource of the read-only data API, at /api/v1 + `path`. The API frame parses its query
+    (`query`, a Struct; a list's extends apitypes.ListQuery), answers JSON with an ETag, keeps the
+    answer with the page cache and describes it in the OpenAPI document.
+
+    A list (`model` given) reads the rows of `model` the caller may see (access.scope), narrowed by
+    each query parameter given (`filters`: parameter → ORM lookup; instants compared in UTC) and by
+    `await narrow(rows, query)` for what a lookup cannot say, as keyset pages by id selecting
+    `columns`; `await items(rows)` makes a page's items (`response(**row)` by default). Anything
+    else (one object by the `{id}` in its path, a report) is `await read(principal, query, id)`.
+    Refusals are errors.py's: NotFound answers 404, BadRequest 400."""
+
+    path: str  # within /api/v1
+    name: str  # the operationId
+    summary: str
+    tag: str
+    response: type  # a Struct: a list's item, or the answer
+    query: type | None = None
+    model: type | None = None
+    filters: Mapping[str, str] = field(default_factory=dict)
+    narrow: Callable[[Any, Any], Awaitable[Any]] | None = None
+    columns: tuple[str, ...] = ()
+    items: Callable[[list[dict[str, Any]]], Awaitable[list[Any]]] | None = None
+    read: Callable[[Any, Any, int | None], Awaitable[Any]] | None = None
+
+    @property
+    def is_list(self) -> bool:
+        return self.model is not None
+
+
+@dataclass(frozen=True)
 class Subscription:
     event: type[events.Event]
     handler: Callable[[Any], Awaitable[None]]
@@ -171,6 +232,8 @@ class Capability:
     park_links: Sequence[ParkLink] = ()
     space_links: Sequence[SpaceLink] = ()
     subscriptions: Sequence[Subscription] = ()
+    figures: Figures | None = None  # its part of the dashboard
+    resources: Sequence[Resource] = ()  # its part of the data API
     # A folder of the capability's own templates, for one that lives outside this project (a
     # plug-in); the project's capabilities keep theirs in templates/<name>/.
     templates: str | None = None
@@ -214,6 +277,10 @@ def install(capabilities: Sequence[Capability]) -> None:
     _check_unique("park figure", [f.key for f in park_figures()])
     _check_unique("park link", [link.key for link in park_links()])
     _check_unique("space link", [link.key for link in space_links()])
+    _check_unique("dashboard section", [key for f in dashboard_figures() for key in f.sections])
+    _check_unique("dashboard table", [t.key for t in dashboard_tables()])
+    _check_unique("API resource", [r.name for r in resources()])
+    _check_unique("API path", [r.path for r in resources()])
 
 
 def _check_unique(what: str, keys: list[str]) -> None:
@@ -286,3 +353,15 @@ def park_links() -> list[ParkLink]:
 
 def space_links() -> list[SpaceLink]:
     return sorted((link for c in _installed for link in c.space_links), key=lambda link: link.order)
+
+
+def dashboard_figures() -> list[Figures]:
+    return [c.figures for c in _installed if c.figures is not None]
+
+
+def dashboard_tables() -> list[DashboardTable]:
+    return sorted((t for f in dashboard_figures() for t in f.tables), key=lambda t: t.order)
+
+
+def resources() -> list[Resource]:
+    return [r for c in _installed for r in c.resources]

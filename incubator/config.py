@@ -28,7 +28,6 @@ def _resource_dir(name: str) -> Path:
 
 TEMPLATES_DIR = _resource_dir("templates")
 STATIC_DIR = _resource_dir("static")
-LOCALE_DIR = PACKAGE_DIR / "locale"
 # The app imports its migrations as `incubator.migrations` wherever it is installed: a wheel has
 # them in incubator/migrations/, an editable install maps the name onto the checkout's migrations/.
 # Tortoise records an applied migration by app label and name ("incubator", "0001_initial"), never

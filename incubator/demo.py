@@ -20,13 +20,12 @@ from incubator import clock, db, events, uploads, workdays
 from incubator.access import Principal
 from incubator.auth.models import User
 from incubator.auth.service import create_user_plain, load_principal
-from incubator.booking import service as booking
+from incubator.booking import check_in, new_bookings
 from incubator.booking.commands import Book
 from incubator.booking.models import Booking
 from incubator.config import Settings
 from incubator.dashboards import service as dashboards
 from incubator.dashboards.models import ClosedMonth
-from incubator.dashboards.period import Period
 from incubator.directory import service as directory
 from incubator.directory.commands import ProjectDetails, SaveListing
 from incubator.directory.models import Listing
@@ -48,11 +47,12 @@ from incubator.organizations.models import (
 )
 from incubator.parks.events import ParkCreated
 from incubator.parks.models import Park, ParkKind, Space, SpaceKind
+from incubator.period import Period
 from incubator.reviews import scoring
 from incubator.reviews.commands import AssignEvaluator, Decide, DeclareConflict, DimensionScore, SubmitScores
 from incubator.reviews.models import Decision, Panel, Review, ReviewAssignment
 from incubator.roles import Role
-from incubator.training import service as training
+from incubator.training import attendance, feedback, planning, rosters, seating
 from incubator.training.commands import GiveFeedback, Mark, PlanSessions, SavePerson, SessionDetails, SignUp
 from incubator.training.models import Attendance, Person, PersonRole, Topic, TrainingSession
 from incubator.workdays import add_months
@@ -480,10 +480,10 @@ async def _training(manager: Principal, members: dict[str, Principal], park: Par
         known = dict(await Person.filter(organization_id=member.organization_id).values_list("name", "id"))
         for name, role in roster:
             if name not in known:
-                known[name] = (await training.add_person(member, SavePerson(name=name, role=PersonRole(role)))).id
+                known[name] = (await rosters.add_person(member, SavePerson(name=name, role=PersonRole(role)))).id
             people[name] = known[name]
     ratings = iter(RATINGS * 4)
-    for months_back, topic, title, trainer, employer, external, start, end, attendance in PAST_SESSIONS:
+    for months_back, topic, title, trainer, employer, external, start, end, roll in PAST_SESSIONS:
         day = _workday(_month_start(months_back) + timedelta(days=11))
         with _as_of(_at(day, time(10)) - timedelta(days=21)):
             session = await _plan(manager, park, room, day, start, end, SessionDetails(
@@ -492,29 +492,29 @@ async def _training(manager: Principal, members: dict[str, Principal], park: Par
                 description="面向园区入驻组织的能力建设课程，含案例研讨与练习。"))
         seats = {}
         with _as_of(session.starts_at - timedelta(days=7)):
-            for username, marked in attendance.items():
-                for seat in await training.sign_up(members[username], session.id, SignUp(
+            for username, marked in roll.items():
+                for seat in await seating.sign_up(members[username], session.id, SignUp(
                         person_ids=frozenset(people[name] for name in marked))):
                     seats[seat.person_id] = (username, seat.id)
         with _as_of(session.ends_at + timedelta(minutes=10)):
-            for marked in attendance.values():
+            for marked in roll.values():
                 for name, how in marked.items():
-                    await training.mark(manager, seats[people[name]][1], Mark(attendance=how))
+                    await attendance.mark(manager, seats[people[name]][1], Mark(attendance=how))
         with _as_of(session.ends_at + timedelta(days=1)):
-            for marked in attendance.values():
+            for marked in roll.values():
                 for name, how in marked.items():
                     username, seat_id = seats[people[name]]
                     if how != Attendance.ABSENT:
                         rating, comment = next(ratings)
-                        await training.give_feedback(members[username], seat_id, GiveFeedback(
+                        await feedback.give_feedback(members[username], seat_id, GiveFeedback(
                             rating=rating, comment=comment))
     topic, title, trainer, employer, start, end = UPCOMING
     session = await _plan(manager, park, room, _workday(clock.today() + timedelta(days=16)), start, end,
                           SessionDetails(title=title, topic_id=topics[topic], trainer=trainer,
                                          trainer_organization=employer, capacity=30,
                                          credit_minutes=_minutes(start, end)))
-    await training.sign_up(members["org"], session.id, SignUp(person_ids=frozenset({people["王丽"]})))
-    await training.sign_up(members["green"], session.id, SignUp(person_ids=frozenset({people["周涛"]})))
+    await seating.sign_up(members["org"], session.id, SignUp(person_ids=frozenset({people["王丽"]})))
+    await seating.sign_up(members["green"], session.id, SignUp(person_ids=frozenset({people["周涛"]})))
     return True
 
 
@@ -524,7 +524,7 @@ def _minutes(start: time, end: time) -> int:
 
 async def _plan(manager: Principal, park: Park, room: Space, day: date, start: time, end: time,
                 details: SessionDetails) -> TrainingSession:
-    return (await training.plan(manager, PlanSessions(park_id=park.id, space_id=room.id, day=day, start=start,
+    return (await planning.plan(manager, PlanSessions(park_id=park.id, space_id=room.id, day=day, start=start,
                                                       end=end, details=details)))[0]
 
 
@@ -548,14 +548,14 @@ async def _bookings(manager: Principal, members: dict[str, Principal], park: Par
         day = _workday(_month_start(months_back) + timedelta(days=day_of_month - 1))
         starts_at = _at(day, start)
         with _as_of(starts_at - timedelta(days=3)):
-            made = await booking.book(members[username], Book(space_id=room.id, day=day, start=start, end=end,
-                                                              attendees=attendees, purpose=purpose))
+            made = await new_bookings.book(members[username], Book(space_id=room.id, day=day, start=start, end=end,
+                                                                   attendees=attendees, purpose=purpose))
         if shows:
             with _as_of(starts_at + timedelta(minutes=5)):
-                await booking.mark_checked_in(manager, made.id)
+                await check_in.mark_checked_in(manager, made.id)
         else:
             with _as_of(starts_at + timedelta(minutes=30)):
-                await booking.release_no_shows()
+                await check_in.release_no_shows()
     return True
 
 

@@ -50,5 +50,14 @@ class Throttled(DomainError):
     """Too many attempts in a short time."""
 
 
+class BadRequest(Exception):
+    """A data API request refused as it was sent (a query parameter out of range): answered 400,
+    with `errors` by parameter."""
+
+    def __init__(self, detail: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.errors = detail, errors or {}
+
+
 class LoginRequired(Exception):
     """The page needs a signed-in user; the web layer redirects to the sign-in page."""

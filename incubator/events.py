@@ -54,13 +54,22 @@ def subscribers(event_type: type[Event]) -> list[Handler]:
 @asynccontextmanager
 async def transaction() -> AsyncIterator[Any]:
     """One unit of work: a database transaction whose events are delivered after it commits.
-    Nested units join the outer one; only the outermost delivers."""
-    outer = _pending.get() is None
+    Nested units join the outer one (a savepoint, as tortoise's in_transaction nests); only the
+    outermost delivers. The one way the app opens a transaction (tests/test_transactions.py)."""
+    pending = _pending.get()
+    outer = pending is None
     token = _pending.set([]) if outer else None
+    mark = 0 if pending is None else len(pending)
     try:
         async with in_transaction() as connection:
             yield connection
         delivered = _pending.get() if outer else None
+    except BaseException:
+        # A nested unit is a savepoint: rolled back (and the error caught by the outer unit, as a
+        # retry after an IntegrityError does), its events never happened.
+        if pending is not None:
+            del pending[mark:]
+        raise
     finally:
         if token is not None:
             _pending.reset(token)

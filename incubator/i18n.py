@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from io import BytesIO
+from pathlib import Path
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -22,8 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from incubator import clock
-from incubator.config import LOCALE_DIR
 
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"  # the catalogs, in the package (a wheel too)
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
 LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}

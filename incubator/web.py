@@ -9,12 +9,12 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import segno
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -188,6 +188,20 @@ def redirect(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": str(url)})
     return RedirectResponse(str(url), status_code=303)
+
+
+def redirect_to(
+    request: Request, name: str, /, query: Mapping[str, Any] | None = None, *, fragment: str = "",
+    **params: Any,
+) -> Response:
+    """Redirect after POST to the route `name` with `params` (its path, as `redirect` takes it),
+    plus `query` urlencoded and `#fragment` when given, so no route repeats another's path."""
+    url = str(path_for(request.app.router, name, **params))
+    if query:
+        url += "?" + urlencode(query, doseq=True, safe="/")  # /login?next=/parks/3 stays readable
+    if fragment:
+        url += "#" + fragment
+    return redirect(request, url)
 
 
 # Flash messages ride in a signed cookie: no server state, so any process can show them.

@@ -246,7 +246,7 @@ def pages(park_id: int, sources: dict[str, str], fund_id: int | None = None) -> 
 def last_month() -> str:
     """The month the generator closed (the dashboard shows its snapshot with today's revisions)."""
     from incubator import clock
-    from incubator.dashboards.period import Period
+    from incubator.period import Period
 
     return Period.month_of(clock.today()).previous.key
 

@@ -73,8 +73,8 @@ async def prepare(parks: int, members: int, margin: timedelta) -> Plan:
     slot is still beyond its room's notice when it is asked for."""
     from incubator import clock, workdays
     from incubator.auth.models import ParkManager, User
-    from incubator.booking import service
     from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingQuota
+    from incubator.booking.slots import local_instant, opening_on, rules_for
     from incubator.organizations.models import RESIDENT_STAGES, Organization
     from incubator.parks.models import Space
     from incubator.roles import Role
@@ -110,14 +110,14 @@ async def prepare(parks: int, members: int, margin: timedelta) -> Plan:
     for park_id in chosen:
         found: list[Slot] = []
         for room in by_park[park_id]:
-            rules = await service.rules_for(room.id)
+            rules = await rules_for(room.id)
             length = timedelta(minutes=max(rules.min_minutes, rules.slot_minutes))
             buffer = timedelta(minutes=rules.buffer_minutes)
             first_day, last_day = today + timedelta(days=1), today + timedelta(days=rules.horizon_days)
             taken = await Booking.filter(
                 space_id=room.id, status__in=list(ACTIVE_STATUSES),
-                starts_at__gt=service.local_instant(first_day, time()) - LONGEST_HOLD,
-                starts_at__lt=service.local_instant(last_day + timedelta(days=1), time()),
+                starts_at__gt=local_instant(first_day, time()) - LONGEST_HOLD,
+                starts_at__lt=local_instant(last_day + timedelta(days=1), time()),
             ).values_list("starts_at", "held_until")
             taken_on: dict[date, list[tuple[datetime, datetime]]] = {}  # by each local day they touch
             for other, until in taken:
@@ -127,10 +127,10 @@ async def prepare(parks: int, members: int, margin: timedelta) -> Plan:
                     touched += timedelta(days=1)
             day = first_day
             while day <= last_day:
-                opening = service.opening_on(room, day)
+                opening = opening_on(room, day)
                 if opening and not workdays.is_public_holiday(day):
-                    start = service.local_instant(day, opening[0])
-                    close = service.local_instant(day, opening[1])
+                    start = local_instant(day, opening[0])
+                    close = local_instant(day, opening[1])
                     while start.astimezone(clock.zone()).minute % rules.slot_minutes:
                         start += timedelta(minutes=1)
                     earliest = now + timedelta(minutes=rules.notice_minutes) + margin

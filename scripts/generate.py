@@ -54,8 +54,8 @@ from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.config import Settings, is_sqlite, normalise_database_url
 from incubator.dashboards import figures as dashboard_figures
 from incubator.dashboards.models import ClosedMonth
-from incubator.dashboards.period import Period as DashboardPeriod
 from incubator.directory.models import BrandProject, Listing
+from incubator.figures import Scope
 from incubator.flags.models import Flag
 from incubator.funding.models import Fund, Grant, LedgerEntry, Tranche
 from incubator.notifications.models import Notification
@@ -74,6 +74,7 @@ from incubator.organizations.models import (
     StageChange,
 )
 from incubator.parks.models import WEEKDAYS, Park, Space
+from incubator.period import Period as DashboardPeriod
 from incubator.reviews.models import DEFAULT_DIMENSIONS, DEFAULT_MILESTONES, Indicator, Milestone, Review
 from incubator.reviews.models import ReviewAssignment as Assignment
 from incubator.reviews.service import due_date
@@ -1428,7 +1429,7 @@ async def _close_last_month(builder: Builder, today: date, out: TextIO | None) -
     was inserted, kept as the snapshot (the dashboard then shows them with today's revisions)."""
     month = DashboardPeriod.month_of(today).previous
     park_ids = tuple(park.id for park in builder.parks)
-    facts = await dashboard_figures.compute(dashboard_figures.Scope(park_ids, None, month, month.after))
+    facts = await dashboard_figures.compute(Scope(park_ids, None, month, month.after))
     official = await User.filter(role="official").order_by("id").first()
     await ClosedMonth.create(month=month.key, facts=facts, closed_at=builder.moment(month.after),
                              closed_by_id=official.id if official else None,

@@ -292,7 +292,7 @@ async def _booking_world(park_id: int, residents: list) -> tuple[int, date, date
     free, and a resident organization with nothing else booked that week and a quota of two hours."""
     from incubator import clock, workdays
     from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingQuota, BookingRules, BookingStatus
-    from incubator.booking.service import local_instant, opening_on
+    from incubator.booking.slots import local_instant, opening_on
     from incubator.parks.models import Space
 
     rooms = await Space.filter(park_id=park_id, bookable=True, is_active=True, needs_approval=False).order_by("id")

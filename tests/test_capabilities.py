@@ -70,9 +70,11 @@ def test_navigation_is_read_from_the_manifests(admin, member):
 
 
 def test_a_new_capability_is_one_folder_and_one_line(tmp_path):
-    """tests/sample_capability declares a model, a page, a nav item, a flag kind and a job; added to
-    the list, each reaches the app: the schema, the page and its link (for the roles named), the
-    flag raised by the flag job and described on the flag page, the job run and listed."""
+    """tests/sample_capability declares a model, a page, a nav item, a flag kind, a job, a dashboard
+    figure and an API resource; added to the list, each reaches the app: the schema, the page and its
+    link (for the roles named), the flag raised by the flag job and described on the flag page, the
+    job run and listed, the dashboard's table, tile and export, the API's list (filtered, in the
+    caller's scope), its place in the OpenAPI document and in the API's dashboard."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("INCUBATOR_TEST_DATABASE_URL", None)
     done = subprocess.run([sys.executable, "-m", "tests.sample_capability.drive", str(tmp_path)], cwd=ROOT,
@@ -85,6 +87,13 @@ def test_a_new_capability_is_one_folder_and_one_line(tmp_path):
     assert seen["page"] == [200, 2]
     assert seen["member_page"] == 0
     assert seen["flag_page_says"] and seen["job_listed"]
+    assert seen["dashboard_table"] and seen["dashboard_tile"]
+    assert seen["dashboard_csv"] == ["Park,Lit,Out", "Lantern Park,1,1"]
+    assert seen["api_lanterns"] == ["North gate", "Pond"] and seen["api_unlit"] == ["Pond"]
+    assert seen["api_described"] == "listLanterns"
+    assert seen["api_dashboard"] == [{"key": f"park:{seen['park_id']}", "label": "Lantern Park", "values": [1, 1],
+                                      "total": False}]
+    assert seen["member_api_lanterns"] == []  # the rule: members see no lanterns
 
 
 def test_no_capability_imports_one_listed_after_it():
@@ -103,4 +112,28 @@ def test_no_capability_imports_one_listed_after_it():
                     parts = module.split(".")
                     if len(parts) > 1 and parts[0] == "incubator" and position.get(parts[1], -1) > position[name]:
                         upward.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not upward, "\n".join(upward)
+
+
+# The top of the house: modules that put the capabilities together (the app, the command line, the
+# demonstration data, the home page; and incubator/middleware, which reads sessions). Every other
+# module beside the capabilities is the ground they stand on (capability.py, access.py, events.py,
+# figures.py, apitypes.py, web.py…).
+TOP = {"app.py", "cli.py", "demo.py", "home.py"}
+
+
+def test_the_ground_floor_imports_no_capability():
+    """A module under the capabilities (incubator/*.py but the top) imports none of them: what they
+    share (the dashboard's figures kit, the API's types) lives below them."""
+    import ast
+
+    ground = [p for p in (ROOT / "incubator").glob("*.py") if p.name not in TOP]
+    assert {p.name for p in ground} >= {"capability.py", "figures.py", "apitypes.py", "period.py", "web.py"}
+    upward = []
+    for path in ground:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            upward += [f"{path.relative_to(ROOT)} imports {m}" for m in modules
+                       if m.startswith("incubator.") and m.split(".")[1] in CAPABILITIES]
     assert not upward, "\n".join(upward)

@@ -14,11 +14,11 @@ from incubator.audit.models import AuditEntry
 from incubator.auth.models import User
 from incubator.booking.models import Booking
 from incubator.dashboards.models import ClosedMonth
-from incubator.dashboards.period import Period
 from incubator.directory import service as directory
 from incubator.directory.models import BrandProject, Listing
 from incubator.funding.models import Grant, LedgerEntry
 from incubator.organizations.models import Organization, StageChange
+from incubator.period import Period
 from incubator.training import certificates
 from incubator.training.models import Attendance, Feedback, Person, Seat, TrainingSession
 from incubator.workdays import add_months

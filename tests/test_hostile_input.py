@@ -40,22 +40,22 @@ from incubator.api.commands import NewToken
 from incubator.app import create_app
 from incubator.auth.models import LoginFailure, Role, User
 from incubator.booking import feeds
+from incubator.booking.check_in import door_code, door_token
 from incubator.booking.models import Booking, FeedKind
-from incubator.booking.service import door_code, door_token
 from incubator.calendar.models import WorkdayOverride
 from incubator.config import Settings
-from incubator.dashboards.figures import SECTIONS
+from incubator.dashboards.figures import sections
 from incubator.dashboards.models import ClosedMonth
-from incubator.dashboards.period import Period
 from incubator.directory.models import BrandProject
 from incubator.errors import ValidationFailed
 from incubator.funding.models import Fund, Grant, Tranche
 from incubator.notifications.models import Notification
 from incubator.organizations.models import Application, Document, FollowUp, ImportBatch, Organization
 from incubator.parks.models import Park, Space, SpaceKind
+from incubator.period import Period
 from incubator.reviews.models import DEFAULT_DIMENSIONS, Review, ReviewAssignment
+from incubator.training.attendance import check_in_code
 from incubator.training.models import Person, Seat, Topic, TrainingSession
-from incubator.training.service import check_in_code
 from incubator.validation import Checker, parse_int
 from tests.conftest import PASSWORD, TEST_SERVER, Browser, open_park
 from tests.helpers import PDF
@@ -214,7 +214,7 @@ async def world(app, make_user) -> AsyncIterator[World]:
     attended = await Seat.create(session=past, person=people[0], organization=org, status="seated",
                                  signed_up_at=now - timedelta(days=2), attendance="present", credit_minutes=120)
     # A month closed two months ago (its reopening form), last month still open (its closing form).
-    await ClosedMonth.create(month=CLOSED_MONTH, facts={name: [] for name in SECTIONS}, closed_at=now,
+    await ClosedMonth.create(month=CLOSED_MONTH, facts={name: [] for name in sections()}, closed_at=now,
                              closed_by_name="Official")
     project = await BrandProject.create(organization=org, name="社区书屋", started_on=date(2026, 1, 5),
                                         created_at=now)

@@ -10,8 +10,8 @@ import httpx
 import pytest_asyncio
 
 from incubator.app import create_app
+from incubator.booking import check_in
 from incubator.booking import routes as booking_routes
-from incubator.booking import service as booking
 from incubator.parks.models import WEEKDAYS, Space
 
 
@@ -30,7 +30,7 @@ async def door_qr_address(settings, door, base_url: str, client: tuple[str, int]
     try:
         transport = httpx.ASGITransport(app=create_app(settings, manage_database=False), client=client)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
-            page = await http.get(f"/door/{door.id}/{booking.door_token(settings.secret_key, door.id)}",
+            page = await http.get(f"/door/{door.id}/{check_in.door_token(settings.secret_key, door.id)}",
                                   headers=headers or {})
     finally:
         booking_routes.qr_svg = original

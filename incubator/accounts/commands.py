@@ -6,23 +6,29 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from incubator.auth.commands import Secret
+from incubator.auth.service import USERNAME
+from incubator.i18n import N_
 from incubator.roles import Role
+from incubator.validation import Email
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Username = Annotated[str, Meta(min_length=3, max_length=64, pattern=USERNAME.pattern, extra={
+    "message": N_("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores.")})]
 
 
 class AccountDetails(Struct, frozen=True, kw_only=True):
     display_name: Name
-    email: Annotated[str, Meta(max_length=254)] = ""
+    email: Email = ""
     role: Role
-    language: str = "zh_CN"
-    organization_id: int | None = None  # members: their organization
+    language: str = "zh_CN"  # one of i18n.LOCALES
+    organization_id: Annotated[int, Meta(ge=1)] | None = None  # members: their organization
     park_ids: tuple[int, ...] = ()  # park managers: the parks they manage
 
 
 class CreateAccount(AccountDetails, frozen=True, kw_only=True):
-    username: Annotated[str, Meta(min_length=3, max_length=64)]
-    password: Annotated[str, Meta(max_length=1000)]
+    username: Username
+    password: Secret
 
 
 class UpdateAccount(AccountDetails, frozen=True, kw_only=True):
@@ -30,21 +36,21 @@ class UpdateAccount(AccountDetails, frozen=True, kw_only=True):
 
 
 class ResetPassword(Struct, frozen=True, kw_only=True):
-    password: Annotated[str, Meta(max_length=1000)]
+    password: Secret
 
 
 class NewInvitation(Struct, frozen=True, kw_only=True):
     """Whom a manager or a member invites into an organization."""
 
     display_name: Name
-    email: Annotated[str, Meta(max_length=254)] = ""
-    username: Annotated[str, Meta(max_length=64)] = ""  # blank: the invitee chooses one
+    email: Email = ""
+    username: Username = ""  # blank: the invitee chooses one
 
 
 class AcceptInvitation(Struct, frozen=True, kw_only=True):
     """What the invitee chooses when accepting: the account's name and password."""
 
-    username: Annotated[str, Meta(min_length=3, max_length=64)]
+    username: Username
     display_name: Name
-    password: Annotated[str, Meta(max_length=1000)]
+    password: Secret
     language: str = "zh_CN"

@@ -20,7 +20,7 @@ from incubator.auth.cookies import sign_in
 from incubator.errors import DomainError, NotFound, PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.organizations.models import Organization
-from incubator.web import absolute_url, current, flash, form_data, form_errors, path_for, path_int, redirect, render
+from incubator.web import absolute_url, current, flash, form_data, form_errors, path_for, path_int, redirect_to, render
 
 # The pages holding a live secret: kept by no cache, and the secret never leaves in a Referer.
 SECRET_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -33,8 +33,8 @@ async def _organization(request: Request, action: str) -> tuple[Principal, Organ
     return principal, organization
 
 
-def _accounts_section(request: Request, organization_id: int) -> str:
-    return path_for(request.app.router, "accounts:organization_accounts", id=organization_id)
+def _back_to_accounts(request: Request, organization_id: int) -> Response:
+    return redirect_to(request, "accounts:organization_accounts", id=organization_id)
 
 
 async def organization_accounts(request: Request) -> Response:
@@ -75,7 +75,7 @@ async def invite(request: Request) -> Response:
     except DomainError as exc:
         return _form_page(request, organization, data, form_errors(exc), status_code=400)
     if not invited.link:
-        return flash(request, redirect(request, _accounts_section(request, organization.id)), _(
+        return flash(request, _back_to_accounts(request, organization.id), _(
             "The invitation has been e-mailed to %(email)s. Its link works once, for %(n)s days.",
             email=invited.invitation.mailed_to, n=invitations.INVITATION_DAYS))
     response = render(request, "accounts/invitation_created.html", InvitationCreatedPage(
@@ -92,9 +92,9 @@ async def invitation_revoke(request: Request) -> Response:
         raise
     except DomainError as exc:
         invitation = await access.get_or_404(invitations.Invitation, principal, id=path_int(request))
-        return flash(request, redirect(request, _accounts_section(request, invitation.organization_id)),
+        return flash(request, _back_to_accounts(request, invitation.organization_id),
                      exc.message, "error")
-    return flash(request, redirect(request, _accounts_section(request, invitation.organization_id)),
+    return flash(request, _back_to_accounts(request, invitation.organization_id),
                  _("The invitation of %(name)s has been revoked: its link no longer works.",
                    name=invitation.display_name))
 
@@ -136,7 +136,7 @@ async def invitation_accept(request: Request) -> Response:
         values = {"username": data.get("username", ""), "display_name": data.get("display_name", "")}
         closed = exc.message if isinstance(exc, invitations.InvitationClosed) else ""
         return _accept_page(request, await invitations.find(secret), values, form_errors(exc), 400, closed)
-    response = redirect(request, path_for(request.app.router, "organizations:mine"))
+    response = redirect_to(request, "organizations:mine")
     sign_in(response, settings, new.token)
     return flash(request, response, _("Welcome, %(name)s: your account is ready.", name=new.user.display_name))
 

@@ -20,7 +20,17 @@ from incubator.organizations.models import Organization
 from incubator.parks.models import Park
 from incubator.roles import ROLE_LABELS, Role
 from incubator.validation import INT_MAX, parse_int
-from incubator.web import current, flash, form_data, form_errors, paginate, path_int, query_text, redirect, render
+from incubator.web import (
+    current,
+    flash,
+    form_data,
+    form_errors,
+    paginate,
+    path_int,
+    query_text,
+    redirect_to,
+    render,
+)
 
 
 def _roles() -> list[tuple[str, str]]:
@@ -108,7 +118,7 @@ async def user_create(request: Request) -> Response:
         return render(request, "accounts/user_form.html", await _form_page(principal, values, form_errors(exc)),
                       status_code=400)
     message = _("The account %(name)s has been created.", name=user.username)
-    return flash(request, redirect(request, f"/users/{user.id}"), message)
+    return flash(request, redirect_to(request, "users:edit", id=user.id), message)
 
 
 def _user_values(user: User, park_ids: list[int]) -> dict:
@@ -142,7 +152,7 @@ async def user_update(request: Request) -> Response:
         values = {**data, "username": user.username, "park_ids": park_ids}
         return render(request, "accounts/user_form.html",
                       await _form_page(principal, values, form_errors(exc), user), status_code=400)
-    return flash(request, redirect(request, f"/users/{user.id}"), _("The account has been saved."))
+    return flash(request, redirect_to(request, "users:edit", id=user.id), _("The account has been saved."))
 
 
 async def user_reset_password(request: Request) -> Response:
@@ -155,7 +165,7 @@ async def user_reset_password(request: Request) -> Response:
         page = await _form_page(principal, _user_values(user, await _park_ids(principal, user)), {}, user)
         page.password_errors = form_errors(exc)
         return render(request, "accounts/user_form.html", page, status_code=400)
-    return flash(request, redirect(request, f"/users/{user.id}"),
+    return flash(request, redirect_to(request, "users:edit", id=user.id),
                  _("The password has been reset and the account's sessions ended."))
 
 

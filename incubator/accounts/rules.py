@@ -3,7 +3,7 @@ managers and its own members (and administrators), as who may invite (invitation
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, extend, rule
+from incubator.access import ADMINS, Principal, extend, rule
 from incubator.accounts.models import Invitation
 from incubator.auth.models import User
 from incubator.organizations.rules import organization_scope
@@ -13,7 +13,7 @@ from incubator.roles import Role
 def _of_organizations(p: Principal) -> Q | bool:
     """Rows of an organization (`organization_id`) its park's managers or its members reach: the
     organizations' own ladder, less the officials (they read figures; they do not invite)."""
-    return False if p.is_(Role.OFFICIAL) else organization_scope(p, "organization__")
+    return organization_scope(p, "organization__", everything=ADMINS)
 
 
 @rule(Invitation, "view")

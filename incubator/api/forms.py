@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from incubator.api.commands import NAME_MAX, NewToken
-from incubator.validation import IN_SERVICE, Checker
+from incubator.api.commands import NewToken
+from incubator.validation import decode
 
 
 def new_token(data: Mapping[str, str]) -> NewToken:
-    check = Checker(data)
-    name = check.text("name", NAME_MAX, required=True)
-    expires_on = check.date("expires_on", required=True, within=IN_SERVICE)
-    check.done()
-    assert expires_on is not None  # done() raised otherwise
-    return NewToken(name=name, expires_on=expires_on)
+    return decode(NewToken, data)

@@ -26,7 +26,7 @@ from incubator import i18n, pagecache
 from incubator.access import Principal
 from incubator.api import tokens
 from incubator.auth.models import ParkManager, User
-from incubator.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from incubator.errors import BadRequest, DomainError, NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.middleware.urls import url_problem
 from incubator.validation import PLAUSIBLE
@@ -64,12 +64,6 @@ def problem(status: int, detail: str = "", errors: dict[str, str] | None = None,
                                   errors=errors or {}))
     return Response(body, status_code=status, media_type=PROBLEM,
                     headers={"Cache-Control": "no-store", **(headers or {})})
-
-
-class BadRequest(Exception):
-    def __init__(self, detail: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.detail, self.errors = detail, errors or {}
 
 
 def etag_of(body: bytes) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 
 import msgspec
 
+from incubator import capability
 from incubator.api.http import Problem
-from incubator.api.resources import OPERATIONS, Operation
+from incubator.api.resources import Operation, operations
 
 REF = "#/components/schemas/{name}"
 VERSION = "1.0.0"
@@ -74,12 +75,18 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
     return params
 
 
-@functools.cache
 def document() -> dict[str, Any]:
-    types = [op.response for op in OPERATIONS] + [op.query for op in OPERATIONS if op.query] + [Problem]
+    """The document of the installed capabilities' resources (made once per installation)."""
+    return _document(capability.generation())
+
+
+@functools.lru_cache(maxsize=2)
+def _document(generation: int) -> dict[str, Any]:
+    ops = operations()
+    types = [op.response for op in ops] + [op.query for op in ops if op.query] + [Problem]
     refs, schemas = msgspec.json.schema_components(types, ref_template=REF)
     paths: dict[str, Any] = {}
-    for op, ref in zip(OPERATIONS, refs, strict=False):  # the responses' refs come first
+    for op, ref in zip(ops, refs, strict=False):  # the responses' refs come first
         paths.setdefault(op.path, {})["get"] = {
             "operationId": op.name,
             "summary": op.summary,
@@ -93,8 +100,8 @@ def document() -> dict[str, Any]:
             },
         }
     # The query Structs are parameters, not bodies: only the response types stay as schemas.
-    for op in OPERATIONS:
-        if op.query is not None and op.query not in {o.response for o in OPERATIONS}:
+    for op in ops:
+        if op.query is not None and op.query not in {o.response for o in ops}:
             schemas.pop(op.query.__name__, None)
     return {
         "openapi": "3.1.0",

@@ -17,10 +17,10 @@ from starlette.types import Receive, Scope, Send
 from incubator import clock
 from incubator.api import forms, openapi, tokens
 from incubator.api.http import JSON, Gate, problem
-from incubator.api.resources import OPERATIONS
+from incubator.api.resources import operations
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
-from incubator.web import current, flash, form_data, form_errors, is_htmx, path_int, redirect, render
+from incubator.web import current, flash, form_data, form_errors, is_htmx, path_int, redirect_to, render
 
 DEFAULT_DAYS = 90
 NO_STORE = {"Cache-Control": "no-store"}
@@ -42,7 +42,7 @@ def _requests_per_minute(scope: Scope) -> int:
 def api_app() -> Gate:
     routes: list[BaseRoute] = [Route("/openapi.json", openapi_json, methods=["GET"], name="openapi")]
     routes += [Route(op.path.replace("{id}", "{id:int}"), op.handler, methods=["GET"], name=op.name)
-               for op in OPERATIONS]
+               for op in operations()]
     return Gate(Router(routes, default=_not_found), _requests_per_minute)
 
 
@@ -98,7 +98,7 @@ async def token_revoke(request: Request) -> Response:
     token = await tokens.revoke(principal, path_int(request))
     if is_htmx(request):
         return await _tokens_page(request)
-    return flash(request, redirect(request, "/account/tokens"), _("The token %(name)s has been revoked.",
+    return flash(request, redirect_to(request, "api:tokens"), _("The token %(name)s has been revoked.",
                                                                       name=token.name))
 
 

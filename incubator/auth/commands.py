@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-Secret = Annotated[str, Meta(max_length=1000)]
+Secret = Annotated[str, Meta(max_length=1000, extra={"form": "secret"})]  # as typed, not stripped
 
 
 class ChangePassword(Struct, frozen=True, kw_only=True):

@@ -13,19 +13,19 @@ from incubator.auth.models import UserSession
 from incubator.auth.pages import SignInPage
 from incubator.errors import DomainError
 from incubator.i18n import gettext as _
-from incubator.web import current, flash, form_data, is_htmx, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, is_htmx, path_int, redirect, redirect_to, render, status_for
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never an open redirect to another site.
+def _to_next(request: Request, target: str | None) -> Response:
+    # Only local paths: never an open redirect to another site; else the home page.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+        return redirect(request, target)
+    return redirect_to(request, "home")
 
 
 async def login_page(request: Request) -> Response:
     if request.state.user is not None:
-        return redirect(request, _safe_next(request.query_params.get("next")))
+        return _to_next(request, request.query_params.get("next"))
     page = SignInPage(values={}, errors={}, next=request.query_params.get("next", ""), panels=await _panels())
     return render(request, "auth/login.html", page)
 
@@ -53,14 +53,14 @@ async def login_submit(request: Request) -> Response:
         page = SignInPage(values={"username": data.get("username", "")}, errors={"__all__": exc.message},
                           next=data.get("next", ""), panels=await _panels())
         return render(request, "auth/login.html", page, status_code=status_for(exc))
-    return sign_in(redirect(request, _safe_next(data.get("next"))), settings, new.token)
+    return sign_in(_to_next(request, data.get("next")), settings, new.token)
 
 
 async def logout(request: Request) -> Response:
     settings = request.app.state.settings
     if request.state.session is not None:
         await service.logout(request.state.session)
-    response = redirect(request, "/login")
+    response = redirect_to(request, "auth:login")
     response.delete_cookie(session_cookie_name(settings), path="/")
     return flash(request, response, _("You have signed out."))
 
@@ -71,7 +71,7 @@ async def set_language(request: Request) -> Response:
         language = await service.set_language(request.state.user, data.get("language", ""))
     except DomainError:
         language = "zh_CN"
-    response = redirect(request, _safe_next(data.get("next")))
+    response = _to_next(request, data.get("next"))
     if request.state.user is None:
         response.set_cookie(LANG_COOKIE, language, max_age=60 * 60 * 24 * 365, path="/",
                             httponly=True, samesite="lax", secure=request.app.state.settings.production)
@@ -91,18 +91,18 @@ async def end_session(request: Request) -> Response:
     await access.get_or_404(UserSession, principal, "change", id=session_id)
     await service.end_session(principal, session_id)
     if session_id == request.state.session.id:
-        response = redirect(request, "/login")
+        response = redirect_to(request, "auth:login")
         response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
         return response
     if is_htmx(request):
         return await sessions_page(request)
-    return flash(request, redirect(request, "/account/sessions"), _("The session has been ended."))
+    return flash(request, redirect_to(request, "auth:sessions"), _("The session has been ended."))
 
 
 async def end_all_sessions(request: Request) -> Response:
     principal = current(request)
     await service.end_all_sessions(principal)
-    response = redirect(request, "/login")
+    response = redirect_to(request, "auth:login")
     response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
     return flash(request, response, _("You have been signed out everywhere."))
 
@@ -119,7 +119,7 @@ async def password_submit(request: Request) -> Response:
         await service.change_password(principal, forms.change_password(data))
     except DomainError as exc:
         return render(request, "auth/password.html", {"errors": exc.errors}, status_code=400)
-    response = redirect(request, "/login")
+    response = redirect_to(request, "auth:login")
     response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
     return flash(request, response, _("Your password has been changed. Sign in with the new one."))
 

@@ -2,7 +2,7 @@
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import Principal, ladder, rule
 from incubator.auth.models import ParkManager, User, UserSession
 from incubator.roles import Role
 
@@ -30,9 +30,7 @@ def change_sessions(p: Principal) -> Q | bool:
 @rule(ParkManager, "view")
 def view_park_managers(p: Principal) -> Q | bool:
     # Who manages which park is known to the administrators, the district, and the managers of it.
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
+    return ladder(p, park="park_id")
 
 
 @rule(ParkManager, "change")

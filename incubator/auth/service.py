@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from tortoise.transactions import in_transaction
-
-from incubator import clock, db
+from incubator import clock, db, events
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.auth.commands import ChangePassword
@@ -65,11 +63,11 @@ async def login(
     user = await User.get_or_none(username=username) if username and username == typed else None
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        async with in_transaction():
+        async with events.transaction():
             await LoginFailure.create(username=username, address=address, at=now)
         raise DomainError(_("Wrong username or password."))
 
-    async with in_transaction():
+    async with events.transaction():
         await LoginFailure.filter(username=username).delete()
         rehash = {"password_hash": hash_password(password)} if needs_rehash(user.password_hash) else {}
         return await open_session(settings, user, address, user_agent, **rehash)
@@ -163,14 +161,14 @@ def _user(principal: Principal) -> User:
 
 
 async def logout(session: UserSession) -> None:
-    async with in_transaction():
+    async with events.transaction():
         deleted = await UserSession.filter(id=session.id).delete()
         if deleted:
             await audit.record(session.user, "logout", session.user)
 
 
 async def end_session(principal: Principal, session_id: int) -> None:
-    async with in_transaction():
+    async with events.transaction():
         deleted = await UserSession.filter(id=session_id, user_id=principal.id).delete()
         if not deleted:
             raise NotFound(_("Not found."))
@@ -178,7 +176,7 @@ async def end_session(principal: Principal, session_id: int) -> None:
 
 
 async def end_all_sessions(principal: Principal) -> int:
-    async with in_transaction():
+    async with events.transaction():
         count = await UserSession.filter(user_id=principal.id).delete()
         await audit.record(principal, "sessions_end", _user(principal), {"sessions": [count, 0]})
     return count
@@ -188,7 +186,7 @@ async def purge_expired(settings: Settings) -> tuple[int, int]:
     """Remove expired sessions and login failures older than the throttling window."""
     now = clock.now()
     idle_cutoff = now - timedelta(minutes=settings.session_idle_minutes)
-    async with in_transaction():
+    async with events.transaction():
         sessions = await UserSession.filter(expires_at__lte=now).delete()
         sessions += await UserSession.filter(last_seen_at__lte=idle_cutoff).delete()
         failures = await LoginFailure.filter(
@@ -214,7 +212,7 @@ async def change_password(principal: Principal, command: ChangePassword) -> None
         errors["new_password"] = _("Choose a password different from the current one.")
     if errors:
         raise ValidationFailed(errors)
-    async with in_transaction():
+    async with events.transaction():
         await User.filter(id=user.id).update(password_hash=hash_password(command.new_password),
                                              password_changed_at=clock.now())
         await UserSession.filter(user_id=user.id).delete()
@@ -225,7 +223,7 @@ async def set_language(user: User | None, language: str) -> str:
     if language not in LOCALES:
         raise DomainError(_("Choose one of the options."), field="language")
     if user is not None and user.language != language:
-        async with in_transaction():
+        async with events.transaction():
             await User.filter(id=user.id).update(language=language)
             await audit.record(user, "update", user, {"language": [user.language, language]})
     return language
@@ -246,7 +244,7 @@ async def create_user_plain(
         raise DomainError(_("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores."))
     if problem := password_problem(password, username):
         raise DomainError(problem)
-    async with in_transaction():
+    async with events.transaction():
         user = await User.create(
             username=username,
             display_name=display_name or username,

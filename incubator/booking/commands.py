@@ -8,6 +8,8 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+MAX_WEEKS = 26
+
 
 class Book(Struct, frozen=True, kw_only=True):
     """A booking of one space, on one day, in the park's time zone. A member books for their own
@@ -19,12 +21,9 @@ class Book(Struct, frozen=True, kw_only=True):
     end: time
     attendees: Annotated[int, Meta(ge=1, le=10_000)] = 1
     purpose: Annotated[str, Meta(max_length=200)] = ""
-    organization_id: int | None = None
-    weeks: Annotated[int, Meta(ge=1, le=26)] = 1  # a weekly series: this day and the weeks after it
+    organization_id: Annotated[int, Meta(ge=1)] | None = None
+    weeks: Annotated[int, Meta(ge=1, le=MAX_WEEKS)] = 1  # a weekly series: this day and the weeks after it
     skip: frozenset[date] = frozenset()  # days of the series not to book
-
-
-MAX_WEEKS = 26
 
 
 class Cancel(Struct, frozen=True, kw_only=True):
@@ -54,7 +53,7 @@ class Watch(Struct, frozen=True, kw_only=True):
 class SetRules(Struct, frozen=True, kw_only=True):
     """How a space may be booked (its park's managers set it)."""
 
-    slot_minutes: int = 30  # 15, 30 or 60
+    slot_minutes: int = 30  # one of models.SLOT_MINUTES
     min_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
     max_minutes: Annotated[int, Meta(ge=1, le=1440)] = 240
     notice_minutes: Annotated[int, Meta(ge=0, le=60 * 24 * 30)] = 60

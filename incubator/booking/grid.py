@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from incubator import access, clock, db, workdays
 from incubator.access import Principal
 from incubator.booking.models import ACTIVE_STATUSES, LONGEST_HOLD, Booking, BookingRules, BookingStatus
-from incubator.booking.service import local_instant, opening_on
+from incubator.booking.slots import local_instant, opening_on
 from incubator.i18n import gettext as _
 from incubator.parks.models import Space
 from incubator.roles import Role

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from incubator.booking import service
+from incubator.booking import check_in
 from incubator.config import Settings
 
 
 async def release_no_shows(settings: Settings) -> dict:
-    return await service.release_no_shows()
+    return await check_in.release_no_shows()

@@ -4,7 +4,7 @@ check-in at the door and the release of no-shows; watching a taken time; calenda
 rooms' utilization."""
 
 from incubator.audit.labels import Field
-from incubator.booking import jobs, panels, service, utilization, watches
+from incubator.booking import api, dashboard, decisions, jobs, new_bookings, panels, utilization, watches
 from incubator.booking.events import TimeFreed
 from incubator.booking.models import BOOKING_STATUS_LABELS
 from incubator.capability import (
@@ -52,7 +52,7 @@ capability = Capability(
         MessageKind("booking_released", N_("Nobody checked in to your booking of %(space)s, %(when)s: it was "
                                            "released and counts as a no-show.")),
     ],
-    subscriptions=[Subscription(StageChanged, service.on_stage_changed),
+    subscriptions=[Subscription(StageChanged, decisions.on_stage_changed),
                    Subscription(TimeFreed, watches.on_time_freed)],
     jobs=[Job("release_no_shows", jobs.release_no_shows, N_("Release bookings nobody checked in to"),
               {"released": N_("released")}, minutes=5, order=50)],
@@ -64,7 +64,7 @@ capability = Capability(
                 ParkLink("booking_quota", "booking:quota", N_("Booking quota"),
                          lambda principal, park: principal.manages(park.id), order=30)],
     space_links=[SpaceLink("booking_week", "booking:week", N_("The space's week"), _always, order=10),
-                 SpaceLink("booking_book", "booking:form", N_("Book this space"), service.may_book, order=20)],
+                 SpaceLink("booking_book", "booking:form", N_("Book this space"), new_bookings.may_book, order=20)],
     audit=[
         AuditKind("BookingWatch", N_("Watched time"), {"space_id": N_("Space"), "starts_at": N_("Starts")}),
         AuditKind("Booking", N_("Booking"), {
@@ -72,4 +72,6 @@ capability = Capability(
             "ends_at": N_("Ends"), "status": Field(N_("Status"), BOOKING_STATUS_LABELS),
         }),
     ],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

@@ -5,7 +5,7 @@ A booking holds its space from its start to its end plus the space's buffer (`he
 bookings of one space never come closer than the buffer. No two confirmed bookings of a space may
 hold overlapping time: on PostgreSQL an exclusion constraint says so (migration 0015, btree_gist);
 on SQLite the booking transaction takes the database's write lock before it checks
-(booking.service). Pending bookings (spaces that need a manager's approval) may overlap each other;
+(booking.new_bookings). Pending bookings (spaces that need a manager's approval) may overlap each other;
 approving one rejects the others.
 """
 
@@ -38,7 +38,8 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.RELEASED: N_("Released (no-show)"),
 }
 
-# End reasons the system writes are codes (booking.service); a reason a manager typed is kept as typed.
+# End reasons the system writes are codes (booking.decisions, booking.holds, booking.check_in); a reason a
+# manager typed is kept as typed.
 END_REASON_LABELS = {
     "held_released": N_("What held the room was cancelled or moved."),
     "left_park": N_("The organization left the park."),

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from incubator.booking.grid import Day, Week
 from incubator.booking.models import BOOKING_STATUS_LABELS, Booking, BookingRules
-from incubator.booking.service import Occurrence
+from incubator.booking.new_bookings import Occurrence
 from incubator.booking.utilization import RATES, Report
 from incubator.i18n import gettext
 from incubator.parks.models import Park, Space
@@ -41,14 +41,14 @@ class BookPage:  # booking/form.html
 @dataclass
 class BookingsPage:  # booking/list.html
     bookings: list[Booking]  # with space and organization, soonest first
-    cancellable: set[int]  # ids the viewer may cancel now (service.cancel_allowed)
-    needs_reason: set[int]  # ids whose cancelling needs a reason (service.cancel_needs_reason)
+    cancellable: set[int]  # ids the viewer may cancel now (decisions.cancel_allowed)
+    needs_reason: set[int]  # ids whose cancelling needs a reason (decisions.cancel_needs_reason)
     spaces: list[Space]  # the bookable spaces the viewer may book, each a link to its week
-    decidable: set[int]  # pending ids the viewer may approve or reject (service.decide_allowed)
+    decidable: set[int]  # pending ids the viewer may approve or reject (decisions.decide_allowed)
     view: str  # "": to come; "pending": the managers' queue; "ended": ended lately
     checkable: set[int]  # ids a manager may mark as checked in now
-    door_checkable: set[int]  # ids the member may check in to at the door now (service.check_in_allowed)
-    movable: set[int]  # ids a manager may move (service.move_allowed)
+    door_checkable: set[int]  # ids the member may check in to at the door now (check_in.check_in_allowed)
+    movable: set[int]  # ids a manager may move (decisions.move_allowed)
     reasons: dict[int, str]  # why each ended booking ended, translated
     feed_url: str | None  # a member's organization's calendar feed
     page: Page  # which page of the list, and whether more follow
@@ -82,7 +82,7 @@ class CheckInPage:  # booking/check_in.html
     booking: Booking | None  # the member's organization's booking that may check in now
     code: str  # as scanned (or typed)
     errors: dict[str, str]
-    refusal: str = ""  # why the check-in would be refused now (service.CheckInRefused), else ""
+    refusal: str = ""  # why the check-in would be refused now (check_in.CheckInRefused), else ""
     # "scanned": the door's code came in the address, one button checks in; "typed": the member came
     # from their bookings (or scanned a stale code) and enters the code; "": no form.
     form: str = "scanned"

@@ -15,7 +15,19 @@ from tortoise.queryset import QuerySet
 
 from incubator import access, clock, db, i18n, workdays
 from incubator.access import Principal
-from incubator.booking import feeds, forms, grid, service, utilization, utilization_routes, watches
+from incubator.booking import (
+    check_in,
+    decisions,
+    feeds,
+    forms,
+    grid,
+    new_bookings,
+    quotas,
+    slots,
+    utilization,
+    utilization_routes,
+    watches,
+)
 from incubator.booking.models import (
     ACTIVE_STATUSES,
     BOOKING_STATUS_LABELS,
@@ -55,7 +67,7 @@ from incubator.web import (
     qr_svg,
     query_int,
     query_text,
-    redirect,
+    redirect_to,
     render,
     status_for,
 )
@@ -79,14 +91,14 @@ def _week_of(request: Request) -> date:
 async def week_page(request: Request) -> Response:
     principal = current(request)
     space, park = await _bookable_space(request)
-    rules = await service.rules_for(space.id)
+    rules = await slots.rules_for(space.id)
     week = await grid.week(principal, space, rules, _week_of(request))
     feed = None
     if request.headers.get("HX-Request") != "true" and await feeds.may_reset(principal, FeedKind.SPACE, space.id):
         secret = await feeds.token(request.app.state.settings.secret_key, FeedKind.SPACE, space.id)
         feed = _feed_url(request, FeedKind.SPACE, space.id, secret)
     return render(request, "booking/week.html", WeekPage(space, park, rules, week,
-                                                          await service.may_book(principal, space), feed),
+                                                          await new_bookings.may_book(principal, space), feed),
                   block="grid")
 
 
@@ -110,7 +122,7 @@ async def space_feed_reset(request: Request) -> Response:
     principal = current(request)
     space = await feeds.space_of(principal, path_int(request))
     await feeds.reset(principal, FeedKind.SPACE, space.id)
-    return flash(request, redirect(request, f"/spaces/{space.id}/week"),
+    return flash(request, redirect_to(request, "booking:week", id=space.id),
                  _("The calendar has a new address: the old one no longer works."))
 
 
@@ -119,12 +131,12 @@ async def organization_feed_reset(request: Request) -> Response:
     if principal.organization_id is None:
         raise NotFound(_("Not found."))
     await feeds.reset(principal, FeedKind.ORGANIZATION, principal.organization_id)
-    return flash(request, redirect(request, "/bookings"),
+    return flash(request, redirect_to(request, "booking:list"),
                  _("The calendar has a new address: the old one no longer works."))
 
 
 async def _organization_choices(principal: Principal, space: Space) -> list[tuple[str, str]]:
-    rows = await service.organizations_to_book_for(principal, space)
+    rows = await new_bookings.organizations_to_book_for(principal, space)
     if not rows:
         return []
     return [(forms.BLOCK, _("No organization: block the time")), *((str(i), name) for i, name in rows)]
@@ -134,9 +146,9 @@ async def book_form(request: Request) -> Response:
     """The booking form, filled in from the week grid's slot; a time already taken offers to watch it."""
     principal = current(request)
     space, park = await _bookable_space(request)
-    if not await service.may_book(principal, space):
+    if not await new_bookings.may_book(principal, space):
         raise NotFound(_("Not found."))
-    rules = await service.rules_for(space.id)
+    rules = await slots.rules_for(space.id)
     params = request.query_params
     values = {"day": params.get("day", ""), "start": params.get("start", ""), "attendees": "1", "weeks": "1"}
     try:
@@ -159,20 +171,20 @@ async def book_submit(request: Request) -> Response:
     """Books; a weekly series is first shown date by date (what stands in each date's way, to skip)
     and booked once the user confirms those dates."""
     principal = current(request)
-    space = await service.bookable_space(path_int(request))  # its park only if the form is shown again
-    if not await service.may_book(principal, space):
+    space = await new_bookings.bookable_space(path_int(request))  # its park only if the form is shown again
+    if not await new_bookings.may_book(principal, space):
         raise NotFound(_("Not found."))  # as the form's page answers them
     form = await request.form()
     data = await form_data(request)
     skipped = [value for value in form.getlist("skip") if isinstance(value, str)]
 
-    async def again(errors: dict[str, str], status_code: int, plan: list[service.Occurrence] | None = None,
+    async def again(errors: dict[str, str], status_code: int, plan: list[new_bookings.Occurrence] | None = None,
                     watchable: bool = False) -> Response:
         values: dict = {**data, "skip": skipped}
         if plan:  # the dates that cannot be booked are skipped unless the user says otherwise
             values["skip"] = sorted({*skipped, *(o.day.isoformat() for o in plan if o.problem)})
             values["confirmed"] = data.get("weeks", "")
-        page = BookPage(space, await Park.get(id=space.park_id), await service.rules_for(space.id),
+        page = BookPage(space, await Park.get(id=space.park_id), await slots.rules_for(space.id),
                         await _organization_choices(principal, space), values, errors, plan or [], watchable)
         return render(request, "booking/form.html", page, status_code=status_code)
 
@@ -180,27 +192,27 @@ async def book_submit(request: Request) -> Response:
     try:
         command = forms.book(space.id, data, manager=not principal.is_(Role.MEMBER), skipped=skipped)
         if command.weeks > 1 and data.get("confirmed") != str(command.weeks):
-            return await again({}, 200, await service.plan(principal, command))
-        booking = await service.book(principal, command, space)
+            return await again({}, 200, await new_bookings.plan(principal, command))
+        booking = await new_bookings.book(principal, command, space)
     except DomainError as exc:
         plan = None
         if command is not None and command.weeks > 1 and isinstance(exc, (Conflict, ValidationFailed)):
             try:  # a series refused on saving: the dates again, as they stand now
-                plan = await service.plan(principal, command)
+                plan = await new_bookings.plan(principal, command)
             except DomainError:
                 plan = None  # the form's own error says what is wrong
         return await again(form_errors(exc, forms.FIELDS), status_for(exc), plan,
                            watchable=isinstance(exc, Conflict) and not data.get("confirmed"))
     message = _("Requested: a manager will confirm it.") if booking.status == "pending" else _("Booked.")
     week = grid.monday_of(clock.local_date(booking.starts_at))
-    return flash(request, redirect(request, f"/spaces/{space.id}/week?week={week}"), message)
+    return flash(request, redirect_to(request, "booking:week", {"week": week}, id=space.id), message)
 
 
 async def watch_submit(request: Request) -> Response:
     """Be told when a taken time frees (from the refused booking form)."""
     principal = current(request)
-    space = await service.bookable_space(path_int(request))
-    if not await service.may_book(principal, space):
+    space = await new_bookings.bookable_space(path_int(request))
+    if not await new_bookings.may_book(principal, space):
         raise NotFound(_("Not found."))
     data = await form_data(request)
     try:
@@ -208,9 +220,9 @@ async def watch_submit(request: Request) -> Response:
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
+        return flash(request, redirect_to(request, "booking:week", {"week": data.get("day", "")}, id=space.id),
                      exc.message, "error")
-    return flash(request, redirect(request, f"/spaces/{space.id}/week?week={data.get('day', '')}"),
+    return flash(request, redirect_to(request, "booking:week", {"week": data.get("day", "")}, id=space.id),
                  _("You will be told if this time frees."))
 
 
@@ -278,15 +290,15 @@ async def bookings_page(request: Request) -> Response:
                                      principal.organization_id))
     return render(request, "booking/list.html", BookingsPage(
         bookings=rows,
-        cancellable={b.id for b in rows if service.cancel_allowed(principal, b)},
-        needs_reason={b.id for b in rows if service.cancel_needs_reason(principal, b)},
-        spaces=await service.bookable_spaces(principal),
-        decidable={b.id for b in rows if service.decide_allowed(principal, b)},
+        cancellable={b.id for b in rows if decisions.cancel_allowed(principal, b)},
+        needs_reason={b.id for b in rows if decisions.cancel_needs_reason(principal, b)},
+        spaces=await new_bookings.bookable_spaces(principal),
+        decidable={b.id for b in rows if decisions.decide_allowed(principal, b)},
         view=params.get("status", ""),
-        checkable={b.id for b in rows if service.mark_allowed(principal, b)},
-        door_checkable={b.id for b in rows if service.check_in_allowed(principal, b)},
-        movable={b.id for b in rows if service.move_allowed(principal, b)},
-        reasons={b.id: service.end_reason(b) for b in rows if b.end_reason},
+        checkable={b.id for b in rows if check_in.mark_allowed(principal, b)},
+        door_checkable={b.id for b in rows if check_in.check_in_allowed(principal, b)},
+        movable={b.id for b in rows if decisions.move_allowed(principal, b)},
+        reasons={b.id: decisions.end_reason(b) for b in rows if b.end_reason},
         feed_url=feed, page=page, params=params, export_query=urlencode(params),
         park=await parks.named(principal, query_int(request, "park", minimum=1))))
 
@@ -304,7 +316,7 @@ async def _bookings_export(request: Request, kind: str) -> Response:
         found = await Booking.filter(id__in=chunk).select_related("space__park", "organization")
         return {b.id: (b.starts_at, b.ends_at, b.space.name, b.space.park.display_name(locale),
                        b.organization.display_name(locale) if b.organization else _("Blocked time"), b.purpose,
-                       b.attendees, _(BOOKING_STATUS_LABELS[b.status]), b.checked_in_at, service.end_reason(b))
+                       b.attendees, _(BOOKING_STATUS_LABELS[b.status]), b.checked_in_at, decisions.end_reason(b))
                 for b in found}
 
     return await export(kind, _("Bookings"), headers, ids, rows_of)
@@ -321,10 +333,11 @@ async def _booking_for(request: Request, may: Callable[[Principal, Booking], boo
 
 
 async def _act(request: Request, may: Callable[[Principal, Booking], bool],
-               action: Callable[[Principal, int, dict[str, str]], Awaitable[object]], back: str, done: str
-               ) -> Response:
+               action: Callable[[Principal, int, dict[str, str]], Awaitable[object]], done: str,
+               list_query: dict[str, str] | None = None) -> Response:
     """A button on the bookings list: allowed or not is asked before the form is read; a refusal of
-    the service (validation, a conflict) comes back to the list as a message."""
+    the service (validation, a conflict) comes back to the list as a message. `list_query`: the
+    list's view to come back to (the managers' queue of requests)."""
     principal, booking = await _booking_for(request, may)
     data = await form_data(request)
     try:
@@ -332,18 +345,18 @@ async def _act(request: Request, may: Callable[[Principal, Booking], bool],
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return flash(request, redirect(request, back), exc.message, "error")
-    return flash(request, redirect(request, back), done)
+        return flash(request, redirect_to(request, "booking:list", list_query), exc.message, "error")
+    return flash(request, redirect_to(request, "booking:list", list_query), done)
 
 
 async def booking_cancel(request: Request) -> Response:
-    return await _act(request, service.cancel_allowed,
-                      lambda p, booking_id, data: service.cancel(p, booking_id, forms.cancel(data)),
-                      "/bookings", _("The booking has been cancelled."))
+    return await _act(request, decisions.cancel_allowed,
+                      lambda p, booking_id, data: decisions.cancel(p, booking_id, forms.cancel(data)),
+                      _("The booking has been cancelled."))
 
 
 async def move_form(request: Request) -> Response:
-    principal, booking = await _booking_for(request, service.move_allowed)
+    principal, booking = await _booking_for(request, decisions.move_allowed)
     local = booking.starts_at.astimezone(clock.zone())
     values = {"space_id": str(booking.space_id), "day": local.date().isoformat(), "start": f"{local:%H:%M}",
               "end": f"{booking.ends_at.astimezone(clock.zone()):%H:%M}"}
@@ -353,41 +366,42 @@ async def move_form(request: Request) -> Response:
 async def _move_page(principal: Principal, booking: Booking, values: dict[str, str],
                      errors: dict[str, str]) -> MovePage:
     space = await Space.get(id=booking.space_id).only("id", "name", "park_id")
-    targets = await service.move_targets(principal, space.park_id)
+    targets = await decisions.move_targets(principal, space.park_id)
     return MovePage(booking, space, [(str(s.id), s.name) for s in targets], values, errors)
 
 
 async def move_submit(request: Request) -> Response:
-    principal, booking = await _booking_for(request, service.move_allowed)
+    principal, booking = await _booking_for(request, decisions.move_allowed)
     data = await form_data(request)
     page = await _move_page(principal, booking, data, {})
     try:
-        moved = await service.move(principal, booking.id, forms.move(data, [int(i) for i, _n in page.spaces]))
+        moved = await decisions.move(principal, booking.id, forms.move(data, [int(i) for i, _n in page.spaces]))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         page.errors = form_errors(exc, forms.FIELDS)
         return render(request, "booking/move.html", page, status_code=status_for(exc))
     week = grid.monday_of(clock.local_date(moved.starts_at))
-    return flash(request, redirect(request, f"/spaces/{moved.space_id}/week?week={week}"), _("The booking was moved."))
+    return flash(request, redirect_to(request, "booking:week", {"week": week}, id=moved.space_id),
+                 _("The booking was moved."))
 
 
 async def booking_approve(request: Request) -> Response:
-    return await _act(request, service.decide_allowed, lambda p, booking_id, data: service.approve(p, booking_id),
-                      "/bookings?status=pending", _("The booking is confirmed."))
+    return await _act(request, decisions.decide_allowed, lambda p, booking_id, data: decisions.approve(p, booking_id),
+                      _("The booking is confirmed."), {"status": BookingStatus.PENDING.value})
 
 
 async def booking_reject(request: Request) -> Response:
-    return await _act(request, service.decide_allowed,
-                      lambda p, booking_id, data: service.reject(p, booking_id, forms.cancel(data)),
-                      "/bookings?status=pending", _("The request has been rejected."))
+    return await _act(request, decisions.decide_allowed,
+                      lambda p, booking_id, data: decisions.reject(p, booking_id, forms.cancel(data)),
+                      _("The request has been rejected."), {"status": BookingStatus.PENDING.value})
 
 
 async def door_page(request: Request) -> Response:
     """The tablet at a room's door: today's bookings and today's check-in code. Its address is a
     secret of the park's managers (the booking rules page shows it); no sign-in."""
     settings = request.app.state.settings
-    space, bookings, code, typed_code = await service.door_view(settings.secret_key, path_int(request),
+    space, bookings, code, typed_code = await check_in.door_view(settings.secret_key, path_int(request),
                                                     request.path_params["token"])
     url = absolute_url(request, f"/spaces/{space.id}/check-in?code={code}")
     return render(request, "booking/door.html", DoorPage(space, bookings, qr_svg(url), url,
@@ -406,38 +420,38 @@ def _scanned_page(space: Space, booking: Booking | None, code: str, refusal: Dom
 
 
 def _code_refused(error: DomainError) -> bool:
-    return getattr(error, "reason", "") in (service.CheckInRefused.EXPIRED_CODE, service.CheckInRefused.WRONG_CODE)
+    return getattr(error, "reason", "") in (check_in.CheckInRefused.EXPIRED_CODE, check_in.CheckInRefused.WRONG_CODE)
 
 
 async def check_in_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     space, _park = await _bookable_space(request)
-    if not await service.may_book(principal, space):
+    if not await new_bookings.may_book(principal, space):
         raise NotFound(_("Not found."))
     code = request.query_params.get("code", "")[:64]
-    booking, refusal = await service.door_check_in_state(principal, space.id, code,
-                                                         request.app.state.settings.secret_key)
+    booking, refusal = await check_in.door_check_in_state(principal, space.id, code,
+                                                          request.app.state.settings.secret_key)
     return render(request, "booking/check_in.html", _scanned_page(space, booking, code, refusal, {}))
 
 
 async def check_in_submit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     space, _park = await _bookable_space(request)
-    if not await service.may_book(principal, space):
+    if not await new_bookings.may_book(principal, space):
         raise NotFound(_("Not found."))
     data = await form_data(request)
     code = data.get("code", "")[:64]
     try:
-        await service.check_in(principal, space.id, code, request.app.state.settings.secret_key)
+        await check_in.check_in(principal, space.id, code, request.app.state.settings.secret_key)
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        booking = (await service.current_booking(principal.organization_id, space.id)
+        booking = (await check_in.current_booking(principal.organization_id, space.id)
                    if principal.organization_id else None)
         return render(request, "booking/check_in.html",
                       _scanned_page(space, booking, code, exc, form_errors(exc, forms.FIELDS)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, "/bookings"), _("Checked in. Enjoy the room."))
+    return flash(request, redirect_to(request, "booking:list"), _("Checked in. Enjoy the room."))
 
 
 async def _member_booking(request: Request) -> tuple[Booking, Space]:
@@ -451,7 +465,7 @@ async def booking_check_in_page(request: Request) -> Response:
     """A member's own booking, from the bookings list: the code at its room's door is scanned or
     typed here (the action shows inside the check-in window; outside it, this page says why not)."""
     booking, space = await _member_booking(request)
-    refusal = service.check_in_refusal(current(request), booking)
+    refusal = check_in.check_in_refusal(current(request), booking)
     return render(request, "booking/check_in.html", CheckInPage(
         space, booking, request.query_params.get("code", "")[:64], {},
         refusal.message if refusal else "", "" if refusal else "typed"))
@@ -462,20 +476,20 @@ async def booking_check_in_submit(request: Request) -> Response:
     data = await form_data(request)
     code = data.get("code", "")[:64]
     try:
-        await service.check_in_booking(current(request), booking.id, code, request.app.state.settings.secret_key)
+        await check_in.check_in_booking(current(request), booking.id, code, request.app.state.settings.secret_key)
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         page = (CheckInPage(space, booking, code, form_errors(exc, forms.FIELDS), "", "typed") if _code_refused(exc)
                 else CheckInPage(space, booking, code, {}, exc.message, ""))
         return render(request, "booking/check_in.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, "/bookings"), _("Checked in. Enjoy the room."))
+    return flash(request, redirect_to(request, "booking:list"), _("Checked in. Enjoy the room."))
 
 
 async def booking_mark_checked_in(request: Request) -> Response:
     return await _act(request, lambda p, booking: p.is_(Role.ADMIN, Role.MANAGER),
-                      lambda p, booking_id, data: service.mark_checked_in(p, booking_id),
-                      "/bookings", _("Marked as checked in."))
+                      lambda p, booking_id, data: check_in.mark_checked_in(p, booking_id),
+                      _("Marked as checked in."))
 
 
 def _day_of(request: Request) -> date:
@@ -493,17 +507,17 @@ async def day_page(request: Request) -> Response:
 
 
 def _rules_values(rules: BookingRules) -> dict[str, str]:
-    return {name: str(getattr(rules, name)) for name in service.RULE_FIELDS}
+    return {name: str(getattr(rules, name)) for name in slots.RULE_FIELDS}
 
 
 def _door_url(request: Request, space_id: int) -> str:
-    return f"/door/{space_id}/{service.door_token(request.app.state.settings.secret_key, space_id)}"
+    return f"/door/{space_id}/{check_in.door_token(request.app.state.settings.secret_key, space_id)}"
 
 
 async def rules_form(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     space = await access.get_or_404(Space, principal, "change", id=path_int(request))
-    rules = await service.rules_for(space.id)
+    rules = await slots.rules_for(space.id)
     return render(request, "booking/rules.html", RulesPage(space, _rules_values(rules), {},
                                                            _door_url(request, space.id)))
 
@@ -513,18 +527,18 @@ async def rules_save(request: Request) -> Response:
     space = await access.get_or_404(Space, principal, "change", id=path_int(request))
     data = await form_data(request)
     try:
-        await service.set_rules(principal, space.id, forms.set_rules(data))
+        await slots.set_rules(principal, space.id, forms.set_rules(data))
     except DomainError as exc:
         return render(request, "booking/rules.html", RulesPage(space, data, form_errors(exc, forms.FIELDS),
                                                                _door_url(request, space.id)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/spaces/{space.id}/week"), _("The booking rules have been saved."))
+    return flash(request, redirect_to(request, "booking:week", id=space.id), _("The booking rules have been saved."))
 
 
 async def quota_form(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request))
-    quota = await service.quota_for(park.id)
+    quota = await quotas.quota_for(park.id)
     values = {"week_hours": f"{quota.week_minutes // 60}", "month_hours": f"{quota.month_minutes // 60}",
               "open_bookings": str(quota.open_bookings),
               "graduate_week_hours": f"{quota.graduate_week_minutes // 60}",
@@ -538,11 +552,11 @@ async def quota_save(request: Request) -> Response:
     park = await access.get_or_404(Park, principal, "change", id=path_int(request))
     data = await form_data(request)
     try:
-        await service.set_quota(principal, park.id, forms.set_quota(data))
+        await quotas.set_quota(principal, park.id, forms.set_quota(data))
     except DomainError as exc:
         return render(request, "booking/quota.html", QuotaPage(park, data, form_errors(exc, forms.FIELDS)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The booking quota has been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The booking quota has been saved."))
 
 
 routes = [

@@ -4,20 +4,14 @@ grid shows others' bookings only as taken time."""
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import Principal, ladder, rule
 from incubator.booking.models import Booking, BookingQuota, BookingRules
 from incubator.roles import Role
 
 
 @rule(Booking, "view")
 def view_bookings(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(space__park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)
-    return False
+    return ladder(p, park="space__park_id", organization="organization_id")
 
 
 @rule(BookingRules, "view")

@@ -45,7 +45,7 @@ from tortoise.expressions import Q
 from incubator import access, workdays
 from incubator.access import Principal
 from incubator.booking.models import LONGEST_HOLD, Booking, BookingStatus
-from incubator.booking.service import local_instant, opening_on
+from incubator.booking.slots import local_instant, opening_on
 from incubator.errors import NotFound
 from incubator.i18n import gettext as _
 from incubator.parks.models import Park, Space

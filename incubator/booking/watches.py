@@ -15,7 +15,8 @@ from incubator.audit import service as audit
 from incubator.booking.commands import Watch
 from incubator.booking.events import TimeFreed
 from incubator.booking.models import LONGEST_HOLD, Booking, BookingStatus, BookingWatch
-from incubator.booking.service import Slot, bookable_space, local_instant, may_book, rules_for
+from incubator.booking.new_bookings import bookable_space, may_book
+from incubator.booking.slots import Slot, local_instant, rules_for
 from incubator.errors import PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.notifications import service as notifications
@@ -23,7 +24,7 @@ from incubator.notifications import service as notifications
 MAX_WATCHES = 10  # a user's watches still waiting, at once
 
 
-def _taken(space_id: int, starts_at: datetime, ends_at: datetime, any_status: bool = False) -> QuerySet[Booking]:
+def taken_between(space_id: int, starts_at: datetime, ends_at: datetime, any_status: bool = False) -> QuerySet[Booking]:
     """The confirmed bookings holding part of the time (pending ones do not: the time may still be
     requested); `any_status`: every booking that ever held part of it."""
     bookings = Booking.filter(space_id=space_id, starts_at__lt=ends_at, starts_at__gt=starts_at - LONGEST_HOLD,
@@ -35,7 +36,7 @@ async def is_taken(space_id: int, command: Watch) -> bool:
     """Whether a confirmed booking holds part of the time (what a watch waits on)."""
     rules = await rules_for(space_id)
     starts_at, ends_at = local_instant(command.day, command.start), local_instant(command.day, command.end)
-    return ends_at > starts_at and await _taken(
+    return ends_at > starts_at and await taken_between(
         space_id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists()
 
 
@@ -50,7 +51,7 @@ async def watch(principal: Principal, command: Watch) -> BookingWatch:
     if starts_at <= clock.now():
         raise ValidationFailed({"start": _("This time has passed.")})
     rules = await rules_for(space.id)
-    if not await _taken(space.id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
+    if not await taken_between(space.id, starts_at, ends_at + timedelta(minutes=rules.buffer_minutes)).exists():
         raise ValidationFailed({"start": _("This time is free: book it.")})
     if await BookingWatch.filter(user_id=principal.id, notified_at__isnull=True,
                                  starts_at__gt=clock.now()).count() >= MAX_WATCHES:
@@ -87,12 +88,13 @@ async def on_time_freed(event: TimeFreed) -> None:
         if (starts_at, ends_at) in done:
             continue
         done.add((starts_at, ends_at))  # its earliest watcher is told now, or has been, or it is not free
-        if await _taken(event.space_id, starts_at, ends_at + buffer).exists():
+        if await taken_between(event.space_id, starts_at, ends_at + buffer).exists():
             continue
         last_told = await BookingWatch.filter(space_id=event.space_id, starts_at=starts_at, ends_at=ends_at,
                                               notified_at__isnull=False).order_by("-notified_at").first()
-        if last_told is not None and not await _taken(event.space_id, starts_at, ends_at + buffer, any_status=True
-                                                      ).filter(created_at__gt=last_told.notified_at).exists():
+        if last_told is not None and not await taken_between(
+                event.space_id, starts_at, ends_at + buffer, any_status=True
+        ).filter(created_at__gt=last_told.notified_at).exists():
             continue  # told already, and nobody took it since
         async with events.transaction():
             if not await BookingWatch.filter(id=watch_id, notified_at__isnull=True).update(notified_at=now):

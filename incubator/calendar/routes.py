@@ -15,7 +15,7 @@ from incubator.calendar.pages import CalendarPage
 from incubator.errors import DomainError
 from incubator.i18n import gettext as _
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect_to, render, status_for
 
 
 async def _calendar_page(principal: Principal, values: dict, errors: dict) -> CalendarPage:
@@ -36,14 +36,14 @@ async def calendar_save(request: Request) -> Response:
     except DomainError as exc:
         page = await _calendar_page(principal, data, form_errors(exc, forms.FIELDS))
         return render(request, "calendar/overrides.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, "/calendar"), _("The calendar has been corrected."))
+    return flash(request, redirect_to(request, "calendar:overrides"), _("The calendar has been corrected."))
 
 
 async def calendar_remove(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN)
     override = await access.get_or_404(WorkdayOverride, principal, "change", id=path_int(request, "id"))
     await calendar.remove_override(principal, override)
-    return flash(request, redirect(request, "/calendar"), _("The correction has been removed."))
+    return flash(request, redirect_to(request, "calendar:overrides"), _("The correction has been removed."))
 
 
 routes = [

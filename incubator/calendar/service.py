@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from incubator import events
 from incubator.access import Principal, require_role
 from incubator.audit import service as audit
 from incubator.calendar.commands import SetOverride
@@ -36,7 +36,7 @@ async def set_override(principal: Principal, command: SetOverride) -> WorkdayOve
 
 async def _set_override(principal: Principal, command: SetOverride) -> WorkdayOverride:
     day, note = command.day, command.note
-    async with in_transaction():
+    async with events.transaction():
         override = await WorkdayOverride.get_or_none(day=day)
         before = {"is_working": override.is_working, "note": override.note} if override else {}
         if override is None:
@@ -51,7 +51,7 @@ async def _set_override(principal: Principal, command: SetOverride) -> WorkdayOv
 
 async def remove_override(principal: Principal, override: WorkdayOverride) -> None:
     require_role(principal, Role.ADMIN)
-    async with in_transaction():
+    async with events.transaction():
         await WorkdayOverride.filter(id=override.id).delete()
         await audit.record(principal, "delete", override, {"is_working": [override.is_working, None]},
                            object_repr=override.day.isoformat())

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from incubator.i18n import gettext as _
-from incubator.validation import Checker
-
-REASON_MAX = 1000
-
-
-@dataclass(frozen=True)
-class Reopen:
-    month: str
-    reason: str  # why the month's figures are live again (audited)
+from incubator.dashboards.commands import Reopen
+from incubator.validation import decode
 
 
 def reopen(data: Mapping[str, str]) -> Reopen:
-    check = Checker(data)
-    month = check.text("month", 7)
-    reason = " ".join(check.text("reason", REASON_MAX).split())
-    if not reason and "reason" not in check.errors:
-        check.fail("reason", _("Say why the month is reopened."))
-    check.done()
-    return Reopen(month, reason)
+    """The reason is one line in the audit, however it was typed."""
+    return decode(Reopen, data, required={"reason"},
+                  parsers={"reason": lambda check, name: " ".join(check.raw(name).split()) or None})

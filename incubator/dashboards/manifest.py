@@ -3,6 +3,7 @@ exits, registration, seed funds, training, rooms and reviews, each figure drilli
 and exported to Excel or CSV; the monthly report workbook; closed months kept as reported."""
 
 from incubator.capability import AuditKind, Capability, NavItem
+from incubator.dashboards import api
 from incubator.i18n import N_
 from incubator.roles import Role
 
@@ -22,4 +23,5 @@ capability = Capability(
                                                                      Role.MANAGER.value}), order=15)],
     audit=[AuditKind("ClosedMonth", N_("Closed month"), {"is_closed": N_("Month closed"),
                                                          "reopen_reason": N_("Reason for reopening")})],
+    resources=api.resources,
 )

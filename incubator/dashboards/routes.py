@@ -13,11 +13,11 @@ from starlette.routing import Route
 from incubator import clock, exports
 from incubator.dashboards import forms, report, service, tables
 from incubator.dashboards.pages import DashboardPage
-from incubator.dashboards.period import Period
 from incubator.errors import DomainError, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.pagecache import cached
-from incubator.web import current, download, flash, form_data, form_errors, query_int, redirect, render, status_for
+from incubator.period import Period
+from incubator.web import current, download, flash, form_data, form_errors, query_int, redirect_to, render, status_for
 
 
 def _filters(request: Request) -> tuple[Period, int | None, int | None]:
@@ -62,8 +62,8 @@ async def dashboard_page(request: Request) -> Response:
 async def _table_export(request: Request, kind: str) -> Response:
     """One table of the dashboard (?table=stages, the first by default) as its filters choose."""
     principal = service.reader(current(request))
-    key = request.query_params.get("table") or tables.KEYS[0]
-    if key not in tables.KEYS:
+    key = request.query_params.get("table") or tables.keys()[0]
+    if key not in tables.keys():
         raise NotFound(_("Not found."))
     period, park_id, domain_id = _filters(request)
     dashboard = await service.dashboard(principal, period, park_id, domain_id)
@@ -93,8 +93,8 @@ async def report_xlsx(request: Request) -> Response:
     return download(content, filename, exports.XLSX)
 
 
-def _back(month: str) -> str:
-    return f"/dashboard?{urlencode({'period': month})}"
+def _back(request: Request, month: str) -> Response:
+    return redirect_to(request, "dashboards:dashboard", query={"period": month})
 
 
 async def close_submit(request: Request) -> Response:
@@ -103,8 +103,8 @@ async def close_submit(request: Request) -> Response:
     try:
         row = await service.close_month(principal, month)
     except DomainError as exc:
-        return flash(request, redirect(request, _back(month)), exc.message, "error")
-    return flash(request, redirect(request, _back(row.month)),
+        return flash(request, _back(request, month), exc.message, "error")
+    return flash(request, _back(request, row.month),
                  _("%(month)s is closed: its figures are kept as reported.", month=row.month))
 
 
@@ -118,8 +118,8 @@ async def reopen_submit(request: Request) -> Response:
         if isinstance(exc, ValidationFailed):
             return await _page(request, form_errors(exc), data, Period.parse(month, clock.today()),
                                status_for(exc))
-        return flash(request, redirect(request, _back(month)), exc.message, "error")
-    return flash(request, redirect(request, _back(row.month)),
+        return flash(request, _back(request, month), exc.message, "error")
+    return flash(request, _back(request, row.month),
                  _("%(month)s is open again: its figures are today's.", month=row.month))
 
 

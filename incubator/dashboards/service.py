@@ -16,11 +16,12 @@ from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.dashboards import figures, forms, tables
 from incubator.dashboards.models import ClosedMonth
-from incubator.dashboards.period import Period
 from incubator.errors import Conflict, DomainError, NotFound, ValidationFailed
+from incubator.figures import Facts, Filters, Frame, Scope, Table, Tile
 from incubator.i18n import gettext as _
 from incubator.organizations.models import ServiceDomain
 from incubator.parks.models import Park
+from incubator.period import Period
 from incubator.roles import Role
 from incubator.workdays import add_months
 
@@ -32,10 +33,10 @@ CLOSERS = (Role.ADMIN, Role.OFFICIAL)
 class Dashboard:
     parks: list[Park]  # the parks the reader may choose from (their scope)
     domains: list[ServiceDomain]  # the active service domains, for the filter
-    filters: tables.Filters
+    filters: Filters
     park: Park | None  # the park chosen
-    tiles: list[tables.Tile]  # the summary above the tables
-    tables: list[tables.Table]
+    tiles: list[Tile]  # the summary above the tables
+    tables: list[Table]
     as_at: date | None  # an ended period's last day, whose end stocks (stages, open reviews) are counted at
     closed: ClosedMonth | None  # the period is a closed (or reopened) month (without its snapshot)
     reported: bool  # the tables show the closed month's reported figures (not narrowed by domain)
@@ -88,21 +89,20 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
         # Refused as an unknown park is: left out, the unfiltered figures would show as the domain's.
         raise NotFound(_("Not found."))
     chosen = [park] if park is not None else parks
-    scope = figures.Scope(tuple(p.id for p in chosen), domain_id, period, today)
-    filters = tables.Filters(period, park.id if park else None, domain_id)
+    scope = Scope(tuple(p.id for p in chosen), domain_id, period, today)
+    filters = Filters(period, park.id if park else None, domain_id)
     locale = i18n.current_locale()
-    names = tables.Names({p.id: p.display_name(locale) for p in chosen},
-                         {d.id: d.display_name(locale) for d in domains})
     months, closed, snapshot = await _months(principal, period, today)
     live = await figures.compute(scope)
-    names.funds = {row[0]: row[1] for row in live["funds"]}
+    frame = Frame(filters, {p.id: p.display_name(locale) for p in chosen},
+                  {d.id: d.display_name(locale) for d in domains}, today=live)
     reported = snapshot is not None and domain_id is None
     if snapshot is not None and reported:
         shown = figures.narrowed(snapshot, set(scope.park_ids))
-        built = tables.build(shown, names, filters, live)
+        built = tables.build(shown, frame, live)
     else:
-        built = tables.build(live, names, filters)
-    return Dashboard(parks, domains, filters, park, tables.tiles(built, filters, scope.historical), built,
+        built = tables.build(live, frame)
+    return Dashboard(parks, domains, filters, park, tables.tiles(built, frame, scope.historical), built,
                      date.fromordinal(scope.state_day.toordinal() - 1) if scope.historical else None,
                      closed, reported,
                      tables.revised(built) if reported else 0, month_actions(principal, period, closed, today),
@@ -110,7 +110,7 @@ async def dashboard(principal: Principal, period: Period, park_id: int | None, d
 
 
 async def _months(principal: Principal, period: Period, today: date
-                  ) -> tuple[list[ClosedMonth], ClosedMonth | None, figures.Facts | None]:
+                  ) -> tuple[list[ClosedMonth], ClosedMonth | None, Facts | None]:
     """The months closed or reopened in the last two years, latest first; the period's own; and its
     snapshot if it is closed. One query: a snapshot is read for the period shown only."""
     recent = Period.month_of(add_months(today, -24)).key
@@ -143,7 +143,7 @@ async def close_month(principal: Principal, month: str, today: date | None = Non
             if row is not None and row.is_closed:
                 raise Conflict(_("%(month)s is already closed.", month=month))
             park_ids = tuple(p.id for p in await Park.all().order_by("id").only("id"))
-            facts = await figures.compute(figures.Scope(park_ids, None, period, today))
+            facts = await figures.compute(Scope(park_ids, None, period, today))
             now, user = clock.now(), principal.user
             values: dict[str, Any] = {"is_closed": True, "facts": facts, "closed_at": now, "closed_by_id": user.id,
                       "closed_by_name": str(user)[:100]}

@@ -18,7 +18,7 @@ class SaveListing(Struct, frozen=True, kw_only=True):
 
 class ProjectDetails(Struct, frozen=True, kw_only=True):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
-    domain_id: int | None = None
+    domain_id: Annotated[int, Meta(ge=1)] | None = None
     started_on: date
     ended_on: date | None = None
     people_reached: Annotated[int, Meta(ge=0, le=100_000_000)] = 0

@@ -25,7 +25,7 @@ from incubator.web import (
     path_int,
     query_int,
     query_text,
-    redirect,
+    redirect_to,
     render,
 )
 
@@ -115,7 +115,7 @@ async def listing_save(request: Request) -> Response:
                                    status_code=400)
     message = (_("Your organization is listed in the public directory.") if listing.listed
                else _("Your organization is not listed in the public directory."))
-    return flash(request, redirect(request, f"/organizations/{organization_id}/listing"), message)
+    return flash(request, redirect_to(request, "directory:listing", id=organization_id), message)
 
 
 async def logo_upload(request: Request) -> Response:
@@ -128,7 +128,7 @@ async def logo_upload(request: Request) -> Response:
         return await _listing_page(request, organization_id, errors=form_errors(exc), status_code=400)
     finally:
         await form.close()
-    return flash(request, redirect(request, f"/organizations/{organization_id}/listing"), _("The logo is saved."))
+    return flash(request, redirect_to(request, "directory:listing", id=organization_id), _("The logo is saved."))
 
 
 async def project_add(request: Request) -> Response:
@@ -140,7 +140,7 @@ async def project_add(request: Request) -> Response:
     except ValidationFailed as exc:
         return await _listing_page(request, organization_id, project_errors=form_errors(exc), project_values=data,
                                    status_code=400)
-    return flash(request, redirect(request, f"/organizations/{organization_id}/listing"),
+    return flash(request, redirect_to(request, "directory:listing", id=organization_id),
                  _("The brand project is added."))
 
 
@@ -165,13 +165,13 @@ async def project_save(request: Request) -> Response:
     except ValidationFailed as exc:
         return render(request, "directory/project.html", ProjectPage(
             project, await service.public_domains(i18n.current_locale()), data, form_errors(exc)), status_code=400)
-    return flash(request, redirect(request, f"/organizations/{project.organization_id}/listing"),
+    return flash(request, redirect_to(request, "directory:listing", id=project.organization_id),
                  _("The brand project is saved."))
 
 
 async def project_delete(request: Request) -> Response:
     organization_id = await service.delete_project(current(request), path_int(request))
-    return flash(request, redirect(request, f"/organizations/{organization_id}/listing"),
+    return flash(request, redirect_to(request, "directory:listing", id=organization_id),
                  _("The brand project is removed."))
 
 

@@ -4,14 +4,11 @@ members only (the consent is theirs to give). Brand projects: its members and it
 (who often keep the records for the organizations they incubate), and administrators. The public
 reads the directory without any of these: directory.service decides what is public."""
 
-from typing import Any
-
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import ADMINS, Principal, ladder, rule
 from incubator.directory.models import BrandProject, Listing
-from incubator.organizations.rules import by_organization_id
-from incubator.roles import Role
+from incubator.organizations.rules import by_organization_id, through_organizations
 
 
 @rule(Listing, "view")
@@ -22,10 +19,7 @@ def view_listings(p: Principal) -> Q | bool:
 def publishers(p: Principal, field: str = "organization_id") -> Q | bool:
     """Who decides what an organization publishes: its members. A filter on rows holding the
     organization's id in `field` (a listing's `organization_id`, an organization's `id`)."""
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        filters: dict[str, Any] = {field: p.organization_id}
-        return Q(**filters)
-    return False
+    return ladder(p, organization=field, everything=())
 
 
 @rule(Listing, "change")
@@ -41,11 +35,7 @@ def view_brand_projects(p: Principal) -> Q | bool:
 def project_keepers(p: Principal, field: str = "organization_id") -> Q | bool:
     """Who keeps an organization's brand projects, as a filter on rows holding the organization's
     id in `field` (the projects' `organization_id`, an organization's `id`)."""
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER) or (p.is_(Role.MEMBER) and p.organization_id is not None):
-        return by_organization_id(p, field)
-    return False
+    return ladder(p, park=through_organizations(field), organization=field, everything=ADMINS)
 
 
 @rule(BrandProject, "change")

@@ -17,9 +17,8 @@ from datetime import date
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
-from incubator import access, clock, uploads
+from incubator import access, clock, events, uploads
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.config import Settings
@@ -206,7 +205,7 @@ async def _changeable(principal: Principal, organization_id: int) -> Listing:
 async def save_listing(principal: Principal, organization_id: int, command: SaveListing) -> Listing:
     """The organization's consent and the contact point it publishes; audited."""
     listing = await _changeable(principal, organization_id)
-    async with in_transaction():
+    async with events.transaction():
         await audit.save_and_record(principal, listing, {"listed": command.listed, "contact": command.contact,
                                                          "updated_at": clock.now()}, LISTING_FIELDS)
     return listing
@@ -219,7 +218,7 @@ async def set_logo(principal: Principal, organization_id: int, upload: object, s
     stored = await uploads.store(upload, small, LOGO_KINDS)  # a wrong file: nothing written
     listing = await _changeable(principal, organization_id)
     old = listing.logo_name
-    async with in_transaction():
+    async with events.transaction():
         await audit.save_and_record(principal, listing, {
             "logo_name": stored.storage_name, "logo_type": stored.content_type, "logo_sha256": stored.sha256,
             "updated_at": clock.now()}, LISTING_FIELDS)
@@ -259,7 +258,7 @@ PROJECT_FIELDS = ["name", "domain_id", "started_on", "ended_on", "people_reached
 async def add_project(principal: Principal, organization_id: int, command: ProjectDetails) -> BrandProject:
     await check_project_keeper(principal, organization_id)
     await _check_domain(command)
-    async with in_transaction():
+    async with events.transaction():
         project = await BrandProject.create(organization_id=organization_id, created_at=clock.now(),
                                             **{name: getattr(command, name) for name in PROJECT_FIELDS})
         await audit.record(principal, "create", project, audit.diff({}, audit.snapshot(project, PROJECT_FIELDS)))
@@ -269,7 +268,7 @@ async def add_project(principal: Principal, organization_id: int, command: Proje
 async def update_project(principal: Principal, project_id: int, command: ProjectDetails) -> BrandProject:
     project = await access.get_or_404(BrandProject, principal, "change", id=project_id)
     await _check_domain(command)
-    async with in_transaction():
+    async with events.transaction():
         await audit.save_and_record(principal, project, {name: getattr(command, name) for name in PROJECT_FIELDS},
                                     PROJECT_FIELDS)
     return project
@@ -278,7 +277,7 @@ async def update_project(principal: Principal, project_id: int, command: Project
 async def delete_project(principal: Principal, project_id: int) -> int:
     """Removes the project; returns its organization's id."""
     project = await access.get_or_404(BrandProject, principal, "change", id=project_id)
-    async with in_transaction():
+    async with events.transaction():
         await audit.record(principal, "delete", project, audit.diff(audit.snapshot(project, PROJECT_FIELDS), {}))
         await project.delete()
     return project.organization_id

@@ -3,20 +3,14 @@ organization's members."""
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import Principal, ladder, rule
 from incubator.flags.models import Flag
-from incubator.roles import Role
 
 
 @rule(Flag, "view")
 def view_flags(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)  # what is flagged about their own organization
-    return False
+    # Members: what is flagged about their own organization.
+    return ladder(p, park="park_id", organization="organization_id")
 
 
 @rule(Flag, "change")

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from incubator import capability, clock
+from incubator import capability, clock, events
 from incubator.flags.models import Flag
 from incubator.i18n import N_, gettext, localised
 from incubator.parks.models import Park
@@ -79,7 +78,7 @@ async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
         return []
     managers = await _managers_of({w.park_id for w in missing})
     try:
-        async with in_transaction():
+        async with events.transaction():
             await Flag.bulk_create([_row(item, now) for item in missing], batch_size=500)
             await notifications.bulk_notify("flag", _messages(missing, managers), at=now)
         return missing
@@ -88,7 +87,7 @@ async def _raise(missing: list[Wanted], now: datetime) -> list[Wanted]:
     raised = []
     for item in missing:
         try:
-            async with in_transaction():
+            async with events.transaction():
                 await _row(item, now).save()
                 await notifications.bulk_notify("flag", _messages([item], managers), at=now)
             raised.append(item)

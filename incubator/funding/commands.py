@@ -13,8 +13,12 @@ from msgspec import Meta, Struct
 
 from incubator.funding.models import FundSource, TrancheCondition
 from incubator.money import MAX_FEN
+from incubator.validation import IN_SERVICE, within
 
-Fen = Annotated[int, Meta(gt=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
+# A form types it in yuan as people write it (12,000.50, 1.2万): money.parse_fen.
+Fen = Annotated[int, Meta(gt=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)", extra={"form": "yuan"})]
+Day = Annotated[date, within(IN_SERVICE)]
+MAX_TRANCHES = 6
 Text = Annotated[str, Meta(max_length=300)]
 
 
@@ -23,24 +27,24 @@ class CreateFund(Struct, frozen=True, kw_only=True):
     source: FundSource
     fiscal_year: Annotated[int, Meta(ge=2000, le=2100)]
     budget_fen: Fen
-    valid_from: date
-    valid_to: date
-    park_id: int | None = None  # None: the district's fund
+    valid_from: Day
+    valid_to: Day
+    park_id: Annotated[int, Meta(ge=1)] | None = None  # None: the district's fund
 
 
 class TrancheTerms(Struct, frozen=True, kw_only=True):
     amount_fen: Fen
     condition: TrancheCondition
-    review_code: str = ""  # after_review: the milestone review (its code) that must pass
+    review_code: Annotated[str, Meta(max_length=40)] = ""  # after_review: the milestone review (its code)
     min_score: Annotated[int, Meta(ge=0, le=100)] | None = None
-    release_on: date | None = None  # on_date
+    release_on: Day | None = None  # on_date
 
 
 class DraftGrant(Struct, frozen=True, kw_only=True):
-    fund_id: int
+    fund_id: Annotated[int, Meta(ge=1)]
     purpose: Annotated[str, Meta(min_length=1, max_length=300)]
     amount_fen: Fen
-    tranches: tuple[TrancheTerms, ...]
+    tranches: Annotated[tuple[TrancheTerms, ...], Meta(max_length=MAX_TRANCHES)]
 
 
 class EndGrant(Struct, frozen=True, kw_only=True):
@@ -50,12 +54,12 @@ class EndGrant(Struct, frozen=True, kw_only=True):
 
 
 class Disburse(Struct, frozen=True, kw_only=True):
-    paid_on: date
+    paid_on: Day
     voucher: Annotated[str, Meta(min_length=1, max_length=60)]
 
 
 class Repay(Struct, frozen=True, kw_only=True):
     amount_fen: Fen
-    on_date: date
+    on_date: Day
     reason: Annotated[str, Meta(min_length=1, max_length=300)]
     voucher: Annotated[str, Meta(max_length=60)] = ""

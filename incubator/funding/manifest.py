@@ -12,7 +12,7 @@ from incubator.capability import (
     Panel,
     Subscription,
 )
-from incubator.funding import jobs, panels, service
+from incubator.funding import api, dashboard, jobs, panels, service
 from incubator.funding.flags import funding_flags
 from incubator.funding.models import GRANT_STATUS_LABELS, SOURCE_LABELS, TRANCHE_STATUS_LABELS
 from incubator.i18n import N_
@@ -63,4 +63,6 @@ capability = Capability(
             "status": Field(N_("Status"), TRANCHE_STATUS_LABELS),
         }),
     ],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

@@ -33,7 +33,7 @@ from incubator.web import (
     paginate,
     path_int,
     query_int,
-    redirect,
+    redirect_to,
     render,
     status_for,
 )
@@ -80,7 +80,7 @@ async def fund_create(request: Request) -> Response:
     except DomainError as exc:
         context = await _fund_form_context(principal, data, form_errors(exc, forms.FIELDS))
         return render(request, "funding/fund_form.html", context, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/funds/{fund.id}"), _("The fund has been created."))
+    return flash(request, redirect_to(request, "funding:fund", id=fund.id), _("The fund has been created."))
 
 
 FUND_PAGE_GRANTS = 20  # the newest grants on a fund's page; the rest on the grants list, filtered by it
@@ -134,7 +134,7 @@ async def grant_create(request: Request) -> Response:
     except DomainError as exc:
         context = await _grant_form_context(organization, principal, data, form_errors(exc, forms.FIELDS))
         return render(request, "funding/grant_form.html", context, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/grants/{grant.id}"), _("The grant has been drafted."))
+    return flash(request, redirect_to(request, "funding:grant", id=grant.id), _("The grant has been drafted."))
 
 
 async def grant_detail(request: Request) -> Response:
@@ -173,8 +173,8 @@ async def _grant_action(request: Request, action, message: str, form: str = "") 
     except ValidationFailed as exc:
         return await _grant_page(request, principal, grant, form, form_errors(exc, forms.FIELDS), data)
     except DomainError as exc:
-        return flash(request, redirect(request, f"/grants/{grant.id}"), exc.message, "error")
-    return flash(request, redirect(request, f"/grants/{grant.id}"), message)
+        return flash(request, redirect_to(request, "funding:grant", id=grant.id), exc.message, "error")
+    return flash(request, redirect_to(request, "funding:grant", id=grant.id), message)
 
 
 async def grant_propose(request: Request) -> Response:
@@ -219,8 +219,9 @@ async def tranche_pay(request: Request) -> Response:
         return await _grant_page(request, principal, grant, f"pay-{tranche.id}", form_errors(exc, forms.FIELDS),
                                  data)
     except DomainError as exc:
-        return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), exc.message, "error")
-    return flash(request, redirect(request, f"/grants/{tranche.grant_id}"), _("The payment has been recorded."))
+        return flash(request, redirect_to(request, "funding:grant", id=tranche.grant_id), exc.message, "error")
+    return flash(request, redirect_to(request, "funding:grant", id=tranche.grant_id),
+                 _("The payment has been recorded."))
 
 
 async def grant_list(request: Request) -> Response:

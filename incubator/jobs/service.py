@@ -29,9 +29,8 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from incubator import capability, clock
+from incubator import capability, clock, events
 from incubator.capability import Job
 from incubator.config import Settings, is_sqlite
 from incubator.i18n import N_, gettext
@@ -113,7 +112,7 @@ async def acquire_lease(holder: str = HOLDER, now: datetime | None = None) -> bo
     current = await JobLease.filter(name=LEASE).first()
     if current is None:
         try:
-            async with in_transaction():
+            async with events.transaction():
                 await JobLease.create(name=LEASE, holder=holder, expires_at=until)
         except IntegrityError:
             return False
@@ -139,7 +138,7 @@ async def _record_holder(holder: str) -> None:
     if await JobLease.filter(name=LEASE).update(holder=holder, expires_at=until):
         return
     try:
-        async with in_transaction():
+        async with events.transaction():
             await JobLease.create(name=LEASE, holder=holder, expires_at=until)
     except IntegrityError:
         await JobLease.filter(name=LEASE).update(holder=holder, expires_at=until)

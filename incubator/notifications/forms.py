@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from incubator.notifications.commands import MarkRead
-from incubator.validation import Checker
+from incubator.validation import decode
 
 FIELDS = {"notification_id": "id"}  # command field → form input
 
 
 def mark_read(data: Mapping[str, str]) -> MarkRead:
     """A wrong id is refused (ValidationFailed), never read as "mark everything read"."""
-    check = Checker(data)
-    target = check.integer("id", minimum=1)
-    check.done()
-    return MarkRead(notification_id=target)
+    return decode(MarkRead, data, names=FIELDS)
 
 
 def return_to(data: Mapping[str, str]) -> str:

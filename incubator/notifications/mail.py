@@ -12,9 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from incubator import clock, i18n
+from incubator import clock, events, i18n
 from incubator.auth.models import User
 from incubator.config import Settings
 from incubator.notifications.models import Notification, OutboxEmail
@@ -37,7 +36,7 @@ async def queue_digests(settings: Settings, today: date | None = None) -> int:
     for user in users:
         subject, body = _digest(settings, user, by_user[user.id])
         try:
-            async with in_transaction():
+            async with events.transaction():
                 now = datetime.now(UTC)
                 await OutboxEmail.create(key=f"digest:{user.id}:{today.isoformat()}", to=user.email, subject=subject,
                                          body=body, created_at=now, send_after=now)

@@ -13,12 +13,19 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from incubator.i18n import N_
 from incubator.organizations.models import OrganizationKind, Registration, Stage, Support
+from incubator.validation import FOUNDING, IN_SERVICE, Email, within
 
-Mobile = Annotated[str, Meta(pattern=r"^(1[3-9]\d{9})?$", description="11 digits, or empty")]
+MOBILE_MESSAGE = N_("Enter an 11-digit mainland mobile number starting with 1, for example 13812345678.")
+Mobile = Annotated[str, Meta(pattern=r"^(1[3-9]\d{9})?$", description="11 digits, or empty",
+                             extra={"message": MOBILE_MESSAGE})]
 CreditCode = Annotated[str, Meta(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
-                                 description="the 18-character unified social credit code")]
+                                 description="the 18-character unified social credit code",
+                                 extra={"message": N_("Enter the 18-character unified social credit code.")})]
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+Website = Annotated[str, Meta(max_length=300, pattern=r"(?i)^https?://[^\s/$.?#].[^\s]*$", extra={
+    "message": N_("Enter a web address starting with http:// or https://.")})]
 
 
 class Profile(Struct, frozen=True, kw_only=True):
@@ -28,12 +35,12 @@ class Profile(Struct, frozen=True, kw_only=True):
     name_en: Annotated[str, Meta(max_length=200)] = ""
     kind: OrganizationKind = OrganizationKind.UNREGISTERED
     description: Annotated[str, Meta(max_length=5000)] = ""
-    founded_on: date | None = None  # not in the future
+    founded_on: Annotated[date, within(FOUNDING)] | None = None  # not in the future
     legal_representative: Annotated[str, Meta(max_length=60)] = ""
     contact_person: Annotated[str, Meta(max_length=60)] = ""
     mobile: Mobile = ""
-    email: Annotated[str, Meta(max_length=254)] = ""
-    website: Annotated[str, Meta(max_length=300)] = ""  # http:// or https://
+    email: Email = ""
+    website: Website = ""
     staff_count: Annotated[int, Meta(ge=0, le=100_000)] = 0
     volunteer_count: Annotated[int, Meta(ge=0, le=1_000_000)] = 0
     domain_ids: tuple[Id, ...] = ()  # active service domains, sorted and distinct
@@ -51,7 +58,7 @@ class Apply(Profile, frozen=True, kw_only=True):
     """A group's application to a park, sent without an account. The contact is required."""
 
     contact_person: Annotated[str, Meta(min_length=1, max_length=60)]
-    mobile: Annotated[str, Meta(pattern=r"^1[3-9]\d{9}$")]
+    mobile: Annotated[str, Meta(pattern=r"^1[3-9]\d{9}$", extra={"message": MOBILE_MESSAGE})]
     credit_code: CreditCode | None = None  # when already registered
     plan: Annotated[str, Meta(min_length=1, max_length=5000)]
     supports: tuple[Support, ...] = ()  # what the group asks for
@@ -78,12 +85,12 @@ class ChangeStage(Struct, frozen=True, kw_only=True):
 
     target: Stage
     reason: Annotated[str, Meta(max_length=2000)] = ""
-    new_end_on: date | None = None
+    new_end_on: Annotated[date, within(IN_SERVICE)] | None = None
 
 
 class RecordFollowUp(Struct, frozen=True, kw_only=True):
     notes: Annotated[str, Meta(min_length=1, max_length=5000)]
-    done_on: date | None = None  # today when not given; not in the future
+    done_on: Annotated[date, within(IN_SERVICE)] | None = None  # today when not given; not in the future
 
 
 class CreateDomain(Struct, frozen=True, kw_only=True):
@@ -103,7 +110,7 @@ class CriterionTerms(Struct, frozen=True, kw_only=True):
 class SaveCriteria(Struct, frozen=True, kw_only=True):
     """The park's whole scorecard, replacing the one before (at least one criterion)."""
 
-    criteria: tuple[CriterionTerms, ...]
+    criteria: Annotated[tuple[CriterionTerms, ...], Meta(max_length=12)]
 
 
 class CriterionScore(Struct, frozen=True, kw_only=True):
@@ -114,7 +121,7 @@ class CriterionScore(Struct, frozen=True, kw_only=True):
 class AgreementTerms(Struct, frozen=True, kw_only=True):
     """The incubation agreement signed on admission."""
 
-    start_on: date
+    start_on: Annotated[date, within(IN_SERVICE)]
     term_months: Annotated[int, Meta(ge=1, le=120)]  # one of the park's agreement terms
     supports: tuple[Support, ...] = ()  # supports granted
     space_id: Id | None = None  # a free desk or office of the park
@@ -126,5 +133,5 @@ class DecideAdmission(Struct, frozen=True, kw_only=True):
 
     scores: tuple[CriterionScore, ...]
     decision: Literal["admit", "reject"]
-    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, Meta(max_length=2000)] = ""  # the service requires one to reject
     agreement: AgreementTerms | None = None  # required to admit

@@ -15,7 +15,7 @@ from incubator.capability import (
     Subscription,
 )
 from incubator.i18n import N_
-from incubator.organizations import admission, graduation
+from incubator.organizations import admission, api, dashboard, graduation
 from incubator.organizations.flags import organization_flags
 from incubator.organizations.models import (
     FIELD_LABELS,
@@ -101,4 +101,6 @@ capability = Capability(
         AuditKind("FollowUp", N_("Follow-up check-in"), {"notes": N_("Notes"), "done_on": N_("Done on")}),
         AuditKind("ServiceDomain", N_("Service domain")),
     ],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

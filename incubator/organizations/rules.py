@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from incubator.access import Principal, rule
+from incubator.access import ADMINS, STAFF, ParkRung, Principal, ladder, rule
 from incubator.organizations.models import (
     AdmissionCriterion,
     AdmissionReview,
@@ -26,31 +26,25 @@ from incubator.organizations.models import (
 from incubator.roles import Role
 
 
-def _q(lookup: str, value: Any) -> Q:
-    """A filter on a lookup built at run time (a prefix through a relation)."""
-    filters: dict[str, Any] = {lookup: value}
-    return Q(**filters)
+def organization_scope(p: Principal, prefix: str, *, everything: tuple[Role, ...] = STAFF) -> Q | bool:
+    """The ladder on the organization reached through `prefix` ("" for an organization itself)."""
+    return ladder(p, park=f"{prefix}park_id", organization=f"{prefix}id", everything=everything)
 
 
-def organization_scope(p: Principal, prefix: str) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return _q(f"{prefix}park_id__in", list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return _q(f"{prefix}id", p.organization_id)
-    return False
+def through_organizations(field: str) -> ParkRung:
+    """A manager's rung on rows holding an organization's id in `field`: their parks'
+    organizations as a semi-join (`field IN (SELECT id …)`) instead of a join, so the database can
+    walk the park's organizations and then their rows by an index on `field`, rather than every
+    row of the kind."""
+    def rung(parks: list[int]) -> Q:
+        filters: dict[str, Any] = {f"{field}__in": Subquery(Organization.filter(park_id__in=parks).values("id"))}
+        return Q(**filters)
+    return rung
 
 
 def by_organization_id(p: Principal, field: str = "organization_id") -> Q | bool:
-    """`organization_scope` for a row that holds the organization's id: a manager's parks as a
-    semi-join (`id IN (SELECT …)`) instead of a join, so the database can walk the park's
-    organizations and then their rows by an index on `field`, rather than every row of the kind."""
-    if p.is_(Role.MANAGER):
-        return _q(f"{field}__in", Subquery(Organization.filter(park_id__in=list(p.park_ids)).values("id")))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return _q(field, p.organization_id)
-    return organization_scope(p, "organization__")
+    """`organization_scope` for a row that holds the organization's id in `field`."""
+    return ladder(p, park=through_organizations(field), organization=field)
 
 
 @rule(Organization, "view")
@@ -61,10 +55,8 @@ def view_organizations(p: Principal) -> Q | bool:
 @rule(Organization, "change")
 def change_organizations(p: Principal) -> Q | bool:
     # Members change their own profile; stages, agreements and registration are further
-    # limited to managers and administrators by the services.
-    if p.is_(Role.OFFICIAL):
-        return False
-    return organization_scope(p, "")
+    # limited to managers and administrators by the services. Officials read.
+    return organization_scope(p, "", everything=ADMINS)
 
 
 @rule(Document, "view")
@@ -74,7 +66,7 @@ def view_documents(p: Principal) -> Q | bool:
 
 @rule(Document, "change")
 def change_documents(p: Principal) -> Q | bool:
-    return False if p.is_(Role.OFFICIAL) else organization_scope(p, "organization__")
+    return organization_scope(p, "organization__", everything=ADMINS)
 
 
 @rule(FollowUp, "view")
@@ -84,34 +76,18 @@ def view_follow_ups(p: Principal) -> Q | bool:
 
 @rule(FollowUp, "change")
 def change_follow_ups(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(organization__park_id__in=list(p.park_ids))
-    return False
+    return ladder(p, park="organization__park_id", everything=ADMINS)
 
 
 @rule(ImportBatch, "view")
 def view_imports(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(park_id__in=list(p.park_ids), created_by_id=p.id)
-    return False
+    # A manager sees the imports they made themselves, into their parks.
+    return ladder(p, park=lambda parks: Q(park_id__in=parks, created_by_id=p.id), everything=ADMINS)
 
 
 @rule(ImportBatch, "change")
 def change_imports(p: Principal) -> Q | bool:
     return view_imports(p)
-
-
-def _park_staff(p: Principal, prefix: str) -> Q | bool:
-    """What only the park's side reads: administrators, officials and the park's managers."""
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return _q(f"{prefix}park_id__in", list(p.park_ids))
-    return False
 
 
 @rule(Agreement, "view")
@@ -136,12 +112,12 @@ def view_domain_links(p: Principal) -> Q | bool:
 
 @rule(Application, "view")
 def view_applications(p: Principal) -> Q | bool:
-    return _park_staff(p, "organization__")
+    return ladder(p, park="organization__park_id")  # the park's side only, not the members
 
 
 @rule(AdmissionReview, "view")
 def view_admission_reviews(p: Principal) -> Q | bool:
-    return _park_staff(p, "organization__")
+    return ladder(p, park="organization__park_id")
 
 
 @rule(ServiceDomain, "view")

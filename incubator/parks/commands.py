@@ -11,6 +11,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from incubator.i18n import N_
 from incubator.parks.models import WEEKDAYS, ParkKind, SpaceKind
 
 Term = Annotated[int, Meta(ge=1, le=60, description="an incubation term, in months")]
@@ -28,7 +29,8 @@ class ParkDetails(Struct, frozen=True, kw_only=True):
     operator: Annotated[str, Meta(max_length=200)] = ""
     description: Annotated[str, Meta(max_length=5000)] = ""
     # The incubation terms the park offers, ascending and distinct.
-    agreement_terms: Annotated[tuple[Term, ...], Meta(min_length=1)] = (6, 12, 24)
+    agreement_terms: Annotated[tuple[Term, ...], Meta(min_length=1, extra={
+        "message": N_("Each term is between 1 and 60 months.")})] = (6, 12, 24)
     registration_due_months: Annotated[int, Meta(ge=1, le=60)] = 6
     accepts_applications: bool = True
 

@@ -15,9 +15,8 @@ from datetime import time
 from incubator.i18n import gettext as _
 from incubator.parks.commands import CreatePark, Hours, OpeningHours, SpaceDetails, UpdatePark
 from incubator.parks.models import WEEKDAYS, Park, ParkKind, Space, SpaceKind
-from incubator.validation import Checker
+from incubator.validation import Checker, decode
 
-DEFAULT_TERMS = (6, 12, 24)
 # Command field → form input, where they differ: a day's hours show beside its opening time.
 FIELDS = {f"opening_hours.{day}": f"open_{day}" for day in WEEKDAYS}
 
@@ -25,59 +24,29 @@ FIELDS = {f"opening_hours.{day}": f"open_{day}" for day in WEEKDAYS}
 # ---- parks -----------------------------------------------------------------------------------------
 
 
-def _agreement_terms(check: Checker) -> tuple[int, ...]:
+def _agreement_terms(check: Checker, name: str) -> tuple[int, ...] | None:
     """"6, 12, 24" (any separator) → (6, 12, 24): the incubation terms a park offers, in months."""
-    raw = check.raw("agreement_terms")
-    if not raw:
-        return DEFAULT_TERMS
-    parts = [p for p in re.split(r"[\s,，、;；/]+", raw) if p]
+    raw = check.raw(name)
     try:
-        terms = sorted({int(p) for p in parts})
+        return tuple(sorted({int(p) for p in re.split(r"[\s,，、;；/]+", raw) if p})) if raw else None
     except ValueError:
-        check.fail("agreement_terms", _("List the terms in months, for example: 6, 12, 24."))
-        return DEFAULT_TERMS
-    if not terms or terms[0] < 1 or terms[-1] > 60:
-        check.fail("agreement_terms", _("Each term is between 1 and 60 months."))
-        return DEFAULT_TERMS
-    return tuple(terms)
+        check.fail(name, _("List the terms in months, for example: 6, 12, 24."))
+        return None
 
 
-def _park_details(check: Checker) -> dict:
-    return {
-        "name_zh": check.text("name_zh", 100, required=True),
-        "name_en": check.text("name_en", 150),
-        "theme": check.text("theme", 200),
-        "address": check.text("address", 300),
-        "floor_area_m2": check.integer("floor_area_m2", minimum=1, maximum=1_000_000),
-        "resident_slots": check.integer("resident_slots", minimum=0, maximum=10_000) or 0,
-        "operator": check.text("operator", 200),
-        "description": check.text("description", 5000),
-        "agreement_terms": _agreement_terms(check),
-        "registration_due_months": check.integer("registration_due_months", minimum=1, maximum=60) or 6,
-        "accepts_applications": check.flag("accepts_applications"),
-    }
+PARSERS = {"agreement_terms": _agreement_terms}
 
 
 def create_park(data: Mapping[str, str]) -> CreatePark:
-    check = Checker(data)
-    details = _park_details(check)
-    kind = check.choice("kind", ParkKind)
-    check.done()
-    assert kind is not None
-    return CreatePark(kind=kind, **details)
+    return decode(CreatePark, data, parsers=PARSERS)
 
 
 def update_park(data: Mapping[str, str], *, classify: bool) -> UpdatePark:
     """`classify`: the form has the kind and status fields (park_actions "classify"); without
     them the park keeps its kind and status, whatever was sent."""
-    check = Checker(data)
-    details = _park_details(check)
-    kind, is_active = None, None
     if classify:
-        kind = check.choice("kind", ParkKind)
-        is_active = check.flag("is_active")
-    check.done()
-    return UpdatePark(kind=kind, is_active=is_active, **details)
+        return decode(UpdatePark, data, parsers=PARSERS)
+    return decode(UpdatePark, data, parsers=PARSERS, kind=None, is_active=None)
 
 
 def park_values(park: Park | None) -> dict[str, str]:
@@ -126,18 +95,8 @@ def _opening_hours(check: Checker) -> OpeningHours:
 def space(data: Mapping[str, str], *, existing: bool) -> SpaceDetails:
     """`existing`: the form of a space in use has the "in use" box; a new space is in use."""
     check = Checker(data)
-    kind = check.choice("kind", SpaceKind)
-    name = check.text("name", 100, required=True)
-    capacity = check.integer("capacity", minimum=1, maximum=10_000, required=True)
-    area = check.integer("area_m2", minimum=1, maximum=100_000)
-    hours = _opening_hours(check)
-    bookable = check.flag("bookable")
-    needs_approval = check.flag("needs_approval")
-    is_active = check.flag("is_active") if existing else True
-    check.done()
-    assert kind is not None and capacity is not None
-    return SpaceDetails(kind=kind, name=name, capacity=capacity, area_m2=area, opening_hours=hours,
-                        bookable=bookable, needs_approval=needs_approval, is_active=is_active)
+    values = check.read(SpaceDetails, skip=("opening_hours",) if existing else ("opening_hours", "is_active"))
+    return check.build(SpaceDetails, values | {"opening_hours": _opening_hours(check)})
 
 
 def space_values(space: Space | None) -> dict[str, str]:

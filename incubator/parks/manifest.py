@@ -3,6 +3,7 @@
 from incubator.audit.labels import Field
 from incubator.capability import AuditKind, Capability, NavItem, ParkFigure
 from incubator.i18n import N_, gettext
+from incubator.parks import api
 from incubator.parks.models import PARK_KIND_LABELS, SPACE_KIND_LABELS, WEEKDAY_LABELS
 from incubator.roles import Role
 
@@ -47,4 +48,5 @@ capability = Capability(
             "bookable": N_("Bookable"), "needs_approval": N_("Needs a manager's approval"),
         }),
     ],
+    resources=api.resources,
 )

@@ -16,7 +16,17 @@ from incubator.parks import forms, service
 from incubator.parks.models import PARK_KIND_LABELS, SPACE_KIND_LABELS, WEEKDAY_LABELS, WEEKDAYS, Park, Space
 from incubator.parks.pages import ParkFormPage, ParkPage, ParksPage, SpaceFormPage, SpacePage
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, query_text, redirect, render, status_for
+from incubator.web import (
+    current,
+    flash,
+    form_data,
+    form_errors,
+    path_int,
+    query_text,
+    redirect_to,
+    render,
+    status_for,
+)
 
 
 async def park_list(request: Request) -> Response:
@@ -65,7 +75,7 @@ async def park_create(request: Request) -> Response:
     except DomainError as exc:
         return render(request, "parks/form.html", _park_form(None, data, form_errors(exc, forms.FIELDS), True),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been created."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The park has been created."))
 
 
 async def _park_to_change(request: Request) -> tuple[Principal, Park, bool]:
@@ -87,7 +97,7 @@ async def park_update(request: Request) -> Response:
     except DomainError as exc:
         return render(request, "parks/form.html", _park_form(park, data, form_errors(exc, forms.FIELDS), classify),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The park has been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The park has been saved."))
 
 
 async def space_detail(request: Request) -> Response:
@@ -122,7 +132,7 @@ async def space_create(request: Request) -> Response:
     except DomainError as exc:
         return render(request, "parks/space_form.html", _space_form(park, None, data, form_errors(exc, forms.FIELDS)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been added."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The space has been added."))
 
 
 async def _space_to_change(request: Request) -> tuple[Principal, Space, Park]:
@@ -144,7 +154,7 @@ async def space_update(request: Request) -> Response:
     except DomainError as exc:
         return render(request, "parks/space_form.html", _space_form(park, space, data, form_errors(exc, forms.FIELDS)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The space has been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The space has been saved."))
 
 
 routes = [

@@ -2,9 +2,8 @@
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import ADMINS, Principal, ladder, rule
 from incubator.parks.models import Park, Space
-from incubator.roles import Role
 
 
 @rule(Park, "view")
@@ -14,11 +13,7 @@ def view_parks(p: Principal) -> Q | bool:
 
 @rule(Park, "change")
 def change_parks(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(id__in=list(p.park_ids))
-    return False
+    return ladder(p, park="id", everything=ADMINS)
 
 
 @rule(Space, "view")
@@ -28,8 +23,4 @@ def view_spaces(p: Principal) -> Q | bool:
 
 @rule(Space, "change")
 def change_spaces(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(park_id__in=list(p.park_ids))
-    return False
+    return ladder(p, park="park_id", everything=ADMINS)

@@ -46,7 +46,7 @@ class SavePlan(Struct, frozen=True, kw_only=True):
 
 
 class AssignEvaluator(Struct, frozen=True, kw_only=True):
-    evaluator_id: int
+    evaluator_id: Annotated[int, Meta(ge=1)]
     panel: Panel
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import msgspec
+
 from incubator.i18n import gettext as _
 from incubator.reviews.commands import (
     AssignEvaluator,
@@ -24,31 +26,33 @@ from incubator.reviews.commands import (
     SetIndicators,
     SubmitScores,
 )
-from incubator.reviews.models import Anchor, Decision, Panel
-from incubator.validation import Checker
+from incubator.validation import Checker, decode, max_length
 
-MAX_MILESTONES = 8
-MAX_INDICATORS = 8
+MAX_MILESTONES = max_length(SavePlan, "milestones")
+MAX_INDICATORS = max_length(SetIndicators, "indicators")
 # Command field → form input, where they differ (a row's `milestones[1].amount` is `amount_1`).
 FIELDS = {"milestones": "name_zh_0", "indicators": "name_0", "scores": "score_0"}
 LIFT_FIELDS = {"reason": "lift_reason"}
+_ROW_FIELDS = {"pass_threshold": "threshold"}
 
 
 def parse_dimensions(check: Checker, name: str) -> tuple[Dimension, ...]:
-    """One dimension per line: "基础条件 | Basic conditions | weight | maximum"."""
+    """One dimension per line: "基础条件 | Basic conditions | weight | maximum" (names longer than
+    a dimension's are cut)."""
     dimensions = []
     for number, line in enumerate(check.raw(name).splitlines(), start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.replace("｜", "|").split("|")]
-        if len(parts) != 4 or not parts[0] or not parts[2].isdigit() or not parts[3].isdigit():
+        if len(parts) != 4 or not parts[0] or not parts[2].isdecimal() or not parts[3].isdecimal():
             check.fail(name, _("Line %(n)s: write “Chinese name | English name | weight | maximum score”.", n=number))
             continue
-        weight, maximum = int(parts[2]), int(parts[3])
-        if not (1 <= weight <= 100 and 1 <= maximum <= 100):
+        try:
+            dimensions.append(msgspec.convert({
+                "name_zh": parts[0][:max_length(Dimension, "name_zh")], "weight": int(parts[2]),
+                "name_en": parts[1][:max_length(Dimension, "name_en")], "maximum": int(parts[3])}, Dimension))
+        except msgspec.ValidationError:
             check.fail(name, _("Line %(n)s: weight and maximum are between 1 and 100.", n=number))
-            continue
-        dimensions.append(Dimension(name_zh=parts[0][:60], name_en=parts[1][:80], weight=weight, maximum=maximum))
     return tuple(dimensions)
 
 
@@ -59,87 +63,43 @@ def dimensions_text(dimensions: list[dict]) -> str:
 
 def save_plan(data: Mapping[str, str]) -> SavePlan:
     """Rows code_N / name_zh_N / name_en_N / anchor_N / amount_N / threshold_N / dimensions_N;
-    a row without a name is no milestone (it is removed from the plan)."""
+    a row without a name is no milestone (it is removed from the plan). Whether an amount fits
+    its anchor is the service's to say."""
     check = Checker(data)
-    milestones = []
-    for index in range(MAX_MILESTONES):
-        name = check.text(f"name_zh_{index}", 60)
-        if not name:
-            continue
-        code = check.raw(f"code_{index}")[:40]
-        name_en = check.text(f"name_en_{index}", 80)
-        anchor = check.choice(f"anchor_{index}", Anchor)
-        amount = check.integer(f"amount_{index}", minimum=0, required=True)  # its limit hangs on the anchor
-        threshold = check.integer(f"threshold_{index}", minimum=0, maximum=100, required=True)
-        dimensions = parse_dimensions(check, f"dimensions_{index}")
-        if anchor is not None and amount is not None and threshold is not None:
-            milestones.append(MilestoneTerms(code=code, name_zh=name, name_en=name_en, anchor=anchor, amount=amount,
-                                             pass_threshold=threshold, dimensions=dimensions))
-    check.done()
-    return SavePlan(milestones=tuple(milestones))
+    milestones = [check.read(MilestoneTerms, skip=("dimensions",), names=_ROW_FIELDS, suffix=f"_{index}")
+                  | {"dimensions": parse_dimensions(check, f"dimensions_{index}")}
+                  for index in range(MAX_MILESTONES) if check.raw(f"name_zh_{index}")]
+    return check.build(SavePlan, {"milestones": milestones})
 
 
 def assign(data: Mapping[str, str]) -> AssignEvaluator:
-    check = Checker(data)
-    evaluator_id = check.integer("evaluator_id", minimum=1, required=True)
-    panel = check.choice("panel", Panel)
-    check.done()
-    assert evaluator_id is not None and panel is not None
-    return AssignEvaluator(evaluator_id=evaluator_id, panel=panel)
+    return decode(AssignEvaluator, data)
 
 
 def set_indicators(data: Mapping[str, str]) -> SetIndicators:
     """Rows name_N / target_N / actual_N; a row without a name is dropped."""
     check = Checker(data)
-    rows = []
-    for index in range(MAX_INDICATORS):
-        name = check.text(f"name_{index}", 80)
-        if not name:
-            continue
-        target = check.integer(f"target_{index}", minimum=0, required=True)
-        actual = check.integer(f"actual_{index}", minimum=0)
-        if target is not None:
-            rows.append(IndicatorTerms(name=name, target=target, actual=actual))
-    check.done()
-    return SetIndicators(indicators=tuple(rows))
+    rows = [check.read(IndicatorTerms, suffix=f"_{index}") for index in range(MAX_INDICATORS)
+            if check.raw(f"name_{index}")]
+    return check.build(SetIndicators, {"indicators": rows})
 
 
 def decide(data: Mapping[str, str]) -> Decide:
-    check = Checker(data)
-    decision = check.choice("decision", Decision)
-    reason = check.text("reason", 2000, required=True)
-    confirm_unscored = check.flag("confirm_unscored")
-    unscored_reason = check.text("unscored_reason", 500)
-    check.done()
-    assert decision is not None
-    return Decide(decision=decision, reason=reason, confirm_unscored=confirm_unscored,
-                  unscored_reason=unscored_reason)
+    return decode(Decide, data)
 
 
 def declare_conflict(data: Mapping[str, str]) -> DeclareConflict:
-    check = Checker(data)
-    answer = check.one_of("conflict", ("yes", "no"))
-    note = check.text("conflict_note", 300)
-    check.done()
-    return DeclareConflict(conflict=answer == "yes", conflict_note=note)
+    return decode(DeclareConflict, data, choices={"conflict": {"yes": True, "no": False}})
 
 
 def lift_conflict(data: Mapping[str, str]) -> LiftConflict:
-    check = Checker(data)
-    reason = check.text("lift_reason", 500, required=True)
-    check.done()
-    return LiftConflict(reason=reason)
+    return decode(LiftConflict, data, names=LIFT_FIELDS)
 
 
 def submit_scores(data: Mapping[str, str], dimensions: int) -> SubmitScores:
     """Inputs score_0 … score_{dimensions-1}, one per dimension of the review's scorecard, and
     comment. Whether a score is within its dimension's maximum is the service's to say."""
     check = Checker(data)
-    scores = []
-    for index in range(dimensions):
-        score = check.integer(f"score_{index}", minimum=0, required=True)
-        if score is not None:
-            scores.append(DimensionScore(dimension=index, score=score))
-    comment = check.text("comment", 5000)
-    check.done()
-    return SubmitScores(scores=tuple(scores), comment=comment)
+    scores = [row | {"dimension": index} for index in range(dimensions)
+              if (row := check.read(DimensionScore, "score", suffix=f"_{index}"))]
+    return check.build(SubmitScores, check.read(SubmitScores, "comment") | {"scores": scores})

@@ -18,7 +18,7 @@ from incubator.capability import (
 from incubator.i18n import N_
 from incubator.organizations.events import StageChanged
 from incubator.parks.events import ParkCreated
-from incubator.reviews import panels, scoring, service
+from incubator.reviews import api, dashboard, panels, scoring, service
 from incubator.reviews.flags import review_flags
 from incubator.reviews.models import DECISION_LABELS, PANEL_LABELS, REVIEW_STATUS_LABELS
 from incubator.roles import Role
@@ -85,4 +85,6 @@ capability = Capability(
         # A fact the review weighs, recorded by the system (a no-show at a booked room).
         AuditKind("ReviewFact", N_("Fact for a review"), {"review_id": N_("Review"), "kind": N_("Kind")}),
     ],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

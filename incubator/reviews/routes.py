@@ -46,7 +46,7 @@ from incubator.web import (
     path_int,
     query_int,
     query_text,
-    redirect,
+    redirect_to,
     render,
     status_for,
 )
@@ -156,7 +156,7 @@ async def _review_action(request: Request, action) -> Response:
     except DomainError as exc:
         page = await _review_page(principal, review, form_errors(exc, forms.FIELDS), data)
         return render(request, "reviews/detail.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/reviews/{review.id}"), _("Saved."))
+    return flash(request, redirect_to(request, "reviews:detail", id=review.id), _("Saved."))
 
 
 async def review_assign(request: Request) -> Response:
@@ -187,7 +187,8 @@ async def review_evidence(request: Request) -> Response:
         return render(request, "reviews/detail.html", page, status_code=status_for(exc))
     finally:
         await form.close()
-    return flash(request, redirect(request, f"/reviews/{review.id}#evidence"), _("The document has been uploaded."))
+    return flash(request, redirect_to(request, "reviews:detail", id=review.id, fragment="evidence"),
+                 _("The document has been uploaded."))
 
 
 async def _assignment_action(request: Request, action) -> Response:
@@ -201,7 +202,7 @@ async def _assignment_action(request: Request, action) -> Response:
     except DomainError as exc:
         page = await _review_page(principal, review, form_errors(exc, forms.FIELDS), data)
         return render(request, "reviews/detail.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/reviews/{review.id}"), _("Saved."))
+    return flash(request, redirect_to(request, "reviews:detail", id=review.id), _("Saved."))
 
 
 async def assignment_conflict(request: Request) -> Response:
@@ -226,7 +227,8 @@ async def assignment_lift_conflict(request: Request) -> Response:
         page = await _review_page(principal, review, form_errors(exc, forms.LIFT_FIELDS),
                                   {**data, "lift_id": str(assignment.id)})
         return render(request, "reviews/detail.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/reviews/{review.id}#panels"), _("The conflict of interest is lifted."))
+    return flash(request, redirect_to(request, "reviews:detail", id=review.id, fragment="panels"),
+                 _("The conflict of interest is lifted."))
 
 
 def _plan_page(park: Park, values: dict, errors: dict, rows: int) -> PlanPage:
@@ -258,7 +260,7 @@ async def plan_save(request: Request) -> Response:
     except DomainError as exc:
         return render(request, "reviews/plan.html",
                       _plan_page(park, data, form_errors(exc, forms.FIELDS), forms.MAX_MILESTONES), status_code=400)
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The review plan has been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The review plan has been saved."))
 
 
 routes = [

@@ -5,9 +5,9 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from incubator.access import Principal, extend, rule
+from incubator.access import ADMINS, Principal, extend, ladder, rule
 from incubator.organizations.models import Document
-from incubator.organizations.rules import by_organization_id, organization_scope
+from incubator.organizations.rules import by_organization_id, organization_scope, through_organizations
 from incubator.reviews.models import Indicator, Milestone, Review, ReviewAssignment, ReviewFact
 from incubator.roles import Role
 
@@ -23,17 +23,6 @@ def _reviews(p: Principal, prefix: str) -> Q | bool:
     return organization_scope(p, f"{prefix}organization__")
 
 
-def _managed_reviews(p: Principal, prefix: str) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        if not prefix:
-            return by_organization_id(p)
-        filters: dict[str, Any] = {f"{prefix}organization__park_id__in": list(p.park_ids)}
-        return Q(**filters)
-    return False
-
-
 @rule(Review, "view")
 def view_reviews(p: Principal) -> Q | bool:
     return _reviews(p, "")
@@ -41,7 +30,7 @@ def view_reviews(p: Principal) -> Q | bool:
 
 @rule(Review, "change")
 def change_reviews(p: Principal) -> Q | bool:
-    return _managed_reviews(p, "")
+    return ladder(p, park=through_organizations("organization_id"), everything=ADMINS)
 
 
 @rule(Indicator, "view")
@@ -57,32 +46,24 @@ def view_facts(p: Principal) -> Q | bool:
 
 @rule(Indicator, "change")
 def change_indicators(p: Principal) -> Q | bool:
-    return _managed_reviews(p, "review__")
+    return ladder(p, park="review__organization__park_id", everything=ADMINS)
 
 
 @rule(Milestone, "view")
 def view_milestones(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
+    return ladder(p, park="park_id")
 
 
 @rule(Milestone, "change")
 def change_milestones(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    return Q(park_id__in=list(p.park_ids)) if p.is_(Role.MANAGER) else False
+    return ladder(p, park="park_id", everything=ADMINS)
 
 
 @rule(ReviewAssignment, "view")
 def view_assignments(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(review__organization__park_id__in=list(p.park_ids))
     if p.is_(Role.EVALUATOR):
         return Q(evaluator_id=p.id)
-    return False
+    return ladder(p, park="review__organization__park_id")
 
 
 @rule(ReviewAssignment, "change")

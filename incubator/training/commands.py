@@ -8,6 +8,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from incubator.i18n import N_
 from incubator.training.models import Attendance, Audience, PersonRole
 
 MAX_WEEKS = 12  # a course of weekly sessions created in one step
@@ -17,7 +18,7 @@ class SessionDetails(Struct, frozen=True, kw_only=True):
     """What a session is, apart from when and where: edited for one session or a whole course."""
 
     title: Annotated[str, Meta(min_length=1, max_length=150)]
-    topic_id: int
+    topic_id: Annotated[int, Meta(ge=1)]
     description: Annotated[str, Meta(max_length=5000)] = ""
     trainer: Annotated[str, Meta(min_length=1, max_length=60)]
     trainer_organization: Annotated[str, Meta(max_length=150)] = ""
@@ -26,17 +27,18 @@ class SessionDetails(Struct, frozen=True, kw_only=True):
     per_organization: Annotated[int, Meta(ge=1, le=1000)] = 2
     cancel_hours: Annotated[int, Meta(ge=0, le=24 * 14)] = 24
     audience: Audience = Audience.RESIDENTS
-    audience_stages: frozenset[str] = frozenset()
+    audience_stages: frozenset[str] = frozenset()  # organizations.models.Stage values
     audience_organizations: frozenset[int] = frozenset()
     mandatory: bool = False
-    credit_minutes: Annotated[int, Meta(ge=0, le=24 * 60)]
+    credit_minutes: Annotated[int, Meta(ge=0, le=24 * 60, extra={
+        "message": N_("Enter hours such as 3 or 1.5 (at most 24).")})]
 
 
 class PlanSessions(Struct, frozen=True, kw_only=True):
     """New sessions: one, or a course of `weeks` weekly sessions at the same time and room."""
 
     park_id: int
-    space_id: int
+    space_id: Annotated[int, Meta(ge=1)]
     day: date
     start: time
     end: time
@@ -50,7 +52,7 @@ class EditSession(Struct, frozen=True, kw_only=True):
 
     details: SessionDetails
     whole_course: bool = False
-    space_id: int
+    space_id: Annotated[int, Meta(ge=1)]
     day: date
     start: time
     end: time
@@ -62,12 +64,13 @@ class CancelSession(Struct, frozen=True, kw_only=True):
 
 class SavePerson(Struct, frozen=True, kw_only=True):
     name: Annotated[str, Meta(min_length=1, max_length=60)]
-    phone: Annotated[str, Meta(max_length=11)] = ""
+    phone: Annotated[str, Meta(max_length=11, pattern=r"^1\d{10}$", extra={
+        "message": N_("Enter an 11-digit mobile number.")})] = ""
     role: PersonRole = PersonRole.STAFF
 
 
 class SignUp(Struct, frozen=True, kw_only=True):
-    person_ids: frozenset[int]
+    person_ids: Annotated[frozenset[int], Meta(min_length=1, extra={"required": N_("Choose who takes part.")})]
 
 
 class Mark(Struct, frozen=True, kw_only=True):
@@ -75,8 +78,8 @@ class Mark(Struct, frozen=True, kw_only=True):
 
 
 class SelfCheckIn(Struct, frozen=True, kw_only=True):
-    code: Annotated[str, Meta(max_length=20)]
-    seat_ids: frozenset[int]
+    code: Annotated[str, Meta(max_length=40)] = ""  # the scanned pass ("minute.signature"); the service checks it
+    seat_ids: Annotated[frozenset[int], Meta(min_length=1, extra={"required": N_("Choose who is here.")})]
 
 
 class SetTrainingSettings(Struct, frozen=True, kw_only=True):

@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from incubator import clock
-from incubator.booking.service import local_instant
+from incubator.booking.slots import local_instant
 from incubator.training.models import Feedback, Seat, TrainingSession, hours_text
 
 

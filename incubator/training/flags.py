@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from incubator import db
-from incubator.booking.service import Slot, local_instant
+from incubator.booking.slots import Slot, local_instant
 from incubator.flags.service import Wanted, named
 from incubator.training.models import LIVE_STATUSES, Seat, TrainingSession
-from incubator.training.service import audience_filter
+from incubator.training.seating import audience_filter
 
 NOTICE_DAYS = 3  # flagged this many days before the session
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incubator.config import Settings
-from incubator.training import service
+from incubator.training import notices
 
 
 async def remind_tomorrow(settings: Settings) -> dict:
-    return await service.remind_tomorrow()
+    return await notices.remind_tomorrow()

@@ -18,7 +18,7 @@ from incubator.capability import (
 )
 from incubator.i18n import N_
 from incubator.roles import Role
-from incubator.training import flags, jobs, panels, service
+from incubator.training import api, dashboard, flags, hours, jobs, panels
 from incubator.training.models import ATTENDANCE_LABELS, PERSON_ROLE_LABELS, SEAT_STATUS_LABELS
 
 
@@ -48,7 +48,7 @@ capability = Capability(
     ), flags.unsigned_mandatory)],
     jobs=[Job("training_reminders", jobs.remind_tomorrow, N_("Remind those signed up for tomorrow's training"),
               {"reminded": N_("sessions reminded")}, minutes=60, order=60)],
-    criteria=[Criterion("training_hours", service.training_hours_met)],
+    criteria=[Criterion("training_hours", hours.training_hours_met)],
     panels=[Panel("training", "training/_organization_panel.html", panels.organization_hours, order=65)],
     park_links=[ParkLink("training_settings", "training:settings", N_("Training settings"),
                          lambda principal, park: principal.manages(park.id), order=40)],
@@ -68,4 +68,6 @@ capability = Capability(
         AuditKind("Topic", N_("Training topic"), {"name_zh": N_("Name (Chinese)"), "name_en": N_("Name (English)")}),
         AuditKind("Material", N_("Training material"), {"filename": N_("File")}),
     ],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

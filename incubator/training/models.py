@@ -6,7 +6,7 @@ the room held for training (`Booking.held_by`), so a session and a booking can n
 at the same time (booking's serialization, and on PostgreSQL its exclusion constraint).
 
 Seats: `seated` on the session counts the seats taken, and a CHECK keeps it within the capacity,
-whatever writes it; each sign-up serializes on its session (training.service), which also keeps
+whatever writes it; each sign-up serializes on its session (training.seating), which also keeps
 each organization within its share (`per_organization`). One person holds at most one live seat
 (seated or waitlisted) of a session: a partial unique index (migration 0017).
 """
@@ -96,7 +96,7 @@ class TrainingSession(Model):
     ends_at = fields.DatetimeField()
     capacity = fields.IntField()
     per_organization = fields.IntField(default=2)  # seats one organization may hold
-    seated = fields.IntField(default=0)  # seats taken (kept by training.service; CHECK ≤ capacity)
+    seated = fields.IntField(default=0)  # seats taken (kept by training.seating; CHECK ≤ capacity)
     cancel_hours = fields.IntField(default=24)  # a seat given back this long before the start goes on
     audience = fields.CharEnumField(Audience, max_length=12, default=Audience.RESIDENTS)
     audience_stages: fields.JSONField[list] = fields.JSONField(default=list)

@@ -9,9 +9,9 @@ from markupsafe import Markup
 
 from incubator.parks.models import Park
 from incubator.training.certificates import Certificate
+from incubator.training.feedback import Satisfaction
 from incubator.training.figures import Report
 from incubator.training.models import Material, Person, Seat, Topic, TrainingSession
-from incubator.training.service import Satisfaction
 from incubator.web import Page
 
 
@@ -62,7 +62,7 @@ class SessionPage:  # training/detail.html
     materials: list[Material]  # the session's files, newest first
     errors: dict[str, str] = field(default_factory=dict)  # the sign-up's or the material's form
     values: dict[str, str] = field(default_factory=dict)  # the material form's text, when refused
-    states: dict[int, str] = field(default_factory=dict)  # seat id → what its row says (service.seat_state)
+    states: dict[int, str] = field(default_factory=dict)  # seat id → what its row says (attendance.seat_state)
 
 
 @dataclass
@@ -83,7 +83,7 @@ class ScreenPage:  # training/screen.html (block "code" for htmx, each 20 second
 class CheckInPage:  # training/check_in.html
     session: TrainingSession
     seats: list[Seat]  # the member's organization's seated people
-    present: set[int]  # seat ids already checked in (service.attended)
+    present: set[int]  # seat ids already checked in (attendance.attended)
     scan: str  # the scanner's pass, or "" when the code was refused
     errors: dict[str, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from incubator.access import Principal
 from incubator.organizations.models import Organization
 from incubator.roles import Role
-from incubator.training import service
+from incubator.training import hours
 from incubator.training.models import hours_text
 
 
@@ -20,6 +20,6 @@ async def organization_hours(principal: Principal, organization: Organization) -
     """One query whatever the organization's data (the page's query count is pinned)."""
     if not sees_hours(principal, organization):
         return None
-    minimum, rows = await service.organization_hours(organization)
+    minimum, rows = await hours.organization_hours(organization)
     total = sum(row.minutes for row in rows)
     return {"rows": rows, "total": hours_text(total), "minimum": minimum, "met": total >= minimum * 60}

@@ -14,7 +14,7 @@ from incubator.errors import DomainError, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.training import certificates, feeds, figures, forms, service
+from incubator.training import certificates, feedback, feeds, figures, forms, materials, planning
 from incubator.training.models import Material, Seat, Topic, TrainingSession
 from incubator.training.pages import CertificatePage, FiguresPage, TopicsPage, VerifyPage
 from incubator.training.routes import session_view
@@ -27,7 +27,7 @@ from incubator.web import (
     path_int,
     qr_svg,
     query_int,
-    redirect,
+    redirect_to,
     render,
 )
 
@@ -36,12 +36,14 @@ async def feedback_submit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     seat = await access.get_or_404(Seat, principal, id=path_int(request))
     try:
-        await service.give_feedback(principal, seat.id, forms.feedback(await form_data(request)))
+        await feedback.give_feedback(principal, seat.id, forms.feedback(await form_data(request)))
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return flash(request, redirect(request, f"/training/{seat.session_id}#feedback"), exc.message, "error")
-    return flash(request, redirect(request, f"/training/{seat.session_id}#feedback"), _("Thank you for rating."))
+        return flash(request, redirect_to(request, "training:detail", id=seat.session_id, fragment="feedback"),
+                     exc.message, "error")
+    return flash(request, redirect_to(request, "training:detail", id=seat.session_id, fragment="feedback"),
+                 _("Thank you for rating."))
 
 
 async def material_upload(request: Request) -> Response:
@@ -50,14 +52,15 @@ async def material_upload(request: Request) -> Response:
     form = await request.form()
     title = form.get("title")
     try:
-        await service.add_material(principal, session.id, title if isinstance(title, str) else "",
-                                   form.get("file"), request.app.state.settings)
+        await materials.add_material(principal, session.id, title if isinstance(title, str) else "",
+                                     form.get("file"), request.app.state.settings)
     except ValidationFailed as exc:
         return await session_view(request, principal, session, exc.errors, 400,
                                   {"title": title if isinstance(title, str) else ""})
     finally:
         await form.close()
-    return flash(request, redirect(request, f"/training/{session.id}#materials"), _("The file has been added."))
+    return flash(request, redirect_to(request, "training:detail", id=session.id, fragment="materials"),
+                 _("The file has been added."))
 
 
 async def material_download(request: Request) -> Response:
@@ -76,18 +79,18 @@ async def material_download(request: Request) -> Response:
 
 async def topics_page(request: Request) -> Response:
     access.require_role(current(request), Role.ADMIN, Role.MANAGER)
-    return render(request, "training/topics.html", TopicsPage(await service.topics(), {}, {}))
+    return render(request, "training/topics.html", TopicsPage(await planning.topics(), {}, {}))
 
 
 async def topic_add(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     data = await form_data(request)
     try:
-        await service.add_topic(principal, forms.topic(data))
+        await planning.add_topic(principal, forms.topic(data))
     except ValidationFailed as exc:
-        return render(request, "training/topics.html", TopicsPage(await service.topics(), data, exc.errors),
+        return render(request, "training/topics.html", TopicsPage(await planning.topics(), data, exc.errors),
                       status_code=400)
-    return flash(request, redirect(request, "/training/topics"), _("The topic has been added."))
+    return flash(request, redirect_to(request, "training:topics"), _("The topic has been added."))
 
 
 async def _scope(request: Request) -> tuple[list[Park], Park | None, int]:
@@ -183,7 +186,7 @@ async def feed_ics(request: Request) -> Response:
 async def feed_reset(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.OFFICIAL, Role.MANAGER, Role.MEMBER)
     await feeds.reset(principal)
-    return flash(request, redirect(request, "/training"),
+    return flash(request, redirect_to(request, "training:list"),
                  _("The calendar has a new address: the old one no longer works."))
 
 

@@ -21,7 +21,7 @@ from incubator.pagecache import cached
 from incubator.parks import service as parks
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.training import feeds, forms, service
+from incubator.training import attendance, feedback, feeds, forms, hours, planning, rosters, seating
 from incubator.training.models import (
     LIVE_STATUSES,
     PERSON_ROLE_LABELS,
@@ -58,7 +58,7 @@ from incubator.web import (
     qr_svg,
     query_int,
     query_text,
-    redirect,
+    redirect_to,
     render,
     status_for,
 )
@@ -115,8 +115,8 @@ async def sessions_page(request: Request) -> Response:
     secret = await feeds.token(request.app.state.settings.secret_key, principal.id)
     feed = absolute_url(request, f"/training/feed/{principal.id}/{secret}.ics")
     return render(request, "training/list.html", SessionsPage(
-        sessions, waiting, mine, await service.plannable_parks(principal, LIST_SIZE), params.get("when") == "past",
-        service.keeps_roster(principal), feed, service.reads_figures(principal), page, params, urlencode(params),
+        sessions, waiting, mine, await planning.plannable_parks(principal, LIST_SIZE), params.get("when") == "past",
+        rosters.keeps_roster(principal), feed, planning.reads_figures(principal), page, params, urlencode(params),
         await parks.named(principal, query_int(request, "park", minimum=1))))
 
 
@@ -139,8 +139,8 @@ async def _sessions_export(request: Request, kind: str) -> Response:
 
 
 async def _choices(park: Park, locale: str) -> dict:
-    topics = [(str(t.id), t.display_name(locale)) for t in await service.topics()]
-    rooms = [(str(s.id), s.name) for s in await service.rooms(park.id)]
+    topics = [(str(t.id), t.display_name(locale)) for t in await planning.topics()]
+    rooms = [(str(s.id), s.name) for s in await planning.rooms(park.id)]
     stages = [(stage.value, _(label)) for stage, label in STAGE_LABELS.items()]
     organizations = [(str(i), name) for i, name in await Organization.filter(park_id=park.id).order_by(
         "name_zh").limit(1000).values_list("id", "name_zh")]
@@ -171,7 +171,7 @@ async def plan_submit(request: Request) -> Response:
     data = await form_data(request)
     lists = await _lists(request, "audience_stages", "audience_organizations")
     try:
-        sessions = await service.plan(principal, forms.plan(park.id, data, lists))
+        sessions = await planning.plan(principal, forms.plan(park.id, data, lists))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
@@ -179,7 +179,7 @@ async def plan_submit(request: Request) -> Response:
             park, None, {**data, **lists}, form_errors(exc, forms.FIELDS),
             **await _choices(park, request.state.locale)), status_code=status_for(exc))
     message = _("Planned: %(count)s sessions.", count=len(sessions)) if len(sessions) > 1 else _("Planned.")
-    return flash(request, redirect(request, f"/training/{sessions[0].id}"), message)
+    return flash(request, redirect_to(request, "training:detail", id=sessions[0].id), message)
 
 
 def _session_values(session: TrainingSession, chosen: list[int]) -> dict:
@@ -204,7 +204,7 @@ async def _changeable(request: Request, principal: Principal) -> tuple[TrainingS
 async def edit_form(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     session, park = await _changeable(request, principal)
-    if not service.edit_allowed(principal, session):
+    if not planning.edit_allowed(principal, session):
         raise NotFound(_("Not found."))
     chosen = await db.flat(SessionAudience.filter(session_id=session.id).values_list("organization_id", flat=True))
     return render(request, "training/form.html", SessionFormPage(
@@ -217,7 +217,7 @@ async def edit_submit(request: Request) -> Response:
     data = await form_data(request)
     lists = await _lists(request, "audience_stages", "audience_organizations")
     try:
-        changed = await service.edit(principal, session.id, forms.edit(data, lists))
+        changed = await planning.edit(principal, session.id, forms.edit(data, lists))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
@@ -225,19 +225,20 @@ async def edit_submit(request: Request) -> Response:
             park, session, {**data, **lists}, form_errors(exc, forms.FIELDS),
             **await _choices(park, request.state.locale)), status_code=status_for(exc))
     message = _("Saved: %(count)s sessions.", count=len(changed)) if len(changed) > 1 else _("Saved.")
-    return flash(request, redirect(request, f"/training/{session.id}"), message)
+    return flash(request, redirect_to(request, "training:detail", id=session.id), message)
 
 
 async def cancel_submit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     session, _park = await _changeable(request, principal)
     try:
-        await service.cancel(principal, session.id, forms.cancel(await form_data(request)))
+        await planning.cancel(principal, session.id, forms.cancel(await form_data(request)))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
-        return flash(request, redirect(request, f"/training/{session.id}"), exc.message, "error")
-    return flash(request, redirect(request, "/training"), _("The session is cancelled; everyone signed up was told."))
+        return flash(request, redirect_to(request, "training:detail", id=session.id), exc.message, "error")
+    return flash(request, redirect_to(request, "training:list"),
+                 _("The session is cancelled; everyone signed up was told."))
 
 
 async def session_view(request: Request, principal: Principal, session: TrainingSession,
@@ -253,22 +254,22 @@ async def session_view(request: Request, principal: Principal, session: Training
     seats.sort(key=lambda s: (s.status != SeatStatus.SEATED, s.signed_up_at, s.id))
     roster: list[Person] = []
     may_sign_up = False
-    if principal.is_(Role.MEMBER) and principal.organization_id is not None and service.sign_up_open(session):
+    if principal.is_(Role.MEMBER) and principal.organization_id is not None and seating.sign_up_open(session):
         organization = await Organization.get(id=principal.organization_id).only("id", "park_id", "stage")
-        may_sign_up = await service.in_audience(session, organization)
+        may_sign_up = await seating.in_audience(session, organization)
         if may_sign_up:
             taken = {s.person_id for s in seats}
             roster = [p for p in await Person.filter(organization_id=principal.organization_id, is_active=True)
                       .order_by("name", "id").limit(500) if p.id not in taken]
-    cancellable = {s.id for s in seats if service.seat_cancel_allowed(principal, s, session)}
+    cancellable = {s.id for s in seats if seating.seat_cancel_allowed(principal, s, session)}
     page = SessionPage(
-        session, seats, service.waitlist_places(principal, session, seats), roster, may_sign_up, cancellable,
-        service.edit_allowed(principal, session), service.cancel_allowed(principal, session),
-        service.offers_fill(principal, session, seats), service.mark_allowed(principal, session),
-        service.promotes(session), service.attended(seats), await service.feedback_seats(principal, session),
-        await service.satisfaction(session) if service.sees_satisfaction(principal, session) else None,
+        session, seats, seating.waitlist_places(principal, session, seats), roster, may_sign_up, cancellable,
+        planning.edit_allowed(principal, session), planning.cancel_allowed(principal, session),
+        seating.offers_fill(principal, session, seats), attendance.mark_allowed(principal, session),
+        seating.promotes(session), attendance.attended(seats), await feedback.feedback_seats(principal, session),
+        await feedback.satisfaction(session) if feedback.sees_satisfaction(principal, session) else None,
         list(await Material.filter(session_id=session.id).order_by("-uploaded_at", "-id").limit(50)), errors or {},
-        values or {}, states={s.id: service.seat_state(s) for s in seats})
+        values or {}, states={s.id: attendance.seat_state(s) for s in seats})
     return render(request, "training/detail.html", page, status_code=status_code)
 
 
@@ -283,7 +284,7 @@ async def sign_up_submit(request: Request) -> Response:
     session = await access.get_or_404(TrainingSession, principal, id=path_int(request))
     lists = await _lists(request, "person_ids")
     try:
-        seats = await service.sign_up(principal, session.id, forms.sign_up(lists["person_ids"]))
+        seats = await seating.sign_up(principal, session.id, forms.sign_up(lists["person_ids"]))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
@@ -294,32 +295,32 @@ async def sign_up_submit(request: Request) -> Response:
                     seated=len(seats) - waiting, waiting=waiting)
     else:
         message = _("Signed up: %(seated)s seated.", seated=len(seats))
-    return flash(request, redirect(request, f"/training/{session.id}"), message)
+    return flash(request, redirect_to(request, "training:detail", id=session.id), message)
 
 
 async def seat_cancel(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER, Role.MEMBER)
     try:
-        seat, promoted = await service.cancel_seat(principal, path_int(request))
+        seat, promoted = await seating.cancel_seat(principal, path_int(request))
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
         seat = await access.get_or_404(Seat, principal, id=path_int(request))
-        return flash(request, redirect(request, f"/training/{seat.session_id}"), exc.message, "error")
+        return flash(request, redirect_to(request, "training:detail", id=seat.session_id), exc.message, "error")
     message = _("Cancelled; the seat went to the next on the waitlist.") if promoted else _("Cancelled.")
-    return flash(request, redirect(request, f"/training/{seat.session_id}"), message)
+    return flash(request, redirect_to(request, "training:detail", id=seat.session_id), message)
 
 
 async def fill_submit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     session, _park = await _changeable(request, principal)
     try:
-        promoted = await service.fill(principal, session.id)
+        promoted = await seating.fill(principal, session.id)
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return flash(request, redirect(request, f"/training/{session.id}"), exc.message, "error")
-    return flash(request, redirect(request, f"/training/{session.id}"),
+        return flash(request, redirect_to(request, "training:detail", id=session.id), exc.message, "error")
+    return flash(request, redirect_to(request, "training:detail", id=session.id),
                  _("%(count)s people on the waitlist have a seat now.", count=len(promoted)))
 
 
@@ -333,7 +334,7 @@ async def sheet_page(request: Request) -> Response:
     session = await access.get_or_404(TrainingSession, principal, id=path_int(request))
     session = await TrainingSession.get(id=session.id).select_related("park", "space", "topic")
     return render(request, "training/sheet.html", SheetPage(session, await _sheet_seats(session),
-                                                            service.mark_allowed(principal, session)))
+                                                            attendance.mark_allowed(principal, session)))
 
 
 async def mark_submit(request: Request) -> Response:
@@ -341,13 +342,13 @@ async def mark_submit(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     seat = await access.get_or_404(Seat, principal, id=path_int(request))
     try:
-        await service.mark(principal, seat.id, forms.mark(await form_data(request)))
+        await attendance.mark(principal, seat.id, forms.mark(await form_data(request)))
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return flash(request, redirect(request, f"/training/{seat.session_id}/sheet"), exc.message, "error")
+        return flash(request, redirect_to(request, "training:sheet", id=seat.session_id), exc.message, "error")
     if request.headers.get("HX-Request") != "true":
-        return redirect(request, f"/training/{seat.session_id}/sheet")
+        return redirect_to(request, "training:sheet", id=seat.session_id)
     session = await TrainingSession.get(id=seat.session_id).select_related("park", "space", "topic")
     fresh = await Seat.get(id=seat.id).select_related("person", "organization")
     return render(request, "training/sheet.html", SheetPage(session, [fresh], True), block="rows")
@@ -358,7 +359,7 @@ async def screen_page(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     session, _park = await _changeable(request, principal)
     settings = request.app.state.settings
-    code = service.current_code(settings.secret_key, session)
+    code = attendance.current_code(settings.secret_key, session)
     url = absolute_url(request, f"/training/{session.id}/check-in?code={code}") if code else ""
     return render(request, "training/screen.html", ScreenPage(session, qr_svg(url) if code else None, url),
                   block="code")
@@ -371,16 +372,17 @@ async def check_in_page(request: Request) -> Response:
     settings = request.app.state.settings
     errors: dict[str, str] = {}
     scan = ""
-    if not service.check_in_window(session):
+    if not attendance.check_in_window(session):
         errors["__all__"] = _("Check-in opens half an hour before the start and closes at the end.")
     else:
         try:
-            scan = service.scan_pass(settings.secret_key, session.id, principal.id,
-                                     request.query_params.get("code", "")[:20])
+            scan = attendance.scan_pass(settings.secret_key, session.id, principal.id,
+                                        request.query_params.get("code", "")[:20])
         except PermissionDenied as exc:
             errors["__all__"] = exc.message
-    seats = await service.self_check_in_seats(principal, session)
-    return render(request, "training/check_in.html", CheckInPage(session, seats, service.attended(seats), scan, errors),
+    seats = await attendance.self_check_in_seats(principal, session)
+    return render(request, "training/check_in.html",
+                  CheckInPage(session, seats, attendance.attended(seats), scan, errors),
                   status_code=403 if errors else 200)
 
 
@@ -390,17 +392,17 @@ async def check_in_submit(request: Request) -> Response:
     data = await form_data(request)
     lists = await _lists(request, "seat_ids")
     try:
-        count = await service.self_check_in(principal, session.id, request.app.state.settings.secret_key,
-                                            forms.self_check_in(data, lists["seat_ids"]))
+        count = await attendance.self_check_in(principal, session.id, request.app.state.settings.secret_key,
+                                               forms.self_check_in(data, lists["seat_ids"]))
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        seats = await service.self_check_in_seats(principal, session)
+        seats = await attendance.self_check_in_seats(principal, session)
         return render(request, "training/check_in.html", CheckInPage(
-            session, seats, service.attended(seats),
+            session, seats, attendance.attended(seats),
             data.get("pass", "") if not isinstance(exc, PermissionDenied) else "", form_errors(exc)),
             status_code=status_for(exc))
-    return flash(request, redirect(request, f"/training/{session.id}"),
+    return flash(request, redirect_to(request, "training:detail", id=session.id),
                  _("Checked in: %(count)s people.", count=count))
 
 
@@ -415,7 +417,7 @@ async def _roster(principal: Principal) -> list[Person]:
 
 async def _hours(principal: Principal) -> dict[int, str]:
     return {person_id: hours_text(minutes)
-            for person_id, minutes in (await service.person_minutes(principal.organization_id or 0)).items()}
+            for person_id, minutes in (await hours.person_minutes(principal.organization_id or 0)).items()}
 
 
 async def roster_page(request: Request) -> Response:
@@ -432,14 +434,14 @@ async def person_add(request: Request) -> Response:
         raise NotFound(_("Not found."))
     data = await form_data(request)
     try:
-        await service.add_person(principal, forms.person(data))
+        await rosters.add_person(principal, forms.person(data))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return render(request, "training/people.html", RosterPage(
             await _roster(principal), await _hours(principal), data, form_errors(exc), _roles()),
             status_code=status_for(exc))
-    return flash(request, redirect(request, "/training/people"), _("Added to the roster."))
+    return flash(request, redirect_to(request, "training:people"), _("Added to the roster."))
 
 
 async def person_form(request: Request) -> Response:
@@ -454,28 +456,28 @@ async def person_save(request: Request) -> Response:
     person = await access.get_or_404(Person, principal, "change", id=path_int(request))
     data = await form_data(request)
     try:
-        await service.update_person(principal, person.id, forms.person(data))
+        await rosters.update_person(principal, person.id, forms.person(data))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return render(request, "training/person.html", PersonPage(person, data, form_errors(exc), _roles()),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, "/training/people"), _("Saved."))
+    return flash(request, redirect_to(request, "training:people"), _("Saved."))
 
 
 async def person_active(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     data = await form_data(request)
-    person = await service.set_person_active(principal, path_int(request), data.get("active") == "1")
+    person = await rosters.set_person_active(principal, path_int(request), data.get("active") == "1")
     message = _("%(name)s is back on the roster.", name=person.name) if person.is_active else _(
         "%(name)s is kept with their hours but no longer offered for sign-up.", name=person.name)
-    return flash(request, redirect(request, "/training/people"), message)
+    return flash(request, redirect_to(request, "training:people"), message)
 
 
 async def settings_form(request: Request) -> Response:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     park = await access.get_or_404(Park, principal, "change", id=path_int(request))
-    current_settings = await service.settings_for(park.id)
+    current_settings = await hours.settings_for(park.id)
     return render(request, "training/settings.html", SettingsPage(
         park, {"min_hours": str(current_settings.min_hours)}, {}))
 
@@ -485,13 +487,13 @@ async def settings_save(request: Request) -> Response:
     park = await access.get_or_404(Park, principal, "change", id=path_int(request))
     data = await form_data(request)
     try:
-        await service.set_settings(principal, park.id, forms.settings(data))
+        await hours.set_settings(principal, park.id, forms.settings(data))
     except DomainError as exc:
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return render(request, "training/settings.html", SettingsPage(park, data, form_errors(exc)),
                       status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The training settings have been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id), _("The training settings have been saved."))
 
 
 routes = [

@@ -4,58 +4,34 @@ organization's park and only their own organization's seats and people."""
 
 from tortoise.expressions import Q
 
-from incubator.access import Principal, rule
+from incubator.access import ADMINS, Principal, ladder, rule
 from incubator.roles import Role
 from incubator.training.models import Person, Seat, TrainingSession, TrainingSettings
 
 
 @rule(TrainingSession, "view")
 def view_sessions(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(park__organizations__id=p.organization_id)
-    return False
+    return ladder(p, park="park_id", organization="park__organizations__id")  # members: their park's
 
 
 @rule(TrainingSession, "change")
 def change_sessions(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(park_id__in=list(p.park_ids))
-    return False
+    return ladder(p, park="park_id", everything=ADMINS)
 
 
 @rule(Seat, "view")
 def view_seats(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(session__park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)
-    return False
+    return ladder(p, park="session__park_id", organization="organization_id")
 
 
 @rule(Person, "view")
 def view_people(p: Principal) -> Q | bool:
-    if p.is_(Role.ADMIN, Role.OFFICIAL):
-        return True
-    if p.is_(Role.MANAGER):
-        return Q(organization__park_id__in=list(p.park_ids))
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)
-    return False
+    return ladder(p, park="organization__park_id", organization="organization_id")
 
 
 @rule(Person, "change")
 def change_people(p: Principal) -> Q | bool:
-    if p.is_(Role.MEMBER) and p.organization_id is not None:
-        return Q(organization_id=p.organization_id)
-    return False
+    return ladder(p, organization="organization_id", everything=())  # each organization keeps its own roster
 
 
 @rule(TrainingSettings, "view")

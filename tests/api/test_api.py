@@ -213,13 +213,13 @@ async def test_every_answer_has_the_shape_its_openapi_schema_names(api, park, sp
     """Each operation's answer decodes strictly into the Struct its schema is generated from."""
     await Organization.filter(id=organization.id).update(stage=Stage.INCUBATING)
     document = openapi.document()
-    for op in resources.OPERATIONS:
+    for op in resources.operations():
         url = "/api/v1" + op.path.replace("{id}", str(organization.id))
         response = await api(url)
         assert response.status_code == 200, (url, response.text)
         msgspec.json.decode(response.content, type=op.response, strict=True)
         assert op.path in document["paths"]
-    assert document["openapi"] == "3.1.0" and set(document["paths"]) == {op.path for op in resources.OPERATIONS}
+    assert document["openapi"] == "3.1.0" and set(document["paths"]) == {op.path for op in resources.operations()}
 
 
 async def test_the_openapi_document_needs_no_token_and_its_page_renders(browser, manager):

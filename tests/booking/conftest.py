@@ -12,7 +12,7 @@ import time_machine
 from incubator import clock
 from incubator.access import Principal
 from incubator.booking.models import ACTIVE_STATUSES, Booking, BookingQuota, BookingRules, BookingStatus
-from incubator.booking.service import local_instant
+from incubator.booking.slots import local_instant
 from incubator.organizations.models import Organization, Stage
 from incubator.parks.models import WEEKDAYS, Space
 from incubator.roles import Role

@@ -8,7 +8,7 @@ from datetime import date, time
 from icalendar import Calendar
 
 from incubator.access import Principal
-from incubator.booking import feeds, service
+from incubator.booking import feeds, new_bookings
 from incubator.booking.commands import Book
 from incubator.booking.models import FeedKind
 from incubator.organizations.models import Organization, Stage
@@ -26,8 +26,8 @@ async def test_an_organizations_feed_holds_its_bookings_only(app, new_browser, m
                                                              resident, member_of):
     ours = await member_of(resident)
     other = await member_of(await Organization.create(park=park, name_zh="别社", stage=Stage.INCUBATING))
-    await service.book(ours, Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11), purpose="理事会"))
-    await service.book(other, Book(space_id=room.id, day=TUESDAY, start=time(14), end=time(15)))
+    await new_bookings.book(ours, Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11), purpose="理事会"))
+    await new_bookings.book(other, Book(space_id=room.id, day=TUESDAY, start=time(14), end=time(15)))
     await make_user("feed.member", Role.MEMBER, organization=resident)
     browser = new_browser()
     await browser.login("feed.member")
@@ -58,9 +58,9 @@ async def test_a_wrong_or_reset_secret_is_not_found(app, new_browser, make_user,
 
 async def test_a_spaces_feed_names_who_booked_and_is_its_managers_only(
         app, new_browser, make_user, park, room, rules, quota, resident, member_of):
-    await service.book(await member_of(resident), Book(space_id=room.id, day=TUESDAY, start=time(9), end=time(10)))
+    await new_bookings.book(await member_of(resident), Book(space_id=room.id, day=TUESDAY, start=time(9), end=time(10)))
     manager = Principal(await make_user("feed.manager", Role.MANAGER, parks=[park]), frozenset({park.id}))
-    await service.book(manager, Book(space_id=room.id, day=TUESDAY, start=time(16), end=time(17)))  # a block
+    await new_bookings.book(manager, Book(space_id=room.id, day=TUESDAY, start=time(16), end=time(17)))  # a block
     browser = new_browser()
     await browser.login("feed.manager")
     week = await browser.get(f"/spaces/{room.id}/week?week=2026-12-07")

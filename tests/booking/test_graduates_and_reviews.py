@@ -9,7 +9,7 @@ import pytest
 
 from incubator import clock, events
 from incubator.access import Principal
-from incubator.booking import service
+from incubator.booking import check_in, new_bookings, quotas
 from incubator.booking.commands import Book, SetQuota
 from incubator.errors import PermissionDenied, ValidationFailed
 from incubator.organizations.events import StageChanged
@@ -30,16 +30,16 @@ async def test_graduates_book_at_the_lower_quota_their_park_gives_them(
     await Organization.filter(id=resident.id).update(stage=Stage.GRADUATED)
     await events.deliver(StageChanged(organization_id=resident.id, source="incubating", target="graduated"))
     with pytest.raises(PermissionDenied):
-        await service.book(member, hour(9, room.id))
+        await new_bookings.book(member, hour(9, room.id))
     manager = Principal(await make_user("quota.setter", Role.MANAGER, parks=[park]), frozenset({park.id}))
-    await service.set_quota(manager, park.id, SetQuota(week_hours=8, month_hours=16, open_bookings=4,
-                                                       graduate_week_hours=2, graduate_month_hours=4,
-                                                       graduate_open_bookings=2))
-    await service.book(member, hour(9, room.id, hours=2))
+    await quotas.set_quota(manager, park.id, SetQuota(week_hours=8, month_hours=16, open_bookings=4,
+                                                      graduate_week_hours=2, graduate_month_hours=4,
+                                                      graduate_open_bookings=2))
+    await new_bookings.book(member, hour(9, room.id, hours=2))
     with pytest.raises(ValidationFailed) as refused:
-        await service.book(member, hour(14, room.id))
+        await new_bookings.book(member, hour(14, room.id))
     assert "2 小时" in next(iter(refused.value.errors.values()))  # the graduates' 2 hours a week, not 8
-    assert [name for _id, name in await service.organizations_to_book_for(manager, room)] == [resident.name_zh]
+    assert [name for _id, name in await new_bookings.organizations_to_book_for(manager, room)] == [resident.name_zh]
 
 
 async def _review(organization, code: str, due_on: date, status=ReviewStatus.SCHEDULED) -> Review:
@@ -51,9 +51,9 @@ async def test_a_no_show_is_evidence_on_the_next_open_review_once(room, rules, q
     await _review(resident, "decided", date(2026, 11, 1), ReviewStatus.DECIDED)
     later = await _review(resident, "final", date(2027, 9, 1))
     midterm = await _review(resident, "midterm", date(2027, 3, 1))
-    booking = await service.book(await member_of(resident), hour(10, room.id))
+    booking = await new_bookings.book(await member_of(resident), hour(10, room.id))
     frozen.move_to(datetime(2026, 12, 9, 10, 20, tzinfo=clock.zone()))
-    assert await service.release_no_shows() == {"released": 1}
+    assert await check_in.release_no_shows() == {"released": 1}
     facts = await ReviewFact.all().values_list("review_id", "kind", "key", "details")
     assert facts == [(midterm.id, "no_show", f"booking:{booking.id}", {"space": "会议室 A"})]
     from incubator.booking.events import NoShowRecorded
@@ -66,9 +66,9 @@ async def test_a_no_show_is_evidence_on_the_next_open_review_once(room, rules, q
 async def test_the_review_page_shows_the_no_shows_to_those_who_see_the_review(
         new_browser, make_user, park, other_park, room, rules, quota, resident, member_of, frozen):
     review = await _review(resident, "midterm", date(2027, 3, 1))
-    await service.book(await member_of(resident), hour(10, room.id))
+    await new_bookings.book(await member_of(resident), hour(10, room.id))
     frozen.move_to(datetime(2026, 12, 9, 10, 20, tzinfo=clock.zone()))
-    await service.release_no_shows()
+    await check_in.release_no_shows()
     await make_user("review.manager", Role.MANAGER, parks=[park])
     await make_user("elsewhere.manager", Role.MANAGER, parks=[other_park])
     ours, theirs = new_browser(), new_browser()

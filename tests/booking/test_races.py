@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from incubator.booking import service
+from incubator.booking import decisions, new_bookings, quotas
 from incubator.booking.commands import Book
 from incubator.booking.models import Booking, BookingStatus
 from incubator.errors import Conflict, ValidationFailed
@@ -34,7 +34,7 @@ async def test_fifty_requests_from_five_organizations_for_one_slot_make_exactly_
         organization = await Organization.create(park=park, name_zh=f"竞争社{n}", stage=Stage.INCUBATING)
         members += [await member_of(organization) for _ in range(2)]
     command = Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11, 30))
-    results = await outcomes(service.book(members[n % len(members)], command) for n in range(50))
+    results = await outcomes(new_bookings.book(members[n % len(members)], command) for n in range(50))
     assert results.count("Booking") == 1 and results.count("Conflict") == 49
     assert await Booking.filter(space_id=room.id, status=BookingStatus.CONFIRMED).count() == 1
 
@@ -47,8 +47,8 @@ async def test_twenty_requests_over_one_organizations_quota_hold_it_to_the_minut
     # Twenty one-hour slots, none touching another (the room's buffer is 15 minutes), over the week.
     slots = [(TUESDAY + timedelta(days=n // 5), time(8 + 2 * (n % 5))) for n in range(20)]
     results = await outcomes(
-        service.book(members[n % 4], Book(space_id=room.id, day=day, start=start,
-                                          end=time(start.hour + 1))) for n, (day, start) in enumerate(slots))
+        new_bookings.book(members[n % 4], Book(space_id=room.id, day=day, start=start,
+                                               end=time(start.hour + 1))) for n, (day, start) in enumerate(slots))
     assert results.count("Booking") == 8 and results.count("ValidationFailed") == 12
     booked = await minutes_booked(resident.id, TUESDAY - timedelta(days=1), TUESDAY + timedelta(days=6))
     assert booked == 8 * 60
@@ -85,7 +85,7 @@ async def test_a_first_save_that_loses_to_another_is_told_so_not_a_server_error(
 
     monkeypatch.setattr(BookingQuota, "get_or_none", read_before_it)
     with pytest.raises(Conflict):
-        await service.set_quota(manager, park.id, SetQuota(week_hours=5, month_hours=20, open_bookings=3))
+        await quotas.set_quota(manager, park.id, SetQuota(week_hours=5, month_hours=20, open_bookings=3))
     monkeypatch.undo()
     quota = await BookingQuota.get(park_id=park.id)
     assert (quota.week_minutes, await BookingQuota.filter(park_id=park.id).count()) == (60, 1)
@@ -145,24 +145,24 @@ async def test_a_cancellation_racing_an_approval_audits_the_status_it_changed(
     room.needs_approval = True
     await room.save()
     member = await member_of(resident)
-    request = await service.book(member, Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11)))
+    request = await new_bookings.book(member, Book(space_id=room.id, day=TUESDAY, start=time(10), end=time(11)))
     assert request.status == BookingStatus.PENDING
     manager = Principal(await make_user("race.manager", Role.MANAGER, parks=[park]), frozenset({park.id}))
     approved_not_committed = asyncio.Event()
-    space_name = service._space_name
+    space_name = decisions.name_of_space
 
     async def hold_the_row(space_id: int) -> str:  # inside approve's transaction, after its UPDATE
         approved_not_committed.set()
         await asyncio.sleep(0.5)  # the cancellation reads, then waits on the row
         return await space_name(space_id)
 
-    monkeypatch.setattr(service, "_space_name", hold_the_row)
+    monkeypatch.setattr(decisions, "name_of_space", hold_the_row)
 
     async def cancel_once_approved_but_not_committed() -> Booking:
         await approved_not_committed.wait()
-        return await service.cancel(member, request.id, Cancel())
+        return await decisions.cancel(member, request.id, Cancel())
 
-    await asyncio.gather(service.approve(manager, request.id), cancel_once_approved_but_not_committed())
+    await asyncio.gather(decisions.approve(manager, request.id), cancel_once_approved_but_not_committed())
     assert (await Booking.get(id=request.id)).status == BookingStatus.CANCELLED
     trail = [(entry.action, entry.changes["status"]) for entry in await AuditEntry.filter(
         object_type="Booking", object_id=str(request.id), action__in=["approve", "cancel"]).order_by("id")]

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from incubator import db
 from incubator.access import Principal
 from incubator.app import create_app
-from incubator.booking import service, utilization
+from incubator.booking import check_in, decisions, slots, utilization
 from incubator.booking.commands import Cancel
 from incubator.booking.models import Booking, BookingStatus
 from incubator.booking.utilization import Figures, Period, PeriodKind
@@ -29,7 +29,7 @@ DECEMBER = Period.containing(PeriodKind.MONTH, date(2026, 12, 7))
 
 
 def local(day: date, clock_time: str) -> datetime:
-    return service.local_instant(day, time.fromisoformat(clock_time))
+    return slots.local_instant(day, time.fromisoformat(clock_time))
 
 
 async def booking(space: Space, day: date, start: str, end: str, *, organization: Organization | None = None,
@@ -133,11 +133,11 @@ async def test_figures_follow_the_bookings_checked_in_released_and_cancelled_by_
     missed = await booking(room, tuesday, "14:00", "15:00", organization=resident)
     dropped = await booking(room, date(2026, 12, 9), "09:00", "10:00", organization=resident)
     await booking(room, date(2026, 12, 11), "08:00", "12:00")  # blocked by a manager
-    await service.cancel(member, dropped.id, Cancel())
+    await decisions.cancel(member, dropped.id, Cancel())
     frozen.move_to(local(tuesday, "10:05"))
-    await service.mark_checked_in(managing, used.id)
+    await check_in.mark_checked_in(managing, used.id)
     frozen.move_to(local(tuesday, "14:30"))
-    assert (await service.release_no_shows())["released"] == 1
+    assert (await check_in.release_no_shows())["released"] == 1
     assert (await Booking.get(id=missed.id)).status == BookingStatus.RELEASED
     week = Period.containing(PeriodKind.WEEK, tuesday)
     figures = await utilization.spaces_figures([room], week.first, week.after)

@@ -9,7 +9,7 @@ import pytest
 
 from incubator import clock
 from incubator.access import Principal
-from incubator.booking import service, watches
+from incubator.booking import check_in, decisions, new_bookings, watches
 from incubator.booking.commands import Book, Cancel, Move, Watch
 from incubator.booking.models import BookingWatch
 from incubator.errors import ValidationFailed
@@ -30,7 +30,7 @@ async def three(park, room, rules, quota, member_of):
     holder, first, second = [await member_of(await Organization.create(park=park, name_zh=name,
                                                                        stage=Stage.INCUBATING))
                              for name in ("甲社", "乙社", "丙社")]
-    booking = await service.book(holder, Book(**slot("10:00", "11:00", room.id)))
+    booking = await new_bookings.book(holder, Book(**slot("10:00", "11:00", room.id)))
     return holder, first, second, booking
 
 
@@ -46,7 +46,7 @@ async def freed_with_two_watchers(room, three, frozen):
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
     frozen.shift(60)
     await watches.watch(second, Watch(**slot("10:00", "11:00", room.id)))
-    await service.cancel(holder, booking.id, Cancel())
+    await decisions.cancel(holder, booking.id, Cancel())
 
 
 async def test_when_a_watched_time_frees_only_the_earliest_watcher_is_told(room, three, frozen):
@@ -61,8 +61,8 @@ async def test_the_next_watcher_is_told_when_the_time_frees_again(room, three, f
     _holder, first, second, _booking = three
     await freed_with_two_watchers(room, three, frozen)
     frozen.shift(60)
-    again = await service.book(first, Book(**slot("10:00", "11:00", room.id)))  # the first watcher books it
-    await service.cancel(first, again.id, Cancel())
+    again = await new_bookings.book(first, Book(**slot("10:00", "11:00", room.id)))  # the first watcher books it
+    await decisions.cancel(first, again.id, Cancel())
     assert await Notification.filter(kind="booking_time_free").order_by("id").values_list("user_id", flat=True) == [
         first.id, second.id]
 
@@ -71,11 +71,11 @@ async def test_a_time_still_partly_held_tells_nobody(park, room, three, member_o
     holder, first, _second, booking = three
     fourth = await member_of(await Organization.create(park=park, name_zh="丁社", stage=Stage.INCUBATING))
     # 11:30–12:00 (after the first booking's 15-minute buffer), and a watch over both bookings' times
-    later = await service.book(fourth, Book(**slot("11:30", "12:00", room.id)))
+    later = await new_bookings.book(fourth, Book(**slot("11:30", "12:00", room.id)))
     await watches.watch(first, Watch(**slot("10:00", "12:00", room.id)))
-    await service.cancel(holder, booking.id, Cancel())
+    await decisions.cancel(holder, booking.id, Cancel())
     assert await Notification.filter(kind="booking_time_free").count() == 0
-    await service.cancel(fourth, later.id, Cancel())
+    await decisions.cancel(fourth, later.id, Cancel())
     assert await Notification.filter(kind="booking_time_free").values_list("user_id", flat=True) == [first.id]
 
 
@@ -83,18 +83,18 @@ async def test_a_released_no_show_and_a_moved_booking_free_their_time_for_watche
         park, room, rules, three, make_user, frozen):
     holder, first, second, _booking = three
     thursday = date(2026, 12, 10)
-    await service.book(holder, Book(**slot("10:00", "12:00", room.id, thursday)))
+    await new_bookings.book(holder, Book(**slot("10:00", "12:00", room.id, thursday)))
     await watches.watch(first, Watch(**slot("11:00", "12:00", room.id, thursday)))  # the second hour
     frozen.move_to(datetime(2026, 12, 10, 10, 20, tzinfo=clock.zone()))  # nobody checked in
-    await service.release_no_shows()
+    await check_in.release_no_shows()
     assert await Notification.filter(kind="booking_time_free").values_list("user_id", flat=True) == [first.id]
 
     frozen.move_to(datetime(2026, 12, 7, 8, 0, tzinfo=clock.zone()))
     manager = Principal(await make_user("mover", Role.MANAGER, parks=[park]), frozenset({park.id}))
-    wednesday = await service.book(holder, Book(**slot("15:00", "16:00", room.id, date(2026, 12, 9))))
+    wednesday = await new_bookings.book(holder, Book(**slot("15:00", "16:00", room.id, date(2026, 12, 9))))
     await watches.watch(second, Watch(**slot("15:00", "16:00", room.id, date(2026, 12, 9))))
-    await service.move(manager, wednesday.id, Move(**slot("17:00", "18:00", room.id, date(2026, 12, 9)),
-                                                   reason="设备检修"))
+    await decisions.move(manager, wednesday.id, Move(**slot("17:00", "18:00", room.id, date(2026, 12, 9)),
+                                                     reason="设备检修"))
     assert await Notification.filter(kind="booking_time_free", user_id=second.id).count() == 1
     moved = await Notification.get(kind="booking_moved", user_id=holder.id)
     assert moved.details["reason"] == "设备检修" and "17:00" in moved.details["when"]
@@ -134,8 +134,8 @@ async def test_a_time_freed_twice_at_once_tells_only_its_earliest_watcher(park, 
     first, second = [await member_of(await Organization.create(park=park, name_zh=name, stage=Stage.INCUBATING))
                      for name in ("候一社", "候二社")]
     # 09:00–10:00 holds until 10:15 (the buffer); 10:30–11:30: both stand in the way of 10:00–11:00.
-    await service.book(leaving, Book(**slot("09:00", "10:00", room.id)))
-    await service.book(leaving, Book(**slot("10:30", "11:30", room.id)))
+    await new_bookings.book(leaving, Book(**slot("09:00", "10:00", room.id)))
+    await new_bookings.book(leaving, Book(**slot("10:30", "11:30", room.id)))
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
     frozen.shift(60)
     await watches.watch(second, Watch(**slot("10:00", "11:00", room.id)))
@@ -148,21 +148,21 @@ async def test_a_time_held_only_by_the_buffer_of_a_later_booking_tells_its_watch
         park, room, three, member_of):
     holder, first, _second, booking = three
     other = await member_of(await Organization.create(park=park, name_zh="晚到社", stage=Stage.INCUBATING))
-    await service.cancel(holder, booking.id, Cancel())
-    later = await service.book(other, Book(**slot("11:00", "12:00", room.id)))
+    await decisions.cancel(holder, booking.id, Cancel())
+    later = await new_bookings.book(other, Book(**slot("11:00", "12:00", room.id)))
     # 10:00–11:00 would need its 15-minute buffer up to 11:15: taken, though no booking starts before 11:00.
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
-    await service.cancel(other, later.id, Cancel())
+    await decisions.cancel(other, later.id, Cancel())
     assert await Notification.filter(kind="booking_time_free", user_id=first.id).count() == 1
 
 
 async def test_watching_again_after_being_told_waits_again(room, three, frozen):
     holder, first, _second, booking = three
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
-    await service.cancel(holder, booking.id, Cancel())  # told; but someone else books it first
+    await decisions.cancel(holder, booking.id, Cancel())  # told; but someone else books it first
     frozen.shift(60)
-    again = await service.book(holder, Book(**slot("10:00", "11:00", room.id)))
+    again = await new_bookings.book(holder, Book(**slot("10:00", "11:00", room.id)))
     await watches.watch(first, Watch(**slot("10:00", "11:00", room.id)))
     assert await BookingWatch.filter(user_id=first.id, notified_at__isnull=True).count() == 1
-    await service.cancel(holder, again.id, Cancel())
+    await decisions.cancel(holder, again.id, Cancel())
     assert await Notification.filter(kind="booking_time_free", user_id=first.id).count() == 2

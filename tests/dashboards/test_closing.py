@@ -13,9 +13,9 @@ import time_machine
 from incubator import clock
 from incubator.access import Principal
 from incubator.dashboards import service
-from incubator.dashboards.period import Period
 from incubator.funding.models import Fund, Grant, LedgerEntry
 from incubator.organizations.models import Organization, Registration, Stage, StageChange
+from incubator.period import Period
 from incubator.reviews.models import Review, ReviewStatus
 from incubator.roles import Role
 

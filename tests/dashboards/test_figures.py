@@ -15,7 +15,6 @@ from incubator.access import Principal
 from incubator.auth.models import User
 from incubator.booking.models import Booking
 from incubator.dashboards import service, tables
-from incubator.dashboards.period import Period
 from incubator.funding.models import Fund, LedgerEntry, Tranche
 from incubator.organizations.models import (
     RESIDENT_STAGES,
@@ -26,6 +25,7 @@ from incubator.organizations.models import (
     Stage,
 )
 from incubator.parks.models import Park
+from incubator.period import Period
 from incubator.reviews.models import Review
 from incubator.roles import Role
 from incubator.training.models import Seat, TrainingSession

@@ -6,6 +6,7 @@ from pathlib import Path
 from incubator.capability import Capability, FlagKind, FlagSource, Job, NavItem
 from incubator.flags.service import Wanted
 from incubator.roles import Role
+from tests.sample_capability import api, dashboard
 
 
 async def lanterns_out(today: date) -> list[Wanted]:
@@ -37,4 +38,6 @@ capability = Capability(
     flag_sources=[FlagSource("lanterns", (FlagKind("lantern_out", "Lantern out", "The lantern %(lantern)s is out"),),
                              lanterns_out)],
     jobs=[Job("check_lanterns", check_lanterns, "Check the lanterns", {"checked": "lanterns"}, order=60)],
+    figures=dashboard.figures,
+    resources=api.resources,
 )

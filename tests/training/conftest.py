@@ -14,7 +14,7 @@ from incubator.access import Principal
 from incubator.organizations.models import Organization, Stage
 from incubator.parks.models import WEEKDAYS, Space
 from incubator.roles import Role
-from incubator.training import service
+from incubator.training import planning
 from incubator.training.commands import PlanSessions, SessionDetails
 from incubator.training.models import Person, Topic
 
@@ -55,8 +55,8 @@ def planned(boss, park, room, topic):
     """A session planned by the manager: Tuesday 14:00–17:00 in the training room, as `details` says."""
 
     async def make(day: date = TUESDAY, start: time = time(14), end: time = time(17), weeks: int = 1, **values):
-        sessions = await service.plan(boss, PlanSessions(park_id=park.id, space_id=room.id, day=day, start=start,
-                                                         end=end, weeks=weeks, details=details(topic, **values)))
+        sessions = await planning.plan(boss, PlanSessions(park_id=park.id, space_id=room.id, day=day, start=start,
+                                                          end=end, weeks=weeks, details=details(topic, **values)))
         return sessions[0] if weeks == 1 else sessions
 
     return make

@@ -9,11 +9,11 @@ import itertools
 from datetime import time, timedelta
 
 from incubator.audit.models import AuditEntry
-from incubator.booking import service as booking
+from incubator.booking import new_bookings
 from incubator.booking.commands import Book
 from incubator.booking.models import Booking, BookingStatus
 from incubator.errors import Conflict, ValidationFailed
-from incubator.training import service
+from incubator.training import seating
 from incubator.training.commands import SignUp
 from incubator.training.models import Seat, SeatStatus, TrainingSession
 from tests.training.conftest import TUESDAY
@@ -38,7 +38,7 @@ async def test_thirty_sign_ups_from_six_organizations_fill_ten_seats_two_each_at
         planned, resident_with_people):
     session = await planned(capacity=10, per_organization=2)
     organizations = [await resident_with_people(f"竞争社{n}", 5) for n in range(6)]
-    calls = [service.sign_up(member, session.id, SignUp(person_ids=frozenset([person.id])))
+    calls = [seating.sign_up(member, session.id, SignUp(person_ids=frozenset([person.id])))
              for _org, member, people in organizations for person in people]
     await outcomes(calls)
     counts = await seated_counts(session.id)
@@ -50,7 +50,7 @@ async def test_thirty_sign_ups_from_six_organizations_fill_ten_seats_two_each_at
     seat = await Seat.filter(session_id=session.id, organization_id=full_org.id, status=SeatStatus.SEATED).first()
     counts[full_org.id] = 1  # every organization still has people waiting
     fewest = min(counts.get(org.id, 0) for org, _member, _people in organizations)
-    _seat, promoted = await service.cancel_seat(full_member, seat.id)
+    _seat, promoted = await seating.cancel_seat(full_member, seat.id)
     winner = await Seat.get(id=promoted[0])
     assert counts.get(winner.organization_id, 0) == fewest
 
@@ -58,13 +58,13 @@ async def test_thirty_sign_ups_from_six_organizations_fill_ten_seats_two_each_at
 async def test_cancellations_racing_promotions_never_give_a_seat_twice(planned, resident_with_people, boss):
     session = await planned(capacity=4, per_organization=4)
     holder, holder_member, holder_people = await resident_with_people("占座社", 4)
-    await service.sign_up(holder_member, session.id, SignUp(person_ids=frozenset(p.id for p in holder_people)))
+    await seating.sign_up(holder_member, session.id, SignUp(person_ids=frozenset(p.id for p in holder_people)))
     waiting = [await resident_with_people(f"候补社{n}", 2) for n in range(3)]
     for _org, member, people in waiting:
-        await service.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
+        await seating.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
     seats = await Seat.filter(session_id=session.id, organization_id=holder.id).values_list("id", flat=True)
-    calls = [service.cancel_seat(holder_member, seat_id) for seat_id in seats]
-    calls += [service.fill(boss, session.id) for _ in range(4)]
+    calls = [seating.cancel_seat(holder_member, seat_id) for seat_id in seats]
+    calls += [seating.fill(boss, session.id) for _ in range(4)]
     await outcomes(calls)
     seated = await Seat.filter(session_id=session.id, status=SeatStatus.SEATED).values_list("id", flat=True)
     assert len(seated) == 4 and (await TrainingSession.get(id=session.id)).seated == 4
@@ -77,7 +77,7 @@ async def test_a_session_and_a_booking_racing_for_one_room_leave_one_holder(plan
     _org, member, _people = await resident_with_people("订房社", 0)
     results = await outcomes([
         planned(start=time(14), end=time(17)),
-        booking.book(member, Book(space_id=room.id, day=TUESDAY, start=time(15), end=time(16))),
+        new_bookings.book(member, Book(space_id=room.id, day=TUESDAY, start=time(15), end=time(16))),
     ] * 1)
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1
@@ -88,8 +88,8 @@ async def test_a_session_and_a_booking_racing_for_one_room_leave_one_holder(plan
 async def test_many_sessions_and_bookings_racing_for_one_afternoon_never_overlap(planned, room, resident_with_people):
     members = [(await resident_with_people(f"订房社{n}", 0))[1] for n in range(4)]
     calls = [planned(start=time(13 + n), end=time(15 + n), title=f"课{n}") for n in range(4)]
-    calls += [booking.book(members[n], Book(space_id=room.id, day=TUESDAY, start=time(13 + n, 30),
-                                            end=time(14 + n, 30))) for n in range(4)]
+    calls += [new_bookings.book(members[n], Book(space_id=room.id, day=TUESDAY, start=time(13 + n, 30),
+                                                 end=time(14 + n, 30))) for n in range(4)]
     await outcomes(calls)
     held = sorted(await Booking.filter(space_id=room.id, status=BookingStatus.CONFIRMED).values_list(
         "starts_at", "held_until"))

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from incubator.errors import NotFound, PermissionDenied
 from incubator.flags.service import Wanted
 from incubator.notifications.models import Notification
-from incubator.training import certificates, feeds, figures, flags, service
+from incubator.training import attendance, certificates, feedback, feeds, figures, flags, notices, seating
 from incubator.training.commands import GiveFeedback, Mark, SignUp
 from incubator.training.models import ATTENDED, Attendance, Feedback, Seat, SeatStatus, TrainingSession
 from tests.training.conftest import TUESDAY
@@ -27,10 +27,10 @@ def held(planned, boss, resident_with_people, frozen):
     async def make(**values):
         session = await planned(**values)
         organization, member, people = await resident_with_people(f"甲社{session.id}", 3)
-        seats = await service.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
+        seats = await seating.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
         frozen.move_to(session.starts_at)
         for seat, mark in zip(seats, (Attendance.PRESENT, Attendance.LATE, Attendance.ABSENT), strict=True):
-            await service.mark(boss, seat.id, Mark(attendance=mark))
+            await attendance.mark(boss, seat.id, Mark(attendance=mark))
         frozen.move_to(session.ends_at + timedelta(hours=1))
         return session, organization, member, seats
 
@@ -39,11 +39,11 @@ def held(planned, boss, resident_with_people, frozen):
 
 async def test_attendees_rate_a_session_once_each_and_managers_see_who_has_not(held):
     session, _org, member, seats = await held(capacity=3, per_organization=3)
-    await service.give_feedback(member, seats[0].id, GiveFeedback(rating=5, comment="很实用"))
-    await service.give_feedback(member, seats[0].id, GiveFeedback(rating=4, comment="很实用"))  # replaces
+    await feedback.give_feedback(member, seats[0].id, GiveFeedback(rating=5, comment="很实用"))
+    await feedback.give_feedback(member, seats[0].id, GiveFeedback(rating=4, comment="很实用"))  # replaces
     with pytest.raises(PermissionDenied):  # absent: nothing to rate
-        await service.give_feedback(member, seats[2].id, GiveFeedback(rating=1))
-    summary = await service.satisfaction(session)
+        await feedback.give_feedback(member, seats[2].id, GiveFeedback(rating=1))
+    summary = await feedback.satisfaction(session)
     assert (summary.attended, summary.responses, summary.average, summary.satisfied) == (2, 1, "4.00", "100.0")
     assert [s.id for s in summary.silent] == [seats[1].id]
     assert await Feedback.all().count() == 1
@@ -58,18 +58,18 @@ async def test_a_certificate_prints_what_was_attended_and_verifies_publicly_unti
     assert await certificates.verify(certificate.serial, "0" * 16, SECRET) is None  # not issued here
     with pytest.raises(NotFound):  # absent: no certificate
         await certificates.for_seat(member, seats[2].id, SECRET)
-    await service.mark(boss, seats[0].id, Mark(attendance=Attendance.ABSENT))
+    await attendance.mark(boss, seats[0].id, Mark(attendance=Attendance.ABSENT))
     assert await certificates.verify(certificate.serial, certificate.code, SECRET) is None
 
 
 async def test_a_course_certificate_sums_the_sessions_attended(planned, boss, resident_with_people, frozen):
     sessions = await planned(weeks=3, credit_minutes=120)
     _org, member, people = await resident_with_people("学习社", 1)
-    seats = [(await service.sign_up(member, s.id, SignUp(person_ids=frozenset([people[0].id]))))[0]
+    seats = [(await seating.sign_up(member, s.id, SignUp(person_ids=frozenset([people[0].id]))))[0]
              for s in sessions]
     for session, seat in zip(sessions[:2], seats[:2], strict=True):
         frozen.move_to(session.starts_at)
-        await service.mark(boss, seat.id, Mark(attendance=Attendance.PRESENT))
+        await attendance.mark(boss, seat.id, Mark(attendance=Attendance.PRESENT))
     certificate = await certificates.for_course(member, sessions[0].course_id, people[0].id, SECRET)
     assert (certificate.sessions, certificate.hours) == (2, "4")
     assert (certificate.first, certificate.last) == (TUESDAY, TUESDAY + timedelta(weeks=1))
@@ -78,8 +78,8 @@ async def test_a_course_certificate_sums_the_sessions_attended(planned, boss, re
 async def test_figures_match_the_rows_they_count(held, park, resident_with_people, planned):
     first, *_ = await held(capacity=3, per_organization=3, credit_minutes=180)
     session, _org, member, seats = await held(day=TUESDAY + timedelta(days=1), capacity=3, per_organization=3)
-    await service.give_feedback(member, seats[0].id, GiveFeedback(rating=5))
-    await service.give_feedback(member, seats[1].id, GiveFeedback(rating=2))
+    await feedback.give_feedback(member, seats[0].id, GiveFeedback(rating=5))
+    await feedback.give_feedback(member, seats[1].id, GiveFeedback(rating=2))
     await planned(day=TUESDAY + timedelta(days=9))  # not yet held: not counted
     report = await figures.park_figures([park.id], date(2026, 12, 1), date(2027, 1, 1))
     assert list(report.rows) == [(park.id, first.topic_id, "2026-12")]
@@ -98,9 +98,9 @@ async def test_figures_match_the_rows_they_count(held, park, resident_with_peopl
 async def test_those_seated_are_reminded_the_day_before_once(planned, resident_with_people, frozen):
     session = await planned()
     _org, member, people = await resident_with_people("提醒社", 2)
-    await service.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
-    assert await service.remind_tomorrow() == {"reminded": 1}  # Monday: the session is on Tuesday
-    assert await service.remind_tomorrow() == {"reminded": 0}
+    await seating.sign_up(member, session.id, SignUp(person_ids=frozenset(p.id for p in people)))
+    assert await notices.remind_tomorrow() == {"reminded": 1}  # Monday: the session is on Tuesday
+    assert await notices.remind_tomorrow() == {"reminded": 0}
     notice = await Notification.get(kind="training_reminder")
     assert notice.details["people"] == "提醒社0号、提醒社1号" and notice.user_id == member.id
 
@@ -109,7 +109,7 @@ async def test_a_mandatory_session_flags_the_audience_that_signed_nobody_up(plan
     session = await planned(mandatory=True)
     _signed, member, people = await resident_with_people("已报名社", 1)
     silent, _member, _people = await resident_with_people("未报名社", 1)
-    await service.sign_up(member, session.id, SignUp(person_ids=frozenset([people[0].id])))
+    await seating.sign_up(member, session.id, SignUp(person_ids=frozenset([people[0].id])))
     wanted = await flags.unsigned_mandatory(TUESDAY - timedelta(days=1))
     assert [(w.kind, w.organization_id, w.target_id) for w in wanted] == [
         ("training_unsigned", silent.id, session.id)]
@@ -122,7 +122,7 @@ async def test_the_calendar_feed_lists_the_sessions_of_ones_organization_and_res
     mine = await planned(title="我们报名的课")
     await planned(day=TUESDAY + timedelta(days=1), title="别人的课")
     _org, member, people = await resident_with_people("日历社", 1)
-    await service.sign_up(member, mine.id, SignUp(person_ids=frozenset([people[0].id])))
+    await seating.sign_up(member, mine.id, SignUp(person_ids=frozenset([people[0].id])))
     token = await feeds.token(SECRET, member.id)
     events = Calendar.from_ical(await feeds.calendar(SECRET, member.id, token)).walk("VEVENT")
     assert [str(e["summary"]) for e in events] == ["我们报名的课"]
@@ -143,6 +143,6 @@ async def test_two_first_ratings_of_one_attendee_at_once_leave_one_rating(held, 
     _session, organization, member, seats = await held(capacity=3, per_organization=3)
     colleague = Principal(await make_user("colleague", Role.MEMBER, organization=organization),
                           organization_id=organization.id)
-    await asyncio.gather(service.give_feedback(member, seats[0].id, GiveFeedback(rating=5)),
-                         service.give_feedback(colleague, seats[0].id, GiveFeedback(rating=3)))
+    await asyncio.gather(feedback.give_feedback(member, seats[0].id, GiveFeedback(rating=5)),
+                         feedback.give_feedback(colleague, seats[0].id, GiveFeedback(rating=3)))
     assert await Feedback.filter(seat_id=seats[0].id).count() == 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from incubator.training.attendance import check_in_code
 from incubator.training.models import Attendance, Material, Person, Seat, SeatStatus, TrainingSession
-from incubator.training.service import check_in_code
 from tests.training.conftest import TUESDAY
 
 
@@ -257,7 +257,7 @@ async def test_training_is_planned_in_rooms_only(boss, park, room, topic):
 
     from incubator.errors import ValidationFailed
     from incubator.parks.models import WEEKDAYS, Space, SpaceKind
-    from incubator.training import service
+    from incubator.training import planning
     from incubator.training.commands import PlanSessions
     from tests.training.conftest import details
 
@@ -267,12 +267,12 @@ async def test_training_is_planned_in_rooms_only(boss, park, room, topic):
     desk = await Space.create(park=park, kind=SpaceKind.DESK, name="工位 01", capacity=2, opening_hours=hours)
     reception = await Space.create(park=park, kind=SpaceKind.RECEPTION, name="接待区", capacity=8,
                                    opening_hours=hours)
-    offered = {s.id for s in await service.rooms(park.id)}
+    offered = {s.id for s in await planning.rooms(park.id)}
     assert offered == {room.id, hall.id}
     for space in (desk, reception):
         with pytest.raises(ValidationFailed) as refused:
-            await service.plan(boss, PlanSessions(park_id=park.id, space_id=space.id, day=TUESDAY, start=time(14),
-                                                  end=time(17), weeks=1, details=details(topic)))
+            await planning.plan(boss, PlanSessions(park_id=park.id, space_id=space.id, day=TUESDAY, start=time(14),
+                                                   end=time(17), weeks=1, details=details(topic)))
         assert set(refused.value.errors) == {"space_id"}
     assert await TrainingSession.all().count() == 0
 

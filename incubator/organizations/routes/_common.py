@@ -37,7 +37,3 @@ async def managed(request: Request) -> tuple[Principal, Organization]:
     principal = access.require_role(current(request), Role.ADMIN, Role.MANAGER)
     organization = await access.get_or_404(Organization, principal, "change", id=path_int(request, "id"))
     return principal, organization
-
-
-def organization_url(organization_id: int, anchor: str = "") -> str:
-    return f"/organizations/{organization_id}{anchor}"

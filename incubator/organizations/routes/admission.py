@@ -19,9 +19,9 @@ from incubator.organizations.models import (
     Organization,
 )
 from incubator.organizations.pages import AdmissionPage, ApplicationStatusPage, ApplyPage
-from incubator.organizations.routes._common import choices, domain_options, managed, organization_url
+from incubator.organizations.routes._common import choices, domain_options, managed
 from incubator.parks.models import Park
-from incubator.web import flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import flash, form_data, form_errors, path_int, redirect_to, render, status_for
 
 # ---- the admission review --------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ async def admission_decide(request: Request) -> Response:
         return render(request, "organizations/admission.html", page, status_code=400)
     message = _("Admitted: the agreement is signed.") if review.decision == "admit" else _(
         "The application has been rejected; the reason is kept.")
-    return flash(request, redirect(request, organization_url(organization.id)), message)
+    return flash(request, redirect_to(request, "organizations:detail", id=organization.id), message)
 
 
 # ---- the public application --------------------------------------------------------------------------
@@ -104,7 +104,7 @@ async def apply_submit(request: Request) -> Response:
         page = await _apply_page(park, {**data, "domain_ids": domain_ids, "supports": supports},
                                  form_errors(exc, forms.FIELDS), isinstance(exc, admission.LikelyDuplicate))
         return render(request, "organizations/apply.html", page, status_code=status_for(exc))
-    return redirect(request, f"/applications/{submitted.reference}")
+    return redirect_to(request, "organizations:application_status", reference=submitted.reference)
 
 
 async def application_status(request: Request) -> Response:

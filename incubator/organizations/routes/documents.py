@@ -11,9 +11,8 @@ from incubator.errors import NotFound, PermissionDenied, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.organizations import forms, service
 from incubator.organizations.models import Document, FollowUp, Organization
-from incubator.organizations.routes._common import organization_url
 from incubator.organizations.routes.path import detail_page
-from incubator.web import current, flash, form_data, path_int, redirect
+from incubator.web import current, flash, form_data, path_int, redirect_to
 
 
 async def document_upload(request: Request) -> Response:
@@ -21,7 +20,6 @@ async def document_upload(request: Request) -> Response:
     organization = await access.get_or_404(Organization, principal, "change", id=path_int(request, "id"))
     if "upload_document" not in service.organization_actions(principal, organization):
         raise PermissionDenied(_("Your role may not do this."))
-    back = organization_url(organization.id, "#documents")
     form = await request.form()
     title = form.get("title")
     try:
@@ -32,7 +30,8 @@ async def document_upload(request: Request) -> Response:
                                  form="document")
     finally:
         await form.close()
-    return flash(request, redirect(request, back), _("The document has been uploaded."))
+    return flash(request, redirect_to(request, "organizations:detail", id=organization.id, fragment="documents"),
+                 _("The document has been uploaded."))
 
 
 async def document_download(request: Request) -> Response:
@@ -48,7 +47,6 @@ async def document_download(request: Request) -> Response:
 async def follow_up_record(request: Request) -> Response:
     principal = current(request)
     follow_up = await access.get_or_404(FollowUp, principal, "change", id=path_int(request, "id"))
-    back = organization_url(follow_up.organization_id, "#follow-ups")
     data = await form_data(request)
     try:
         await service.record_follow_up(principal, follow_up, forms.record_follow_up(data))
@@ -56,7 +54,9 @@ async def follow_up_record(request: Request) -> Response:
         organization = await access.get_or_404(Organization, principal, id=follow_up.organization_id)
         return await detail_page(request, principal, organization, exc.errors, data, 400,
                                  form=f"follow_up_{follow_up.id}")
-    return flash(request, redirect(request, back), _("The check-in has been recorded."))
+    return flash(request, redirect_to(request, "organizations:detail", id=follow_up.organization_id,
+                                      fragment="follow-ups"),
+                 _("The check-in has been recorded."))
 
 
 routes = [

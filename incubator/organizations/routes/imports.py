@@ -14,7 +14,7 @@ from incubator.organizations.models import FIELD_LABELS, ImportBatch
 from incubator.organizations.pages import ImportPage, ImportPreviewPage
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.web import current, download, flash, path_int, redirect, render
+from incubator.web import current, download, flash, path_int, redirect_to, render
 
 
 async def import_template(request: Request) -> Response:
@@ -43,7 +43,7 @@ async def import_upload(request: Request) -> Response:
         return render(request, "organizations/import.html", ImportPage(parks, exc.errors, values), status_code=400)
     finally:
         await form.close()
-    return redirect(request, f"/imports/{batch.id}")
+    return redirect_to(request, "organizations:import_preview", id=batch.id)
 
 
 async def import_preview(request: Request) -> Response:
@@ -63,8 +63,8 @@ async def import_confirm(request: Request) -> Response:
     try:
         summary = await importer.confirm(principal, batch)
     except DomainError as exc:
-        return flash(request, redirect(request, f"/imports/{batch.id}"), exc.message, "error")
-    return flash(request, redirect(request, "/organizations"),
+        return flash(request, redirect_to(request, "organizations:import_preview", id=batch.id), exc.message, "error")
+    return flash(request, redirect_to(request, "organizations:list"),
                  _("Import done: %(created)s created, %(updated)s updated, %(skipped)s rows with errors skipped.",
                    **summary))
 

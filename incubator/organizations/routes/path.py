@@ -35,7 +35,7 @@ from incubator.organizations.models import (
     StageChange,
 )
 from incubator.organizations.pages import DetailPage, ListPage, OverduePage, TimelinePage
-from incubator.organizations.routes._common import active_domains, choices, organization_url
+from incubator.organizations.routes._common import active_domains, choices
 from incubator.pagecache import cached
 from incubator.parks.models import Park
 from incubator.roles import Role
@@ -50,7 +50,7 @@ from incubator.web import (
     path_int,
     query_int,
     query_text,
-    redirect,
+    redirect_to,
     render,
     status_for,
 )
@@ -179,7 +179,7 @@ async def my_organization(request: Request) -> Response:
     principal = access.require_role(current(request), Role.MEMBER)
     if principal.organization_id is None:
         raise NotFound(_("Not found."))
-    return redirect(request, organization_url(principal.organization_id))
+    return redirect_to(request, "organizations:detail", id=principal.organization_id)
 
 
 async def organization_detail(request: Request) -> Response:
@@ -257,7 +257,7 @@ async def change_stage(request: Request) -> Response:
     except DomainError as exc:
         return await detail_page(request, principal, organization, form_errors(exc, forms.FIELDS), data,
                                   status_for(exc))
-    return flash(request, redirect(request, organization_url(organization.id)),
+    return flash(request, redirect_to(request, "organizations:detail", id=organization.id),
                  _("The stage is now %(stage)s.", stage=organization.stage_label))
 
 

@@ -19,8 +19,8 @@ from incubator.organizations.models import (
     Registration,
 )
 from incubator.organizations.pages import CreditCodeCheck, ProfileFormPage, RegistrationPage
-from incubator.organizations.routes._common import choices, domain_options, managed, organization_url
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render
+from incubator.organizations.routes._common import choices, domain_options, managed
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect_to, render
 
 
 def _profile_values(organization: Organization, domain_ids: list[int]) -> dict:
@@ -62,7 +62,8 @@ async def profile_update(request: Request) -> Response:
         page = await _profile_page(principal, organization, {**data, "domain_ids": domain_ids},
                                    form_errors(exc, forms.FIELDS))
         return render(request, "organizations/form.html", page, status_code=400)
-    return flash(request, redirect(request, organization_url(organization.id)), _("The profile has been saved."))
+    return flash(request, redirect_to(request, "organizations:detail", id=organization.id),
+                 _("The profile has been saved."))
 
 
 def _registration_values(organization: Organization) -> dict[str, str]:
@@ -86,7 +87,7 @@ async def registration_update(request: Request) -> Response:
     except ValidationFailed as exc:
         page = RegistrationPage(organization, data, form_errors(exc, forms.FIELDS), choices(REGISTRATION_LABELS))
         return render(request, "organizations/registration.html", page, status_code=400)
-    return flash(request, redirect(request, organization_url(organization.id)),
+    return flash(request, redirect_to(request, "organizations:detail", id=organization.id),
                  _("The registration has been saved."))
 
 

@@ -14,7 +14,7 @@ from incubator.organizations.models import ServiceDomain
 from incubator.organizations.pages import CriteriaPage, DomainsPage
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.web import current, flash, form_data, form_errors, path_int, redirect, render, status_for
+from incubator.web import current, flash, form_data, form_errors, path_int, redirect_to, render, status_for
 
 
 async def criteria_page(request: Request) -> Response:
@@ -34,7 +34,8 @@ async def criteria_save(request: Request) -> Response:
     except DomainError as exc:  # wrong input (400), or another manager's save at the same moment (409)
         page = CriteriaPage(park, data, form_errors(exc, forms.FIELDS), range(forms.MAX_CRITERIA))
         return render(request, "organizations/criteria.html", page, status_code=status_for(exc))
-    return flash(request, redirect(request, f"/parks/{park.id}"), _("The admission scorecard has been saved."))
+    return flash(request, redirect_to(request, "parks:detail", id=park.id),
+                 _("The admission scorecard has been saved."))
 
 
 async def _domains(principal) -> list[ServiceDomain]:
@@ -54,7 +55,7 @@ async def domain_create(request: Request) -> Response:
     except ValidationFailed as exc:
         page = DomainsPage(await _domains(principal), form_errors(exc, forms.FIELDS), data)
         return render(request, "organizations/domains.html", page, status_code=400)
-    return flash(request, redirect(request, "/service-domains"), _("The service domain has been added."))
+    return flash(request, redirect_to(request, "organizations:domains"), _("The service domain has been added."))
 
 
 routes = [
