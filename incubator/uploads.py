@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any
 
 from starlette.datastructures import UploadFile
 
 from incubator.config import Settings
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
+from incubator.validation import has_control_characters
 
 # extension → (leading bytes, content type)
 KINDS = {
@@ -36,6 +40,12 @@ class Stored:
     size: int
     sha256: str
     path: Path
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """What a record of the file keeps of it (a document, a training material)."""
+        return {"storage_name": self.storage_name, "filename": self.filename, "content_type": self.content_type,
+                "size": self.size, "sha256": self.sha256}
 
 
 def _extension(filename: str) -> str:
@@ -73,6 +83,30 @@ async def store(upload: object, settings: Settings, kinds: tuple[str, ...] = DOC
     path = directory / storage_name
     path.write_bytes(data)
     return Stored(storage_name, filename, content_type, len(data), hashlib.sha256(data).hexdigest(), path)
+
+
+@asynccontextmanager
+async def kept(upload: object, settings: Settings, kinds: tuple[str, ...] = DOCUMENT_KINDS
+               ) -> AsyncIterator[Stored]:
+    """The upload stored for the record the block writes, and removed again if the block fails:
+    nothing half-written stays behind."""
+    stored = await store(upload, settings, kinds)
+    try:
+        yield stored
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
+
+
+def title_of(text: str, most: int = 150) -> str:
+    """A file's title as typed (empty: the caller names it after the file), or a translated error."""
+    clean = text.strip()
+    if has_control_characters(clean):
+        raise ValidationFailed({"title": _("Remove the invisible control characters (often copied along with the "
+                                           "text).")})
+    if len(clean) > most:
+        raise ValidationFailed({"title": _("At most %(n)s characters.", n=most)})
+    return clean
 
 
 def path_of(settings: Settings, storage_name: str) -> Path:

@@ -49,7 +49,6 @@ from incubator.organizations.models import (
 )
 from incubator.parks.models import Park
 from incubator.roles import Role
-from incubator.validation import has_control_characters
 from incubator.workdays import add_months, add_working_days
 
 HANDBACK_WORKING_DAYS = 15
@@ -414,26 +413,14 @@ async def record_follow_up(principal: Principal, follow_up: FollowUp, command: R
 async def add_document(principal: Principal, organization: Organization, title: str, upload: object,
                        settings: Settings, review_id: int | None = None) -> Document:
     """Members of the organization and its park's managers attach agreement scans, certificates…"""
-    clean_title = title.strip()
-    if has_control_characters(clean_title):
-        message = _("Remove the invisible control characters (often copied along with the text).")
-        raise ValidationFailed({"title": message})
-    if len(clean_title) > 150:
-        raise ValidationFailed({"title": _("At most %(n)s characters.", n=150)})
-    stored = await uploads.store(upload, settings)
-    try:
-        async with events.transaction():
-            document = await Document.create(
-                organization_id=organization.id, title=clean_title or stored.filename, filename=stored.filename,
-                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                storage_name=stored.storage_name, uploaded_by_id=principal.id, uploaded_at=datetime.now(UTC),
-                review_id=review_id)
-            await audit.record(principal, "create", document, {"filename": [None, stored.filename],
-                                                               "sha256": [None, stored.sha256]},
-                               object_repr=f"{organization.name_zh}: {document.title}")
-    except Exception:
-        stored.path.unlink(missing_ok=True)  # nothing half-written stays behind
-        raise
+    clean_title = uploads.title_of(title)
+    async with uploads.kept(upload, settings) as stored, events.transaction():
+        document = await Document.create(
+            organization_id=organization.id, title=clean_title or stored.filename, uploaded_by_id=principal.id,
+            uploaded_at=datetime.now(UTC), review_id=review_id, **stored.columns)
+        await audit.record(principal, "create", document, {"filename": [None, stored.filename],
+                                                           "sha256": [None, stored.sha256]},
+                           object_repr=f"{organization.name_zh}: {document.title}")
     return document
 
 

@@ -8,10 +8,9 @@ from incubator import access, clock, events, uploads
 from incubator.access import Principal
 from incubator.audit import service as audit
 from incubator.config import Settings
-from incubator.errors import PermissionDenied, ValidationFailed
+from incubator.errors import PermissionDenied
 from incubator.i18n import gettext as _
 from incubator.training.models import Material, TrainingSession
-from incubator.validation import has_control_characters
 
 
 async def add_material(principal: Principal, session_id: int, title: str, upload: object,
@@ -20,23 +19,11 @@ async def add_material(principal: Principal, session_id: int, title: str, upload
     session = await access.get_or_404(TrainingSession, principal, "change", id=session_id)
     if not principal.manages(session.park_id):
         raise PermissionDenied(_("Only the park's managers plan its training."))
-    clean = title.strip()
-    if has_control_characters(clean):
-        raise ValidationFailed({"title": _("Remove the invisible control characters (often copied along with the "
-                                           "text).")})
-    if len(clean) > 150:
-        raise ValidationFailed({"title": _("At most %(n)s characters.", n=150)})
-    stored = await uploads.store(upload, settings)
-    try:
-        async with events.transaction():
-            material = await Material.create(
-                session_id=session.id, title=clean or stored.filename, filename=stored.filename,
-                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                storage_name=stored.storage_name, uploaded_by_id=principal.id, uploaded_at=clock.now())
-            await audit.record(principal, "create", material, {"filename": [None, stored.filename],
-                                                               "sha256": [None, stored.sha256]},
-                               object_repr=f"{session.title}: {material.title}")
-    except Exception:
-        stored.path.unlink(missing_ok=True)  # nothing half-written stays behind
-        raise
+    clean = uploads.title_of(title)
+    async with uploads.kept(upload, settings) as stored, events.transaction():
+        material = await Material.create(session_id=session.id, title=clean or stored.filename,
+                                         uploaded_by_id=principal.id, uploaded_at=clock.now(), **stored.columns)
+        await audit.record(principal, "create", material, {"filename": [None, stored.filename],
+                                                           "sha256": [None, stored.sha256]},
+                           object_repr=f"{session.title}: {material.title}")
     return material
