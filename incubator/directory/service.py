@@ -215,13 +215,15 @@ async def set_logo(principal: Principal, organization_id: int, upload: object, s
     """A new logo (PNG or JPEG, at most 1 MB, checked by its content); the old file is removed."""
     await check_publisher(principal, organization_id)
     small = dataclasses.replace(settings, max_upload_bytes=LOGO_MAX_BYTES)
-    listing = await _changeable(principal, organization_id)
-    old = listing.logo_name
-    # A wrong file: nothing written; a record that could not be saved: the file removed again.
-    async with uploads.kept(upload, small, LOGO_KINDS) as stored, events.transaction():
-        await audit.save_and_record(principal, listing, {
-            "logo_name": stored.storage_name, "logo_type": stored.content_type, "logo_sha256": stored.sha256,
-            "updated_at": clock.now()}, LISTING_FIELDS)
+    # A wrong file: refused before anything is written (the listing is made on its first change);
+    # a record that could not be saved: the file removed again.
+    async with uploads.kept(upload, small, LOGO_KINDS) as stored:
+        listing = await _changeable(principal, organization_id)
+        old = listing.logo_name
+        async with events.transaction():
+            await audit.save_and_record(principal, listing, {
+                "logo_name": stored.storage_name, "logo_type": stored.content_type, "logo_sha256": stored.sha256,
+                "updated_at": clock.now()}, LISTING_FIELDS)
     if old:
         uploads.path_of(settings, old).unlink(missing_ok=True)
     return listing
