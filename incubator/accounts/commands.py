@@ -6,15 +6,11 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from incubator.auth.commands import Secret
-from incubator.auth.service import USERNAME
-from incubator.i18n import N_
+from incubator.auth.commands import Secret, Username
 from incubator.roles import Role
 from incubator.validation import Email
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
-Username = Annotated[str, Meta(min_length=3, max_length=64, pattern=USERNAME.pattern, extra={
-    "message": N_("Use 3 to 64 lower-case letters, digits, dots, dashes or underscores.")})]
 
 
 class AccountDetails(Struct, frozen=True, kw_only=True):

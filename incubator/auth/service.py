@@ -15,7 +15,7 @@ from typing import cast
 from incubator import clock, db, events
 from incubator.access import Principal
 from incubator.audit import service as audit
-from incubator.auth.commands import ChangePassword
+from incubator.auth.commands import USERNAME_PATTERN, ChangePassword
 from incubator.auth.models import LoginFailure, ParkManager, User, UserSession
 from incubator.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from incubator.config import Settings
@@ -25,7 +25,7 @@ from incubator.i18n import gettext as _
 from incubator.roles import Role
 from incubator.validation import without_control_characters
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+USERNAME = re.compile(USERNAME_PATTERN)
 # Writing last_seen_at on every request would make every page a write; once a minute is enough.
 TOUCH_INTERVAL = timedelta(seconds=60)
 USER_FIELDS = ["username", "display_name", "email", "role", "language", "is_active", "organization_id"]
