@@ -47,9 +47,15 @@ def operations() -> list[Operation]:
     global _operations
     if _operations[0] != capability.generation():
         _operations = (capability.generation(), [
-            Operation(r.path, r.name, r.summary, Page[r.response] if r.is_list else r.response,  # type: ignore[name-defined]
-                      r.query, _served(r), r.tag) for r in capability.resources()])
+            Operation(r.path, r.name, r.summary, _answer(r), r.query, _served(r), r.tag)
+            for r in capability.resources()])
     return _operations[1]
+
+
+def _answer(resource: Resource) -> type:
+    """What a 200 carries: a page of the resource's items for a list (a generic made at run time,
+    which a type checker cannot follow), else the resource's Struct."""
+    return Page[resource.response] if resource.is_list else resource.response  # type: ignore[name-defined]
 
 
 def _served(resource: Resource) -> Callable[[Request], Awaitable[Response]]:
