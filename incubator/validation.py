@@ -233,12 +233,6 @@ class Checker:
     def flag(self, name: str) -> bool:
         return self.raw(name).lower() in {"1", "on", "true", "yes"}
 
-    def email(self, name: str, required: bool = False) -> str:
-        value = self.text(name, 254, required=required)
-        if value and not _EMAIL.match(value):
-            self.fail(name, _("Enter a valid email address."))
-        return value
-
     def date(self, name: str, required: bool = False, within: DateRange = PLAUSIBLE) -> date | None:
         """A date as YYYY-MM-DD (also with / or . between the parts), within the field's range."""
         value = self._day(name)
