@@ -12,7 +12,7 @@ column added to a model later reaches no client until its resource names it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -100,7 +100,7 @@ def _since(value: datetime) -> datetime:
         raise BadRequest("the instant is out of range") from None
 
 
-def _filtered(query: Any, q: Any, lookups: dict[str, str] | Any) -> Any:
+def _filtered(query: Any, q: Any, lookups: Mapping[str, str]) -> Any:
     """`query` narrowed by each query parameter given (`lookups`: parameter → ORM lookup); instants
     compared in UTC."""
     for name, lookup in lookups.items():

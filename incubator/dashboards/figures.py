@@ -15,8 +15,6 @@ from __future__ import annotations
 from incubator import capability
 from incubator.figures import Facts, Scope
 
-__all__ = ["Facts", "Scope", "compute", "narrowed", "sections"]
-
 
 def sections() -> list[str]:
     """The sections of the facts, in the capabilities' order."""
